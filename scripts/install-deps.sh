@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install, from Debian's archive, what building, booting and testing needs.
+# Does nothing when everything is already there.
+set -euo pipefail
+pkgs=(build-essential linux-source-6.12 libbpf-dev bpftool clang llvm dwarves
+      qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
+      libncurses-dev zlib1g-dev libzstd-dev cpio file gzip xz-utils tmux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The kpatches series applies to a pristine linux-source-6.12 with no fuzz,
+# each patch is checkpatch.pl --strict clean and signed off by its author.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+base=$(cat kpatches/BASE)
+have="linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12)"
+[ "$have" = "$base" ] || echo "note: series made against '$base', testing against '$have'"
+
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+tar -C "$tree" -xf /usr/src/linux-source-6.12.tar.xz
+src=$tree/linux-source-6.12
+for p in kpatches/*.patch; do
+	n=$(basename "$p" .patch)
+	if out=$(patch -d "$src" -p1 --fuzz=0 <"$p" 2>&1); then
+		pass "kpatches $n applies without fuzz"
+	else
+		fail "kpatches $n applies without fuzz" "$(echo "$out" | tail -3)"
+	fi
+	total=$(cd "$src" && scripts/checkpatch.pl --strict "$OLDPWD/$p" 2>/dev/null | grep '^total:')
+	expect "kpatches $n checkpatch --strict" "$total" \
+		"$(echo "$total" | sed 's/^total: .*, \([0-9]* lines checked\)$/total: 0 errors, 0 warnings, 0 checks, \1/')"
+	from=$(sed -n 's/^From: //p' "$p" | head -1)
+	if grep -qxF "Signed-off-by: $from" "$p"; then
+		pass "kpatches $n signed off by its author"
+	else
+		fail "kpatches $n signed off by its author" "no 'Signed-off-by: $from'"
+	fi
+done

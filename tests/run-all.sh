@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test group in turn. A group prints "PASS name" and "FAIL name: why"
+# lines; a group that exits non-zero without a FAIL line counts as one
+# failure. The last line is "N passed, N failed"; the exit status is 1 if
+# anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+groups=(${TEST_GROUPS:-unit kpatches vm-tracefs vm-hmm-tests})
+passed=0 failed=0
+mkdir -p build
+for g in "${groups[@]}"; do
+	echo "## $g"
+	log=build/test-$g.log
+	tests/$g.sh 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $g: group exited $rc without naming a failure"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

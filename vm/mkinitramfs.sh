@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# vm/mkinitramfs.sh OUT.cpio.gz BINARY...
+# A busybox initramfs with the guest init, the scenarios and the given
+# statically linked binaries in /bin.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1
+shift
+busybox=/bin/busybox
+file -L "$busybox" | grep -q 'statically linked' ||
+	{ echo "mkinitramfs: $busybox is not static: apt-get install busybox-static" >&2; exit 1; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,scenarios}
+cp "$busybox" "$stage/bin/busybox"
+cp "$here/guest/init" "$stage/init"
+cp "$here"/guest/scenarios/* "$stage/scenarios/"
+for b in "$@"; do
+	file -L "$b" | grep -q 'statically linked' ||
+		{ echo "mkinitramfs: $b is not statically linked" >&2; exit 1; }
+	cp "$b" "$stage/bin/"
+done
+mknod "$stage/dev/console" c 5 1
+mknod "$stage/dev/null" c 1 3
+(cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# vm/run-vm.sh KERNEL_DIR INITRAMFS SCENARIO OUTDIR [TIMEOUT_SECONDS]
+#
+# Boot the kernel under qemu (TCG; /dev/kvm cannot run guests here) with
+# test_hmm's four devices: 0,1 device private and 2,3 device coherent,
+# the latter backed by RAM that memmap= hides from the kernel. The guest
+# runs vm/guest/scenarios/SCENARIO.sh; OUTDIR gets console.log (kernel)
+# and data.log (the scenario's output).
+#
+# Exit status: the scenario's own, 124 if the guest timed out, 125 if it
+# ended without a verdict (a crash: see console.log).
+set -euo pipefail
+kdir=$1 initrd=$2 scenario=$3 outdir=$4 limit=${5:-900}
+mkdir -p "$outdir"
+rm -f "$outdir/console.log" "$outdir/data.log"
+append="console=ttyS0 panic=-1 oops=panic devmem_run=$scenario"
+append+=' memmap=512M$0x40000000'
+append+=' test_hmm.spm_addr_dev0=0x40000000 test_hmm.spm_addr_dev1=0x50000000'
+rc=0
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg \
+	-m 2G -smp 2 -cpu max -no-reboot -display none -monitor none \
+	-kernel "$kdir/bzImage" -initrd "$initrd" -append "$append" \
+	-serial "file:$outdir/console.log" -serial "file:$outdir/data.log" \
+	</dev/null || rc=$?
+[ $rc -eq 124 ] && { echo "run-vm: $scenario timed out after ${limit}s" >&2; exit 124; }
+verdict=$(sed -n 's/^devmem-vm: exit \([0-9]*\).*/\1/p' "$outdir/data.log" | tail -1)
+if [ -z "$verdict" ]; then
+	echo "run-vm: $scenario ended without a verdict; last kernel lines:" >&2
+	tail -20 "$outdir/console.log" >&2
+	exit 125
+fi
+exit "$verdict"

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmem-wl: device-memory workloads for the VM bench. Each one drives the
+ * kernel's test_hmm driver (and gup_test) and prints on one line exactly
+ * what it did, as key=value pairs, so a test can hold a trace against it.
+ *
+ * Exit status: 0 the workload did what it set out to, 1 it ran but the
+ * kernel did something else (the line says what), 2 usage or setup error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hmm_uapi.h"
+
+#define EXIT_MISMATCH 1
+#define EXIT_SETUP 2
+
+static size_t page_size;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "devmem-wl: %s: %s\n", what, strerror(errno));
+	exit(EXIT_SETUP);
+}
+
+static int dmirror_open(int dev)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/hmm_dmirror%d", dev);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+/* One test_hmm command over npages at addr; returns cmd.cpages. */
+static uint64_t dmirror_cmd(int fd, unsigned long req, void *addr, void *ptr,
+			    size_t npages)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)addr,
+		.ptr = (uintptr_t)ptr,
+		.npages = npages,
+	};
+
+	while (ioctl(fd, req, &cmd))
+		if (errno != EINTR)
+			die("test_hmm ioctl");
+	return cmd.cpages;
+}
+
+/* Pages whose snapshot says they sit in this device's memory. */
+static size_t pages_on_device(int fd, char *buf, size_t npages)
+{
+	unsigned char *prot = calloc(npages, 1);
+	size_t i, n = 0;
+
+	if (!prot)
+		die("calloc");
+	dmirror_cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, prot, npages);
+	for (i = 0; i < npages; i++) {
+		unsigned char where = prot[i] & HMM_DMIRROR_PROT_WHERE_MASK;
+
+		n += where == HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL ||
+		     where == HMM_DMIRROR_PROT_DEV_COHERENT_LOCAL;
+	}
+	free(prot);
+	return n;
+}
+
+static uint64_t pattern(size_t page, size_t word)
+{
+	return (page << 20 | word) ^ 0x5a5a5a5a00000000ull;
+}
+
+/* Map npages of private anonymous memory and fill every page. */
+static char *buf_map(size_t npages)
+{
+	char *buf = mmap(NULL, npages * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i, w, words = page_size / sizeof(uint64_t);
+
+	if (buf == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < npages; i++)
+		for (w = 0; w < words; w++)
+			((uint64_t *)(buf + i * page_size))[w] = pattern(i, w);
+	return buf;
+}
+
+/* Read every page from the CPU; returns how many still hold the pattern. */
+static size_t buf_intact(const char *buf, size_t npages)
+{
+	size_t i, w, words = page_size / sizeof(uint64_t), n = 0;
+
+	for (i = 0; i < npages; i++) {
+		const uint64_t *p = (const uint64_t *)(buf + i * page_size);
+		bool ok = true;
+
+		for (w = 0; w < words; w++)
+			ok &= p[w] == pattern(i, w);
+		n += ok;
+	}
+	return n;
+}
+
+/* (a) device private: migrate, let the CPU fault the pages back, unmap. */
+static int wl_private(int dev, size_t n)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n);
+	size_t intact = buf_intact(buf, n);	/* each read faults a page back */
+	size_t left = pages_on_device(fd, buf, n);
+
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=private pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu faulted_back=%zu left_on_device=%zu intact=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev,
+	       on_dev - left, left, intact);
+	return migrated == n && on_dev == n && left == 0 && intact == n ?
+	       0 : EXIT_MISMATCH;
+}
+
+/* (b) device coherent, then a long-term pin, which must move it out. */
+static int wl_longterm(int dev, size_t n)
+{
+	int fd = dmirror_open(dev), gup_fd;
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), left, intact;
+	struct gup_test gup = {
+		.addr = (uintptr_t)buf,
+		.size = n * page_size,
+		.nr_pages_per_call = n,
+		.gup_flags = GUP_FOLL_WRITE,
+	};
+
+	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gup_fd < 0)
+		die("/sys/kernel/debug/gup_test");
+	if (ioctl(gup_fd, PIN_LONGTERM_BENCHMARK, &gup))
+		die("PIN_LONGTERM_BENCHMARK");
+	close(gup_fd);
+	left = pages_on_device(fd, buf, n);
+	intact = buf_intact(buf, n);
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=longterm pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu pinned=%zu moved_to_system=%zu left_on_device=%zu intact=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev, n,
+	       on_dev - left, left, intact);
+	return migrated == n && on_dev == n && left == 0 && intact == n ?
+	       0 : EXIT_MISMATCH;
+}
+
+/* (c) device coherent in a private mapping, fork, the parent writes. */
+static int wl_cow(int dev, size_t n)
+{
+	int fd = dmirror_open(dev), to_child[2], to_parent[2], status;
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), left, child_on_dev = 0, i;
+	pid_t child;
+	char go;
+
+	if (pipe(to_child) || pipe(to_parent))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		/* Wait for the parent's writes, then look at our own copy. */
+		int cfd;
+
+		if (read(to_child[0], &go, 1) != 1)
+			_exit(EXIT_SETUP);
+		cfd = dmirror_open(dev);
+		child_on_dev = pages_on_device(cfd, buf, n);
+		if (write(to_parent[1], &child_on_dev, sizeof(child_on_dev)) !=
+		    sizeof(child_on_dev))
+			_exit(EXIT_SETUP);
+		_exit(0);
+	}
+	for (i = 0; i < n; i++)		/* one CoW fault per page */
+		((volatile uint64_t *)(buf + i * page_size))[1] = pattern(i, 1);
+	left = pages_on_device(fd, buf, n);
+	if (write(to_child[1], "g", 1) != 1 ||
+	    read(to_parent[0], &child_on_dev, sizeof(child_on_dev)) !=
+	    sizeof(child_on_dev))
+		die("pipe to child");
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("child");
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=cow pid=%d child=%d dev=%d npages=%zu migrated=%llu on_device=%zu written=%zu cow_replaced=%zu left_on_device=%zu child_on_device=%zu\n",
+	       getpid(), child, dev, n, (unsigned long long)migrated, on_dev,
+	       n, on_dev - left, left, child_on_dev);
+	return migrated == n && on_dev == n && left == 0 && child_on_dev == n ?
+	       0 : EXIT_MISMATCH;
+}
+
+/* (d) migrate, then release the device's memory: its chunks are torn down. */
+static int wl_release(int dev, size_t n)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), left, intact;
+
+	dmirror_cmd(fd, HMM_DMIRROR_RELEASE, buf, buf, n);
+	left = pages_on_device(fd, buf, n);
+	intact = buf_intact(buf, n);
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=release pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu evicted=%zu left_on_device=%zu intact=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev,
+	       on_dev - left, left, intact);
+	return migrated == n && on_dev == n && left == 0 && intact == n ?
+	       0 : EXIT_MISMATCH;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Migrate-heavy loop: n pages to device private memory and back, rounds times. */
+static int wl_bench(int dev, size_t n, size_t rounds)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t moved = 0, t0 = now_ns(), t1;
+	size_t r;
+
+	for (r = 0; r < rounds; r++) {
+		moved += dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+		moved += dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, buf, n);
+	}
+	t1 = now_ns();
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=bench pid=%d dev=%d npages=%zu rounds=%zu pages_moved=%llu elapsed_ns=%llu\n",
+	       getpid(), dev, n, rounds, (unsigned long long)moved,
+	       (unsigned long long)(t1 - t0));
+	return moved == 2 * n * rounds ? 0 : EXIT_MISMATCH;
+}
+
+static const struct workload {
+	const char *name;
+	int default_dev;
+	const char *what;
+	int (*run)(int dev, size_t npages);
+} workloads[] = {
+	{ "private",  0, "migrate to device private memory, fault back, unmap", wl_private },
+	{ "longterm", 2, "migrate to device coherent memory, pin long term",    wl_longterm },
+	{ "cow",      2, "device coherent private mapping, fork, write (CoW)",  wl_cow },
+	{ "release",  1, "migrate, then release the device's memory chunks",    wl_release },
+};
+
+static size_t parse_count(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || !v || v > (1ul << 20)) {
+		fprintf(stderr, "devmem-wl: bad count '%s'\n", s);
+		exit(EXIT_SETUP);
+	}
+	return v;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: devmem-wl WORKLOAD NPAGES [DEV]\n"
+		   "       devmem-wl bench NPAGES ROUNDS [DEV]\n\nworkloads:\n");
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		fprintf(f, "  %-9s %s (default DEV %d)\n", workloads[i].name,
+			workloads[i].what, workloads[i].default_dev);
+	fprintf(f, "  %-9s %s (default DEV 0)\n", "bench",
+		"migrate NPAGES to device private memory and back, ROUNDS times");
+	fprintf(f, "\nexample: devmem-wl private 64\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "bench"))
+		return wl_bench(argc > 4 ? atoi(argv[4]) : 0,
+				parse_count(argv[2]), parse_count(argv[3]));
+	for (i = 0; argc >= 3 && i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		if (!strcmp(argv[1], workloads[i].name))
+			return workloads[i].run(argc > 3 ? atoi(argv[3]) :
+						workloads[i].default_dev,
+						parse_count(argv[2]));
+	usage(stderr);
+	return EXIT_SETUP;
+}
