@@ -60,6 +60,24 @@ static uint64_t dmirror_cmd(int fd, unsigned long req, void *addr, void *ptr,
 	return cmd.cpages;
 }
 
+/*
+ * Migrate npages at buf between system and device memory. test_hmm copies
+ * the data it moved to cmd.ptr, so that must be a separate buffer: pointed
+ * at buf itself, the copy would fault device private pages straight back.
+ */
+static uint64_t dmirror_migrate(int fd, unsigned long req, char *buf,
+				size_t npages)
+{
+	char *mirror = malloc(npages * page_size);
+	uint64_t moved;
+
+	if (!mirror)
+		die("malloc");
+	moved = dmirror_cmd(fd, req, buf, mirror, npages);
+	free(mirror);
+	return moved;
+}
+
 /* Pages whose snapshot says they sit in this device's memory. */
 static size_t pages_on_device(int fd, char *buf, size_t npages)
 {
@@ -77,6 +95,18 @@ static size_t pages_on_device(int fd, char *buf, size_t npages)
 	}
 	free(prot);
 	return n;
+}
+
+/*
+ * With DEVMEM_WL_MIDWAY set, run it through the shell while the pages sit
+ * in device memory, so a test can look at the system in that state.
+ */
+static void midway(void)
+{
+	const char *cmd = getenv("DEVMEM_WL_MIDWAY");
+
+	if (cmd && system(cmd))
+		fprintf(stderr, "devmem-wl: DEVMEM_WL_MIDWAY command failed\n");
 }
 
 static uint64_t pattern(size_t page, size_t word)
@@ -120,10 +150,12 @@ static int wl_private(int dev, size_t n)
 {
 	int fd = dmirror_open(dev);
 	char *buf = buf_map(n);
-	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
-	size_t on_dev = pages_on_device(fd, buf, n);
-	size_t intact = buf_intact(buf, n);	/* each read faults a page back */
-	size_t left = pages_on_device(fd, buf, n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), intact, left;
+
+	midway();
+	intact = buf_intact(buf, n);	/* each read faults a page back */
+	left = pages_on_device(fd, buf, n);
 
 	munmap(buf, n * page_size);
 	close(fd);
@@ -139,7 +171,7 @@ static int wl_longterm(int dev, size_t n)
 {
 	int fd = dmirror_open(dev), gup_fd;
 	char *buf = buf_map(n);
-	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
 	size_t on_dev = pages_on_device(fd, buf, n), left, intact;
 	struct gup_test gup = {
 		.addr = (uintptr_t)buf,
@@ -170,7 +202,7 @@ static int wl_cow(int dev, size_t n)
 {
 	int fd = dmirror_open(dev), to_child[2], to_parent[2], status;
 	char *buf = buf_map(n);
-	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
 	size_t on_dev = pages_on_device(fd, buf, n), left, child_on_dev = 0, i;
 	pid_t child;
 	char go;
@@ -217,10 +249,10 @@ static int wl_release(int dev, size_t n)
 {
 	int fd = dmirror_open(dev);
 	char *buf = buf_map(n);
-	uint64_t migrated = dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
 	size_t on_dev = pages_on_device(fd, buf, n), left, intact;
 
-	dmirror_cmd(fd, HMM_DMIRROR_RELEASE, buf, buf, n);
+	dmirror_migrate(fd, HMM_DMIRROR_RELEASE, buf, n);
 	left = pages_on_device(fd, buf, n);
 	intact = buf_intact(buf, n);
 	munmap(buf, n * page_size);
@@ -249,8 +281,8 @@ static int wl_bench(int dev, size_t n, size_t rounds)
 	size_t r;
 
 	for (r = 0; r < rounds; r++) {
-		moved += dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, buf, n);
-		moved += dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, buf, n);
+		moved += dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+		moved += dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, n);
 	}
 	t1 = now_ns();
 	munmap(buf, n * page_size);

@@ -1,6 +1,7 @@
 # Shared by the guest scenarios (busybox sh). Output goes to the data serial
 # port, in sections the host-side checks parse:
-#   === NAME / wl=... / rc=N / --- pgmaps-before / --- pgmaps-after /
+#   === NAME / --- pgmaps-before / --- run / wl=... / rc=N /
+#   [--- pgmaps-mid: while the pages sit in device memory] / --- pgmaps-after /
 #   --- overrun N / --- trace / --- end
 tr=/sys/kernel/tracing
 pgmaps=/sys/kernel/debug/devmem/pgmaps
@@ -22,11 +23,16 @@ run_traced() {
 	echo "--- run"
 	echo 1 >$tr/events/devmem/enable
 	echo 1 >$tr/tracing_on
-	"$@"
+	DEVMEM_WL_MIDWAY="cat $pgmaps >/tmp/pgmaps-mid" "$@"
 	rc=$?
 	echo 0 >$tr/tracing_on
 	echo 0 >$tr/events/devmem/enable
 	echo "rc=$rc"
+	if [ -f /tmp/pgmaps-mid ]; then
+		echo "--- pgmaps-mid"
+		cat /tmp/pgmaps-mid
+		rm /tmp/pgmaps-mid
+	fi
 	echo "--- pgmaps-after"
 	cat $pgmaps
 	echo "--- overrun $(cat $tr/per_cpu/cpu*/stats | awk '/^overrun:/ {n += $2} END {print n + 0}')"
