@@ -52,7 +52,6 @@ check: deps
 	tests/run-all.sh
 
 bench: deps
-	$(MAKE) kernel $(INITRAMFS)
 	bench/run.sh
 
 kpatches-check: deps

@@ -7,6 +7,9 @@
 # runs vm/guest/scenarios/SCENARIO.sh; OUTDIR gets console.log (kernel)
 # and data.log (the scenario's output).
 #
+# VM_APPEND adds kernel parameters; name=value ones reach the scenario as
+# environment variables.
+#
 # Exit status: the scenario's own, 124 if the guest timed out, 125 if it
 # ended without a verdict (a crash: see console.log).
 set -euo pipefail
@@ -16,6 +19,8 @@ rm -f "$outdir/console.log" "$outdir/data.log"
 append="console=ttyS0 panic=-1 oops=panic devmem_run=$scenario"
 append+=' memmap=512M$0x40000000'
 append+=' test_hmm.spm_addr_dev0=0x40000000 test_hmm.spm_addr_dev1=0x50000000'
+append+=' hugepages=16'	# hmm-tests' hugetlbfs cases need a pool
+append+=" ${VM_APPEND:-}"	# e.g. parameters for the scenario
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg \
 	-m 2G -smp 2 -cpu max -no-reboot -display none -monitor none \

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make bench: the migrate-heavy workload on the patched kernel with the devmem
+# events off, armed (on, unread) and on+recorded, alternating in one boot;
+# then the same workload on the vanilla kernel against the patched one with
+# the events off. Prints ratios of throughput, never a bare time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make -s kernel kernel-vanilla build/initramfs.cpio.gz
+vm/run-vm.sh "$(cat build/kernel.dir)" build/initramfs.cpio.gz bench build/vm-bench 1200
+VM_APPEND="bench_modes=off" \
+	vm/run-vm.sh "$(cat build/kernel-vanilla.dir)" build/initramfs.cpio.gz bench build/vm-bench-vanilla 1200
+awk '
+function val(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2) }
+function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+function median(a, n) { sort(a, n); return a[int((n + 1) / 2)] }
+# ratio MODE: per pair rate(MODE) / rate(off) from the same pair, then the median
+function ratio(mode, what,   k, r, n) {
+	n = 0
+	for (k = 1; k <= pairs; k++)
+		if ((mode, k) in rate && ("off", k) in rate)
+			r[++n] = rate[mode, k] / rate["off", k]
+	if (n) printf "  %-52s median %.3f (min %.3f, max %.3f, %d pairs)\n", what, median(r, n), r[1], r[n], n
+}
+FILENAME ~ /vanilla/ { if (/^mode=off/) van[++nv] = val("pages_moved") / val("elapsed_ns"); next }
+/^mode=/ {
+	rate[val("mode"), val("pair")] = val("pages_moved") / val("elapsed_ns")
+	if (val("pair") > pairs) pairs = val("pair")
+	if (val("mode") == "off") pat[++np] = rate["off", val("pair")]
+	if (val("mode") == "on") { rec += val("recorded"); lost += val("overrun") }
+	moved = val("pages_moved")
+}
+END {
+	if (!pairs) { print "bench: no results (see build/vm-bench/)"; exit 1 }
+	printf "migrate-heavy workload: %d pages moved per run, TCG guest, throughput ratios\n", moved
+	ratio("armed", "devmem events on, unread / off")
+	ratio("on", "devmem events on and recorded via trace_pipe / off")
+	printf "    (recorded %d events, %d lost to ring buffer overrun)\n", rec, lost
+	if (nv && np) printf "  %-52s median %.3f (%d runs each, separate boots)\n", "patched kernel, events off / vanilla kernel", median(pat, np) / median(van, nv), np
+}' build/vm-bench/data.log build/vm-bench-vanilla/data.log
