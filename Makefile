@@ -13,6 +13,21 @@ BUILD	:= build
 CFLAGS	:= -O2 -g -Wall -Wextra -Werror -MMD -MP
 export DEVMEMSCOPE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/devmemscope
 
+CLANG	?= clang
+BPFTOOL	?= bpftool
+INCLUDES := -Iinclude -Itools/lib -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
+# Tools link statically so they copy straight into the VM's initramfs.
+STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a
+CURSES_LIBS := -l:libncursesw.a -l:libtinfo.a
+
+LIB_SRCS	:= $(wildcard tools/lib/*.c)
+LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRCS))
+TOP_SRCS	:= $(wildcard tools/devmemtop/*.c)
+TOP_OBJS	:= $(patsubst tools/devmemtop/%.c,$(BUILD)/obj/devmemtop/%.o,$(TOP_SRCS))
+DEVMEMTOP	:= $(BUILD)/devmemtop
+TOOLS		:= $(DEVMEMTOP)
+
 WL		:= $(BUILD)/devmem-wl
 HMM_TESTS	:= $(BUILD)/hmm-tests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
@@ -20,7 +35,7 @@ GUEST_FILES	:= vm/guest/init $(wildcard vm/guest/scenarios/*)
 
 .PHONY: all deps kernel kernel-vanilla run check bench kpatches-check clean
 
-all: $(WL)
+all: $(WL) $(TOOLS)
 
 deps:
 	@scripts/install-deps.sh
@@ -31,11 +46,30 @@ $(BUILD):
 $(WL): workloads/devmem-wl.c | $(BUILD)
 	$(CC) $(CFLAGS) -static -o $@ $<
 
+# BPF: clang -> bpftool gen object -> skeleton; every user object needs it.
+$(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/devmem.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BUILD)/devmem.skel.h: $(BUILD)/devmem.bpf.o
+	$(BPFTOOL) gen skeleton $< name devmem_bpf > $@
+
+$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/obj/devmemtop/%.o: tools/devmemtop/%.c $(BUILD)/devmem.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(DEVMEMTOP): $(TOP_OBJS) $(LIB_OBJS)
+	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) -lm
+
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 
-$(INITRAMFS): vm/mkinitramfs.sh $(GUEST_FILES) $(WL) $(HMM_TESTS)
-	vm/mkinitramfs.sh $@ $(WL) $(HMM_TESTS)
+$(INITRAMFS): vm/mkinitramfs.sh $(GUEST_FILES) $(WL) $(HMM_TESTS) $(TOOLS)
+	vm/mkinitramfs.sh $@ $(WL) $(HMM_TESTS) $(TOOLS)
 
 # The build script is quick when its cache key hits, so always ask it.
 kernel: | $(BUILD)
@@ -60,4 +94,4 @@ kpatches-check: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d)

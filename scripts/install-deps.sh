@@ -2,7 +2,7 @@
 # Install, from Debian's archive, what building, booting and testing needs.
 # Does nothing when everything is already there.
 set -euo pipefail
-pkgs=(build-essential linux-source-6.12 libbpf-dev bpftool clang llvm dwarves
+pkgs=(build-essential jq linux-source-6.12 libbpf-dev bpftool clang llvm dwarves
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
       libncurses-dev zlib1g-dev libzstd-dev cpio file gzip xz-utils tmux)
 missing=()

@@ -22,7 +22,10 @@ for p in kpatches/*.patch; do
 	total=$(cd "$src" && scripts/checkpatch.pl --strict "$OLDPWD/$p" 2>/dev/null | grep '^total:')
 	expect "kpatches $n checkpatch --strict" "$total" \
 		"$(echo "$total" | sed 's/^total: .*, \([0-9]* lines checked\)$/total: 0 errors, 0 warnings, 0 checks, \1/')"
-	from=$(sed -n 's/^From: //p' "$p" | head -1)
+	# Mail headers may be folded onto indented continuation lines.
+	from=$(awk '/^$/ { exit } /^[ \t]/ { h = h " " substr($0, 2); next }
+		{ if (h ~ /^From: /) print substr(h, 7); h = $0 }
+		END { if (h ~ /^From: /) print substr(h, 7) }' "$p")
 	if grep -qxF "Signed-off-by: $from" "$p"; then
 		pass "kpatches $n signed off by its author"
 	else

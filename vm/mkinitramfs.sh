@@ -21,6 +21,15 @@ for b in "$@"; do
 		{ echo "mkinitramfs: $b is not statically linked" >&2; exit 1; }
 	cp "$b" "$stage/bin/"
 done
+# Debian's bpftool is dynamic: bring it with its loader and libraries, so
+# tests can check with the real bpftool that nothing stays attached.
+if bpftool=$(command -v bpftool); then
+	cp "$bpftool" "$stage/bin/bpftool"
+	ldd "$bpftool" | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+fi
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
 (cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel-version shim of devmemscope's BPF side, in one place.
+ * Each says which kernel change made it necessary.
+ */
+#ifndef DEVMEM_CORE_FIXES_BPF_H
+#define DEVMEM_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/*
+ * The pgmap of a ZONE_DEVICE page. Up to Linux 6.14 it is page->pgmap. The
+ * 6.15 series "fs/dax: Fix ZONE_DEVICE page reference counts" (Alistair
+ * Popple) moved it to the folio, reached through page_pgmap(). A device
+ * page's struct page is its folio's first page in both layouts.
+ */
+struct page___pgmap_in_page {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+struct folio___pgmap_in_folio {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct dev_pagemap *devmem_page_pgmap(const void *page)
+{
+	if (bpf_core_field_exists(struct page___pgmap_in_page, pgmap))
+		return BPF_CORE_READ((struct page___pgmap_in_page *)page, pgmap);
+	return BPF_CORE_READ((struct folio___pgmap_in_folio *)page, pgmap);
+}
+
+/*
+ * Fallback attach targets that moved (chosen by name in user space,
+ * tools/lib/attach.c, from the kernel's BTF):
+ *  - zone_device_page_init(page) became zone_device_page_init(page, order)
+ *    with zone_device_folio_init(folio, order) beside it in Linux 6.18
+ *    (large device folios, Balbir Singh), and later gained a pgmap argument;
+ *    only the first argument is read, so one program fits all of them.
+ *  - get_dev_pagemap(pfn, pgmap) lost its cached pgmap argument in Linux
+ *    6.16 ("mm/memremap: remove unused get_dev_pagemap() parameter"): the
+ *    fexit program reads its arguments with bpf_get_func_arg() and
+ *    bpf_get_func_arg_cnt(), so one program fits both prototypes.
+ */
+
+#endif

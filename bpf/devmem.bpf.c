@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmemscope's BPF side. Three sets of programs feed one set of handlers:
+ *  - "tracepoint" mode: the devmem trace events of kpatches/ (tp_btf; the
+ *    migration batch events as classic tracepoints, whose records already
+ *    hold the counts the kernel computed in TP_fast_assign);
+ *  - "fentry" and "kprobe" modes: the same kernel functions, for kernels
+ *    without the series. CoW replacement and device private faults happen
+ *    in inlined code there and are not seen.
+ * User space picks one set with bpf_program__set_autoload() before load.
+ * Handlers update the maps (running totals, outstanding pages) and emit one
+ * ring buffer record per event.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "devmem_maps.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space between open and load. */
+const volatile __u64 vmemmap_base_addr;	/* &vmemmap_base, 0 if not dynamic */
+const volatile bool refs_on_free;	/* no put_dev_pagemap() hook: a free drops it */
+const volatile __u32 filter_pid;	/* records only; maps count everything */
+const volatile bool capture_stacks = true;
+
+#define MIGRATE_PFN_VALID	(1UL << 0)
+#define MIGRATE_PFN_MIGRATE	(1UL << 1)
+#define MIGRATE_PFN_SHIFT	6
+#define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_PGMAPS);
+	__type(key, __u64);
+	__type(value, struct devmem_pgmap_stats);
+} pgmaps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct devmem_proc_stats);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_PAGES);
+	__type(key, __u64);
+	__type(value, struct devmem_page_info);
+} outstanding SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 32 * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DEVMEM_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* fentry/kprobe modes: migrate_vma_finalize() may call migrate_device_finalize(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} in_vma_finalize SEC(".maps");
+
+/* kprobe mode: arguments stashed at entry for the return probe, by tid. */
+struct entry_args {
+	__u64 a0, a1;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct entry_args);
+} stash SEC(".maps");
+
+/* One slot per CPU to turn a typed pointer into a plain number, below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} scratch SEC(".maps");
+
+static __u64 vmemmap;
+
+/*
+ * The verifier forbids arithmetic on the typed pointers tp_btf and fentry
+ * programs get. Stored to a map and read back, the address is a scalar.
+ */
+static __always_inline __u64 addr_of(const void *p)
+{
+	__u32 zero = 0;
+	__u64 *slot = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!slot)
+		return 0;
+	*slot = (__u64)p;
+	return *(volatile __u64 *)slot;
+}
+
+static __always_inline void drop(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &what);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline __u64 page_to_pfn(const void *page)
+{
+	if (!vmemmap) {
+		__u64 base = X86_VMEMMAP_DEFAULT;
+
+		if (vmemmap_base_addr)
+			bpf_probe_read_kernel(&base, sizeof(base), (void *)vmemmap_base_addr);
+		vmemmap = base;
+	}
+	return (addr_of(page) - vmemmap) / bpf_core_type_size(struct page);
+}
+
+static __always_inline void *reserve(__u32 type, __u32 size)
+{
+	struct devmem_rec_hdr *h;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (filter_pid && (id >> 32) != filter_pid)
+		return NULL;
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		drop(DEVMEM_DROP_RINGBUF);
+		return NULL;
+	}
+	h->type = type;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	return h;
+}
+
+static __always_inline struct devmem_pgmap_stats *pgmap_stats(__u64 pgmap)
+{
+	struct devmem_pgmap_stats *s, zero = {};
+
+	if (!pgmap)
+		return NULL;
+	s = bpf_map_lookup_elem(&pgmaps, &pgmap);
+	if (s)
+		return s;
+	/* A pgmap made before we started: learn it from the kernel. */
+	{
+		const struct dev_pagemap *pg = (const void *)pgmap;
+
+		zero.type = BPF_CORE_READ(pg, type);
+		zero.owner = (__u64)BPF_CORE_READ(pg, owner);
+		zero.start = BPF_CORE_READ(pg, range.start);
+		zero.end = BPF_CORE_READ(pg, range.end);
+		zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	}
+	if (bpf_map_update_elem(&pgmaps, &pgmap, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&pgmaps, &pgmap)) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pgmaps, &pgmap);
+}
+
+static __always_inline struct devmem_proc_stats *proc_stats(__u32 pid)
+{
+	struct devmem_proc_stats *s, zero = {};
+
+	s = bpf_map_lookup_elem(&procs, &pid);
+	if (s)
+		return s;
+	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	if (bpf_map_update_elem(&procs, &pid, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &pid)) {
+		drop(DEVMEM_DROP_PROC_MAP);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &pid);
+}
+
+static __always_inline __u32 current_pid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* ---- handlers: one per event, shared by all modes ---- */
+
+static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, int error)
+{
+	__u64 pgmap = addr_of(pg);
+	struct devmem_rec_pgmap *r;
+	struct devmem_pgmap_stats *s;
+	int i, nr_range = BPF_CORE_READ(pg, nr_range);
+	__u64 nr_pages = 0;
+
+	for (i = 0; i < 8 && i < nr_range; i++) {
+		struct range rg;
+
+		bpf_core_read(&rg, sizeof(rg), &pg->ranges[i]);
+		nr_pages += (rg.end - rg.start + 1) >> 12;
+	}
+	/* A new pgmap may reuse a dead one's address: start its totals over. */
+	if (type == DEVMEM_REC_PGMAP_CREATE && !error)
+		bpf_map_delete_elem(&pgmaps, &pgmap);
+	s = pgmap_stats(pgmap);	/* (re)learns type and range from the kernel */
+	if (s)
+		s->nr_pages = nr_pages;
+	r = reserve(type, sizeof(*r));
+	if (!r)
+		return;
+	r->pgmap = pgmap;
+	r->owner = (__u64)BPF_CORE_READ(pg, owner);
+	r->start = BPF_CORE_READ(pg, range.start);
+	r->end = BPF_CORE_READ(pg, range.end);
+	r->nr_pages = nr_pages;
+	r->type = BPF_CORE_READ(pg, type);
+	r->nr_range = nr_range;
+	r->error = error;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_page_init(void *ctx, const void *page)
+{
+	__u64 pfn = page_to_pfn(page);
+	__u64 pgmap = (__u64)devmem_page_pgmap(page);
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_page_info info = {};
+	struct devmem_rec_page *r;
+
+	if (s) {
+		s->inits++;
+		s->live_pages++;
+		s->refs++;
+	}
+	if (p) {
+		p->inits++;
+		p->held++;
+	}
+	info.pgmap = pgmap;
+	info.ts_ns = bpf_ktime_get_ns();
+	info.pid = current_pid();
+	info.stack_id = -1;
+	if (capture_stacks) {
+		info.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (info.stack_id < 0)
+			drop(DEVMEM_DROP_STACK);
+	}
+	bpf_get_current_comm(info.comm, sizeof(info.comm));
+	if (bpf_map_update_elem(&outstanding, &pfn, &info, BPF_ANY))
+		drop(DEVMEM_DROP_PAGE_MAP);
+	r = reserve(DEVMEM_REC_PAGE_INIT, sizeof(*r));
+	if (!r)
+		return;
+	r->pfn = pfn;
+	r->pgmap = pgmap;
+	r->type = s ? s->type : 0;
+	r->stack_id = info.stack_id;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_folio_free(const void *page)
+{
+	__u64 pfn = page_to_pfn(page);
+	__u64 pgmap = (__u64)devmem_page_pgmap(page);
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_page_info *info = bpf_map_lookup_elem(&outstanding, &pfn);
+	struct devmem_rec_page *r;
+
+	if (s) {
+		s->frees++;
+		s->live_pages--;
+		if (refs_on_free && (s->type == DEVMEM_PGMAP_PRIVATE ||
+				     s->type == DEVMEM_PGMAP_COHERENT))
+			s->refs--;
+	}
+	if (info) {
+		/* The page counts against whoever was handed it. */
+		struct devmem_proc_stats *p = bpf_map_lookup_elem(&procs, &info->pid);
+
+		if (p)
+			p->held--;
+		bpf_map_delete_elem(&outstanding, &pfn);
+	}
+	r = reserve(DEVMEM_REC_FOLIO_FREE, sizeof(*r));
+	if (!r)
+		return;
+	r->pfn = pfn;
+	r->pgmap = pgmap;
+	r->type = s ? s->type : 0;
+	r->stack_id = -1;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
+{
+	struct devmem_rec_pgmap_ref *r;
+
+	if (pgmap) {
+		struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+
+		if (s) {
+			s->gets++;
+			s->refs++;
+		}
+	}
+	r = reserve(DEVMEM_REC_GET_PGMAP, sizeof(*r));
+	if (!r)
+		return;
+	r->pfn = pfn;
+	r->pgmap = pgmap;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_put_pgmap(__u64 pgmap)
+{
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_rec_pgmap_ref *r;
+
+	if (s) {
+		s->puts++;
+		s->refs--;
+	}
+	r = reserve(DEVMEM_REC_PUT_PGMAP, sizeof(*r));
+	if (!r)
+		return;
+	r->pfn = 0;
+	r->pgmap = pgmap;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgmap, int result)
+{
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_rec_longterm *r;
+
+	if (s) {
+		if (result)
+			s->longterm_failed++;
+		else
+			s->longterm++;
+	}
+	if (p && !result)
+		p->longterm++;
+	r = reserve(DEVMEM_REC_LONGTERM, sizeof(*r));
+	if (!r)
+		return;
+	r->src_pfn = src_pfn;
+	r->dst_pfn = result ? 0 : dst_pfn;
+	r->pgmap = pgmap;
+	r->result = result;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_cow(const void *old, const void *new, __u64 address)
+{
+	__u64 pgmap = (__u64)devmem_page_pgmap(old);
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_rec_cow *r;
+
+	if (s)
+		s->cow++;
+	if (p)
+		p->cow++;
+	r = reserve(DEVMEM_REC_COW, sizeof(*r));
+	if (!r)
+		return;
+	r->old_pfn = page_to_pfn(old);
+	r->new_pfn = page_to_pfn(new);
+	r->pgmap = pgmap;
+	r->address = address;
+	r->type = s ? s->type : 0;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
+{
+	__u64 pgmap = (__u64)devmem_page_pgmap(page);
+	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_rec_fault *r;
+
+	if (s)
+		s->faults++;
+	if (p)
+		p->faults++;
+	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
+	if (!r)
+		return;
+	r->pfn = page_to_pfn(page);
+	r->pgmap = pgmap;
+	r->address = address;
+	r->ret = ret;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
+				       __u64 nr_migrate, __u64 to_dev, __u64 to_sys,
+				       __u64 pgmap, __u64 owner, __u64 flags)
+{
+	struct devmem_rec_migrate *r;
+
+	if (stage == DEVMEM_MIGRATE_FINALIZE) {
+		struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+		struct devmem_proc_stats *p = proc_stats(current_pid());
+
+		if (s) {
+			s->to_device += to_dev;
+			s->to_system += to_sys;
+		}
+		if (p) {
+			p->to_device += to_dev;
+			p->to_system += to_sys;
+		}
+	}
+	r = reserve(DEVMEM_REC_MIGRATE, sizeof(*r));
+	if (!r)
+		return;
+	r->start = start;
+	r->npages = npages;
+	r->nr_migrate = nr_migrate;
+	r->nr_to_device = to_dev;
+	r->nr_to_system = to_sys;
+	r->pgmap = pgmap;
+	r->owner = owner;
+	r->flags = flags;
+	r->stage = stage;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* ---- tracepoint mode ---- */
+
+SEC("tp_btf/devmem_pgmap_create")
+int BPF_PROG(tp_pgmap_create, const struct dev_pagemap *pgmap, int error)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_CREATE, pgmap, error);
+	return 0;
+}
+
+SEC("tp_btf/devmem_pgmap_destroy")
+int BPF_PROG(tp_pgmap_destroy, const struct dev_pagemap *pgmap, int error)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	return 0;
+}
+
+SEC("tp_btf/devmem_page_init")
+int BPF_PROG(tp_page_init, const struct page *page)
+{
+	on_page_init(ctx, page);
+	return 0;
+}
+
+SEC("tp_btf/devmem_folio_free")
+int BPF_PROG(tp_folio_free, const struct page *page)
+{
+	on_folio_free(page);
+	return 0;
+}
+
+SEC("tp_btf/devmem_get_pgmap")
+int BPF_PROG(tp_get_pgmap, unsigned long pfn, const struct dev_pagemap *pgmap)
+{
+	on_get_pgmap(pfn, addr_of(pgmap));
+	return 0;
+}
+
+SEC("tp_btf/devmem_put_pgmap")
+int BPF_PROG(tp_put_pgmap, const struct dev_pagemap *pgmap)
+{
+	on_put_pgmap(addr_of(pgmap));
+	return 0;
+}
+
+SEC("tp_btf/devmem_longterm_migrate")
+int BPF_PROG(tp_longterm, struct folio *src, struct folio *dst,
+	     const struct dev_pagemap *pgmap, int result)
+{
+	on_longterm(page_to_pfn(src), dst ? page_to_pfn(dst) : 0, addr_of(pgmap), result);
+	return 0;
+}
+
+SEC("tp_btf/devmem_cow_replace")
+int BPF_PROG(tp_cow, struct page *old, struct folio *new, unsigned long address)
+{
+	on_cow(old, new, address);
+	return 0;
+}
+
+SEC("tp_btf/devmem_fault")
+int BPF_PROG(tp_fault, struct page *page, unsigned long address, vm_fault_t ret)
+{
+	on_fault(page, address, ret);
+	return 0;
+}
+
+SEC("tracepoint/devmem/devmem_migrate_vma_setup")
+int tp_migrate_setup(struct trace_event_raw_devmem_migrate_collect *ctx)
+{
+	on_migrate(DEVMEM_MIGRATE_SETUP, ctx->start, ctx->npages, ctx->nr_migrate, 0, 0,
+		   (__u64)ctx->pgmap, (__u64)ctx->owner, ctx->flags);
+	return 0;
+}
+
+SEC("tracepoint/devmem/devmem_migrate_device_range")
+int tp_migrate_range(struct trace_event_raw_devmem_migrate_collect *ctx)
+{
+	on_migrate(DEVMEM_MIGRATE_RANGE, ctx->start, ctx->npages, ctx->nr_migrate, 0, 0,
+		   (__u64)ctx->pgmap, (__u64)ctx->owner, ctx->flags);
+	return 0;
+}
+
+SEC("tracepoint/devmem/devmem_migrate_pages")
+int tp_migrate_pages(struct trace_event_raw_devmem_migrate_batch *ctx)
+{
+	on_migrate(DEVMEM_MIGRATE_PAGES, ctx->start, ctx->npages, 0, ctx->nr_to_device,
+		   ctx->nr_to_system, (__u64)ctx->pgmap, (__u64)ctx->owner, 0);
+	return 0;
+}
+
+SEC("tracepoint/devmem/devmem_migrate_finalize")
+int tp_migrate_finalize(struct trace_event_raw_devmem_migrate_batch *ctx)
+{
+	on_migrate(DEVMEM_MIGRATE_FINALIZE, ctx->start, ctx->npages, 0, ctx->nr_to_device,
+		   ctx->nr_to_system, (__u64)ctx->pgmap, (__u64)ctx->owner, 0);
+	return 0;
+}
+
+/* ---- fentry and kprobe modes ---- */
+
+/*
+ * Count a finalize batch from its pfn arrays: a destination the tool saw
+ * handed out is device memory, a source it saw handed out left it.
+ */
+struct batch_ctx {
+	const __u64 *src, *dst;
+	__u64 to_dev, to_sys, pgmap;
+};
+
+static long count_one(__u64 i, struct batch_ctx *c)
+{
+	__u64 s = 0, d = 0, pfn;
+	struct devmem_page_info *info;
+
+	bpf_probe_read_kernel(&s, sizeof(s), &c->src[i]);
+	bpf_probe_read_kernel(&d, sizeof(d), &c->dst[i]);
+	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
+		return 0;
+	pfn = d >> MIGRATE_PFN_SHIFT;
+	info = bpf_map_lookup_elem(&outstanding, &pfn);
+	if (info) {
+		c->to_dev++;
+		c->pgmap = info->pgmap;
+		return 0;
+	}
+	pfn = s >> MIGRATE_PFN_SHIFT;
+	info = bpf_map_lookup_elem(&outstanding, &pfn);
+	c->to_sys++;
+	if (info)
+		c->pgmap = info->pgmap;
+	return 0;
+}
+
+static __always_inline void on_finalize(const __u64 *src, const __u64 *dst, __u64 npages,
+					__u64 start, __u64 owner)
+{
+	struct batch_ctx c = { .src = src, .dst = dst };
+
+	bpf_loop(npages, count_one, &c, 0);
+	on_migrate(DEVMEM_MIGRATE_FINALIZE, start, npages, 0, c.to_dev, c.to_sys,
+		   c.pgmap, owner, 0);
+}
+
+static __always_inline void vma_finalize_nesting(int delta)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&in_vma_finalize, &zero);
+
+	if (n)
+		*n += delta;
+}
+
+static __always_inline bool inside_vma_finalize(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&in_vma_finalize, &zero);
+
+	return n && *n;
+}
+
+static __always_inline void vma_finalize_enter(struct migrate_vma *m)
+{
+	on_finalize((const __u64 *)BPF_CORE_READ(m, src), (const __u64 *)BPF_CORE_READ(m, dst),
+		    BPF_CORE_READ(m, npages), BPF_CORE_READ(m, start),
+		    (__u64)BPF_CORE_READ(m, pgmap_owner));
+	vma_finalize_nesting(1);
+}
+
+static __always_inline void device_finalize_enter(const __u64 *src, const __u64 *dst, __u64 npages)
+{
+	if (!inside_vma_finalize())
+		on_finalize(src, dst, npages, 0, 0);
+}
+
+SEC("fexit/memremap_pages")
+int BPF_PROG(fexit_memremap_pages, struct dev_pagemap *pgmap, int nid, void *ret)
+{
+	long r = (long)ret;
+
+	on_pgmap(DEVMEM_REC_PGMAP_CREATE, pgmap, r < 0 && r >= -4095 ? r : 0);
+	return 0;
+}
+
+SEC("fentry/memunmap_pages")
+int BPF_PROG(fentry_memunmap_pages, struct dev_pagemap *pgmap)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	return 0;
+}
+
+/* Attached to zone_device_page_init or zone_device_folio_init, see core_fixes.bpf.h. */
+SEC("fexit/zone_device_page_init")
+int BPF_PROG(fexit_page_init, struct page *page)
+{
+	on_page_init(ctx, page);
+	return 0;
+}
+
+SEC("fentry/free_zone_device_folio")
+int BPF_PROG(fentry_folio_free, struct folio *folio)
+{
+	on_folio_free(folio);
+	return 0;
+}
+
+SEC("fexit/get_dev_pagemap")
+int fexit_get_dev_pagemap(void *ctx)
+{
+	__u64 pfn = 0, cached = 0, ret = 0;
+
+	bpf_get_func_arg(ctx, 0, &pfn);
+	if (bpf_get_func_arg_cnt(ctx) > 1)
+		bpf_get_func_arg(ctx, 1, &cached);
+	bpf_get_func_ret(ctx, &ret);
+	if (!ret || ret != cached)	/* a cached pgmap comes back without a new reference */
+		on_get_pgmap(pfn, ret);
+	return 0;
+}
+
+SEC("fexit/migrate_device_coherent_folio")
+int BPF_PROG(fexit_longterm, struct folio *folio, int ret)
+{
+	on_longterm(page_to_pfn(folio), 0, (__u64)devmem_page_pgmap(folio), ret);
+	return 0;
+}
+
+SEC("fentry/migrate_vma_finalize")
+int BPF_PROG(fentry_vma_finalize, struct migrate_vma *m)
+{
+	vma_finalize_enter(m);
+	return 0;
+}
+
+SEC("fexit/migrate_vma_finalize")
+int BPF_PROG(fexit_vma_finalize, struct migrate_vma *m)
+{
+	vma_finalize_nesting(-1);
+	return 0;
+}
+
+SEC("fentry/migrate_device_finalize")
+int BPF_PROG(fentry_device_finalize, unsigned long *src, unsigned long *dst, unsigned long npages)
+{
+	device_finalize_enter((const __u64 *)src, (const __u64 *)dst, npages);
+	return 0;
+}
+
+static __always_inline void stash_args(__u64 a0, __u64 a1)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct entry_args a = { a0, a1 };
+
+	bpf_map_update_elem(&stash, &tid, &a, BPF_ANY);
+}
+
+static __always_inline bool unstash_args(struct entry_args *a)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct entry_args *p = bpf_map_lookup_elem(&stash, &tid);
+
+	if (!p)
+		return false;
+	*a = *p;
+	bpf_map_delete_elem(&stash, &tid);
+	return true;
+}
+
+SEC("kprobe/memremap_pages")
+int BPF_KPROBE(kp_memremap_pages, struct dev_pagemap *pgmap)
+{
+	stash_args((__u64)pgmap, 0);
+	return 0;
+}
+
+SEC("kretprobe/memremap_pages")
+int BPF_KRETPROBE(krp_memremap_pages, void *ret)
+{
+	struct entry_args a;
+	long r = (long)ret;
+
+	if (unstash_args(&a))
+		on_pgmap(DEVMEM_REC_PGMAP_CREATE, (void *)a.a0, r < 0 && r >= -4095 ? r : 0);
+	return 0;
+}
+
+SEC("kprobe/memunmap_pages")
+int BPF_KPROBE(kp_memunmap_pages, struct dev_pagemap *pgmap)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	return 0;
+}
+
+/* The page is initialized on return; stash it at entry. */
+SEC("kprobe/zone_device_page_init")
+int BPF_KPROBE(kp_page_init, struct page *page)
+{
+	stash_args((__u64)page, 0);
+	return 0;
+}
+
+SEC("kretprobe/zone_device_page_init")
+int BPF_KRETPROBE(krp_page_init)
+{
+	struct entry_args a;
+
+	if (unstash_args(&a))
+		on_page_init(ctx, (void *)a.a0);
+	return 0;
+}
+
+SEC("kprobe/free_zone_device_folio")
+int BPF_KPROBE(kp_folio_free, struct folio *folio)
+{
+	on_folio_free(folio);
+	return 0;
+}
+
+SEC("kprobe/get_dev_pagemap")
+int BPF_KPROBE(kp_get_dev_pagemap, unsigned long pfn, struct dev_pagemap *cached)
+{
+	stash_args(pfn, (__u64)cached);
+	return 0;
+}
+
+SEC("kretprobe/get_dev_pagemap")
+int BPF_KRETPROBE(krp_get_dev_pagemap, struct dev_pagemap *ret)
+{
+	struct entry_args a;
+
+	if (unstash_args(&a) && (!ret || (__u64)ret != a.a1))
+		on_get_pgmap(a.a0, (__u64)ret);
+	return 0;
+}
+
+SEC("kprobe/migrate_device_coherent_folio")
+int BPF_KPROBE(kp_longterm, struct folio *folio)
+{
+	stash_args((__u64)folio, (__u64)devmem_page_pgmap(folio));
+	return 0;
+}
+
+SEC("kretprobe/migrate_device_coherent_folio")
+int BPF_KRETPROBE(krp_longterm, int ret)
+{
+	struct entry_args a;
+
+	if (unstash_args(&a))
+		on_longterm(page_to_pfn((void *)a.a0), 0, a.a1, ret);
+	return 0;
+}
+
+SEC("kprobe/migrate_vma_finalize")
+int BPF_KPROBE(kp_vma_finalize, struct migrate_vma *m)
+{
+	vma_finalize_enter(m);
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_finalize")
+int BPF_KRETPROBE(krp_vma_finalize)
+{
+	vma_finalize_nesting(-1);
+	return 0;
+}
+
+SEC("kprobe/migrate_device_finalize")
+int BPF_KPROBE(kp_device_finalize, unsigned long *src, unsigned long *dst, unsigned long npages)
+{
+	device_finalize_enter((const __u64 *)src, (const __u64 *)dst, npages);
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The devmemscope event ABI, shared by the BPF programs and user space, and
+ * the body of the trace file format. Plain C, fixed-width types only: no
+ * long, no pointers, no bool. Every record starts with struct devmem_rec_hdr:
+ * a type tag and the size of the whole record, so a reader can skip what it
+ * does not know.
+ */
+#ifndef DEVMEMSCOPE_ABI_H
+#define DEVMEMSCOPE_ABI_H
+
+#ifdef __VMLINUX_H__
+/* BPF side: types come from vmlinux.h */
+#else
+#include <linux/types.h>
+#endif
+
+#define DEVMEM_ABI_VERSION 1
+#define DEVMEM_COMM_LEN 16
+
+enum devmem_rec_type {
+	DEVMEM_REC_PGMAP_CREATE = 1,	/* struct devmem_rec_pgmap */
+	DEVMEM_REC_PGMAP_DESTROY = 2,	/* struct devmem_rec_pgmap */
+	DEVMEM_REC_PAGE_INIT = 3,	/* struct devmem_rec_page: +1 reference */
+	DEVMEM_REC_FOLIO_FREE = 4,	/* struct devmem_rec_page */
+	DEVMEM_REC_GET_PGMAP = 5,	/* struct devmem_rec_pgmap_ref */
+	DEVMEM_REC_PUT_PGMAP = 6,	/* struct devmem_rec_pgmap_ref */
+	DEVMEM_REC_LONGTERM = 7,	/* struct devmem_rec_longterm */
+	DEVMEM_REC_COW = 8,		/* struct devmem_rec_cow */
+	DEVMEM_REC_FAULT = 9,		/* struct devmem_rec_fault */
+	DEVMEM_REC_MIGRATE = 10,	/* struct devmem_rec_migrate */
+	DEVMEM_REC_TYPE_MAX
+};
+
+/* Values of pgmap type fields: the kernel's enum memory_type. */
+enum devmem_pgmap_type {
+	DEVMEM_PGMAP_PRIVATE = 1,
+	DEVMEM_PGMAP_COHERENT = 2,
+	DEVMEM_PGMAP_FS_DAX = 3,
+	DEVMEM_PGMAP_GENERIC = 4,
+	DEVMEM_PGMAP_P2PDMA = 5,
+};
+
+struct devmem_rec_hdr {
+	__u16 type;		/* enum devmem_rec_type */
+	__u16 size;		/* of the whole record, header included */
+	__u32 cpu;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;		/* thread group id of the current task */
+	__u32 tid;
+	char comm[DEVMEM_COMM_LEN];
+};
+
+/* pgmap ids are the kernel's struct dev_pagemap addresses. */
+struct devmem_rec_pgmap {
+	struct devmem_rec_hdr hdr;
+	__u64 pgmap;
+	__u64 owner;
+	__u64 start;		/* physical, first range */
+	__u64 end;		/* inclusive */
+	__u64 nr_pages;		/* all ranges */
+	__u32 type;		/* enum devmem_pgmap_type */
+	__u32 nr_range;
+	__s32 error;		/* create: 0 or -errno */
+	__u32 pad;
+};
+
+struct devmem_rec_page {
+	struct devmem_rec_hdr hdr;
+	__u64 pfn;
+	__u64 pgmap;
+	__u32 type;
+	__s32 stack_id;		/* kernel stack at page init, -1 if none */
+};
+
+/* get: pgmap 0 means the lookup failed. put: pfn is 0. */
+struct devmem_rec_pgmap_ref {
+	struct devmem_rec_hdr hdr;
+	__u64 pfn;
+	__u64 pgmap;
+};
+
+struct devmem_rec_longterm {
+	struct devmem_rec_hdr hdr;
+	__u64 src_pfn;
+	__u64 dst_pfn;		/* 0 unless result is 0 and the mode knows it */
+	__u64 pgmap;
+	__s32 result;
+	__u32 pad;
+};
+
+struct devmem_rec_cow {
+	struct devmem_rec_hdr hdr;
+	__u64 old_pfn;
+	__u64 new_pfn;
+	__u64 pgmap;
+	__u64 address;
+	__u32 type;
+	__u32 pad;
+};
+
+struct devmem_rec_fault {
+	struct devmem_rec_hdr hdr;
+	__u64 pfn;
+	__u64 pgmap;
+	__u64 address;
+	__u32 ret;		/* vm_fault_t */
+	__u32 pad;
+};
+
+enum devmem_migrate_stage {
+	DEVMEM_MIGRATE_SETUP = 1,	/* migrate_vma_setup(): nr_migrate collected */
+	DEVMEM_MIGRATE_RANGE = 2,	/* migrate_device_range(): nr_migrate collected */
+	DEVMEM_MIGRATE_PAGES = 3,	/* metadata moved */
+	DEVMEM_MIGRATE_FINALIZE = 4,	/* committed: count these */
+};
+
+struct devmem_rec_migrate {
+	struct devmem_rec_hdr hdr;
+	__u64 start;		/* user address, or first pfn for RANGE */
+	__u64 npages;
+	__u64 nr_migrate;
+	__u64 nr_to_device;
+	__u64 nr_to_system;
+	__u64 pgmap;		/* the device side, 0 if unknown */
+	__u64 owner;
+	__u64 flags;		/* MIGRATE_VMA_SELECT_* for SETUP */
+	__u32 stage;		/* enum devmem_migrate_stage */
+	__u32 pad;
+};
+
+/* Losses counted by the BPF side, one slot each in the "drops" map. */
+enum devmem_drop {
+	DEVMEM_DROP_RINGBUF = 0,	/* ring buffer full: record lost */
+	DEVMEM_DROP_PGMAP_MAP = 1,	/* pgmaps map full */
+	DEVMEM_DROP_PROC_MAP = 2,	/* procs map full */
+	DEVMEM_DROP_PAGE_MAP = 3,	/* outstanding pages map full */
+	DEVMEM_DROP_STACK = 4,		/* no stack id (stack map full) */
+	DEVMEM_DROP_MAX
+};
+
+#endif

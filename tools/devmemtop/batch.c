@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Batch mode: plain text or one JSON document per interval on stdout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "devmemtop.h"
+#include "json.h"
+
+static const char *const drop_names[DEVMEM_DROP_MAX] = {
+	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
+	[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
+	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
+	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
+	[DEVMEM_DROP_STACK] = "no_stack",
+};
+
+static void row_line(const struct column *cols, size_t n, const void *row)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cols[i].fmt(buf, sizeof(buf), row);
+		printf(i ? " %*s" : "%-*s", cols[i].width, buf);
+	}
+}
+
+static void header_line(const struct column *cols, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf(i ? " %*s" : "%-*s", cols[i].width, cols[i].name);
+	putchar('\n');
+}
+
+void batch_text(struct top *t)
+{
+	const struct devmem_pgmap_row **pg;
+	const struct devmem_proc_row **pr;
+	size_t i, n;
+
+	printf("devmemtop: kernel %s, mode %s, %llu events (%.1f/s), %llu dropped\n",
+	       t->kernel, devmem_mode_name(t->sess.mode), (unsigned long long)t->st.events,
+	       t->st.event_rate, (unsigned long long)total_drops(t));
+	if (t->sess.unavailable[0])
+		printf("  not seen in this mode: %s\n", t->sess.unavailable);
+	header_line(pgmap_columns, nr_pgmap_columns);
+	n = sorted_pgmaps(t, &pg);
+	for (i = 0; i < n; i++) {
+		row_line(pgmap_columns, nr_pgmap_columns, pg[i]);
+		puts(pgmap_mismatch(t, pg[i]) ? " !live" : "");
+	}
+	free(pg);
+	putchar('\n');
+	header_line(proc_columns, nr_proc_columns);
+	n = sorted_procs(t, &pr);
+	for (i = 0; i < n; i++) {
+		row_line(proc_columns, nr_proc_columns, pr[i]);
+		putchar('\n');
+	}
+	free(pr);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void batch_json(struct top *t)
+{
+	const struct devmem_pgmap_row **pg;
+	const struct devmem_proc_row **pr;
+	struct json j;
+	size_t i, n;
+	int k;
+
+	json_begin(&j, stdout);
+	json_obj_open(&j, NULL);
+	json_u64(&j, "schema", 1);
+	json_u64(&j, "time_unix", (uint64_t)time(NULL));
+	json_double(&j, "interval_s", t->interval_s);
+	json_str(&j, "kernel", t->kernel);
+	json_str(&j, "mode", devmem_mode_name(t->sess.mode));
+	json_str(&j, "unavailable", t->sess.unavailable);
+	json_u64(&j, "events", t->st.events);
+	json_double(&j, "events_per_s", t->st.event_rate);
+	json_obj_open(&j, "drops");
+	for (k = 0; k < DEVMEM_DROP_MAX; k++)
+		json_u64(&j, drop_names[k], t->drops[k]);
+	json_u64(&j, "recursion_misses", t->recursion_misses);
+	json_u64(&j, "bad_records", t->bad_records);
+	json_u64(&j, "untracked_oom", t->st.oom);
+	json_u64(&j, "total", total_drops(t));
+	json_obj_close(&j);
+	json_arr_open(&j, "pgmaps");
+	n = sorted_pgmaps(t, &pg);
+	for (i = 0; i < n; i++) {
+		const struct devmem_pgmap_row *r = pg[i];
+		size_t idx = r - t->st.pgmaps;
+
+		json_obj_open(&j, NULL);
+		json_hex(&j, "pgmap", r->pgmap);
+		json_str(&j, "type", devmem_pgmap_type_name(r->type));
+		json_hex(&j, "start", r->start);
+		json_hex(&j, "end", r->end);
+		json_hex(&j, "owner", r->owner);
+		json_u64(&j, "nr_pages", r->nr_pages);
+		json_bool(&j, "destroyed", r->destroyed);
+		json_i64(&j, "live_pages", devmem_pgmap_live(r));
+		json_i64(&j, "live_bytes", devmem_pgmap_live(r) * 4096);
+		if (idx < t->nr_live_true && t->live_true[idx] >= 0)
+			json_i64(&j, "live_pages_kernel", t->live_true[idx]);
+		json_bool(&j, "live_mismatch", pgmap_mismatch(t, r));
+		json_i64(&j, "refs", r->refs);
+		json_u64(&j, "inits", r->inits);
+		json_u64(&j, "frees", r->frees);
+		json_u64(&j, "gets", r->gets);
+		json_u64(&j, "puts", r->puts);
+		json_double(&j, "init_per_s", r->rate[RATE_INIT]);
+		json_double(&j, "free_per_s", r->rate[RATE_FREE]);
+		json_u64(&j, "to_device", r->to_device);
+		json_u64(&j, "to_system", r->to_system);
+		json_double(&j, "to_device_per_s", r->rate[RATE_TO_DEVICE]);
+		json_double(&j, "to_system_per_s", r->rate[RATE_TO_SYSTEM]);
+		json_u64(&j, "longterm", r->longterm);
+		json_u64(&j, "longterm_failed", r->longterm_failed);
+		json_u64(&j, "cow", r->cow);
+		json_u64(&j, "faults", r->faults);
+		json_obj_close(&j);
+	}
+	free(pg);
+	json_arr_close(&j);
+	json_arr_open(&j, "processes");
+	n = sorted_procs(t, &pr);
+	for (i = 0; i < n; i++) {
+		json_obj_open(&j, NULL);
+		json_u64(&j, "pid", pr[i]->pid);
+		json_str(&j, "comm", pr[i]->comm);
+		json_i64(&j, "held", pr[i]->held);
+		json_u64(&j, "inits", pr[i]->inits);
+		json_u64(&j, "to_device", pr[i]->to_device);
+		json_u64(&j, "to_system", pr[i]->to_system);
+		json_u64(&j, "faults", pr[i]->faults);
+		json_u64(&j, "longterm", pr[i]->longterm);
+		json_u64(&j, "cow", pr[i]->cow);
+		json_obj_close(&j);
+	}
+	free(pr);
+	json_arr_close(&j);
+	json_obj_close(&j);
+	json_end(&j);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The views' columns and sorting, shared by batch output and the UI. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "devmemtop.h"
+
+#define PG(r) ((const struct devmem_pgmap_row *)(r))
+#define PR(r) ((const struct devmem_proc_row *)(r))
+
+static double k_pgmap(const void *r) { return (double)PG(r)->start; }
+static double k_type(const void *r) { return PG(r)->type; }
+static double k_live(const void *r) { return (double)devmem_pgmap_live(PG(r)); }
+static double k_refs(const void *r) { return (double)PG(r)->refs; }
+static double k_init_s(const void *r) { return PG(r)->rate[RATE_INIT]; }
+static double k_free_s(const void *r) { return PG(r)->rate[RATE_FREE]; }
+static double k_todev_s(const void *r) { return PG(r)->rate[RATE_TO_DEVICE]; }
+static double k_tosys_s(const void *r) { return PG(r)->rate[RATE_TO_SYSTEM]; }
+static double k_longterm(const void *r) { return (double)PG(r)->longterm; }
+static double k_cow(const void *r) { return (double)PG(r)->cow; }
+static double k_faults(const void *r) { return (double)PG(r)->faults; }
+
+static void f_pgmap(char *b, size_t n, const void *r)
+{
+	snprintf(b, n, "%#llx-%#llx", (unsigned long long)PG(r)->start,
+		 (unsigned long long)PG(r)->end);
+}
+static void f_type(char *b, size_t n, const void *r)
+{
+	snprintf(b, n, "%s%s", devmem_pgmap_type_name(PG(r)->type), PG(r)->destroyed ? "(gone)" : "");
+}
+static void f_live(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)devmem_pgmap_live(PG(r))); }
+static void f_bytes(char *b, size_t n, const void *r)
+{
+	double v = devmem_pgmap_live(PG(r)) * 4096.0;
+	const char *u = "B KMGT";
+	int i = 0;
+
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(b, n, i ? "%.1f%c" : "%.0f%c", v, i ? u[i] : 'B');
+}
+static void f_refs(char *b, size_t n, const void *r) { snprintf(b, n, "%+lld", (long long)PG(r)->refs); }
+static void f_rate(char *b, size_t n, double v) { snprintf(b, n, "%.1f", v); }
+static void f_init_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_INIT]); }
+static void f_free_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_FREE]); }
+static void f_todev_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_TO_DEVICE]); }
+static void f_tosys_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_TO_SYSTEM]); }
+static void f_longterm(char *b, size_t n, const void *r)
+{
+	snprintf(b, n, "%llu", (unsigned long long)PG(r)->longterm);
+}
+static void f_cow(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->cow); }
+static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults); }
+
+const struct column pgmap_columns[] = {
+	{ "RANGE", 27, k_pgmap, f_pgmap },
+	{ "TYPE", 9, k_type, f_type },
+	{ "LIVE", 8, k_live, f_live },
+	{ "BYTES", 8, k_live, f_bytes },
+	{ "REFS", 7, k_refs, f_refs },
+	{ "INIT/s", 8, k_init_s, f_init_s },
+	{ "FREE/s", 8, k_free_s, f_free_s },
+	{ "TODEV/s", 8, k_todev_s, f_todev_s },
+	{ "FROMDEV/s", 9, k_tosys_s, f_tosys_s },
+	{ "LONGTERM", 8, k_longterm, f_longterm },
+	{ "COW", 6, k_cow, f_cow },
+	{ "FAULTS", 7, k_faults, f_faults },
+};
+const size_t nr_pgmap_columns = sizeof(pgmap_columns) / sizeof(pgmap_columns[0]);
+
+static double k_pid(const void *r) { return PR(r)->pid; }
+static double k_held(const void *r) { return (double)PR(r)->held; }
+static double k_p_inits(const void *r) { return (double)PR(r)->inits; }
+static double k_p_todev(const void *r) { return (double)PR(r)->to_device; }
+static double k_p_tosys(const void *r) { return (double)PR(r)->to_system; }
+static double k_p_faults(const void *r) { return (double)PR(r)->faults; }
+static double k_p_longterm(const void *r) { return (double)PR(r)->longterm; }
+static double k_p_cow(const void *r) { return (double)PR(r)->cow; }
+static void f_pid(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PR(r)->pid); }
+static void f_comm(char *b, size_t n, const void *r) { snprintf(b, n, "%s", PR(r)->comm); }
+static void f_held(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)PR(r)->held); }
+#define F_U64(name, field) \
+	static void name(char *b, size_t n, const void *r) \
+	{ snprintf(b, n, "%llu", (unsigned long long)PR(r)->field); }
+F_U64(f_p_inits, inits)
+F_U64(f_p_todev, to_device)
+F_U64(f_p_tosys, to_system)
+F_U64(f_p_faults, faults)
+F_U64(f_p_longterm, longterm)
+F_U64(f_p_cow, cow)
+
+const struct column proc_columns[] = {
+	{ "PID", 7, k_pid, f_pid },
+	{ "COMM", 16, k_pid, f_comm },
+	{ "HELD", 8, k_held, f_held },
+	{ "INITS", 8, k_p_inits, f_p_inits },
+	{ "TODEV", 8, k_p_todev, f_p_todev },
+	{ "FROMDEV", 8, k_p_tosys, f_p_tosys },
+	{ "FAULTS", 7, k_p_faults, f_p_faults },
+	{ "LONGTERM", 8, k_p_longterm, f_p_longterm },
+	{ "COW", 6, k_p_cow, f_p_cow },
+};
+const size_t nr_proc_columns = sizeof(proc_columns) / sizeof(proc_columns[0]);
+
+bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r)
+{
+	return !t->filter_pgmap || r->pgmap == t->filter_pgmap || r->start == t->filter_pgmap;
+}
+
+bool proc_visible(const struct top *t, const struct devmem_proc_row *r)
+{
+	return !t->filter_pid || r->pid == t->filter_pid;
+}
+
+/* qsort has no context argument: the active column lives here. */
+static const struct column *sort_by;
+
+static int cmp_rows(const void *a, const void *b)
+{
+	double x = sort_by->key(*(const void *const *)a), y = sort_by->key(*(const void *const *)b);
+
+	return (x < y) - (x > y);	/* descending */
+}
+
+size_t sorted_pgmaps(const struct top *t, const struct devmem_pgmap_row ***out)
+{
+	const struct devmem_pgmap_row **rows = calloc(t->st.nr_pgmaps + 1, sizeof(*rows));
+	size_t i, n = 0;
+
+	if (!rows)
+		return 0;
+	for (i = 0; i < t->st.nr_pgmaps; i++)
+		if (pgmap_visible(t, &t->st.pgmaps[i]))
+			rows[n++] = &t->st.pgmaps[i];
+	sort_by = &pgmap_columns[t->sort_col[VIEW_PGMAPS]];
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+	*out = rows;
+	return n;
+}
+
+size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out)
+{
+	const struct devmem_proc_row **rows = calloc(t->st.nr_procs + 1, sizeof(*rows));
+	size_t i, n = 0;
+
+	if (!rows)
+		return 0;
+	for (i = 0; i < t->st.nr_procs; i++)
+		if (proc_visible(t, &t->st.procs[i]))
+			rows[n++] = &t->st.procs[i];
+	sort_by = &proc_columns[t->sort_col[VIEW_PROCS]];
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+	*out = rows;
+	return n;
+}
+
+uint64_t total_drops(const struct top *t)
+{
+	uint64_t n = t->recursion_misses + t->bad_records + t->st.oom;
+	int i;
+
+	for (i = 0; i < DEVMEM_DROP_MAX; i++)
+		n += t->drops[i];
+	return n;
+}
+
+bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r)
+{
+	size_t i = r - t->st.pgmaps;
+
+	return i < t->nr_live_true && t->mismatch_runs[i] >= 2;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef DEVMEMTOP_H
+#define DEVMEMTOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "attach.h"
+#include "state.h"
+
+enum view { VIEW_PGMAPS, VIEW_PROCS };
+
+/* A column of a view: header, width, sort key, and how to print it. */
+struct column {
+	const char *name;
+	int width;
+	double (*key)(const void *row);
+	void (*fmt)(char *buf, size_t len, const void *row);
+};
+
+extern const struct column pgmap_columns[];
+extern const size_t nr_pgmap_columns;
+extern const struct column proc_columns[];
+extern const size_t nr_proc_columns;
+
+/* Everything that is drawn: state plus what the user chose. */
+struct top {
+	struct devmem_state st;
+	struct devmem_session sess;
+	char kernel[65];	/* struct utsname release */
+	double interval_s;
+	enum view view;
+	size_t sort_col[2];	/* per view */
+	bool paused;
+	uint32_t filter_pid;
+	uint64_t filter_pgmap;	/* address or physical start; 0 none */
+	uint64_t drops[DEVMEM_DROP_MAX], recursion_misses, bad_records;
+	int64_t *live_true;	/* per pgmap row, from debugfs; -1 unknown */
+	int *mismatch_runs;	/* consecutive intervals true != shadow */
+	size_t nr_live_true;
+};
+
+bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r);
+bool proc_visible(const struct top *t, const struct devmem_proc_row *r);
+/* Rows of the current view, filtered and sorted; caller frees. */
+size_t sorted_pgmaps(const struct top *t, const struct devmem_pgmap_row ***out);
+size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out);
+uint64_t total_drops(const struct top *t);
+bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r);
+
+extern volatile sig_atomic_t devmemtop_stop;
+/* Close an interval: drain records, learn pgmaps, read losses, rates. */
+void devmemtop_collect(struct top *t);
+
+void batch_text(struct top *t);
+void batch_json(struct top *t);
+int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterations);
+
+#endif

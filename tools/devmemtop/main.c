@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * devmemtop: which pgmaps hold how many device pages, who migrates what,
+ * where long-term pins and copy-on-write push pages out of device memory.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "devmemtop.h"
+#include "devmem_maps.h"
+#include "devmem.skel.h"
+#include "replay.h"
+
+#define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
+
+volatile sig_atomic_t devmemtop_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	devmemtop_stop = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct top *t = ctx;
+
+	if (devmem_replay_record(data, size, &devmem_state_ops, &t->st))
+		t->bad_records++;
+	return 0;
+}
+
+static struct ring_buffer *rb;
+
+/* Take records for up to timeout_ms; returns <0 on a real error. */
+static int poll_events(struct top *t, int timeout_ms)
+{
+	int e;
+
+	(void)t;
+	e = ring_buffer__poll(rb, timeout_ms);
+	return e == -EINTR ? 0 : e;
+}
+
+/* debugfs's live page counts, the kernel's truth, against the shadow count. */
+static void check_live(struct top *t)
+{
+	FILE *f = fopen(DEBUGFS_PGMAPS, "r");
+	char line[256];
+	size_t i;
+
+	if (t->nr_live_true < t->st.nr_pgmaps) {
+		t->live_true = realloc(t->live_true, t->st.nr_pgmaps * sizeof(*t->live_true));
+		t->mismatch_runs = realloc(t->mismatch_runs, t->st.nr_pgmaps * sizeof(int));
+		if (!t->live_true || !t->mismatch_runs) {
+			t->nr_live_true = 0;
+			if (f)
+				fclose(f);
+			return;
+		}
+		for (i = t->nr_live_true; i < t->st.nr_pgmaps; i++)
+			t->mismatch_runs[i] = 0;
+		t->nr_live_true = t->st.nr_pgmaps;
+	}
+	for (i = 0; i < t->nr_live_true; i++)
+		t->live_true[i] = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long start, live;
+
+		if (line[0] == '#' || sscanf(line, "%*s %*s %llx %*s %*s %*s %llu", &start, &live) != 2)
+			continue;
+		for (i = 0; i < t->st.nr_pgmaps; i++)
+			if (t->st.pgmaps[i].start == start && !t->st.pgmaps[i].destroyed)
+				t->live_true[i] = live;
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; i < t->nr_live_true; i++) {
+		bool differ = t->live_true[i] >= 0 &&
+			      t->live_true[i] != devmem_pgmap_live(&t->st.pgmaps[i]);
+
+		t->mismatch_runs[i] = differ ? t->mismatch_runs[i] + 1 : 0;
+	}
+}
+
+void devmemtop_collect(struct top *t)
+{
+	int fd = bpf_map__fd(t->sess.skel->maps.pgmaps);
+	struct devmem_pgmap_stats v;
+	__u64 key, next, *prev = NULL;
+
+	ring_buffer__consume(rb);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.start)
+			devmem_state_pgmap_meta(&t->st, next, v.start, v.end, v.type, v.owner,
+						v.nr_pages);
+		key = next;
+		prev = &key;
+	}
+	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
+	check_live(t);
+	devmem_state_mark(&t->st, now_ns());
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: devmemtop [options] [interval [count]]\n"
+"\n"
+"Live view of device memory (ZONE_DEVICE private and coherent pages):\n"
+"pgmaps with their live pages and migrations, and the processes behind them.\n"
+"\n"
+"  -b, --batch           plain text, no screen handling\n"
+"  -j, --json            batch mode, one JSON document per interval (docs/devmemtop.md)\n"
+"  -d, --delay SEC       interval in seconds (default 1)\n"
+"  -n, --iterations N    stop after N intervals (default: until interrupted)\n"
+"  -p, --pid PID         only events caused by PID\n"
+"      --pgmap ID        only this pgmap: its address or its physical start\n"
+"      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"      --no-stacks       do not record allocation stacks\n"
+"  -h, --help\n"
+"\n"
+"Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
+"      + - interval, f filter by pid, g filter by pgmap, q quit.\n"
+"\n"
+"Exit status: 0 ok, 1 error, 2 usage, 3 not permitted, 4 nothing to trace,\n"
+"             5 kernel without BTF.\n"
+"\n"
+"Examples:\n"
+"  devmemtop                    full screen, 1 s refresh\n"
+"  devmemtop -b 5 3             three text reports, 5 s apart\n"
+"  devmemtop -j -p 1234         JSON for what process 1234 does\n"
+"  devmemtop --attach=fentry    without the devmem tracepoints\n");
+}
+
+static int parse_num(const char *s, double *out, double min)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "batch", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "pgmap", required_argument, NULL, 'G' },
+		{ "attach", required_argument, NULL, 'A' },
+		{ "no-stacks", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	struct top t = { .interval_s = 1, .sort_col = { 2, 2 } };
+	bool batch = false, json = false;
+	double count = 0, v;
+	char err[1024];
+	struct utsname u;
+	int c, rc, iter;
+
+	while ((c = getopt_long(argc, argv, "bjd:n:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': batch = true; break;
+		case 'j': batch = json = true; break;
+		case 'd':
+			if (parse_num(optarg, &t.interval_s, 0.01))
+				goto bad;
+			break;
+		case 'n':
+			if (parse_num(optarg, &count, 1))
+				goto bad;
+			break;
+		case 'p':
+			if (parse_num(optarg, &v, 1))
+				goto bad;
+			t.filter_pid = o.filter_pid = (uint32_t)v;
+			break;
+		case 'G':
+			errno = 0;
+			t.filter_pgmap = strtoull(optarg, NULL, 0);
+			if (errno || !t.filter_pgmap)
+				goto bad;
+			break;
+		case 'A':
+			if (devmem_mode_parse(optarg, &o.mode))
+				goto bad;
+			break;
+		case 'S': o.stacks = false; break;
+		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
+		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		}
+	}
+	if (optind < argc && parse_num(argv[optind++], &t.interval_s, 0.01))
+		goto bad;
+	if (optind < argc && parse_num(argv[optind++], &count, 1))
+		goto bad;
+	if (optind < argc)
+		goto bad;
+	if (!batch && !isatty(STDOUT_FILENO))
+		batch = true;	/* no screen to draw on */
+
+	uname(&u);
+	snprintf(t.kernel, sizeof(t.kernel), "%s", u.release);
+	rc = devmem_attach(&t.sess, &o, err, sizeof(err));
+	if (rc) {
+		if (json)
+			printf("{\"schema\":1,\"error\":\"%s\",\"exit\":%d}\n",
+			       rc == DEVMEM_EXIT_NO_BTF ? "no_btf" : rc == DEVMEM_EXIT_PERM ?
+			       "not_permitted" : "nothing_to_trace", rc);
+		fprintf(stderr, "devmemtop: %s\n", err);
+		return rc;
+	}
+	if (!json)
+		fprintf(stderr, "devmemtop: attached in %s mode%s%s\n",
+			devmem_mode_name(t.sess.mode), t.sess.unavailable[0] ? "; not seen: " : "",
+			t.sess.unavailable);
+	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
+	devmem_state_seed_debugfs(&t.st, DEBUGFS_PGMAPS);
+	rb = ring_buffer__new(devmem_events_fd(&t.sess), on_record, &t, NULL);
+	if (!rb) {
+		fprintf(stderr, "devmemtop: ring buffer: %s\n", strerror(errno));
+		devmem_detach(&t.sess);
+		return DEVMEM_EXIT_ERROR;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	devmemtop_collect(&t);
+	rc = DEVMEM_EXIT_OK;
+	if (!batch) {
+		rc = ui_run(&t, poll_events, (int)count);
+	} else {
+		for (iter = 0; !devmemtop_stop && (!count || iter < count); iter++) {
+			uint64_t end = now_ns() + (uint64_t)(t.interval_s * 1e9);
+
+			while (!devmemtop_stop && now_ns() < end)
+				if (poll_events(&t, (int)((end - now_ns()) / 1000000) + 1) < 0) {
+					rc = DEVMEM_EXIT_ERROR;
+					devmemtop_stop = 1;
+				}
+			devmemtop_collect(&t);
+			if (json)
+				batch_json(&t);
+			else
+				batch_text(&t);
+		}
+	}
+	ring_buffer__free(rb);
+	devmem_detach(&t.sess);
+	devmem_state_free(&t.st);
+	free(t.live_true);
+	free(t.mismatch_runs);
+	return rc;
+bad:
+	fprintf(stderr, "devmemtop: bad argument '%s'\n", argv[optind - 1]);
+	usage(stderr);
+	return DEVMEM_EXIT_USAGE;
+}

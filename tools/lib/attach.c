@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "devmem_maps.h"
+#include "devmem.skel.h"
+
+static const char *const mode_names[] = {
+	[DEVMEM_MODE_AUTO] = "auto",
+	[DEVMEM_MODE_TRACEPOINT] = "tracepoint",
+	[DEVMEM_MODE_FENTRY] = "fentry",
+	[DEVMEM_MODE_KPROBE] = "kprobe",
+};
+
+const char *devmem_mode_name(enum devmem_mode mode)
+{
+	return mode_names[mode];
+}
+
+int devmem_mode_parse(const char *s, enum devmem_mode *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (!strcmp(s, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Which mode a program belongs to, from its name prefix. */
+static enum devmem_mode prog_mode(const char *name)
+{
+	if (!strncmp(name, "tp_", 3))
+		return DEVMEM_MODE_TRACEPOINT;
+	if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6))
+		return DEVMEM_MODE_FENTRY;
+	return DEVMEM_MODE_KPROBE;
+}
+
+/* The kernel function or event a program attaches to: its section after '/'. */
+static const char *prog_target(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p), *slash = strrchr(sec, '/');
+
+	return slash ? slash + 1 : sec;
+}
+
+static bool btf_has(const struct btf *btf, const char *name, int kind)
+{
+	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+static bool kallsyms_has(const char *name, uint64_t *addr)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char sym[256], type;
+	unsigned long long a;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fscanf(f, "%llx %c %255s%*[^\n]", &a, &type, sym) == 3)
+		if (!strcmp(sym, name)) {
+			found = true;
+			if (addr)
+				*addr = a;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Is the program usable in this mode on this kernel? Sets its attach target
+ * when the function was renamed (core_fixes.bpf.h). Missing optional
+ * targets are listed in s->unavailable.
+ */
+static bool prog_usable(struct devmem_session *s, struct bpf_program *p,
+			const struct btf *btf, enum devmem_mode mode)
+{
+	const char *target = prog_target(p);
+
+	if (mode == DEVMEM_MODE_TRACEPOINT) {
+		char tname[128];
+
+		/* classic tracepoints: the event's record type */
+		if (!strncmp(bpf_program__section_name(p), "tracepoint/", 11))
+			snprintf(tname, sizeof(tname), "trace_event_raw_%s",
+				 strstr(target, "migrate_vma") || strstr(target, "device_range") ?
+				 "devmem_migrate_collect" : "devmem_migrate_batch");
+		else
+			snprintf(tname, sizeof(tname), "btf_trace_%s", target);
+		return btf_has(btf, tname, strncmp(tname, "btf_", 4) ? BTF_KIND_STRUCT :
+			       BTF_KIND_TYPEDEF);
+	}
+	if (!strcmp(target, "zone_device_page_init") &&
+	    !btf_has(btf, target, BTF_KIND_FUNC) && btf_has(btf, "zone_device_folio_init", BTF_KIND_FUNC)) {
+		if (mode == DEVMEM_MODE_FENTRY)
+			return !bpf_program__set_attach_target(p, 0, "zone_device_folio_init");
+		return false;
+	}
+	if (mode == DEVMEM_MODE_FENTRY ? btf_has(btf, target, BTF_KIND_FUNC) :
+					 kallsyms_has(target, NULL))
+		return true;
+	if (!strstr(s->unavailable, target) &&
+	    strlen(s->unavailable) + strlen(target) + 3 < sizeof(s->unavailable)) {
+		if (s->unavailable[0])
+			strcat(s->unavailable, ", ");
+		strcat(s->unavailable, target);
+	}
+	return false;
+}
+
+static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o,
+		    const struct btf *btf, enum devmem_mode mode, char *err, size_t errlen)
+{
+	struct devmem_bpf *skel;
+	struct bpf_program *p;
+	uint64_t vmemmap = 0;
+	int n = 0, e;
+
+	s->unavailable[0] = 0;
+	skel = devmem_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "%s: cannot open BPF object: %s", mode_names[mode], strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(p, skel->obj) {
+		bool on = prog_mode(bpf_program__name(p)) == mode &&
+			  prog_usable(s, p, btf, mode);
+
+		bpf_program__set_autoload(p, on);
+		n += on;
+	}
+	if (!n) {
+		snprintf(err, errlen, "%s: none of its attach points exist in this kernel",
+			 mode_names[mode]);
+		devmem_bpf__destroy(skel);
+		return -ENOENT;
+	}
+	if (kallsyms_has("vmemmap_base", &vmemmap))
+		skel->rodata->vmemmap_base_addr = vmemmap;
+	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
+	skel->rodata->filter_pid = o->filter_pid;
+	skel->rodata->capture_stacks = o->stacks;
+	if (mode == DEVMEM_MODE_TRACEPOINT)
+		s->unavailable[0] = 0;
+	else
+		snprintf(s->unavailable + strlen(s->unavailable),
+			 sizeof(s->unavailable) - strlen(s->unavailable),
+			 "%scow_replace, fault, put_pgmap (inlined code)",
+			 s->unavailable[0] ? ", " : "");
+	e = devmem_bpf__load(skel);
+	if (!e)
+		e = devmem_bpf__attach(skel);
+	if (e) {
+		e = e < 0 ? e : -errno;
+		snprintf(err, errlen, "%s: %s", mode_names[mode], strerror(-e));
+		devmem_bpf__destroy(skel);
+		return e;
+	}
+	s->skel = skel;
+	s->mode = mode;
+	return 0;
+}
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_WARN && getenv("DEVMEM_DEBUG"))
+		return vfprintf(stderr, fmt, args);
+	if (level == LIBBPF_DEBUG && getenv("DEVMEM_DEBUG") && atoi(getenv("DEVMEM_DEBUG")) > 1)
+		return vfprintf(stderr, fmt, args);
+	return 0;
+}
+
+int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
+		  char *err, size_t errlen)
+{
+	static const enum devmem_mode order[] = {
+		DEVMEM_MODE_TRACEPOINT, DEVMEM_MODE_FENTRY, DEVMEM_MODE_KPROBE,
+	};
+	char why[3][160] = { "", "", "" };
+	struct btf *btf;
+	bool perm = false;
+	size_t i;
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	libbpf_set_print(quiet_libbpf);
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "devmemscope needs CONFIG_DEBUG_INFO_BTF=y");
+		return DEVMEM_EXIT_NO_BTF;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+		return DEVMEM_EXIT_NO_BTF;
+	}
+	for (i = 0; i < 3; i++) {
+		if (o->mode != DEVMEM_MODE_AUTO && o->mode != order[i])
+			continue;
+		e = try_mode(s, o, btf, order[i], why[i], sizeof(why[i]));
+		if (!e)
+			break;
+		perm |= e == -EPERM || e == -EACCES;
+	}
+	btf__free(btf);
+	if (s->skel)
+		return DEVMEM_EXIT_OK;
+	snprintf(err, errlen, "cannot attach to this kernel:%s%s%s%s%s%s%s",
+		 why[0][0] ? "\n  " : "", why[0], why[1][0] ? "\n  " : "", why[1],
+		 why[2][0] ? "\n  " : "", why[2],
+		 perm && geteuid() ? "\n  (run as root: loading BPF needs CAP_BPF and CAP_PERFMON)" : "");
+	return perm && geteuid() ? DEVMEM_EXIT_PERM : DEVMEM_EXIT_NOTHING;
+}
+
+void devmem_detach(struct devmem_session *s)
+{
+	devmem_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
+
+int devmem_events_fd(const struct devmem_session *s)
+{
+	return bpf_map__fd(s->skel->maps.events);
+}
+
+void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
+		       uint64_t *recursion_misses)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.drops);
+	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	struct bpf_program *p;
+	uint32_t k;
+	int c;
+
+	for (k = 0; k < DEVMEM_DROP_MAX; k++) {
+		drops[k] = 0;
+		if (vals && !bpf_map_lookup_elem(fd, &k, vals))
+			for (c = 0; c < ncpu; c++)
+				drops[k] += vals[c];
+	}
+	free(vals);
+	*recursion_misses = 0;
+	bpf_object__for_each_program(p, s->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int pfd = bpf_program__fd(p);
+
+		if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &info, &len))
+			*recursion_misses += info.recursion_misses;
+	}
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "replay.h"
+
+static const struct {
+	const char *name;
+	size_t size;
+} rec_types[DEVMEM_REC_TYPE_MAX] = {
+	[DEVMEM_REC_PGMAP_CREATE]	= { "pgmap_create", sizeof(struct devmem_rec_pgmap) },
+	[DEVMEM_REC_PGMAP_DESTROY]	= { "pgmap_destroy", sizeof(struct devmem_rec_pgmap) },
+	[DEVMEM_REC_PAGE_INIT]		= { "page_init", sizeof(struct devmem_rec_page) },
+	[DEVMEM_REC_FOLIO_FREE]		= { "folio_free", sizeof(struct devmem_rec_page) },
+	[DEVMEM_REC_GET_PGMAP]		= { "get_pgmap", sizeof(struct devmem_rec_pgmap_ref) },
+	[DEVMEM_REC_PUT_PGMAP]		= { "put_pgmap", sizeof(struct devmem_rec_pgmap_ref) },
+	[DEVMEM_REC_LONGTERM]		= { "longterm_migrate", sizeof(struct devmem_rec_longterm) },
+	[DEVMEM_REC_COW]		= { "cow_replace", sizeof(struct devmem_rec_cow) },
+	[DEVMEM_REC_FAULT]		= { "fault", sizeof(struct devmem_rec_fault) },
+	[DEVMEM_REC_MIGRATE]		= { "migrate", sizeof(struct devmem_rec_migrate) },
+};
+
+const char *devmem_rec_type_name(unsigned int type)
+{
+	return type < DEVMEM_REC_TYPE_MAX && rec_types[type].name ?
+	       rec_types[type].name : "unknown";
+}
+
+const char *devmem_replay_strerror(int err)
+{
+	switch (err) {
+	case DEVMEM_REPLAY_OK:		return "ok";
+	case DEVMEM_REPLAY_SHORT:	return "record shorter than its header";
+	case DEVMEM_REPLAY_SIZE:	return "record size field disagrees with its length";
+	case DEVMEM_REPLAY_TYPE:	return "unknown record type";
+	case DEVMEM_REPLAY_TYPE_SIZE:	return "record too small for its type";
+	}
+	return "unknown error";
+}
+
+#define CALL(fn, type) \
+	do { if (ops->fn) ops->fn(ctx, (const type *)data); } while (0)
+
+int devmem_replay_record(const void *data, size_t size,
+			 const struct devmem_ops *ops, void *ctx)
+{
+	const struct devmem_rec_hdr *h = data;
+
+	if (size < sizeof(*h))
+		return DEVMEM_REPLAY_SHORT;
+	if (h->size != size)
+		return DEVMEM_REPLAY_SIZE;
+	if (h->type >= DEVMEM_REC_TYPE_MAX || !rec_types[h->type].name)
+		return DEVMEM_REPLAY_TYPE;
+	/* Newer writers may append fields: larger is fine, smaller is not. */
+	if (size < rec_types[h->type].size)
+		return DEVMEM_REPLAY_TYPE_SIZE;
+	switch (h->type) {
+	case DEVMEM_REC_PGMAP_CREATE:	CALL(pgmap_create, struct devmem_rec_pgmap); break;
+	case DEVMEM_REC_PGMAP_DESTROY:	CALL(pgmap_destroy, struct devmem_rec_pgmap); break;
+	case DEVMEM_REC_PAGE_INIT:	CALL(page_init, struct devmem_rec_page); break;
+	case DEVMEM_REC_FOLIO_FREE:	CALL(folio_free, struct devmem_rec_page); break;
+	case DEVMEM_REC_GET_PGMAP:	CALL(get_pgmap, struct devmem_rec_pgmap_ref); break;
+	case DEVMEM_REC_PUT_PGMAP:	CALL(put_pgmap, struct devmem_rec_pgmap_ref); break;
+	case DEVMEM_REC_LONGTERM:	CALL(longterm, struct devmem_rec_longterm); break;
+	case DEVMEM_REC_COW:		CALL(cow, struct devmem_rec_cow); break;
+	case DEVMEM_REC_FAULT:		CALL(fault, struct devmem_rec_fault); break;
+	case DEVMEM_REC_MIGRATE:	CALL(migrate, struct devmem_rec_migrate); break;
+	}
+	return DEVMEM_REPLAY_OK;
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "state.h"
+
+const char *devmem_pgmap_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		[DEVMEM_PGMAP_PRIVATE] = "private", [DEVMEM_PGMAP_COHERENT] = "coherent",
+		[DEVMEM_PGMAP_FS_DAX] = "fsdax", [DEVMEM_PGMAP_GENERIC] = "generic",
+		[DEVMEM_PGMAP_P2PDMA] = "p2pdma",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
+}
+
+static void *grow_array(void *arr, size_t *cap, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : 16;
+	void *p = realloc(arr, n * elem);
+
+	if (!p)
+		return NULL;
+	memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+	*cap = n;
+	return p;
+}
+
+static struct devmem_pgmap_row *pgmap_row(struct devmem_state *st, uint64_t pgmap)
+{
+	struct devmem_pgmap_row *rows;
+	uint64_t i;
+
+	if (!pgmap)
+		return NULL;
+	if (u64map_get(&st->pgmap_idx, pgmap, &i))
+		return &st->pgmaps[i];
+	if (st->nr_pgmaps == st->cap_pgmaps) {
+		rows = grow_array(st->pgmaps, &st->cap_pgmaps, sizeof(*rows));
+		if (!rows) {
+			st->oom++;
+			return NULL;
+		}
+		st->pgmaps = rows;
+	}
+	if (u64map_put(&st->pgmap_idx, pgmap, st->nr_pgmaps)) {
+		st->oom++;
+		return NULL;
+	}
+	st->pgmaps[st->nr_pgmaps].pgmap = pgmap;
+	return &st->pgmaps[st->nr_pgmaps++];
+}
+
+static struct devmem_proc_row *proc_row(struct devmem_state *st, uint32_t pid,
+					const char *comm)
+{
+	struct devmem_proc_row *rows, *r;
+	uint64_t i;
+
+	if (u64map_get(&st->proc_idx, pid + 1ull, &i)) {
+		r = &st->procs[i];
+		if (comm)
+			memcpy(r->comm, comm, sizeof(r->comm));
+		return r;
+	}
+	if (st->nr_procs == st->cap_procs) {
+		rows = grow_array(st->procs, &st->cap_procs, sizeof(*rows));
+		if (!rows) {
+			st->oom++;
+			return NULL;
+		}
+		st->procs = rows;
+	}
+	if (u64map_put(&st->proc_idx, pid + 1ull, st->nr_procs)) {
+		st->oom++;
+		return NULL;
+	}
+	r = &st->procs[st->nr_procs++];
+	r->pid = pid;
+	if (comm)
+		memcpy(r->comm, comm, sizeof(r->comm));
+	r->comm[sizeof(r->comm) - 1] = 0;
+	return r;
+}
+
+static struct devmem_proc_row *proc_of(struct devmem_state *st, const struct devmem_rec_hdr *h)
+{
+	return proc_row(st, h->pid, h->comm);
+}
+
+static void count(struct devmem_state *st, const struct devmem_rec_hdr *h)
+{
+	st->events++;
+	st->by_type[h->type]++;
+}
+
+static void on_pgmap(struct devmem_state *st, const struct devmem_rec_pgmap *r, bool create)
+{
+	struct devmem_pgmap_row *row;
+
+	count(st, &r->hdr);
+	if (create && r->error)
+		return;
+	if (create && u64map_get(&st->pgmap_idx, r->pgmap, NULL)) {
+		/* The address of a destroyed pgmap came back: a new pgmap. */
+		uint64_t i;
+
+		u64map_get(&st->pgmap_idx, r->pgmap, &i);
+		if (st->pgmaps[i].destroyed) {
+			st->pgmaps[i].pgmap = 0;
+			u64map_del(&st->pgmap_idx, r->pgmap);
+		}
+	}
+	row = pgmap_row(st, r->pgmap);
+	if (!row)
+		return;
+	row->owner = r->owner;
+	row->start = r->start;
+	row->end = r->end;
+	row->nr_pages = r->nr_pages;
+	row->type = r->type;
+	row->destroyed = !create;
+}
+
+static void st_pgmap_create(void *ctx, const struct devmem_rec_pgmap *r) { on_pgmap(ctx, r, true); }
+static void st_pgmap_destroy(void *ctx, const struct devmem_rec_pgmap *r) { on_pgmap(ctx, r, false); }
+
+static void st_page_init(void *ctx, const struct devmem_rec_page *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_proc_row *p = proc_of(st, &r->hdr);
+
+	count(st, &r->hdr);
+	if (pg) {
+		pg->inits++;
+		pg->refs++;
+		if (!pg->type)
+			pg->type = r->type;
+	}
+	if (p) {
+		p->inits++;
+		p->held++;
+	}
+	if (u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
+		st->oom++;
+}
+
+static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	uint64_t pid;
+
+	count(st, &r->hdr);
+	if (pg) {
+		pg->frees++;
+		if (st->refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
+					 r->type == DEVMEM_PGMAP_COHERENT))
+			pg->refs--;
+	}
+	/* The page counts against whoever was handed it, not who freed it. */
+	if (u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
+		struct devmem_proc_row *p = proc_row(st, pid, NULL);
+
+		if (p)
+			p->held--;
+		u64map_del(&st->page_owner, r->pfn + 1);
+	}
+}
+
+static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+
+	count(st, &r->hdr);
+	if (pg) {
+		pg->gets++;
+		pg->refs++;
+	}
+}
+
+static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+
+	count(st, &r->hdr);
+	if (pg) {
+		pg->puts++;
+		pg->refs--;
+	}
+}
+
+static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_proc_row *p = proc_of(st, &r->hdr);
+
+	count(st, &r->hdr);
+	if (pg) {
+		if (r->result)
+			pg->longterm_failed++;
+		else
+			pg->longterm++;
+	}
+	if (p && !r->result)
+		p->longterm++;
+}
+
+static void st_cow(void *ctx, const struct devmem_rec_cow *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_proc_row *p = proc_of(st, &r->hdr);
+
+	count(st, &r->hdr);
+	if (pg)
+		pg->cow++;
+	if (p)
+		p->cow++;
+}
+
+static void st_fault(void *ctx, const struct devmem_rec_fault *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_proc_row *p = proc_of(st, &r->hdr);
+
+	count(st, &r->hdr);
+	if (pg)
+		pg->faults++;
+	if (p)
+		p->faults++;
+}
+
+static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg;
+	struct devmem_proc_row *p;
+
+	count(st, &r->hdr);
+	if (r->stage != DEVMEM_MIGRATE_FINALIZE || (!r->nr_to_device && !r->nr_to_system))
+		return;
+	pg = pgmap_row(st, r->pgmap);
+	p = proc_of(st, &r->hdr);
+	if (pg) {
+		pg->to_device += r->nr_to_device;
+		pg->to_system += r->nr_to_system;
+	}
+	if (p) {
+		p->to_device += r->nr_to_device;
+		p->to_system += r->nr_to_system;
+	}
+}
+
+const struct devmem_ops devmem_state_ops = {
+	.pgmap_create = st_pgmap_create,
+	.pgmap_destroy = st_pgmap_destroy,
+	.page_init = st_page_init,
+	.folio_free = st_folio_free,
+	.get_pgmap = st_get_pgmap,
+	.put_pgmap = st_put_pgmap,
+	.longterm = st_longterm,
+	.cow = st_cow,
+	.fault = st_fault,
+	.migrate = st_migrate,
+};
+
+int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], type[32], id[32], owner[32];
+	unsigned long long start, end, nr, live;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct devmem_pgmap_row *rows, *r;
+		uint32_t t;
+
+		if (line[0] == '#' || sscanf(line, "%31s %31s %llx %llx %31s %llu %llu",
+					     id, type, &start, &end, owner, &nr, &live) != 7)
+			continue;
+		for (t = 1; t <= DEVMEM_PGMAP_P2PDMA; t++)
+			if (!strcmp(type, devmem_pgmap_type_name(t)))
+				break;
+		if (st->nr_pgmaps == st->cap_pgmaps) {
+			rows = grow_array(st->pgmaps, &st->cap_pgmaps, sizeof(*rows));
+			if (!rows)
+				break;
+			st->pgmaps = rows;
+		}
+		/* Keyed by start until the BPF side tells us its address. */
+		r = &st->pgmaps[st->nr_pgmaps++];
+		r->start = start;
+		r->end = end;
+		r->nr_pages = nr;
+		r->live_base = live;
+		r->type = t;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
+			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages)
+{
+	struct devmem_pgmap_row *r = NULL;
+	size_t i;
+
+	if (!u64map_get(&st->pgmap_idx, pgmap, NULL)) {
+		for (i = 0; i < st->nr_pgmaps; i++)
+			if (!st->pgmaps[i].pgmap && st->pgmaps[i].start == start &&
+			    !st->pgmaps[i].destroyed)
+				break;
+		if (i < st->nr_pgmaps && !u64map_put(&st->pgmap_idx, pgmap, i)) {
+			st->pgmaps[i].pgmap = pgmap;
+			r = &st->pgmaps[i];
+		}
+	}
+	if (!r)
+		r = pgmap_row(st, pgmap);
+	if (!r)
+		return;
+	r->start = start;
+	r->end = end;
+	r->type = type;
+	r->owner = owner;
+	if (nr_pages)
+		r->nr_pages = nr_pages;
+}
+
+void devmem_state_mark(struct devmem_state *st, uint64_t now_ns)
+{
+	double dt = st->mark_ns ? (now_ns - st->mark_ns) / 1e9 : 0;
+	size_t i;
+	int k;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		struct devmem_pgmap_row *r = &st->pgmaps[i];
+		uint64_t now[RATE_MAX] = { r->inits, r->frees, r->to_device, r->to_system };
+
+		for (k = 0; k < RATE_MAX; k++) {
+			r->rate[k] = dt > 0 ? (now[k] - r->mark[k]) / dt : 0;
+			r->mark[k] = now[k];
+		}
+	}
+	st->event_rate = dt > 0 ? (st->events - st->events_mark) / dt : 0;
+	st->events_mark = st->events;
+	st->mark_ns = now_ns;
+}
+
+void devmem_state_free(struct devmem_state *st)
+{
+	free(st->pgmaps);
+	free(st->procs);
+	u64map_free(&st->pgmap_idx);
+	u64map_free(&st->proc_idx);
+	u64map_free(&st->page_owner);
+	*st = (struct devmem_state){ 0 };
+}

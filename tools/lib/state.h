@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the replay callbacks build: one row per pgmap and per process.
+ * Collection (this file), sorting and drawing stay separate.
+ */
+#ifndef DEVMEM_STATE_H
+#define DEVMEM_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "devmem_abi.h"
+#include "replay.h"
+#include "u64map.h"
+
+/* Counters that get a per-second rate at each interval mark. */
+enum devmem_rate {
+	RATE_INIT, RATE_FREE, RATE_TO_DEVICE, RATE_TO_SYSTEM, RATE_MAX
+};
+
+struct devmem_pgmap_row {
+	uint64_t pgmap;		/* kernel address; 0 while only known from debugfs */
+	uint64_t owner, start, end, nr_pages;
+	uint32_t type;
+	bool destroyed;
+	int64_t live_base;	/* live pages when first seen (debugfs) */
+	int64_t refs;		/* shadow references taken since start */
+	uint64_t inits, frees, gets, get_failed, puts;
+	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
+	uint64_t mark[RATE_MAX];
+	double rate[RATE_MAX];
+};
+
+struct devmem_proc_row {
+	uint32_t pid;
+	char comm[DEVMEM_COMM_LEN];
+	int64_t held;		/* device pages it was handed, still out */
+	uint64_t inits, to_device, to_system, faults, longterm, cow;
+};
+
+struct devmem_state {
+	struct devmem_pgmap_row *pgmaps;
+	size_t nr_pgmaps, cap_pgmaps;
+	struct devmem_proc_row *procs;
+	size_t nr_procs, cap_procs;
+	struct u64map pgmap_idx, proc_idx, page_owner;	/* pfn -> pid */
+	uint64_t events, events_mark, by_type[DEVMEM_REC_TYPE_MAX];
+	double event_rate;
+	uint64_t mark_ns;
+	uint64_t oom;		/* rows or pages we had no memory to track */
+	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
+				 * a private or coherent page drops its reference */
+};
+
+extern const struct devmem_ops devmem_state_ops;	/* ctx: struct devmem_state * */
+
+void devmem_state_free(struct devmem_state *st);
+static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
+{
+	return r->live_base + (int64_t)r->inits - (int64_t)r->frees;
+}
+/* Seed pgmaps that existed before we started from debugfs devmem/pgmaps;
+ * returns how many, or -errno when the file cannot be read. */
+int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
+/* Describe a pgmap (from the BPF side's map); adopts a debugfs row by start. */
+void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
+			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages);
+/* Close an interval: compute per-second rates since the previous mark. */
+void devmem_state_mark(struct devmem_state *st, uint64_t now_ns);
+const char *devmem_pgmap_type_name(uint32_t type);
+
+#endif
