@@ -65,6 +65,12 @@ $(BUILD)/obj/devmemtop/%.o: tools/devmemtop/%.c $(BUILD)/devmem.skel.h
 $(DEVMEMTOP): $(TOP_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) -lm
 
+# Unit tests of tools/lib, under AddressSanitizer and UBSan.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c
+$(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 

@@ -21,3 +21,51 @@ case $msg in
 *"/dev/hmm_dmirror97: No such file or directory"*) pass "devmem-wl names the missing device";;
 *) fail "devmem-wl names the missing device" "said '$msg'";;
 esac
+
+# devmemtop on this host: whatever the kernel lacks, a clear message and a
+# documented exit code, and -j stays valid JSON.
+if out=$(make -s build/devmemtop 2>&1 | grep -v "warning: Using"; [ -x build/devmemtop ]); then
+	pass "devmemtop builds with -Wall -Wextra -Werror, statically"
+else
+	fail "devmemtop builds with -Wall -Wextra -Werror, statically" "$out"
+	exit 1
+fi
+top=build/devmemtop
+$top --help >/dev/null; expect "devmemtop --help exits 0" $? 0
+$top --attach=bogus >/dev/null 2>&1; expect "devmemtop rejects an unknown attach mode with 2" $? 2
+$top -b 0 >/dev/null 2>&1; expect "devmemtop rejects a zero interval with 2" $? 2
+$top -b 1 1 extra >/dev/null 2>&1; expect "devmemtop rejects a third positional argument with 2" $? 2
+if [ -d /sys/kernel/tracing/events/devmem ]; then
+	echo "note: this kernel has the devmem tracepoints; skipping the nothing-to-trace checks"
+else
+	msg=$($top -b -n 1 2>&1); rc=$?
+	case $rc in
+	4) pass "devmemtop on a kernel with nothing to trace exits 4";;
+	5) pass "devmemtop on a kernel without BTF exits 5";;
+	*) fail "devmemtop on a kernel with nothing to trace exits 4" "exit $rc: $msg";;
+	esac
+	case $msg in
+	*"cannot attach to this kernel"*|*"no BTF"*) pass "devmemtop says why it cannot attach";;
+	*) fail "devmemtop says why it cannot attach" "said '$msg'";;
+	esac
+	json=$($top -j -n 1 2>/dev/null)
+	expect "devmemtop -j error output is one valid JSON document" \
+		"$(echo "$json" | jq -c '{error, exit}' 2>&1)" "{\"error\":\"nothing_to_trace\",\"exit\":$rc}"
+	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+		msg=$(setpriv --reuid=nobody --regid=nogroup --clear-groups $top -b -n 1 2>&1); rc=$?
+		expect "devmemtop without privileges exits 3" $rc 3
+		case $msg in
+		*"run as root"*) pass "devmemtop without privileges says to run as root";;
+		*) fail "devmemtop without privileges says to run as root" "said '$msg'";;
+		esac
+	fi
+fi
+
+# tools/lib under AddressSanitizer and UBSan.
+if out=$(make -s build/test_lib 2>&1); then
+	build/test_lib
+	rc=$?
+	[ $rc -eq 0 ] || echo "FAIL lib: test_lib exited $rc"
+else
+	fail "lib unit tests build with ASan and UBSan" "$out"
+fi
