@@ -55,6 +55,8 @@ for mode in tracepoint fentry kprobe; do
 			else "rows: \(length)" end')
 		expect "$name: process $pid held,inits,to_device,longterm,cow,faults" \
 			"$got" "[0,$n,$n,$lt,$cow,$faults]"
+		expect "$name: one row per live pgmap range" \
+			"$(echo "$last" | jq '[.pgmaps[] | select(.destroyed | not) | .start] | length - (unique | length)')" 0
 		expect "$name: nothing dropped" "$(echo "$last" | jq '.drops.total')" 0
 		expect "$name: no live-count mismatch with debugfs" \
 			"$(echo "$last" | jq '[.pgmaps[] | select(.live_mismatch)] | length')" 0

@@ -32,14 +32,14 @@ static void f_live(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (l
 static void f_bytes(char *b, size_t n, const void *r)
 {
 	double v = devmem_pgmap_live(PG(r)) * 4096.0;
-	const char *u = "B KMGT";
+	const char *u = "BKMGT";
 	int i = 0;
 
-	while (v >= 1024 && i < 5) {
+	while (v >= 1024 && i < 4) {
 		v /= 1024;
 		i++;
 	}
-	snprintf(b, n, i ? "%.1f%c" : "%.0f%c", v, i ? u[i] : 'B');
+	snprintf(b, n, i ? "%.1f%c" : "%.0f%c", v, u[i]);
 }
 static void f_refs(char *b, size_t n, const void *r) { snprintf(b, n, "%+lld", (long long)PG(r)->refs); }
 static void f_rate(char *b, size_t n, double v) { snprintf(b, n, "%.1f", v); }
@@ -56,7 +56,7 @@ static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", 
 
 const struct column pgmap_columns[] = {
 	{ "RANGE", 27, k_pgmap, f_pgmap },
-	{ "TYPE", 9, k_type, f_type },
+	{ "TYPE", 13, k_type, f_type },
 	{ "LIVE", 8, k_live, f_live },
 	{ "BYTES", 8, k_live, f_bytes },
 	{ "REFS", 7, k_refs, f_refs },

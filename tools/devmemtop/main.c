@@ -48,6 +48,23 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static struct ring_buffer *rb;
 
+/* The BPF side learns each pgmap before it emits a record naming it. */
+static int resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
+{
+	struct top *t = ctx;
+	struct devmem_pgmap_stats v;
+	__u64 key = pgmap;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->sess.skel->maps.pgmaps), &key, &v))
+		return -1;
+	meta->start = v.start;
+	meta->end = v.end;
+	meta->type = v.type;
+	meta->owner = v.owner;
+	meta->nr_pages = v.nr_pages;
+	return 0;
+}
+
 /* Take records for up to timeout_ms; returns <0 on a real error. */
 static int poll_events(struct top *t, int timeout_ms)
 {
@@ -241,6 +258,8 @@ int main(int argc, char **argv)
 			devmem_mode_name(t.sess.mode), t.sess.unavailable[0] ? "; not seen: " : "",
 			t.sess.unavailable);
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
+	t.st.resolve = resolve_pgmap;
+	t.st.resolve_ctx = &t;
 	devmem_state_seed_debugfs(&t.st, DEBUGFS_PGMAPS);
 	rb = ring_buffer__new(devmem_events_fd(&t.sess), on_record, &t, NULL);
 	if (!rb) {

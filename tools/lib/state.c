@@ -28,15 +28,39 @@ static void *grow_array(void *arr, size_t *cap, size_t elem)
 	return p;
 }
 
+/* A row seeded from debugfs for this range, not yet tied to an address. */
+static struct devmem_pgmap_row *seeded_row(struct devmem_state *st, uint64_t start, uint64_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_pgmaps; i++)
+		if (!st->pgmaps[i].pgmap && !st->pgmaps[i].destroyed && st->pgmaps[i].start == start) {
+			*idx = i;
+			return &st->pgmaps[i];
+		}
+	return NULL;
+}
+
 static struct devmem_pgmap_row *pgmap_row(struct devmem_state *st, uint64_t pgmap)
 {
-	struct devmem_pgmap_row *rows;
+	struct devmem_pgmap_row *rows, meta = { 0 };
+	bool described;
 	uint64_t i;
 
 	if (!pgmap)
 		return NULL;
 	if (u64map_get(&st->pgmap_idx, pgmap, &i))
 		return &st->pgmaps[i];
+	described = st->resolve && !st->resolve(st->resolve_ctx, pgmap, &meta) && meta.start;
+	if (described && seeded_row(st, meta.start, &i)) {
+		if (u64map_put(&st->pgmap_idx, pgmap, i)) {
+			st->oom++;
+			return NULL;
+		}
+		st->pgmaps[i].pgmap = pgmap;
+		st->pgmaps[i].owner = meta.owner;
+		return &st->pgmaps[i];
+	}
 	if (st->nr_pgmaps == st->cap_pgmaps) {
 		rows = grow_array(st->pgmaps, &st->cap_pgmaps, sizeof(*rows));
 		if (!rows) {
@@ -48,6 +72,10 @@ static struct devmem_pgmap_row *pgmap_row(struct devmem_state *st, uint64_t pgma
 	if (u64map_put(&st->pgmap_idx, pgmap, st->nr_pgmaps)) {
 		st->oom++;
 		return NULL;
+	}
+	if (described) {
+		meta.live_base = 0;
+		st->pgmaps[st->nr_pgmaps] = meta;
 	}
 	st->pgmaps[st->nr_pgmaps].pgmap = pgmap;
 	return &st->pgmaps[st->nr_pgmaps++];
@@ -314,17 +342,12 @@ void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t s
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages)
 {
 	struct devmem_pgmap_row *r = NULL;
-	size_t i;
+	uint64_t idx;
 
-	if (!u64map_get(&st->pgmap_idx, pgmap, NULL)) {
-		for (i = 0; i < st->nr_pgmaps; i++)
-			if (!st->pgmaps[i].pgmap && st->pgmaps[i].start == start &&
-			    !st->pgmaps[i].destroyed)
-				break;
-		if (i < st->nr_pgmaps && !u64map_put(&st->pgmap_idx, pgmap, i)) {
-			st->pgmaps[i].pgmap = pgmap;
-			r = &st->pgmaps[i];
-		}
+	if (!u64map_get(&st->pgmap_idx, pgmap, NULL) && seeded_row(st, start, &idx) &&
+	    !u64map_put(&st->pgmap_idx, pgmap, idx)) {
+		st->pgmaps[idx].pgmap = pgmap;
+		r = &st->pgmaps[idx];
 	}
 	if (!r)
 		r = pgmap_row(st, pgmap);

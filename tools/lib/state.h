@@ -49,6 +49,13 @@ struct devmem_state {
 	uint64_t oom;		/* rows or pages we had no memory to track */
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
 				 * a private or coherent page drops its reference */
+	/*
+	 * Optional: describe a pgmap address seen for the first time (start,
+	 * end, type, owner, nr_pages of *meta), so it can adopt the row seeded
+	 * from debugfs for the same range. Returns 0 when it could.
+	 */
+	int (*resolve)(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta);
+	void *resolve_ctx;
 };
 
 extern const struct devmem_ops devmem_state_ops;	/* ctx: struct devmem_state * */
