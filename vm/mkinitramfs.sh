@@ -21,6 +21,13 @@ for b in "$@"; do
 		{ echo "mkinitramfs: $b is not statically linked" >&2; exit 1; }
 	cp "$b" "$stage/bin/"
 done
+# Terminal descriptions for devmemtop's full-screen mode (static ncurses).
+for ti in x/xterm v/vt100; do
+	if [ -f /lib/terminfo/$ti ]; then
+		mkdir -p "$stage/lib/terminfo/${ti%/*}"
+		cp /lib/terminfo/$ti "$stage/lib/terminfo/$ti"
+	fi
+done
 # Debian's bpftool is dynamic: bring it with its loader and libraries, so
 # tests can check with the real bpftool that nothing stays attached.
 if bpftool=$(command -v bpftool); then

@@ -21,12 +21,15 @@ append+=' memmap=512M$0x40000000'
 append+=' test_hmm.spm_addr_dev0=0x40000000 test_hmm.spm_addr_dev1=0x50000000'
 append+=' hugepages=16'	# hmm-tests' hugetlbfs cases need a pool
 append+=" ${VM_APPEND:-}"	# e.g. parameters for the scenario
+# VM_CONSOLE=stdio puts the console on this terminal (tests drive it in tmux).
+console="file:$outdir/console.log" input=/dev/null
+[ "${VM_CONSOLE:-}" = stdio ] && console=stdio input=/dev/stdin
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg \
 	-m 2G -smp 2 -cpu max -no-reboot -display none -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" -append "$append" \
-	-serial "file:$outdir/console.log" -serial "file:$outdir/data.log" \
-	</dev/null || rc=$?
+	-serial "$console" -serial "file:$outdir/data.log" \
+	<"$input" || rc=$?
 [ $rc -eq 124 ] && { echo "run-vm: $scenario timed out after ${limit}s" >&2; exit 124; }
 verdict=$(sed -n 's/^devmem-vm: exit \([0-9]*\).*/\1/p' "$outdir/data.log" | tail -1)
 if [ -z "$verdict" ]; then

@@ -61,8 +61,10 @@ static void draw(struct top *t, const char *prompt)
 		 t->st.nr_pgmaps, (long long)live, live * 4096.0 / (1 << 20),
 		 (unsigned long long)t->st.events, t->st.event_rate,
 		 (unsigned long long)total_drops(t));
-	mvprintw(2, 0, "view: %s  filter: pid %u pgmap %#llx%s%s",
+	mvprintw(2, 0, "view: %s  sort: %s  filter: pid %u pgmap %#llx%s%s",
 		 t->view == VIEW_PGMAPS ? "[1]pgmaps  2 processes" : "1 pgmaps  [2]processes",
+		 t->view == VIEW_PGMAPS ? pgmap_columns[t->sort_col[VIEW_PGMAPS]].name :
+					  proc_columns[t->sort_col[VIEW_PROCS]].name,
 		 t->filter_pid, (unsigned long long)t->filter_pgmap,
 		 t->sess.unavailable[0] ? "  not seen: " : "", t->sess.unavailable);
 	if (t->view == VIEW_PGMAPS) {
