@@ -27,6 +27,7 @@ FILENAME ~ /vanilla/ { if (/^mode=off/) van[++nv] = val("pages_moved") / val("el
 	if (val("pair") > pairs) pairs = val("pair")
 	if (val("mode") == "off") pat[++np] = rate["off", val("pair")]
 	if (val("mode") == "on") { rec += val("recorded"); lost += val("overrun") }
+	if (val("mode") == "top") { cpu[++nc] = val("top_cpu_ticks") / val("top_wall_cs"); tdrop += val("top_dropped") }
 	moved = val("pages_moved")
 }
 END {
@@ -35,5 +36,7 @@ END {
 	ratio("armed", "devmem events on, unread / off")
 	ratio("on", "devmem events on and recorded via trace_pipe / off")
 	printf "    (recorded %d events, %d lost to ring buffer overrun)\n", rec, lost
+	ratio("top", "devmemtop attached, 1 s refresh / off")
+	if (nc) printf "  %-52s median %.3f (CPU seconds per second of the run; %d dropped)\n", "devmemtop CPU use under that event flow", median(cpu, nc), tdrop
 	if (nv && np) printf "  %-52s median %.3f (%d runs each, separate boots)\n", "patched kernel, events off / vanilla kernel", median(pat, np) / median(van, nv), np
 }' build/vm-bench/data.log build/vm-bench-vanilla/data.log

@@ -36,6 +36,11 @@ static __always_inline struct dev_pagemap *devmem_page_pgmap(const void *page)
  *    with zone_device_folio_init(folio, order) beside it in Linux 6.18
  *    (large device folios, Balbir Singh), and later gained a pgmap argument;
  *    only the first argument is read, so one program fits all of them.
+ *  - free_zone_device_page(page) became free_zone_device_folio(folio) in
+ *    Linux 6.10 ("mm: convert free_zone_device_page to
+ *    free_zone_device_folio"), and migrate_device_coherent_page(page) became
+ *    migrate_device_coherent_folio(folio) before 6.12; a folio's address is
+ *    its first page's, so the same programs read either.
  *  - get_dev_pagemap(pfn, pgmap) lost its cached pgmap argument in Linux
  *    6.16 ("mm/memremap: remove unused get_dev_pagemap() parameter"): the
  *    fexit program reads its arguments with bpf_get_func_arg() and

@@ -260,7 +260,11 @@ int main(int argc, char **argv)
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
 	t.st.resolve = resolve_pgmap;
 	t.st.resolve_ctx = &t;
-	devmem_state_seed_debugfs(&t.st, DEBUGFS_PGMAPS);
+	if (devmem_state_seed_debugfs(&t.st, DEBUGFS_PGMAPS) <= 0 && !json)
+		fprintf(stderr, "devmemtop: no device memory known yet: %s; pgmaps appear "
+			"here when their pages are used\n", access(DEBUGFS_PGMAPS, R_OK) ?
+			"this kernel has no debugfs devmem/pgmaps to list existing ones" :
+			"debugfs devmem/pgmaps lists none");
 	rb = ring_buffer__new(devmem_events_fd(&t.sess), on_record, &t, NULL);
 	if (!rb) {
 		fprintf(stderr, "devmemtop: ring buffer: %s\n", strerror(errno));

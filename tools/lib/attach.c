@@ -79,6 +79,19 @@ static bool kallsyms_has(const char *name, uint64_t *addr)
 }
 
 /*
+ * Fallback targets under another name on other kernels: the function a
+ * program is written against, and the name to try instead. Each program
+ * reads only arguments that kept their meaning. See core_fixes.bpf.h.
+ */
+static const struct {
+	const char *target, *alt;
+} renamed[] = {
+	{ "zone_device_page_init", "zone_device_folio_init" },		/* 6.18 */
+	{ "free_zone_device_folio", "free_zone_device_page" },		/* before 6.10 */
+	{ "migrate_device_coherent_folio", "migrate_device_coherent_page" },	/* before 6.12 */
+};
+
+/*
  * Is the program usable in this mode on this kernel? Sets its attach target
  * when the function was renamed (core_fixes.bpf.h). Missing optional
  * targets are listed in s->unavailable.
@@ -101,12 +114,10 @@ static bool prog_usable(struct devmem_session *s, struct bpf_program *p,
 		return btf_has(btf, tname, strncmp(tname, "btf_", 4) ? BTF_KIND_STRUCT :
 			       BTF_KIND_TYPEDEF);
 	}
-	if (!strcmp(target, "zone_device_page_init") &&
-	    !btf_has(btf, target, BTF_KIND_FUNC) && btf_has(btf, "zone_device_folio_init", BTF_KIND_FUNC)) {
-		if (mode == DEVMEM_MODE_FENTRY)
-			return !bpf_program__set_attach_target(p, 0, "zone_device_folio_init");
-		return false;
-	}
+	for (size_t i = 0; mode == DEVMEM_MODE_FENTRY && i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (!strcmp(target, renamed[i].target) && !btf_has(btf, target, BTF_KIND_FUNC) &&
+		    btf_has(btf, renamed[i].alt, BTF_KIND_FUNC))
+			return !bpf_program__set_attach_target(p, 0, renamed[i].alt);
 	if (mode == DEVMEM_MODE_FENTRY ? btf_has(btf, target, BTF_KIND_FUNC) :
 					 kallsyms_has(target, NULL))
 		return true;
@@ -125,7 +136,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	struct devmem_bpf *skel;
 	struct bpf_program *p;
 	uint64_t vmemmap = 0;
-	int n = 0, e;
+	int n = 0, core = 0, e;
 
 	s->unavailable[0] = 0;
 	skel = devmem_bpf__open();
@@ -139,10 +150,19 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 
 		bpf_program__set_autoload(p, on);
 		n += on;
+		/* Without both of these, live page counts would be wrong. */
+		core += on && (strstr(bpf_program__name(p), "page_init") ||
+			       strstr(bpf_program__name(p), "folio_free"));
 	}
 	if (!n) {
 		snprintf(err, errlen, "%s: none of its attach points exist in this kernel",
 			 mode_names[mode]);
+		devmem_bpf__destroy(skel);
+		return -ENOENT;
+	}
+	if (mode != DEVMEM_MODE_TRACEPOINT && core < 2) {
+		snprintf(err, errlen, "%s: cannot see device pages both handed out and freed "
+			 "on this kernel (missing: %.200s)", mode_names[mode], s->unavailable);
 		devmem_bpf__destroy(skel);
 		return -ENOENT;
 	}
@@ -187,7 +207,7 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 	static const enum devmem_mode order[] = {
 		DEVMEM_MODE_TRACEPOINT, DEVMEM_MODE_FENTRY, DEVMEM_MODE_KPROBE,
 	};
-	char why[3][160] = { "", "", "" };
+	char why[3][320] = { "", "", "" };
 	struct btf *btf;
 	bool perm = false;
 	size_t i;

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Migrate-heavy workload, alternating modes so that all see the same
-# machine. Modes (bench_modes=, default "off armed on"):
+# machine. Modes (bench_modes=, default "off armed on top"):
 #   off    devmem events disabled
-#   armed  devmem events enabled, written to the ring buffer, nobody reading
+#   armed  devmem events enabled in tracefs, written to its ring buffer, unread
 #   on     devmem events enabled and recorded: trace_pipe drained to a file
+#   top    devmemtop attached, reporting every second; its CPU time is read
+#          from /proc/PID/stat
 # Prints raw per-run lines; the host turns them into ratios.
 . /scenarios/lib.sh
 pages=${bench_pages:-64} rounds=${bench_rounds:-200} pairs=${bench_pairs:-5}
-modes=${bench_modes:-off armed on}
+modes=${bench_modes:-off armed on top}
+# CPU seconds a process has used (utime + stime, in USER_HZ ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 overruns() { cat $tr/per_cpu/cpu*/stats | awk '/^overrun:/ {n += $2} END {print n + 0}'; }
 [ -d $tr/events/devmem ] && trace_reset
 devmem-wl bench "$pages" 20 >/dev/null	# warm up: chunk allocation, caches
@@ -38,6 +42,18 @@ while [ $i -le $pairs ]; do
 			wait $reader 2>/dev/null
 			extra="recorded=$(grep -c devmem_ /tmp/rec) overrun=$(overruns)"
 			rm -f /tmp/rec;;
+		top)
+			devmemtop -b -d 1 >/tmp/top.out 2>&1 &
+			tp=$!
+			sleep 1.5	# attached and settled
+			c0=$(cpu_ticks $tp)
+			w0=$(cut -d' ' -f1 /proc/uptime)
+			line=$(devmem-wl bench "$pages" "$rounds")
+			c1=$(cpu_ticks $tp)
+			w1=$(cut -d' ' -f1 /proc/uptime)
+			kill -INT $tp
+			wait $tp
+			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o 'dropped [0-9]*' /tmp/top.out | tail -1 | cut -d' ' -f2)";;
 		esac
 		echo "mode=$mode pair=$i $line $extra"
 	done
