@@ -136,6 +136,18 @@ static __always_inline __u64 page_to_pfn(const void *page)
 	return (addr_of(page) - vmemmap) / bpf_core_type_size(struct page);
 }
 
+/*
+ * Waking the reader for every record costs more than the record: wake it
+ * only once a good amount is waiting. Readers poll with a timeout anyway.
+ */
+#define WAKEUP_BYTES (256 << 10)
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void *reserve(__u32 type, __u32 size)
 {
 	struct devmem_rec_hdr *h;
@@ -240,7 +252,7 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	r->nr_range = nr_range;
 	r->error = error;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_page_init(void *ctx, const void *page)
@@ -280,7 +292,7 @@ static __always_inline void on_page_init(void *ctx, const void *page)
 	r->pgmap = pgmap;
 	r->type = s ? s->type : 0;
 	r->stack_id = info.stack_id;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_folio_free(const void *page)
@@ -313,7 +325,7 @@ static __always_inline void on_folio_free(const void *page)
 	r->pgmap = pgmap;
 	r->type = s ? s->type : 0;
 	r->stack_id = -1;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
@@ -333,7 +345,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
 		return;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_put_pgmap(__u64 pgmap)
@@ -350,7 +362,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap)
 		return;
 	r->pfn = 0;
 	r->pgmap = pgmap;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgmap, int result)
@@ -375,7 +387,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	r->pgmap = pgmap;
 	r->result = result;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_cow(const void *old, const void *new, __u64 address)
@@ -398,7 +410,7 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	r->address = address;
 	r->type = s ? s->type : 0;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
@@ -420,7 +432,7 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
 	r->address = address;
 	r->ret = ret;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
@@ -455,7 +467,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 	r->flags = flags;
 	r->stage = stage;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
 /* ---- tracepoint mode ---- */

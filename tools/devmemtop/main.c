@@ -150,7 +150,6 @@ static void usage(FILE *f)
 "  -p, --pid PID         only events caused by PID\n"
 "      --pgmap ID        only this pgmap: its address or its physical start\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
-"      --no-stacks       do not record allocation stacks\n"
 "  -h, --help\n"
 "\n"
 "Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
@@ -189,11 +188,11 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "pgmap", required_argument, NULL, 'G' },
 		{ "attach", required_argument, NULL, 'A' },
-		{ "no-stacks", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	/* devmemtop shows no stacks; capturing them is for devmemleak. */
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 2, 2 } };
 	bool batch = false, json = false;
 	double count = 0, v;
@@ -228,7 +227,6 @@ int main(int argc, char **argv)
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto bad;
 			break;
-		case 'S': o.stacks = false; break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -281,8 +279,9 @@ int main(int argc, char **argv)
 		for (iter = 0; !devmemtop_stop && (!count || iter < count); iter++) {
 			uint64_t end = now_ns() + (uint64_t)(t.interval_s * 1e9);
 
+			/* Short polls: the BPF side wakes us only for a full buffer. */
 			while (!devmemtop_stop && now_ns() < end)
-				if (poll_events(&t, (int)((end - now_ns()) / 1000000) + 1) < 0) {
+				if (poll_events(&t, 100) < 0) {
 					rc = DEVMEM_EXIT_ERROR;
 					devmemtop_stop = 1;
 				}
