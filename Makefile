@@ -95,7 +95,7 @@ bench: deps
 	bench/run.sh
 
 kpatches-check: deps
-	tests/kpatches-check.sh
+	@TEST_GROUPS=kpatches tests/run-all.sh
 
 clean:
 	rm -rf $(BUILD)
