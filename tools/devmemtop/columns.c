@@ -9,6 +9,7 @@
 
 static double k_pgmap(const void *r) { return (double)PG(r)->start; }
 static double k_type(const void *r) { return PG(r)->type; }
+static double k_owner(const void *r) { return (double)PG(r)->owner; }
 static double k_live(const void *r) { return (double)devmem_pgmap_live(PG(r)); }
 static double k_refs(const void *r) { return (double)PG(r)->refs; }
 static double k_init_s(const void *r) { return PG(r)->rate[RATE_INIT]; }
@@ -27,6 +28,10 @@ static void f_pgmap(char *b, size_t n, const void *r)
 static void f_type(char *b, size_t n, const void *r)
 {
 	snprintf(b, n, "%s%s", devmem_pgmap_type_name(PG(r)->type), PG(r)->destroyed ? "(gone)" : "");
+}
+static void f_owner(char *b, size_t n, const void *r)
+{
+	snprintf(b, n, "%#llx", (unsigned long long)PG(r)->owner);
 }
 static void f_live(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)devmem_pgmap_live(PG(r))); }
 static void f_bytes(char *b, size_t n, const void *r)
@@ -57,6 +62,7 @@ static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", 
 const struct column pgmap_columns[] = {
 	{ "RANGE", 27, k_pgmap, f_pgmap },
 	{ "TYPE", 13, k_type, f_type },
+	{ "OWNER", 18, k_owner, f_owner },
 	{ "LIVE", 8, k_live, f_live },
 	{ "BYTES", 8, k_live, f_bytes },
 	{ "REFS", 7, k_refs, f_refs },

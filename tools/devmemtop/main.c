@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
-	struct top t = { .interval_s = 1, .sort_col = { 2, 2 } };
+	struct top t = { .interval_s = 1, .sort_col = { 3, 2 } };	/* LIVE, HELD */
 	bool batch = false, json = false;
 	double count = 0, v;
 	char err[1024];
