@@ -71,6 +71,14 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
+$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+
+# The trace reader under libFuzzer (clang), run for a bounded time by the tests.
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
+	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 

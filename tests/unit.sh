@@ -69,3 +69,21 @@ if out=$(make -s build/test_lib 2>&1); then
 else
 	fail "lib unit tests build with ASan and UBSan" "$out"
 fi
+
+# The trace file: round trip, every truncation, every flipped byte (ASan,
+# UBSan), then the reader under libFuzzer for a bounded time from that file.
+if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then
+	mkdir -p build/fuzz-corpus
+	SEED_OUT=build/fuzz-corpus/seed.dmt build/test_tracefile
+	rc=$?
+	[ $rc -eq 0 ] || echo "FAIL tracefile: test_tracefile exited $rc"
+	secs=${FUZZ_SECONDS:-30}
+	if build/fuzz_tracefile -max_total_time="$secs" -print_final_stats=1 \
+		build/fuzz-corpus >build/fuzz.log 2>&1; then
+		pass "tracefile: libFuzzer found nothing in ${secs}s ($(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz.log) inputs)"
+	else
+		fail "tracefile: libFuzzer found nothing in ${secs}s" "$(grep -m3 -E 'ERROR|SUMMARY' build/fuzz.log)"
+	fi
+else
+	fail "tracefile tests build" "$out"
+fi

@@ -36,7 +36,7 @@ const char *devmem_replay_strerror(int err)
 }
 
 #define CALL(fn, type) \
-	do { if (ops->fn) ops->fn(ctx, (const type *)data); } while (0)
+	do { if (ops && ops->fn) ops->fn(ctx, (const type *)data); } while (0)
 
 int devmem_replay_record(const void *data, size_t size,
 			 const struct devmem_ops *ops, void *ctx)

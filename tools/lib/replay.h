@@ -32,7 +32,8 @@ enum devmem_replay_err {
 	DEVMEM_REPLAY_TYPE_SIZE,	/* too small for its type */
 };
 
-/* Check one record and dispatch it; returns enum devmem_replay_err. */
+/* Check one record and dispatch it (ops may be NULL: check only);
+ * returns enum devmem_replay_err. */
 int devmem_replay_record(const void *data, size_t size,
 			 const struct devmem_ops *ops, void *ctx);
 const char *devmem_replay_strerror(int err);
