@@ -26,7 +26,9 @@ LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRCS))
 TOP_SRCS	:= $(wildcard tools/devmemtop/*.c)
 TOP_OBJS	:= $(patsubst tools/devmemtop/%.c,$(BUILD)/obj/devmemtop/%.o,$(TOP_SRCS))
 DEVMEMTOP	:= $(BUILD)/devmemtop
-TOOLS		:= $(DEVMEMTOP)
+DEVMEMREC	:= $(BUILD)/devmemrec
+DEVMEMREPORT	:= $(BUILD)/devmemreport
+TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT)
 
 WL		:= $(BUILD)/devmem-wl
 HMM_TESTS	:= $(BUILD)/hmm-tests
@@ -64,6 +66,16 @@ $(BUILD)/obj/devmemtop/%.o: tools/devmemtop/%.c $(BUILD)/devmem.skel.h
 
 $(DEVMEMTOP): $(TOP_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) -lm
+
+$(BUILD)/obj/%/main.o: tools/%/main.c $(BUILD)/devmem.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(DEVMEMREC): $(BUILD)/obj/devmemrec/main.o $(LIB_OBJS)
+	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
+
+$(DEVMEMREPORT): $(BUILD)/obj/devmemreport/main.o $(LIB_OBJS)
+	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

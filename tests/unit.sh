@@ -87,3 +87,18 @@ if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then
 else
 	fail "tracefile tests build" "$out"
 fi
+
+# devmemrec and devmemreport on this host: usage errors and damaged files.
+make -s build/devmemrec build/devmemreport 2>&1 | grep -v "warning: Using"
+build/devmemrec >/dev/null 2>&1; expect "devmemrec without -o exits 2" $? 2
+build/devmemreport >/dev/null 2>&1; expect "devmemreport without a file exits 2" $? 2
+build/devmemreport /nonexistent.dmt >/dev/null 2>&1; expect "devmemreport on a missing file exits 1" $? 1
+printf 'not a trace at all, just some text to be refused\n' >build/not-a-trace.dmt
+msg=$(build/devmemreport build/not-a-trace.dmt 2>&1 >/dev/null); rc=$?
+expect "devmemreport on a file that is not a trace exits 7" $rc 7
+case $msg in
+*"offset 0: not a devmemscope trace"*) pass "devmemreport says where and why it refuses a file";;
+*) fail "devmemreport says where and why it refuses a file" "said '$msg'";;
+esac
+expect "devmemreport -j on a damaged file prints one valid JSON document" \
+	"$(build/devmemreport --json build/not-a-trace.dmt 2>/dev/null | jq -c '{error, exit}')" '{"error":"corrupt","exit":7}'

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "devmemtop.h"
 #include "json.h"
+#include "output.h"
 
 static const char *const drop_names[DEVMEM_DROP_MAX] = {
 	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
@@ -97,33 +98,14 @@ void batch_json(struct top *t)
 		size_t idx = r - t->st.pgmaps;
 
 		json_obj_open(&j, NULL);
-		json_hex(&j, "pgmap", r->pgmap);
-		json_str(&j, "type", devmem_pgmap_type_name(r->type));
-		json_hex(&j, "start", r->start);
-		json_hex(&j, "end", r->end);
-		json_hex(&j, "owner", r->owner);
-		json_u64(&j, "nr_pages", r->nr_pages);
-		json_bool(&j, "destroyed", r->destroyed);
-		json_i64(&j, "live_pages", devmem_pgmap_live(r));
-		json_i64(&j, "live_bytes", devmem_pgmap_live(r) * 4096);
+		devmem_json_pgmap_fields(&j, r);
 		if (idx < t->nr_live_true && t->live_true[idx] >= 0)
 			json_i64(&j, "live_pages_kernel", t->live_true[idx]);
 		json_bool(&j, "live_mismatch", pgmap_mismatch(t, r));
-		json_i64(&j, "refs", r->refs);
-		json_u64(&j, "inits", r->inits);
-		json_u64(&j, "frees", r->frees);
-		json_u64(&j, "gets", r->gets);
-		json_u64(&j, "puts", r->puts);
 		json_double(&j, "init_per_s", r->rate[RATE_INIT]);
 		json_double(&j, "free_per_s", r->rate[RATE_FREE]);
-		json_u64(&j, "to_device", r->to_device);
-		json_u64(&j, "to_system", r->to_system);
 		json_double(&j, "to_device_per_s", r->rate[RATE_TO_DEVICE]);
 		json_double(&j, "to_system_per_s", r->rate[RATE_TO_SYSTEM]);
-		json_u64(&j, "longterm", r->longterm);
-		json_u64(&j, "longterm_failed", r->longterm_failed);
-		json_u64(&j, "cow", r->cow);
-		json_u64(&j, "faults", r->faults);
 		json_obj_close(&j);
 	}
 	free(pg);
@@ -132,15 +114,7 @@ void batch_json(struct top *t)
 	n = sorted_procs(t, &pr);
 	for (i = 0; i < n; i++) {
 		json_obj_open(&j, NULL);
-		json_u64(&j, "pid", pr[i]->pid);
-		json_str(&j, "comm", pr[i]->comm);
-		json_i64(&j, "held", pr[i]->held);
-		json_u64(&j, "inits", pr[i]->inits);
-		json_u64(&j, "to_device", pr[i]->to_device);
-		json_u64(&j, "to_system", pr[i]->to_system);
-		json_u64(&j, "faults", pr[i]->faults);
-		json_u64(&j, "longterm", pr[i]->longterm);
-		json_u64(&j, "cow", pr[i]->cow);
+		devmem_json_proc_fields(&j, pr[i]);
 		json_obj_close(&j);
 	}
 	free(pr);

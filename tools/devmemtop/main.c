@@ -72,7 +72,12 @@ static int poll_events(struct top *t, int timeout_ms)
 
 	(void)t;
 	e = ring_buffer__poll(rb, timeout_ms);
-	return e == -EINTR ? 0 : e;
+	if (e == -EINTR)
+		e = 0;
+	/* The BPF side wakes us only for a full buffer: take what is there. */
+	if (e >= 0)
+		e = ring_buffer__consume(rb);
+	return e < 0 ? e : 0;
 }
 
 /* debugfs's live page counts, the kernel's truth, against the shadow count. */

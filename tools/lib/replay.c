@@ -66,3 +66,20 @@ int devmem_replay_record(const void *data, size_t size,
 	}
 	return DEVMEM_REPLAY_OK;
 }
+
+uint64_t devmem_rec_pgmap(const struct devmem_rec_hdr *h)
+{
+	switch (h->type) {
+	case DEVMEM_REC_PGMAP_CREATE:
+	case DEVMEM_REC_PGMAP_DESTROY:	return ((const struct devmem_rec_pgmap *)h)->pgmap;
+	case DEVMEM_REC_PAGE_INIT:
+	case DEVMEM_REC_FOLIO_FREE:	return ((const struct devmem_rec_page *)h)->pgmap;
+	case DEVMEM_REC_GET_PGMAP:
+	case DEVMEM_REC_PUT_PGMAP:	return ((const struct devmem_rec_pgmap_ref *)h)->pgmap;
+	case DEVMEM_REC_LONGTERM:	return ((const struct devmem_rec_longterm *)h)->pgmap;
+	case DEVMEM_REC_COW:		return ((const struct devmem_rec_cow *)h)->pgmap;
+	case DEVMEM_REC_FAULT:		return ((const struct devmem_rec_fault *)h)->pgmap;
+	case DEVMEM_REC_MIGRATE:	return ((const struct devmem_rec_migrate *)h)->pgmap;
+	}
+	return 0;
+}

@@ -9,6 +9,7 @@
 #define DEVMEM_REPLAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "devmem_abi.h"
 
 struct devmem_ops {
@@ -38,5 +39,7 @@ int devmem_replay_record(const void *data, size_t size,
 			 const struct devmem_ops *ops, void *ctx);
 const char *devmem_replay_strerror(int err);
 const char *devmem_rec_type_name(unsigned int type);
+/* The pgmap a record names (0 if none); call only on a checked record. */
+uint64_t devmem_rec_pgmap(const struct devmem_rec_hdr *h);
 
 #endif

@@ -300,16 +300,14 @@ const struct devmem_ops devmem_state_ops = {
 	.migrate = st_migrate,
 };
 
-int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
+int devmem_state_seed_text(struct devmem_state *st, const char *text)
 {
-	FILE *f = fopen(path, "r");
-	char line[256], type[32], id[32], owner[32];
+	char type[32], id[32], owner[32];
 	unsigned long long start, end, nr, live;
+	const char *line;
 	int n = 0;
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		struct devmem_pgmap_row *rows, *r;
 		uint32_t t;
 
@@ -334,8 +332,27 @@ int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
 		r->type = t;
 		n++;
 	}
-	fclose(f);
 	return n;
+}
+
+int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	size_t n;
+	int rc;
+
+	if (!f)
+		return -errno;
+	text = calloc(1, 1 << 16);
+	n = text ? fread(text, 1, (1 << 16) - 1, f) : 0;
+	fclose(f);
+	if (!text)
+		return -ENOMEM;
+	text[n] = 0;
+	rc = devmem_state_seed_text(st, text);
+	free(text);
+	return rc;
 }
 
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,

@@ -68,6 +68,8 @@ static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 /* Seed pgmaps that existed before we started from debugfs devmem/pgmaps;
  * returns how many, or -errno when the file cannot be read. */
 int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
+/* The same from the file's text (a trace's PGMAPS chunk). */
+int devmem_state_seed_text(struct devmem_state *st, const char *text);
 /* Describe a pgmap (from the BPF side's map); adopts a debugfs row by start. */
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages);

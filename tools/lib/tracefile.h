@@ -34,6 +34,7 @@ enum dmt_chunk_type {
 	DMT_CHUNK_EVENTS = 3,	/* devmem records, back to back (devmem_abi.h) */
 	DMT_CHUNK_KSYMS = 4,	/* text, "address name" lines */
 	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */
+	DMT_CHUNK_PGMAP_ADDRS = 6,	/* text, "pgmap start end type owner nr_pages" */
 	DMT_CHUNK_TYPE_MAX
 };
 
@@ -77,6 +78,7 @@ struct dmt_info {
 	char *meta;		/* META payload, NUL-terminated, or NULL */
 	char *pgmaps;		/* PGMAPS payload */
 	char *end;		/* END payload, NULL if the recorder never got there */
+	char *pgmap_addrs;	/* PGMAP_ADDRS payload */
 };
 
 /*

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * devmemrec: record what device memory does to a trace file, for
+ * devmemreport to analyse later, here or on another machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "devmem_maps.h"
+#include "devmem.skel.h"
+#include "replay.h"
+#include "tracefile.h"
+
+#define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
+#define TOOL_VERSION "0.1"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+struct rec {
+	struct dmt_writer w;
+	uint64_t filter_pgmap, kept, filtered, bad, write_errors;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct rec *r = ctx;
+
+	if (devmem_replay_record(data, size, NULL, NULL)) {
+		r->bad++;
+		return 0;
+	}
+	if (r->filter_pgmap && devmem_rec_pgmap(data) != r->filter_pgmap) {
+		r->filtered++;
+		return 0;
+	}
+	if (dmt_write_record(&r->w, data, size))
+		r->write_errors++;
+	else
+		r->kept++;
+	return 0;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* What the BPF side learned of each pgmap address, for devmemreport. */
+static void write_pgmap_addrs(struct dmt_writer *w, const struct devmem_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.pgmaps);
+	struct devmem_pgmap_stats v;
+	__u64 key, next, *prev = NULL;
+	char buf[16384];
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next) && n < sizeof(buf) - 128) {
+		if (!bpf_map_lookup_elem(fd, &next, &v))
+			n += snprintf(buf + n, sizeof(buf) - n, "%#llx %#llx %#llx %u %#llx %llu\n",
+				      (unsigned long long)next, (unsigned long long)v.start,
+				      (unsigned long long)v.end, v.type, (unsigned long long)v.owner,
+				      (unsigned long long)v.nr_pages);
+		key = next;
+		prev = &key;
+	}
+	dmt_write_chunk(w, DMT_CHUNK_PGMAP_ADDRS, buf, n);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: devmemrec -o FILE [options] [-- COMMAND [ARGS...]]\n"
+"\n"
+"Record device memory events to FILE (created 0600: it holds kernel\n"
+"addresses) until interrupted, for -d seconds, or while COMMAND runs.\n"
+"\n"
+"  -o, --output FILE     the trace file (docs/trace-format.md)\n"
+"  -d, --duration SEC    stop after SEC seconds\n"
+"  -p, --pid PID         only events caused by PID\n"
+"      --pgmap ADDR      only events naming this pgmap address\n"
+"      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"  -h, --help\n"
+"\n"
+"Exit status: COMMAND's when one is given, else 0; 1 error, 2 usage,\n"
+"3 not permitted, 4 nothing to trace, 5 kernel without BTF.\n"
+"\n"
+"Examples:\n"
+"  devmemrec -o run.dmt -- ./gpu-job --size 4G\n"
+"  devmemrec -o idle.dmt -d 60\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "pgmap", required_argument, NULL, 'G' },
+		{ "attach", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	char err[1024], text[8192], host[256] = "", boot_id[64], pgmaps[16384];
+	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
+	struct rec r = { 0 };
+	const char *out = NULL;
+	struct ring_buffer *rb;
+	struct devmem_session s;
+	double duration = 0;
+	struct utsname u;
+	int c, rc, status = 0, k;
+	pid_t child = 0;
+
+	while ((c = getopt_long(argc, argv, "+o:d:p:h", longopts, NULL)) != -1) {
+		char *end;
+
+		errno = 0;
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (errno || *end || duration <= 0)
+				goto bad;
+			break;
+		case 'p':
+			o.filter_pid = strtoul(optarg, &end, 10);
+			if (errno || *end || !o.filter_pid)
+				goto bad;
+			break;
+		case 'G':
+			r.filter_pgmap = strtoull(optarg, &end, 0);
+			if (errno || *end || !r.filter_pgmap)
+				goto bad;
+			break;
+		case 'A':
+			if (devmem_mode_parse(optarg, &o.mode))
+				goto bad;
+			break;
+		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
+		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		}
+	}
+	if (!out) {
+		fprintf(stderr, "devmemrec: -o FILE is required\n");
+		usage(stderr);
+		return DEVMEM_EXIT_USAGE;
+	}
+	rc = devmem_attach(&s, &o, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "devmemrec: %s\n", err);
+		return rc;
+	}
+	if (dmt_writer_open(&r.w, out, err, sizeof(err))) {
+		fprintf(stderr, "devmemrec: %s\n", err);
+		devmem_detach(&s);
+		return DEVMEM_EXIT_ERROR;
+	}
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	boot_id[strcspn(boot_id, "\n")] = 0;
+	start = now_ns(CLOCK_MONOTONIC);
+	snprintf(text, sizeof(text),
+		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
+		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
+		 "filter_pid=%u\nfilter_pgmap=%#llx\n",
+		 u.release, boot_id, (unsigned long long)start, host, TOOL_VERSION,
+		 DEVMEM_ABI_VERSION, devmem_mode_name(s.mode), s.unavailable, o.filter_pid,
+		 (unsigned long long)r.filter_pgmap);
+	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
+	slurp(DEBUGFS_PGMAPS, pgmaps, sizeof(pgmaps));
+	dmt_write_chunk(&r.w, DMT_CHUNK_PGMAPS, pgmaps, strlen(pgmaps));
+	rb = ring_buffer__new(devmem_events_fd(&s), on_record, &r, NULL);
+	if (!rb) {
+		fprintf(stderr, "devmemrec: ring buffer: %s\n", strerror(errno));
+		dmt_writer_close(&r.w);
+		devmem_detach(&s);
+		return DEVMEM_EXIT_ERROR;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (optind < argc) {
+		child = fork();
+		if (child < 0) {
+			perror("devmemrec: fork");
+			stop = 1;
+		} else if (child == 0) {
+			execvp(argv[optind], argv + optind);
+			fprintf(stderr, "devmemrec: %s: %s\n", argv[optind], strerror(errno));
+			_exit(127);
+		}
+	}
+	fprintf(stderr, "devmemrec: recording to %s in %s mode\n", out, devmem_mode_name(s.mode));
+	flushed = now_ns(CLOCK_MONOTONIC);
+	while (!stop) {
+		/* The BPF side wakes us only for a full buffer: consume every poll. */
+		if (ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+			break;
+		ring_buffer__consume(rb);
+		/* A chunk at least every second: a killed recorder loses little. */
+		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
+			dmt_flush(&r.w);
+			flushed = now_ns(CLOCK_MONOTONIC);
+		}
+		if (duration && now_ns(CLOCK_MONOTONIC) - start > duration * 1e9)
+			break;
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			child = 0;
+			break;
+		}
+	}
+	if (child > 0) {	/* interrupted: the command goes too */
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+	}
+	ring_buffer__consume(rb);
+	devmem_read_drops(&s, drops, &misses);
+	for (k = 0; k < DEVMEM_DROP_MAX; k++)
+		dropped += drops[k];
+	dropped += misses + r.bad + r.write_errors;
+	snprintf(text, sizeof(text),
+		 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
+		 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
+		 "recursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n",
+		 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
+		 (unsigned long long)r.filtered, (unsigned long long)dropped,
+		 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
+		 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_STACK], (unsigned long long)misses,
+		 (unsigned long long)r.bad, (unsigned long long)r.write_errors);
+	dmt_flush(&r.w);
+	write_pgmap_addrs(&r.w, &s);
+	dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
+	rc = dmt_writer_close(&r.w) ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_OK;
+	ring_buffer__free(rb);
+	devmem_detach(&s);
+	fprintf(stderr, "devmemrec: %llu events to %s, %llu dropped\n",
+		(unsigned long long)r.kept, out, (unsigned long long)dropped);
+	if (rc == DEVMEM_EXIT_OK && optind < argc)
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return rc;
+bad:
+	fprintf(stderr, "devmemrec: bad argument '%s'\n", optarg);
+	usage(stderr);
+	return DEVMEM_EXIT_USAGE;
+}
