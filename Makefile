@@ -28,7 +28,8 @@ TOP_OBJS	:= $(patsubst tools/devmemtop/%.c,$(BUILD)/obj/devmemtop/%.o,$(TOP_SRCS
 DEVMEMTOP	:= $(BUILD)/devmemtop
 DEVMEMREC	:= $(BUILD)/devmemrec
 DEVMEMREPORT	:= $(BUILD)/devmemreport
-TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT)
+DEVMEMLEAK	:= $(BUILD)/devmemleak
+TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT) $(DEVMEMLEAK)
 
 WL		:= $(BUILD)/devmem-wl
 HMM_TESTS	:= $(BUILD)/hmm-tests
@@ -77,6 +78,9 @@ $(DEVMEMREC): $(BUILD)/obj/devmemrec/main.o $(LIB_OBJS)
 $(DEVMEMREPORT): $(BUILD)/obj/devmemreport/main.o $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
+$(DEVMEMLEAK): $(BUILD)/obj/devmemleak/main.o $(LIB_OBJS)
+	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
+
 # Unit tests of tools/lib, under AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c
@@ -99,9 +103,10 @@ $(INITRAMFS): vm/mkinitramfs.sh $(GUEST_FILES) $(WL) $(HMM_TESTS) $(TOOLS)
 
 # The build script is quick when its cache key hits, so always ask it.
 kernel: | $(BUILD)
-	vm/build-kernel.sh >$(BUILD)/kernel.dir
+	vm/build-kernel.sh >$(BUILD)/kernel.dir.tmp && mv $(BUILD)/kernel.dir.tmp $(BUILD)/kernel.dir
 kernel-vanilla: | $(BUILD)
-	vm/build-kernel.sh --vanilla >$(BUILD)/kernel-vanilla.dir
+	vm/build-kernel.sh --vanilla >$(BUILD)/kernel-vanilla.dir.tmp && \
+		mv $(BUILD)/kernel-vanilla.dir.tmp $(BUILD)/kernel-vanilla.dir
 
 run: deps
 	$(MAKE) kernel $(INITRAMFS)

@@ -102,3 +102,14 @@ case $msg in
 esac
 expect "devmemreport -j on a damaged file prints one valid JSON document" \
 	"$(build/devmemreport --json build/not-a-trace.dmt 2>/dev/null | jq -c '{error, exit}')" '{"error":"corrupt","exit":7}'
+
+# devmemleak on this host: no verdict is exit 2, never a false "clean".
+make -s build/devmemleak 2>&1 | grep -v "warning: Using"
+build/devmemleak >/dev/null 2>&1; expect "devmemleak without a command or -i exits 2" $? 2
+build/devmemleak -i x.dmt -- true >/dev/null 2>&1; expect "devmemleak with both -i and a command exits 2" $? 2
+build/devmemleak -i /nonexistent.dmt >/dev/null 2>&1; expect "devmemleak -i on a missing file exits 2" $? 2
+build/devmemleak -i build/not-a-trace.dmt >/dev/null 2>&1; expect "devmemleak -i on a damaged file exits 2" $? 2
+if [ ! -d /sys/kernel/tracing/events/devmem ]; then
+	build/devmemleak -- true >/dev/null 2>&1
+	expect "devmemleak on a kernel with nothing to trace exits 2, not 0" $? 2
+fi

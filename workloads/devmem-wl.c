@@ -166,6 +166,23 @@ static int wl_private(int dev, size_t n)
 	       0 : EXIT_MISMATCH;
 }
 
+/* Device coherent pages read in place by the CPU, then unmapped. */
+static int wl_coherent(int dev, size_t n)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), intact;
+
+	midway();
+	intact = buf_intact(buf, n);	/* coherent memory: no fault, no move */
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=coherent pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu intact=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev, intact);
+	return migrated == n && on_dev == n && intact == n ? 0 : EXIT_MISMATCH;
+}
+
 /* (b) device coherent, then a long-term pin, which must move it out. */
 static int wl_longterm(int dev, size_t n)
 {
@@ -303,6 +320,7 @@ static const struct workload {
 	{ "longterm", 2, "migrate to device coherent memory, pin long term",    wl_longterm },
 	{ "cow",      2, "device coherent private mapping, fork, write (CoW)",  wl_cow },
 	{ "release",  1, "migrate, then release the device's memory chunks",    wl_release },
+	{ "coherent", 2, "migrate to device coherent memory, read in place, unmap", wl_coherent },
 };
 
 static size_t parse_count(const char *s)

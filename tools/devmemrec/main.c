@@ -18,8 +18,11 @@
 #include "attach.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
+#include "ksyms.h"
 #include "replay.h"
+#include "stacks.h"
 #include "tracefile.h"
+#include "u64map.h"
 
 #define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
 #define TOOL_VERSION "0.1"
@@ -30,6 +33,7 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 struct rec {
 	struct dmt_writer w;
 	uint64_t filter_pgmap, kept, filtered, bad, write_errors;
+	struct u64map stack_ids;	/* id + 1 of every stack a record names */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -48,6 +52,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		r->write_errors++;
 	else
 		r->kept++;
+	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT) {
+		int32_t id = ((struct devmem_rec_page *)data)->stack_id;
+
+		if (id >= 0)
+			u64map_put(&r->stack_ids, id + 1ull, 1);
+	}
 	return 0;
 }
 
@@ -88,6 +98,38 @@ static void write_pgmap_addrs(struct dmt_writer *w, const struct devmem_session 
 		prev = &key;
 	}
 	dmt_write_chunk(w, DMT_CHUNK_PGMAP_ADDRS, buf, n);
+}
+
+/* The stacks records name, symbolized now: the file is read elsewhere. */
+static void write_stacks(struct dmt_writer *w, const struct devmem_session *s,
+			 const struct u64map *ids)
+{
+	size_t i, n = 0, cap = 1 << 16;
+	char *buf = malloc(cap), frames[4096];
+	struct ksyms k;
+
+	if (!buf || ksyms_load(&k)) {
+		free(buf);
+		return;
+	}
+	for (i = 0; i < ids->cap; i++) {
+		uint64_t key = ids->keys[i];
+
+		if (!key || key == UINT64_MAX)
+			continue;
+		devmem_stack_text(s, &k, (int32_t)(key - 1), frames, sizeof(frames));
+		if (n + strlen(frames) + 32 > cap) {
+			char *p = realloc(buf, cap *= 2);
+
+			if (!p)
+				break;
+			buf = p;
+		}
+		n += snprintf(buf + n, cap - n, "%d %s\n", (int)(key - 1), frames);
+	}
+	dmt_write_chunk(w, DMT_CHUNK_STACKS, buf, n);
+	ksyms_free(&k);
+	free(buf);
 }
 
 static void usage(FILE *f)
@@ -257,6 +299,8 @@ int main(int argc, char **argv)
 		 (unsigned long long)r.bad, (unsigned long long)r.write_errors);
 	dmt_flush(&r.w);
 	write_pgmap_addrs(&r.w, &s);
+	write_stacks(&r.w, &s, &r.stack_ids);
+	u64map_free(&r.stack_ids);
 	dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
 	rc = dmt_writer_close(&r.w) ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_OK;
 	ring_buffer__free(rb);

@@ -307,6 +307,7 @@ int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_o
 		case DMT_CHUNK_PGMAPS: text = &info->pgmaps; break;
 		case DMT_CHUNK_END: text = &info->end; break;
 		case DMT_CHUNK_PGMAP_ADDRS: text = &info->pgmap_addrs; break;
+		case DMT_CHUNK_STACKS: text = &info->stacks; break;
 		default: info->skipped_chunks++; break;
 		}
 		if (text && !*text)
@@ -355,5 +356,6 @@ void dmt_info_free(struct dmt_info *info)
 	free(info->pgmaps);
 	free(info->end);
 	free(info->pgmap_addrs);
+	free(info->stacks);
 	memset(info, 0, sizeof(*info));
 }

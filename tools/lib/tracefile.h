@@ -35,6 +35,7 @@ enum dmt_chunk_type {
 	DMT_CHUNK_KSYMS = 4,	/* text, "address name" lines */
 	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */
 	DMT_CHUNK_PGMAP_ADDRS = 6,	/* text, "pgmap start end type owner nr_pages" */
+	DMT_CHUNK_STACKS = 7,	/* text, "stack_id frame;frame;..." symbolized */
 	DMT_CHUNK_TYPE_MAX
 };
 
@@ -79,6 +80,7 @@ struct dmt_info {
 	char *pgmaps;		/* PGMAPS payload */
 	char *end;		/* END payload, NULL if the recorder never got there */
 	char *pgmap_addrs;	/* PGMAP_ADDRS payload */
+	char *stacks;		/* STACKS payload */
 };
 
 /*

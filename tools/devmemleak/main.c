@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * devmemleak: run a command (or read a devmemrec trace) and report every
+ * device page handed out and never freed, and every pgmap reference taken
+ * and never put, grouped by allocation stack. A CI gate: exit 0 clean,
+ * 1 leaks, 2 the tool could not give a verdict.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "ksyms.h"
+#include "replay.h"
+#include "stacks.h"
+#include "state.h"
+#include "tracefile.h"
+
+#define EXIT_CLEAN 0
+#define EXIT_LEAKS 1
+#define EXIT_TOOL 2
+#define MAX_SUPPRESS 64
+
+struct page_out {
+	uint64_t pfn, pgmap, ts_ns;
+	uint32_t pid;
+	int32_t stack_id;
+	char comm[DEVMEM_COMM_LEN];
+	int live;
+};
+
+struct leaks {
+	struct devmem_state st;	/* pgmap rows: references and types */
+	struct page_out *pages;
+	size_t n, cap;
+	struct u64map idx;	/* pfn + 1 -> index of its live entry */
+	uint64_t bad;
+};
+
+static struct leaks L;
+
+static void lk_page_init(void *ctx, const struct devmem_rec_page *r)
+{
+	struct page_out *p;
+
+	devmem_state_ops.page_init(&L.st, r);
+	if (L.n == L.cap) {
+		p = realloc(L.pages, (L.cap = L.cap ? L.cap * 2 : 1024) * sizeof(*p));
+		if (!p) {
+			L.st.oom++;
+			return;
+		}
+		L.pages = p;
+	}
+	p = &L.pages[L.n];
+	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
+				.pid = r->hdr.pid, .stack_id = r->stack_id, .live = 1 };
+	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = 0;
+	if (u64map_put(&L.idx, r->pfn + 1, L.n++))
+		L.st.oom++;
+	(void)ctx;
+}
+
+static void lk_folio_free(void *ctx, const struct devmem_rec_page *r)
+{
+	uint64_t i;
+
+	devmem_state_ops.folio_free(&L.st, r);
+	if (u64map_get(&L.idx, r->pfn + 1, &i)) {
+		L.pages[i].live = 0;
+		u64map_del(&L.idx, r->pfn + 1);
+	}
+	(void)ctx;
+}
+
+/* Everything else only feeds the pgmap reference counts. ctx: &L.st */
+static struct devmem_ops leak_ops;
+
+static void init_ops(void)
+{
+	leak_ops = devmem_state_ops;
+	leak_ops.page_init = lk_page_init;
+	leak_ops.folio_free = lk_folio_free;
+}
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	if (devmem_replay_record(data, size, &leak_ops, ctx))
+		L.bad++;
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* One group of leaked pages: same stack, pgmap and process. */
+struct group {
+	char stack[4096];
+	uint64_t pgmap, oldest_ns;
+	uint32_t pid, type;
+	char comm[DEVMEM_COMM_LEN];
+	uint64_t count;
+	int suppressed;
+};
+
+static int by_count(const void *a, const void *b)
+{
+	uint64_t x = ((const struct group *)a)->count, y = ((const struct group *)b)->count;
+
+	return (x < y) - (x > y);
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n')
+				fputc(*s, f);
+		}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: devmemleak [options] -- COMMAND [ARGS...]\n"
+"       devmemleak [options] -i FILE\n"
+"\n"
+"Report every device page handed out and never freed, and every pgmap\n"
+"reference taken and never put, while COMMAND ran (or in a devmemrec trace),\n"
+"grouped by allocation stack with pid, comm, count and age.\n"
+"\n"
+"  -i, --input FILE      judge a devmemrec trace instead of running a command\n"
+"      --settle SEC      after COMMAND exits, keep watching SEC seconds (default 1)\n"
+"      --suppress FILE   leaks whose stack contains a line of FILE do not count\n"
+"      --junit FILE      also write the verdict as JUnit XML\n"
+"      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"  -h, --help\n"
+"\n"
+"Exit status: 0 no leaks, 1 leaks, 2 no verdict (usage, cannot attach, lost\n"
+"events, unreadable trace).\n"
+"\n"
+"Example:\n"
+"  devmemleak --junit leaks.xml -- ./gpu-tests --quick\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "settle", required_argument, NULL, 'S' },
+		{ "suppress", required_argument, NULL, 'P' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "attach", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	const char *input = NULL, *junit = NULL, *suppress_path = NULL;
+	char *suppress[MAX_SUPPRESS], err[1024], what[512] = "", buf[64];
+	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, lost = 0, now = 0, leaked_refs = 0;
+	uint64_t leaked = 0, suppressed = 0;
+	struct devmem_session s = { 0 };
+	struct dmt_info info = { 0 };
+	struct group *groups = NULL;
+	size_t ngroups = 0, nsup = 0, i, j;
+	double settle = 1;
+	struct ksyms k = { 0 };
+	int c, rc, status = 0, verdict;
+
+	init_ops();
+	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'i': input = optarg; break;
+		case 'S':
+			errno = 0;
+			settle = strtod(optarg, &end);
+			if (errno || *end || settle < 0)
+				goto usage_error;
+			break;
+		case 'P': suppress_path = optarg; break;
+		case 'J': junit = optarg; break;
+		case 'A':
+			if (devmem_mode_parse(optarg, &o.mode))
+				goto usage_error;
+			break;
+		case 'h': usage(stdout); return EXIT_CLEAN;
+		default: goto usage_error;
+		}
+	}
+	if (!input == (optind >= argc))
+		goto usage_error;	/* exactly one of -i FILE and COMMAND */
+	if (suppress_path) {
+		FILE *f = fopen(suppress_path, "r");
+		char line[512];
+
+		if (!f) {
+			fprintf(stderr, "devmemleak: %s: %s\n", suppress_path, strerror(errno));
+			return EXIT_TOOL;
+		}
+		while (nsup < MAX_SUPPRESS && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = 0;
+			if (line[0] && line[0] != '#')
+				suppress[nsup++] = strdup(line);
+		}
+		fclose(f);
+	}
+
+	if (input) {
+		/* References need the attach mode: read it first, then judge. */
+		rc = dmt_read(input, NULL, NULL, &info, err, sizeof(err));
+		if (rc == DMT_READ_OK) {
+			L.st.refs_on_free = dmt_meta_get(info.meta, "attach_mode", buf, sizeof(buf)) &&
+					    strcmp(buf, "tracepoint");
+			dmt_info_free(&info);
+			rc = dmt_read(input, &leak_ops, &L.st, &info, err, sizeof(err));
+		}
+		if (rc != DMT_READ_OK) {
+			fprintf(stderr, "devmemleak: %s: %s%s\n", input, err,
+				rc == DMT_READ_TRUNCATED ? " (no verdict on a partial recording)" : "");
+			return EXIT_TOOL;
+		}
+		if (!info.end || !dmt_meta_get(info.end, "dropped", buf, sizeof(buf))) {
+			fprintf(stderr, "devmemleak: %s: the recording did not finish: no verdict\n", input);
+			return EXIT_TOOL;
+		}
+		lost = strtoull(buf, NULL, 10) + L.bad;
+		now = dmt_meta_get(info.end, "end_ns", buf, sizeof(buf)) ? strtoull(buf, NULL, 10) : 0;
+		snprintf(what, sizeof(what), "recording %s", input);
+	} else {
+		struct ring_buffer *rb;
+		pid_t child;
+		uint64_t until = 0;
+
+		rc = devmem_attach(&s, &o, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "devmemleak: %s\n", err);
+			return EXIT_TOOL;
+		}
+		L.st.refs_on_free = s.mode != DEVMEM_MODE_TRACEPOINT;
+		rb = ring_buffer__new(devmem_events_fd(&s), on_record, &L.st, NULL);
+		if (!rb) {
+			fprintf(stderr, "devmemleak: ring buffer: %s\n", strerror(errno));
+			devmem_detach(&s);
+			return EXIT_TOOL;
+		}
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		child = fork();
+		if (child == 0) {
+			execvp(argv[optind], argv + optind);
+			fprintf(stderr, "devmemleak: %s: %s\n", argv[optind], strerror(errno));
+			_exit(127);
+		}
+		while (!stop && child > 0) {
+			ring_buffer__poll(rb, 100);
+			ring_buffer__consume(rb);
+			if (!until && waitpid(child, &status, WNOHANG) == child)
+				until = mono_ns() + (uint64_t)(settle * 1e9);	/* settle */
+			if (until && mono_ns() >= until)
+				break;
+		}
+		if (stop && child > 0 && !until) {
+			kill(child, SIGTERM);
+			waitpid(child, &status, 0);
+		}
+		ring_buffer__consume(rb);
+		devmem_read_drops(&s, drops, &misses);
+		for (i = 0; i < DEVMEM_DROP_MAX; i++)
+			if (i != DEVMEM_DROP_STACK)
+				lost += drops[i];
+		lost += misses + L.bad + L.st.oom;
+		now = mono_ns();
+		ksyms_load(&k);
+		ring_buffer__free(rb);
+		snprintf(what, sizeof(what), "`%s` (%s)", argv[optind],
+			 WIFEXITED(status) ? "exited" : "killed");
+		if (stop) {
+			fprintf(stderr, "devmemleak: interrupted: no verdict\n");
+			devmem_detach(&s);
+			return EXIT_TOOL;
+		}
+	}
+
+	/* Group the pages still out by stack, pgmap and process. */
+	for (i = 0; i < L.n; i++) {
+		const struct page_out *p = &L.pages[i];
+		char stack[4096];
+
+		if (!p->live)
+			continue;
+		if (input)
+			devmem_stack_lookup(info.stacks, p->stack_id, stack, sizeof(stack));
+		else
+			devmem_stack_text(&s, &k, p->stack_id, stack, sizeof(stack));
+		if (!stack[0])
+			snprintf(stack, sizeof(stack), "(no stack)");
+		for (j = 0; j < ngroups; j++)
+			if (groups[j].pgmap == p->pgmap && groups[j].pid == p->pid &&
+			    !strcmp(groups[j].stack, stack))
+				break;
+		if (j == ngroups) {
+			struct group *g = realloc(groups, (ngroups + 1) * sizeof(*g));
+
+			if (!g)
+				break;
+			groups = g;
+			memset(&groups[j], 0, sizeof(groups[j]));
+			snprintf(groups[j].stack, sizeof(groups[j].stack), "%s", stack);
+			groups[j].pgmap = p->pgmap;
+			groups[j].pid = p->pid;
+			groups[j].oldest_ns = p->ts_ns;
+			memcpy(groups[j].comm, p->comm, sizeof(groups[j].comm));
+			for (size_t q = 0; q < nsup; q++)
+				groups[j].suppressed |= strstr(stack, suppress[q]) != NULL;
+			ngroups++;
+		}
+		groups[j].count++;
+		if (p->ts_ns < groups[j].oldest_ns)
+			groups[j].oldest_ns = p->ts_ns;
+	}
+	qsort(groups, ngroups, sizeof(*groups), by_count);
+	for (j = 0; j < ngroups; j++)
+		*(groups[j].suppressed ? &suppressed : &leaked) += groups[j].count;
+	/* pgmap references beyond the pages still out: get_dev_pagemap() without put. */
+	for (i = 0; i < L.st.nr_pgmaps; i++) {
+		int64_t extra = L.st.pgmaps[i].refs - ((int64_t)L.st.pgmaps[i].inits -
+						       (int64_t)L.st.pgmaps[i].frees);
+
+		if (extra > 0)
+			leaked_refs += extra;
+	}
+
+	verdict = lost ? EXIT_TOOL : leaked || leaked_refs ? EXIT_LEAKS : EXIT_CLEAN;
+	printf("devmemleak: %s: %llu leaked device pages, %llu leaked pgmap references, "
+	       "%llu suppressed, %llu events lost\n", what, (unsigned long long)leaked,
+	       (unsigned long long)leaked_refs, (unsigned long long)suppressed,
+	       (unsigned long long)lost);
+	for (j = 0; j < ngroups; j++) {
+		char *frame, *save = NULL;
+
+		printf("\n%llu page%s of pgmap %#llx handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
+		       (unsigned long long)groups[j].count, groups[j].count == 1 ? "" : "s",
+		       (unsigned long long)groups[j].pgmap, groups[j].pid, groups[j].comm,
+		       now > groups[j].oldest_ns ? (now - groups[j].oldest_ns) / 1e9 : 0.0,
+		       groups[j].suppressed ? " [suppressed]" : "");
+		for (frame = strtok_r(groups[j].stack, ";", &save); frame; frame = strtok_r(NULL, ";", &save))
+			printf("    %s\n", frame);
+	}
+	if (lost)
+		printf("\nno verdict: %llu events were lost, so some frees may be missing\n",
+		       (unsigned long long)lost);
+	if (junit) {
+		FILE *f = fopen(junit, "w");
+
+		if (f) {
+			fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				   "<testsuites><testsuite name=\"devmemleak\" tests=\"1\" failures=\"%d\" errors=\"%d\">\n"
+				   "<testcase classname=\"devmemleak\" name=\"",
+				verdict == EXIT_LEAKS, verdict == EXIT_TOOL);
+			xml_escaped(f, what);
+			fputs("\">", f);
+			if (verdict != EXIT_CLEAN) {
+				fprintf(f, "<%s message=\"%llu leaked device pages, %llu leaked pgmap references, %llu events lost\">",
+					verdict == EXIT_LEAKS ? "failure" : "error",
+					(unsigned long long)leaked, (unsigned long long)leaked_refs,
+					(unsigned long long)lost);
+				for (j = 0; j < ngroups; j++) {
+					if (groups[j].suppressed)
+						continue;
+					fprintf(f, "%llu pages of pgmap %#llx, pid %u (",
+						(unsigned long long)groups[j].count,
+						(unsigned long long)groups[j].pgmap, groups[j].pid);
+					xml_escaped(f, groups[j].comm);
+					fputs(")\n", f);
+				}
+				fprintf(f, "</%s>", verdict == EXIT_LEAKS ? "failure" : "error");
+			}
+			fputs("</testcase></testsuite></testsuites>\n", f);
+			fclose(f);
+		} else {
+			fprintf(stderr, "devmemleak: %s: %s\n", junit, strerror(errno));
+			verdict = EXIT_TOOL;
+		}
+	}
+	if (!input)
+		devmem_detach(&s);
+	ksyms_free(&k);
+	dmt_info_free(&info);
+	devmem_state_free(&L.st);
+	u64map_free(&L.idx);
+	free(L.pages);
+	free(groups);
+	for (i = 0; i < nsup; i++)
+		free(suppress[i]);
+	return verdict;
+usage_error:
+	usage(stderr);
+	return EXIT_TOOL;
+}

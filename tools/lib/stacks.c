@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "devmem.skel.h"
+#include "stacks.h"
+
+#define MAX_FRAMES 32
+
+const char *devmem_stack_text(const struct devmem_session *s, const struct ksyms *k,
+			      int32_t id, char *buf, size_t len)
+{
+	uint64_t ips[MAX_FRAMES] = { 0 };
+	uint32_t key = id;
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stacks), &key, ips))
+		return buf;
+	for (i = 0; i < MAX_FRAMES && ips[i] && n < len - 1; i++) {
+		char name[160];
+
+		ksyms_name(k, ips[i], name, sizeof(name));
+		/* The tracer's own frames say nothing about the leak. */
+		if (!n && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
+			   !strncmp(name, "__traceiter_", 12) || !strncmp(name, "__bpf_trace_", 12) ||
+			   !strncmp(name, "bpf_trampoline_", 15)))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", name);
+	}
+	return buf;
+}
+
+const char *devmem_stack_lookup(const char *stacks, int32_t id, char *buf, size_t len)
+{
+	const char *line;
+
+	buf[0] = 0;
+	for (line = stacks; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char *end;
+		long v = strtol(line, &end, 10);
+
+		if (end != line && v == id && *end == ' ') {
+			size_t n = strcspn(end + 1, "\n");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, end + 1, n);
+			buf[n] = 0;
+			break;
+		}
+	}
+	return buf;
+}
