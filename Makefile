@@ -95,6 +95,9 @@ $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
 
+$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 
