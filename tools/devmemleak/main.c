@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "ksyms.h"
+#include "leaks.h"
 #include "replay.h"
 #include "stacks.h"
 #include "state.h"
@@ -27,76 +28,16 @@
 #define EXIT_TOOL 2
 #define MAX_SUPPRESS 64
 
-struct page_out {
-	uint64_t pfn, pgmap, ts_ns;
-	uint32_t pid;
-	int32_t stack_id;
-	char comm[DEVMEM_COMM_LEN];
-	int live;
-};
-
-struct leaks {
-	struct devmem_state st;	/* pgmap rows: references and types */
-	struct page_out *pages;
-	size_t n, cap;
-	struct u64map idx;	/* pfn + 1 -> index of its live entry */
-	uint64_t bad;
-};
-
-static struct leaks L;
-
-static void lk_page_init(void *ctx, const struct devmem_rec_page *r)
-{
-	struct page_out *p;
-
-	devmem_state_ops.page_init(&L.st, r);
-	if (L.n == L.cap) {
-		p = realloc(L.pages, (L.cap = L.cap ? L.cap * 2 : 1024) * sizeof(*p));
-		if (!p) {
-			L.st.oom++;
-			return;
-		}
-		L.pages = p;
-	}
-	p = &L.pages[L.n];
-	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
-				.pid = r->hdr.pid, .stack_id = r->stack_id, .live = 1 };
-	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
-	p->comm[sizeof(p->comm) - 1] = 0;
-	if (u64map_put(&L.idx, r->pfn + 1, L.n++))
-		L.st.oom++;
-	(void)ctx;
-}
-
-static void lk_folio_free(void *ctx, const struct devmem_rec_page *r)
-{
-	uint64_t i;
-
-	devmem_state_ops.folio_free(&L.st, r);
-	if (u64map_get(&L.idx, r->pfn + 1, &i)) {
-		L.pages[i].live = 0;
-		u64map_del(&L.idx, r->pfn + 1);
-	}
-	(void)ctx;
-}
-
-/* Everything else only feeds the pgmap reference counts. ctx: &L.st */
-static struct devmem_ops leak_ops;
-
-static void init_ops(void)
-{
-	leak_ops = devmem_state_ops;
-	leak_ops.page_init = lk_page_init;
-	leak_ops.folio_free = lk_folio_free;
-}
+static struct leak_tracker L;
+static uint64_t bad_records;
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	if (devmem_replay_record(data, size, &leak_ops, ctx))
-		L.bad++;
+	if (devmem_replay_record(data, size, leak_tracker_ops(), ctx))
+		bad_records++;
 	return 0;
 }
 
@@ -108,21 +49,20 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* One group of leaked pages: same stack, pgmap and process. */
-struct group {
-	char stack[4096];
-	uint64_t pgmap, oldest_ns;
-	uint32_t pid, type;
-	char comm[DEVMEM_COMM_LEN];
-	uint64_t count;
-	int suppressed;
-};
+static struct devmem_session sess;
+static struct ksyms ksyms;
+static struct dmt_info info;
 
-static int by_count(const void *a, const void *b)
+static const char *stack_live(void *ctx, int32_t id, char *buf, size_t len)
 {
-	uint64_t x = ((const struct group *)a)->count, y = ((const struct group *)b)->count;
+	(void)ctx;
+	return devmem_stack_text(&sess, &ksyms, id, buf, len);
+}
 
-	return (x < y) - (x > y);
+static const char *stack_recorded(void *ctx, int32_t id, char *buf, size_t len)
+{
+	(void)ctx;
+	return devmem_stack_lookup(info.stacks, id, buf, len);
 }
 
 static void xml_escaped(FILE *f, const char *s)
@@ -177,17 +117,13 @@ int main(int argc, char **argv)
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
 	const char *input = NULL, *junit = NULL, *suppress_path = NULL;
 	char *suppress[MAX_SUPPRESS], err[1024], what[512] = "", buf[64];
-	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, lost = 0, now = 0, leaked_refs = 0;
-	uint64_t leaked = 0, suppressed = 0;
-	struct devmem_session s = { 0 };
-	struct dmt_info info = { 0 };
-	struct group *groups = NULL;
-	size_t ngroups = 0, nsup = 0, i, j;
+	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, lost = 0, now = 0;
+	uint64_t leaked = 0, suppressed = 0, leaked_refs;
+	struct leak_group *groups = NULL;
+	size_t ngroups, nsup = 0, i, j;
 	double settle = 1;
-	struct ksyms k = { 0 };
 	int c, rc, status = 0, verdict;
 
-	init_ops();
 	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
 		char *end;
 
@@ -234,7 +170,7 @@ int main(int argc, char **argv)
 			L.st.refs_on_free = dmt_meta_get(info.meta, "attach_mode", buf, sizeof(buf)) &&
 					    strcmp(buf, "tracepoint");
 			dmt_info_free(&info);
-			rc = dmt_read(input, &leak_ops, &L.st, &info, err, sizeof(err));
+			rc = dmt_read(input, leak_tracker_ops(), &L, &info, err, sizeof(err));
 		}
 		if (rc != DMT_READ_OK) {
 			fprintf(stderr, "devmemleak: %s: %s%s\n", input, err,
@@ -245,24 +181,24 @@ int main(int argc, char **argv)
 			fprintf(stderr, "devmemleak: %s: the recording did not finish: no verdict\n", input);
 			return EXIT_TOOL;
 		}
-		lost = strtoull(buf, NULL, 10) + L.bad;
+		lost = strtoull(buf, NULL, 10) + L.st.oom;
 		now = dmt_meta_get(info.end, "end_ns", buf, sizeof(buf)) ? strtoull(buf, NULL, 10) : 0;
 		snprintf(what, sizeof(what), "recording %s", input);
 	} else {
 		struct ring_buffer *rb;
-		pid_t child;
 		uint64_t until = 0;
+		pid_t child;
 
-		rc = devmem_attach(&s, &o, err, sizeof(err));
+		rc = devmem_attach(&sess, &o, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "devmemleak: %s\n", err);
 			return EXIT_TOOL;
 		}
-		L.st.refs_on_free = s.mode != DEVMEM_MODE_TRACEPOINT;
-		rb = ring_buffer__new(devmem_events_fd(&s), on_record, &L.st, NULL);
+		L.st.refs_on_free = sess.mode != DEVMEM_MODE_TRACEPOINT;
+		rb = ring_buffer__new(devmem_events_fd(&sess), on_record, &L, NULL);
 		if (!rb) {
 			fprintf(stderr, "devmemleak: ring buffer: %s\n", strerror(errno));
-			devmem_detach(&s);
+			devmem_detach(&sess);
 			return EXIT_TOOL;
 		}
 		signal(SIGINT, on_signal);
@@ -286,86 +222,42 @@ int main(int argc, char **argv)
 			waitpid(child, &status, 0);
 		}
 		ring_buffer__consume(rb);
-		devmem_read_drops(&s, drops, &misses);
+		devmem_read_drops(&sess, drops, &misses);
 		for (i = 0; i < DEVMEM_DROP_MAX; i++)
 			if (i != DEVMEM_DROP_STACK)
 				lost += drops[i];
-		lost += misses + L.bad + L.st.oom;
+		lost += misses + bad_records + L.st.oom;
 		now = mono_ns();
-		ksyms_load(&k);
+		ksyms_load(&ksyms);
 		ring_buffer__free(rb);
 		snprintf(what, sizeof(what), "`%s` (%s)", argv[optind],
 			 WIFEXITED(status) ? "exited" : "killed");
 		if (stop) {
 			fprintf(stderr, "devmemleak: interrupted: no verdict\n");
-			devmem_detach(&s);
+			devmem_detach(&sess);
 			return EXIT_TOOL;
 		}
 	}
 
-	/* Group the pages still out by stack, pgmap and process. */
-	for (i = 0; i < L.n; i++) {
-		const struct page_out *p = &L.pages[i];
-		char stack[4096];
-
-		if (!p->live)
-			continue;
-		if (input)
-			devmem_stack_lookup(info.stacks, p->stack_id, stack, sizeof(stack));
-		else
-			devmem_stack_text(&s, &k, p->stack_id, stack, sizeof(stack));
-		if (!stack[0])
-			snprintf(stack, sizeof(stack), "(no stack)");
-		for (j = 0; j < ngroups; j++)
-			if (groups[j].pgmap == p->pgmap && groups[j].pid == p->pid &&
-			    !strcmp(groups[j].stack, stack))
-				break;
-		if (j == ngroups) {
-			struct group *g = realloc(groups, (ngroups + 1) * sizeof(*g));
-
-			if (!g)
-				break;
-			groups = g;
-			memset(&groups[j], 0, sizeof(groups[j]));
-			snprintf(groups[j].stack, sizeof(groups[j].stack), "%s", stack);
-			groups[j].pgmap = p->pgmap;
-			groups[j].pid = p->pid;
-			groups[j].oldest_ns = p->ts_ns;
-			memcpy(groups[j].comm, p->comm, sizeof(groups[j].comm));
-			for (size_t q = 0; q < nsup; q++)
-				groups[j].suppressed |= strstr(stack, suppress[q]) != NULL;
-			ngroups++;
-		}
-		groups[j].count++;
-		if (p->ts_ns < groups[j].oldest_ns)
-			groups[j].oldest_ns = p->ts_ns;
-	}
-	qsort(groups, ngroups, sizeof(*groups), by_count);
+	ngroups = leak_groups(&L, input ? stack_recorded : stack_live, NULL, suppress, nsup, &groups);
 	for (j = 0; j < ngroups; j++)
 		*(groups[j].suppressed ? &suppressed : &leaked) += groups[j].count;
-	/* pgmap references beyond the pages still out: get_dev_pagemap() without put. */
-	for (i = 0; i < L.st.nr_pgmaps; i++) {
-		int64_t extra = L.st.pgmaps[i].refs - ((int64_t)L.st.pgmaps[i].inits -
-						       (int64_t)L.st.pgmaps[i].frees);
-
-		if (extra > 0)
-			leaked_refs += extra;
-	}
-
+	leaked_refs = leak_extra_refs(&L);
 	verdict = lost ? EXIT_TOOL : leaked || leaked_refs ? EXIT_LEAKS : EXIT_CLEAN;
 	printf("devmemleak: %s: %llu leaked device pages, %llu leaked pgmap references, "
 	       "%llu suppressed, %llu events lost\n", what, (unsigned long long)leaked,
 	       (unsigned long long)leaked_refs, (unsigned long long)suppressed,
 	       (unsigned long long)lost);
 	for (j = 0; j < ngroups; j++) {
-		char *frame, *save = NULL;
+		char stack[sizeof(groups[j].stack)], *frame, *save = NULL;
 
 		printf("\n%llu page%s of pgmap %#llx handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
 		       (unsigned long long)groups[j].count, groups[j].count == 1 ? "" : "s",
 		       (unsigned long long)groups[j].pgmap, groups[j].pid, groups[j].comm,
 		       now > groups[j].oldest_ns ? (now - groups[j].oldest_ns) / 1e9 : 0.0,
 		       groups[j].suppressed ? " [suppressed]" : "");
-		for (frame = strtok_r(groups[j].stack, ";", &save); frame; frame = strtok_r(NULL, ";", &save))
+		memcpy(stack, groups[j].stack, sizeof(stack));
+		for (frame = strtok_r(stack, ";", &save); frame; frame = strtok_r(NULL, ";", &save))
 			printf("    %s\n", frame);
 	}
 	if (lost)
@@ -405,12 +297,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!input)
-		devmem_detach(&s);
-	ksyms_free(&k);
+		devmem_detach(&sess);
+	ksyms_free(&ksyms);
 	dmt_info_free(&info);
-	devmem_state_free(&L.st);
-	u64map_free(&L.idx);
-	free(L.pages);
+	leak_tracker_free(&L);
 	free(groups);
 	for (i = 0; i < nsup; i++)
 		free(suppress[i]);

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "leaks.h"
+
+static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
+{
+	struct leak_tracker *t = ctx;
+	struct page_out *p;
+
+	devmem_state_ops.page_init(&t->st, r);
+	if (t->n == t->cap) {
+		p = realloc(t->pages, (t->cap = t->cap ? t->cap * 2 : 1024) * sizeof(*p));
+		if (!p) {
+			t->st.oom++;
+			return;
+		}
+		t->pages = p;
+	}
+	p = &t->pages[t->n];
+	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
+				.pid = r->hdr.pid, .stack_id = r->stack_id, .live = true };
+	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = 0;
+	if (u64map_put(&t->idx, r->pfn + 1, t->n++))
+		t->st.oom++;
+}
+
+static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
+{
+	struct leak_tracker *t = ctx;
+	uint64_t i;
+
+	devmem_state_ops.folio_free(&t->st, r);
+	if (u64map_get(&t->idx, r->pfn + 1, &i)) {
+		t->pages[i].live = false;
+		u64map_del(&t->idx, r->pfn + 1);
+	}
+}
+
+/* The rest only feed the state: struct leak_tracker starts with it. */
+const struct devmem_ops *leak_tracker_ops(void)
+{
+	static struct devmem_ops ops;
+
+	if (!ops.page_init) {
+		ops = devmem_state_ops;
+		ops.page_init = lt_page_init;
+		ops.folio_free = lt_folio_free;
+	}
+	return &ops;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	uint64_t x = ((const struct leak_group *)a)->count, y = ((const struct leak_group *)b)->count;
+
+	return (x < y) - (x > y);
+}
+
+size_t leak_groups(const struct leak_tracker *t,
+		   const char *(*stack_of)(void *ctx, int32_t id, char *buf, size_t len),
+		   void *ctx, char *const *suppress, size_t nsuppress, struct leak_group **out)
+{
+	struct leak_group *g = NULL;
+	size_t n = 0, i, j, q;
+
+	for (i = 0; i < t->n; i++) {
+		const struct page_out *p = &t->pages[i];
+		char stack[4096];
+
+		if (!p->live)
+			continue;
+		stack_of(ctx, p->stack_id, stack, sizeof(stack));
+		if (!stack[0])
+			strcpy(stack, "(no stack)");
+		for (j = 0; j < n; j++)
+			if (g[j].pgmap == p->pgmap && g[j].pid == p->pid && !strcmp(g[j].stack, stack))
+				break;
+		if (j == n) {
+			struct leak_group *ng = realloc(g, (n + 1) * sizeof(*g));
+
+			if (!ng)
+				break;
+			g = ng;
+			memset(&g[j], 0, sizeof(g[j]));
+			memcpy(g[j].stack, stack, sizeof(stack));
+			g[j].pgmap = p->pgmap;
+			g[j].pid = p->pid;
+			g[j].oldest_ns = p->ts_ns;
+			memcpy(g[j].comm, p->comm, sizeof(g[j].comm));
+			for (q = 0; q < nsuppress; q++)
+				g[j].suppressed |= strstr(stack, suppress[q]) != NULL;
+			n++;
+		}
+		g[j].count++;
+		if (p->ts_ns < g[j].oldest_ns)
+			g[j].oldest_ns = p->ts_ns;
+	}
+	qsort(g, n, sizeof(*g), by_count);
+	*out = g;
+	return n;
+}
+
+uint64_t leak_extra_refs(const struct leak_tracker *t)
+{
+	uint64_t extra = 0;
+	size_t i;
+
+	for (i = 0; i < t->st.nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+		int64_t e = r->refs - ((int64_t)r->inits - (int64_t)r->frees);
+
+		if (e > 0)
+			extra += e;
+	}
+	return extra;
+}
+
+void leak_tracker_free(struct leak_tracker *t)
+{
+	devmem_state_free(&t->st);
+	u64map_free(&t->idx);
+	free(t->pages);
+	memset(t, 0, sizeof(*t));
+}
