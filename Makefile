@@ -75,7 +75,12 @@ $(BUILD)/obj/%/main.o: tools/%/main.c $(BUILD)/devmem.skel.h
 $(DEVMEMREC): $(BUILD)/obj/devmemrec/main.o $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
-$(DEVMEMREPORT): $(BUILD)/obj/devmemreport/main.o $(LIB_OBJS)
+REPORT_OBJS := $(patsubst tools/devmemreport/%.c,$(BUILD)/obj/devmemreport/%.o,$(wildcard tools/devmemreport/*.c))
+$(BUILD)/obj/devmemreport/%.o: tools/devmemreport/%.c $(BUILD)/devmem.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(DEVMEMREPORT): $(REPORT_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
 $(DEVMEMLEAK): $(BUILD)/obj/devmemleak/main.o $(LIB_OBJS)

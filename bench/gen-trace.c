@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	}
 	dmt_write_chunk(&w, DMT_CHUNK_META, meta, strlen(meta));
 	for (i = 0; i < n; i++) {
-		uint64_t pgmap = 0xffff888000100000ull + (i % 4) * 0x1000, pfn = 0x100000 + (i / 8) % 65536;
+		uint64_t pgmap = 0xffff888000100000ull + ((i / 8) % 4) * 0x1000, pfn = 0x100000 + (i / 8) % 65536;
 		unsigned int pid = 100 + (i / 1000) % 8;
 
 		switch (i % 8) {

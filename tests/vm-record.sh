@@ -38,6 +38,31 @@ expect "record: devmemreport and devmemtop agree on every pgmap counter" \
 pfields='[.processes[] | select(.inits > 0) | [.pid, .inits, .held, .to_device, .to_system, .faults, .longterm, .cow]] | sort'
 expect "record: devmemreport and devmemtop agree on every process counter" \
 	"$(echo "$rep" | jq -c "$pfields")" "$(echo "$top" | jq -c "$pfields")"
+text=$(sed -n '/^--- text/,/^--- csv/p' "$log")
+expect "record: text report exits 0" "$(get text_rc)" 0
+for want in "long-term pin migrations: 32" "copy-on-write replacements of device pages: 16" \
+	    "still outstanding at the end: 0 device pages" "long-term pin moved pfn" "... and 27 more"; do
+	case $text in
+	*"$want"*) pass "record: text report says '$want'";;
+	*) fail "record: text report says '$want'" "not found";;
+	esac
+done
+expect "record: CSV has the private pgmap that faulted 64 pages back" \
+	"$(sed -n '/^--- csv/,/^--- perfetto/p' "$log" | awk -F, '$1 == "pgmap" && $3 == "private" && $11 == 64 { print $11, $20 }')" "64 64"
+pf=$(sed -n '/^--- perfetto/,/^--- svg/p' "$log" | grep '^{')
+expect "record: Perfetto trace: live-page counter samples, long-term, CoW and destroy instants" \
+	"$(echo "$pf" | jq -c '[([.traceEvents[] | select(.ph == "C")] | length),
+		([.traceEvents[] | select(.name == "longterm_migrate")] | length),
+		([.traceEvents[] | select(.name == "cow_replace")] | length),
+		([.traceEvents[] | select(.name == "pgmap_destroy")] | length)]')" "[240,32,16,1]"
+expect "record: Perfetto counter peaks at 64 pages on the private pgmap" \
+	"$(echo "$pf" | jq '[.traceEvents[] | select(.ph == "C" and (.name | endswith("(private)"))) | .args.pages] | max')" 64
+svg=$(sed -n '/^--- svg/,/^--- end/p' "$log")
+expect "record: SVG plot has one line per pgmap that had pages" "$(echo "$svg" | grep -c '<polyline')" 3
+case $svg in
+*"<svg xmlns="*"</svg>"*) pass "record: SVG is a whole document";;
+*) fail "record: SVG is a whole document" "$(echo "$svg" | head -2)";;
+esac
 expect "record: a file cut short exits 6" "$(get cut_rc)" 6
 case $(get cut_err) in
 *"offset "*"read up to here"*) pass "record: a file cut short names the offset it stopped at";;

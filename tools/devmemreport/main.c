@@ -13,6 +13,8 @@
 #include "output.h"
 #include "state.h"
 #include "tracefile.h"
+#include "collect.h"
+#include "render.h"
 
 /* Exit codes beyond the shared ones (docs/devmemreport.md). */
 #define EXIT_TRUNCATED 6	/* report covers the file up to its last whole chunk */
@@ -140,21 +142,35 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "perfetto", required_argument, NULL, 'P' },
+		{ "svg", required_argument, NULL, 'S' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct devmem_state st = { 0 };
+	static struct report rep;
+	struct devmem_state *stp = &rep.t.st;
 	struct dmt_info first, info;
+	const char *perfetto = NULL, *svg = NULL;
 	char err[512], buf[64];
-	bool json = false;
+	bool json = false, csv = false;
+	size_t limit = 20;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'c': csv = true; break;
+		case 'P': perfetto = optarg; break;
+		case 'S': svg = optarg; break;
+		case 'l': limit = strtoul(optarg, NULL, 10); break;
 		case 'h':
-			printf("usage: devmemreport [--json] FILE\n\n"
-			       "Summary, per-pgmap and per-process tables of a devmemrec trace.\n"
+			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n\n"
+			       "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
+			       "long-term migration and CoW listings, a timeline and what was still\n"
+			       "out at the end (N lines each, default 20). --perfetto writes Chrome\n"
+			       "trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap.\n"
 			       "Exit status: 0 ok, 1 cannot read, 2 usage, 6 truncated (reported up\n"
 			       "to the last whole chunk), 7 corrupt (nothing reported).\n");
 			return 0;
@@ -162,19 +178,20 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: devmemreport [--json] FILE\n");
+		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n");
 		return DEVMEM_EXIT_USAGE;
 	}
 	/* First pass: what the file says about itself; second: the events. */
 	rc = dmt_read(argv[optind], NULL, NULL, &first, err, sizeof(err));
 	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED) {
 		pgmap_addrs = first.pgmap_addrs;
-		st.resolve = resolve;
-		st.refs_on_free = dmt_meta_get(first.meta, "attach_mode", buf, sizeof(buf)) &&
-				  strcmp(buf, "tracepoint");
+		stp->resolve = resolve;
+		stp->refs_on_free = dmt_meta_get(first.meta, "attach_mode", buf, sizeof(buf)) &&
+				    strcmp(buf, "tracepoint");
 		if (first.pgmaps)
-			devmem_state_seed_text(&st, first.pgmaps);
-		rc = dmt_read(argv[optind], &devmem_state_ops, &st, &info, err, sizeof(err));
+			devmem_state_seed_text(stp, first.pgmaps);
+		rep.want_samples = perfetto || svg;
+		rc = dmt_read(argv[optind], report_ops(), &rep, &info, err, sizeof(err));
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		if (json)
@@ -184,17 +201,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "devmemreport: %s%s%s\n", rc == DMT_READ_CORRUPT ? argv[optind] : "",
 			rc == DMT_READ_CORRUPT ? ": " : "", err);
 		dmt_info_free(&first);
-		devmem_state_free(&st);
+		report_free(&rep);
 		return rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : EXIT_CORRUPT;
 	}
-	if (json)
-		json_report(argv[optind], &info, &st, rc ? err : NULL);
-	else
-		text_report(argv[optind], &info, &st, rc ? err : NULL);
+	if (json) {
+		json_report(argv[optind], &info, stp, rc ? err : NULL);
+	} else if (csv) {
+		render_csv(&rep);
+	} else {
+		text_report(argv[optind], &info, stp, rc ? err : NULL);
+		render_listings(&rep, info.stacks, limit);
+	}
+	if (perfetto && render_perfetto(&rep, perfetto))
+		fprintf(stderr, "devmemreport: %s: cannot write\n", perfetto);
+	if (svg && render_svg(&rep, svg))
+		fprintf(stderr, "devmemreport: %s: cannot write\n", svg);
 	if (rc)
 		fprintf(stderr, "devmemreport: %s: %s\n", argv[optind], err);
 	dmt_info_free(&first);
 	dmt_info_free(&info);
-	devmem_state_free(&st);
+	report_free(&rep);
 	return rc ? EXIT_TRUNCATED : 0;
 }

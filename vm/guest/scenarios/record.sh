@@ -24,6 +24,17 @@ cat /tmp/rep.json
 echo "--- top"
 tail -1 /tmp/top.json
 echo "--- end"
+devmemreport --perfetto /tmp/t.perfetto.json --svg /tmp/t.svg --limit 5 /tmp/t.dmt >/tmp/rep.txt
+echo "text_rc=$?"
+echo "--- text"
+cat /tmp/rep.txt
+echo "--- csv"
+devmemreport --csv /tmp/t.dmt
+echo "--- perfetto"
+cat /tmp/t.perfetto.json
+echo "--- svg"
+cat /tmp/t.svg
+echo "--- end"
 size=$(stat -c %s /tmp/t.dmt)
 head -c $((size - 100)) /tmp/t.dmt >/tmp/cut.dmt
 devmemreport --json /tmp/cut.dmt >/tmp/cut.json 2>/tmp/cut.err

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "collect.h"
+
+/* Append one element to a growable array; false when out of memory. */
+static bool push(void **arr, size_t *n, size_t *cap, const void *elem, size_t size)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		void *p = realloc(*arr, c * size);
+
+		if (!p)
+			return false;
+		*arr = p;
+		*cap = c;
+	}
+	memcpy((char *)*arr + *n * size, elem, size);
+	(*n)++;
+	return true;
+}
+
+#define PUSH(r, field, elem) \
+	do { if (!push((void **)&(r)->field, &(r)->n##field, &(r)->cap##field, (elem), sizeof(*(elem)))) \
+		(r)->t.st.oom++; } while (0)
+
+static void seen(struct report *r, const struct devmem_rec_hdr *h)
+{
+	if (!r->first_ts || h->ts_ns < r->first_ts)
+		r->first_ts = h->ts_ns;
+	if (h->ts_ns > r->last_ts)
+		r->last_ts = h->ts_ns;
+}
+
+static void sample(struct report *r, const struct devmem_rec_page *p)
+{
+	uint64_t row;
+	struct sample s;
+
+	if (!r->want_samples || !u64map_get(&r->t.st.pgmap_idx, p->pgmap, &row))
+		return;
+	s = (struct sample){ p->hdr.ts_ns, (uint32_t)row, devmem_pgmap_live(&r->t.st.pgmaps[row]) };
+	PUSH(r, samples, &s);
+}
+
+static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
+{
+	seen(ctx, &p->hdr);
+	leak_tracker_ops()->page_init(ctx, p);
+	sample(ctx, p);
+}
+
+static void rp_folio_free(void *ctx, const struct devmem_rec_page *p)
+{
+	seen(ctx, &p->hdr);
+	leak_tracker_ops()->folio_free(ctx, p);
+	sample(ctx, p);
+}
+
+static void rp_longterm(void *ctx, const struct devmem_rec_longterm *l)
+{
+	struct report *r = ctx;
+
+	seen(r, &l->hdr);
+	leak_tracker_ops()->longterm(ctx, l);
+	PUSH(r, longterm, l);
+}
+
+static void rp_cow(void *ctx, const struct devmem_rec_cow *c)
+{
+	struct report *r = ctx;
+
+	seen(r, &c->hdr);
+	leak_tracker_ops()->cow(ctx, c);
+	PUSH(r, cow, c);
+}
+
+static void rp_create(void *ctx, const struct devmem_rec_pgmap *p)
+{
+	struct report *r = ctx;
+
+	seen(r, &p->hdr);
+	leak_tracker_ops()->pgmap_create(ctx, p);
+	PUSH(r, life, p);
+}
+
+static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
+{
+	struct report *r = ctx;
+
+	seen(r, &p->hdr);
+	leak_tracker_ops()->pgmap_destroy(ctx, p);
+	PUSH(r, life, p);
+}
+
+const struct devmem_ops *report_ops(void)
+{
+	static struct devmem_ops ops;
+
+	if (!ops.page_init) {
+		ops = *leak_tracker_ops();
+		ops.page_init = rp_page_init;
+		ops.folio_free = rp_folio_free;
+		ops.longterm = rp_longterm;
+		ops.cow = rp_cow;
+		ops.pgmap_create = rp_create;
+		ops.pgmap_destroy = rp_destroy;
+	}
+	return &ops;
+}
+
+void report_free(struct report *r)
+{
+	leak_tracker_free(&r->t);
+	free(r->longterm);
+	free(r->cow);
+	free(r->life);
+	free(r->samples);
+	memset(r, 0, sizeof(*r));
+}

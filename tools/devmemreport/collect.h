@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What devmemreport keeps beyond the shared state: listings and samples. */
+#ifndef DEVMEMREPORT_COLLECT_H
+#define DEVMEMREPORT_COLLECT_H
+
+#include "leaks.h"
+
+/* Live pages of one pgmap row at one moment. */
+struct sample {
+	uint64_t ts_ns;
+	uint32_t row;
+	int64_t live;
+};
+
+struct report {
+	struct leak_tracker t;	/* first: the shared callbacks get this */
+	struct devmem_rec_longterm *longterm;
+	size_t nlongterm, caplongterm;
+	struct devmem_rec_cow *cow;
+	size_t ncow, capcow;
+	struct devmem_rec_pgmap *life;	/* pgmap create and destroy */
+	size_t nlife, caplife;
+	struct sample *samples;	/* kept only for --perfetto and --svg */
+	size_t nsamples, capsamples;
+	bool want_samples;
+	uint64_t first_ts, last_ts;
+};
+
+const struct devmem_ops *report_ops(void);	/* ctx: struct report */
+void report_free(struct report *r);
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef DEVMEMREPORT_RENDER_H
+#define DEVMEMREPORT_RENDER_H
+
+#include <stddef.h>
+#include "collect.h"
+
+/* Long-term and CoW listings, the timeline, and what is still out. */
+void render_listings(const struct report *r, const char *stacks, size_t limit);
+void render_csv(const struct report *r);
+int render_perfetto(const struct report *r, const char *path);	/* 0 or -1 */
+int render_svg(const struct report *r, const char *path);
+/* Stack lookup in a trace's STACKS chunk; ctx is that text. */
+const char *stacks_in_file(void *ctx, int32_t id, char *buf, size_t len);
+
+#endif
