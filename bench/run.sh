@@ -26,12 +26,14 @@ function ratio(mode, what,   k, r, n) {
 	if (n) printf "  %-52s median %.3f (min %.3f, max %.3f, %d pairs)\n", what, median(r, n), r[1], r[n], n
 }
 FILENAME ~ /vanilla/ { if (/^mode=off/) van[++nv] = val("pages_moved") / val("elapsed_ns"); next }
+/^report / { tcn = val("tc_events"); tcns = val("tc_ns"); dmn = val("dm_events"); dmns = val("dm_ns"); next }
 /^mode=/ {
 	rate[val("mode"), val("pair")] = val("pages_moved") / val("elapsed_ns")
 	if (val("pair") > pairs) pairs = val("pair")
 	if (val("mode") == "off") pat[++np] = rate["off", val("pair")]
 	if (val("mode") == "on") { rec += val("recorded"); lost += val("overrun") }
 	if (val("mode") == "top") { cpu[++nc] = val("top_cpu_ticks") / val("top_wall_cs"); tdrop += val("top_dropped") }
+	if (val("mode") == "rec") { recrate[++nr] = val("rec_events") / (val("elapsed_ns") / 1e9); rdrop += val("rec_dropped") }
 	moved = val("pages_moved")
 }
 END {
@@ -42,6 +44,12 @@ END {
 	printf "    (recorded %d events, %d lost to ring buffer overrun)\n", rec, lost
 	ratio("top", "devmemtop attached, 1 s refresh / off")
 	if (nc) printf "  %-52s median %.3f (CPU seconds per second of the run; %d dropped)\n", "devmemtop CPU use under that event flow", median(cpu, nc), tdrop
+	ratio("rec", "devmemrec recording, throughput / off")
+	if (nr) printf "  %-52s median %.0f records/s, %d dropped in all runs\n", "devmemrec sustained record rate", median(recrate, nr), rdrop
+	if (tcn) {
+		printf "reports of one migrate loop recorded twice (%d trace-cmd events, %d devmemrec records)\n", tcn, dmn
+		printf "  %-52s %.0f vs %.0f records/s: ratio %.2f\n", "devmemreport vs trace-cmd report, same guest", dmn / (dmns / 1e9), tcn / (tcns / 1e9), (dmn / (dmns / 1e9)) / (tcn / (tcns / 1e9))
+	}
 	if (nv && np) printf "  %-52s median %.3f (%d runs each, separate boots)\n", "patched kernel, events off / vanilla kernel", median(pat, np) / median(van, nv), np
 }' build/vm-bench/data.log build/vm-bench-vanilla/data.log
 

@@ -28,15 +28,17 @@ for ti in x/xterm v/vt100; do
 		cp /lib/terminfo/$ti "$stage/lib/terminfo/$ti"
 	fi
 done
-# Debian's bpftool is dynamic: bring it with its loader and libraries, so
-# tests can check with the real bpftool that nothing stays attached.
-if bpftool=$(command -v bpftool); then
-	cp "$bpftool" "$stage/bin/bpftool"
-	ldd "$bpftool" | grep -o '/[^ ]*' | while read -r lib; do
+# Debian's bpftool and trace-cmd are dynamic: bring them with their loader
+# and libraries. Tests check with the real bpftool that nothing stays
+# attached; the bench compares trace-cmd's report with devmemreport.
+for tool in bpftool trace-cmd; do
+	path=$(command -v $tool) || continue
+	cp "$path" "$stage/bin/$tool"
+	ldd "$path" | grep -o '/[^ ]*' | while read -r lib; do
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"
 	done
-fi
+done
 mknod "$stage/dev/console" c 5 1
 mknod "$stage/dev/null" c 1 3
 (cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"

@@ -6,10 +6,12 @@
 #   on     devmem events enabled and recorded: trace_pipe drained to a file
 #   top    devmemtop attached, reporting every second; its CPU time is read
 #          from /proc/PID/stat
+#   rec    devmemrec recording to a file in tmpfs; its record count and drops
+#          come from its own summary
 # Prints raw per-run lines; the host turns them into ratios.
 . /scenarios/lib.sh
 pages=${bench_pages:-64} rounds=${bench_rounds:-200} pairs=${bench_pairs:-5}
-modes=${bench_modes:-off armed on top}
+modes=${bench_modes:-off armed on top rec}
 # CPU seconds a process has used (utime + stime, in USER_HZ ticks).
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 overruns() { cat $tr/per_cpu/cpu*/stats | awk '/^overrun:/ {n += $2} END {print n + 0}'; }
@@ -54,8 +56,33 @@ while [ $i -le $pairs ]; do
 			kill -INT $tp
 			wait $tp
 			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o 'dropped [0-9]*' /tmp/top.out | tail -1 | cut -d' ' -f2)";;
+		rec)
+			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
+			rp=$!
+			sleep 1.5
+			line=$(devmem-wl bench "$pages" "$rounds")
+			kill -INT $rp
+			wait $rp
+			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
+			rm -f /tmp/bench.dmt;;
 		esac
 		echo "mode=$mode pair=$i $line $extra"
 	done
 	i=$((i + 1))
 done
+
+# The same migrate loop recorded by trace-cmd and by devmemrec, then each
+# file reported by its own tool, on this machine: records per second.
+if [ "${bench_report:-1}" = 1 ] && command -v trace-cmd >/dev/null; then
+	n=${bench_report_rounds:-400}
+	trace-cmd record -q -b 32768 -e devmem -o /tmp/t.dat devmem-wl bench "$pages" "$n" >/dev/null 2>&1
+	devmemrec -o /tmp/t.dmt -- devmem-wl bench "$pages" "$n" >/dev/null 2>/tmp/rec.err
+	t0=$(date +%s%N)
+	tc=$(trace-cmd report /tmp/t.dat 2>/dev/null | grep -c ' devmem_')
+	t1=$(date +%s%N)
+	devmemreport --csv /tmp/t.dmt >/dev/null
+	t2=$(date +%s%N)
+	dm=$(devmemreport --json /tmp/t.dmt | grep -o '"records":[0-9]*' | cut -d: -f2)
+	echo "report tc_events=$tc tc_ns=$((t1 - t0)) dm_events=$dm dm_ns=$((t2 - t1)) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
+	rm -f /tmp/t.dat /tmp/t.dmt
+fi
