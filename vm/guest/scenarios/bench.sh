@@ -55,7 +55,7 @@ while [ $i -le $pairs ]; do
 			w1=$(cut -d' ' -f1 /proc/uptime)
 			kill -INT $tp
 			wait $tp
-			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o 'dropped [0-9]*' /tmp/top.out | tail -1 | cut -d' ' -f2)";;
+			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* dropped' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
 		rec)
 			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
 			rp=$!
@@ -77,12 +77,14 @@ if [ "${bench_report:-1}" = 1 ] && command -v trace-cmd >/dev/null; then
 	n=${bench_report_rounds:-400}
 	trace-cmd record -q -b 32768 -e devmem -o /tmp/t.dat devmem-wl bench "$pages" "$n" >/dev/null 2>&1
 	devmemrec -o /tmp/t.dmt -- devmem-wl bench "$pages" "$n" >/dev/null 2>/tmp/rec.err
-	t0=$(date +%s%N)
+	# busybox date has no %N: /proc/uptime gives centiseconds
+	cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
+	t0=$(cs)
 	tc=$(trace-cmd report /tmp/t.dat 2>/dev/null | grep -c ' devmem_')
-	t1=$(date +%s%N)
+	t1=$(cs)
 	devmemreport --csv /tmp/t.dmt >/dev/null
-	t2=$(date +%s%N)
+	t2=$(cs)
 	dm=$(devmemreport --json /tmp/t.dmt | grep -o '"records":[0-9]*' | cut -d: -f2)
-	echo "report tc_events=$tc tc_ns=$((t1 - t0)) dm_events=$dm dm_ns=$((t2 - t1)) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
+	echo "report tc_events=$tc tc_ns=$(((t1 - t0) * 10000000)) dm_events=$dm dm_ns=$(((t2 - t1) * 10000000)) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
 	rm -f /tmp/t.dat /tmp/t.dmt
 fi
