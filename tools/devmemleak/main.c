@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 
 	if (input) {
 		/* References need the attach mode: read it first, then judge. */
-		rc = dmt_read(input, NULL, NULL, &info, err, sizeof(err));
+		rc = dmt_scan(input, &info, err, sizeof(err));
 		if (rc == DMT_READ_OK) {
 			L.st.refs_on_free = dmt_meta_get(info.meta, "attach_mode", buf, sizeof(buf)) &&
 					    strcmp(buf, "tracepoint");

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 		return DEVMEM_EXIT_USAGE;
 	}
 	/* First pass: what the file says about itself; second: the events. */
-	rc = dmt_read(argv[optind], NULL, NULL, &first, err, sizeof(err));
+	rc = dmt_scan(argv[optind], &first, err, sizeof(err));
 	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED) {
 		pgmap_addrs = first.pgmap_addrs;
 		stp->resolve = resolve;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,8 +220,8 @@ static int events(const unsigned char *p, size_t n, uint64_t base, const struct 
 	return DMT_READ_OK;
 }
 
-int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
-		    void *ctx, struct dmt_info *info, char *err, size_t errlen)
+static int read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
+		       void *ctx, struct dmt_info *info, char *err, size_t errlen, bool scan)
 {
 	struct dmt_file_header fh;
 	size_t off;
@@ -292,6 +293,12 @@ int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_o
 			return DMT_READ_TRUNCATED;
 		}
 		payload = data + off + sizeof(ch);
+		if (scan && ch.type == DMT_CHUNK_EVENTS) {
+			info->chunks++;
+			off += sizeof(ch) + ch.size;
+			info->bytes_read = off;
+			continue;
+		}
 		if (CRC_BAD(chunk_crc(&ch, payload), ch.crc32)) {
 			snprintf(err, errlen, "offset %zu: chunk %llu checksum mismatch", off,
 				 (unsigned long long)ch.seq);
@@ -319,8 +326,14 @@ int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_o
 	return DMT_READ_OK;
 }
 
-int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
-	     struct dmt_info *info, char *err, size_t errlen)
+int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
+		    void *ctx, struct dmt_info *info, char *err, size_t errlen)
+{
+	return read_buffer(data, len, ops, ctx, info, err, errlen, false);
+}
+
+static int map_and_read(const char *path, const struct devmem_ops *ops, void *ctx,
+			struct dmt_info *info, char *err, size_t errlen, bool scan)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 	struct stat st;
@@ -335,7 +348,7 @@ int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
 	}
 	if (!st.st_size) {
 		close(fd);
-		return dmt_read_buffer((const unsigned char *)"", 0, ops, ctx, info, err, errlen);
+		return read_buffer((const unsigned char *)"", 0, ops, ctx, info, err, errlen, scan);
 	}
 	/* Mapped, not read: a trace of millions of events costs no copy. */
 	data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -345,9 +358,20 @@ int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
 		return DMT_READ_IO;
 	}
 	madvise(data, st.st_size, MADV_SEQUENTIAL);
-	rc = dmt_read_buffer(data, st.st_size, ops, ctx, info, err, errlen);
+	rc = read_buffer(data, st.st_size, ops, ctx, info, err, errlen, scan);
 	munmap(data, st.st_size);
 	return rc;
+}
+
+int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
+	     struct dmt_info *info, char *err, size_t errlen)
+{
+	return map_and_read(path, ops, ctx, info, err, errlen, false);
+}
+
+int dmt_scan(const char *path, struct dmt_info *info, char *err, size_t errlen)
+{
+	return map_and_read(path, NULL, NULL, info, err, errlen, true);
 }
 
 void dmt_info_free(struct dmt_info *info)

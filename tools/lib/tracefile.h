@@ -89,6 +89,12 @@ struct dmt_info {
  */
 int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
 	     struct dmt_info *info, char *err, size_t errlen);
+/*
+ * Only the chunk headers and the text chunks (META, PGMAPS, END, ...):
+ * EVENTS payloads are skipped unchecked. For tools that need the metadata
+ * before replaying; the replay with dmt_read() checks everything.
+ */
+int dmt_scan(const char *path, struct dmt_info *info, char *err, size_t errlen);
 /* The same over a buffer (for the fuzzer and unit tests). */
 int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
 		    void *ctx, struct dmt_info *info, char *err, size_t errlen);
