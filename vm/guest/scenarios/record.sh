@@ -49,7 +49,7 @@ devmemrec -o /tmp/kill.dmt >/dev/null 2>&1 &
 rec=$!
 sleep 1
 devmem-wl private 8 0 >/dev/null
-sleep 1.5
+sleep 3	# the recorder writes a chunk at least every second
 kill -9 $rec
 wait $rec 2>/dev/null
 devmemreport --json /tmp/kill.dmt >/tmp/kill.json 2>/dev/null
