@@ -31,7 +31,11 @@ static void f_type(char *b, size_t n, const void *r)
 }
 static void f_owner(char *b, size_t n, const void *r)
 {
-	snprintf(b, n, "%#llx", (unsigned long long)PG(r)->owner);
+	/* A pgmap known only from debugfs has no raw owner yet. */
+	if (!PG(r)->owner)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%#llx", (unsigned long long)PG(r)->owner);
 }
 static void f_live(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)devmem_pgmap_live(PG(r))); }
 static void f_bytes(char *b, size_t n, const void *r)
