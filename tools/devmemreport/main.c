@@ -48,7 +48,7 @@ static int resolve(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
 static void text_report(const char *path, const struct dmt_info *info, const struct devmem_state *st,
 			const char *warning)
 {
-	char buf[128];
+	char buf[128], mode[64];
 	size_t i;
 
 	printf("trace %s: format %u.%u, %" PRIu64 " chunks, %" PRIu64 " records\n", path,
@@ -57,7 +57,7 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 		printf("warning: %s\n", warning);
 	printf("kernel %s, attach mode %s, recorded by %s\n",
 	       dmt_meta_get(info->meta, "kernel", buf, sizeof(buf)) ? buf : "?",
-	       dmt_meta_get(info->meta, "attach_mode", buf + 64, 64) ? buf + 64 : "?",
+	       dmt_meta_get(info->meta, "attach_mode", mode, sizeof(mode)) ? mode : "?",
 	       info->meta && strstr(info->meta, "tool=") ? "devmemrec" : "?");
 	printf("dropped while recording: %s\n",
 	       info->end && dmt_meta_get(info->end, "dropped", buf, sizeof(buf)) ? buf :

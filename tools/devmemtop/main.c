@@ -88,14 +88,18 @@ static void check_live(struct top *t)
 	size_t i;
 
 	if (t->nr_live_true < t->st.nr_pgmaps) {
-		t->live_true = realloc(t->live_true, t->st.nr_pgmaps * sizeof(*t->live_true));
-		t->mismatch_runs = realloc(t->mismatch_runs, t->st.nr_pgmaps * sizeof(int));
-		if (!t->live_true || !t->mismatch_runs) {
-			t->nr_live_true = 0;
+		int64_t *lt = realloc(t->live_true, t->st.nr_pgmaps * sizeof(*lt));
+		int *runs;
+
+		if (lt)
+			t->live_true = lt;
+		runs = lt ? realloc(t->mismatch_runs, t->st.nr_pgmaps * sizeof(*runs)) : NULL;
+		if (!runs) {	/* keep what we had; check again next interval */
 			if (f)
 				fclose(f);
 			return;
 		}
+		t->mismatch_runs = runs;
 		for (i = t->nr_live_true; i < t->st.nr_pgmaps; i++)
 			t->mismatch_runs[i] = 0;
 		t->nr_live_true = t->st.nr_pgmaps;
