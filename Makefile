@@ -32,6 +32,7 @@ DEVMEMLEAK	:= $(BUILD)/devmemleak
 TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT) $(DEVMEMLEAK)
 
 WL		:= $(BUILD)/devmem-wl
+BPF_EMPTY	:= $(BUILD)/bpf-empty
 HMM_TESTS	:= $(BUILD)/hmm-tests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 GUEST_FILES	:= vm/guest/init $(wildcard vm/guest/scenarios/*)
@@ -47,7 +48,7 @@ $(BUILD):
 	@mkdir -p $@
 
 $(WL): workloads/devmem-wl.c | $(BUILD)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CFLAGS) -static -pthread -o $@ $<
 
 # BPF: clang -> bpftool gen object -> skeleton; every user object needs it.
 $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
@@ -88,26 +89,35 @@ $(DEVMEMLEAK): $(BUILD)/obj/devmemleak/main.o $(LIB_OBJS)
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c
+UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+		$(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
 
-$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c | $(BUILD)
-	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c -lz -lm
+$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
+
+# The bench's empty-program baseline (bench/empty.bpf.c).
+$(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/empty.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+$(BUILD)/empty.skel.h: $(BUILD)/empty.bpf.o
+	$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+$(BPF_EMPTY): bench/bpf-empty.c $(BUILD)/empty.skel.h
+	$(CC) $(CFLAGS) $(INCLUDES) -static -o $@ $< $(STATIC_LIBS) -lm
 
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 
-$(INITRAMFS): vm/mkinitramfs.sh $(GUEST_FILES) $(WL) $(HMM_TESTS) $(TOOLS)
-	vm/mkinitramfs.sh $@ $(WL) $(HMM_TESTS) $(TOOLS)
+$(INITRAMFS): vm/mkinitramfs.sh $(GUEST_FILES) $(WL) $(HMM_TESTS) $(TOOLS) $(BPF_EMPTY)
+	vm/mkinitramfs.sh $@ $(WL) $(HMM_TESTS) $(TOOLS) $(BPF_EMPTY)
 
 # The build script is quick when its cache key hits, so always ask it.
 kernel: | $(BUILD)

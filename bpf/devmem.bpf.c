@@ -8,8 +8,9 @@
  *    without the series. CoW replacement and device private faults happen
  *    in inlined code there and are not seen.
  * User space picks one set with bpf_program__set_autoload() before load.
- * Handlers update the maps (running totals, outstanding pages) and emit one
- * ring buffer record per event.
+ * Handlers keep per-CPU totals for live views (count_in_kernel) and emit
+ * one ring buffer record per event for recordings (emit_records); each
+ * tool asks for one of the two (docs/counting.md).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,14 +24,17 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space between open and load. */
 const volatile __u64 vmemmap_base_addr;	/* &vmemmap_base, 0 if not dynamic */
 const volatile bool refs_on_free;	/* no put_dev_pagemap() hook: a free drops it */
-const volatile __u32 filter_pid;	/* records only; maps count everything */
+const volatile __u32 filter_pid;	/* records only: by the page's owner for frees */
 const volatile bool capture_stacks = true;
+const volatile bool count_in_kernel = true;	/* live views: per-CPU totals */
+const volatile bool emit_records = true;	/* recordings: ring buffer records */
 
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
 #define MIGRATE_PFN_SHIFT	6
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
 
+/* Resized by user space before load (--ringbuf). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
@@ -40,22 +44,51 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, DEVMEM_MAX_PGMAPS);
 	__type(key, __u64);
-	__type(value, struct devmem_pgmap_stats);
-} pgmaps SEC(".maps");
+	__type(value, struct devmem_pgmap_meta);
+} pgmap_meta SEC(".maps");
+
+/*
+ * Totals are per CPU: GPU drivers migrate from many CPUs at once. Adds are
+ * atomic too, because a preemptible kernel may run two programs on one CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DEVMEM_MAX_PGMAPS);
+	__type(key, __u64);
+	__type(value, struct devmem_pgmap_counts);
+} pgmap_counts SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, DEVMEM_MAX_PROCS);
 	__type(key, __u32);
-	__type(value, struct devmem_proc_stats);
-} procs SEC(".maps");
+	__type(value, struct devmem_proc_counts);
+} proc_counts SEC(".maps");
 
+/* Events seen, by record type, whether or not a record was emitted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DEVMEM_REC_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_counts SEC(".maps");
+
+/* Who was handed each device page: see devmem_maps.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DEVMEM_MAX_PAGES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DEVMEM_MAX_CHUNKS);
 	__type(key, __u64);
-	__type(value, struct devmem_page_info);
-} outstanding SEC(".maps");
+	__type(value, struct devmem_owner_chunk);
+} page_owner SEC(".maps");
+
+/* A zeroed chunk to insert from: 2 KiB does not fit on the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct devmem_owner_chunk);
+} zero_chunk SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -64,6 +97,22 @@ struct {
 	__uint(value_size, 32 * sizeof(__u64));
 } stacks SEC(".maps");
 
+/*
+ * A full stack costs a full unwind. The innermost frames name the call
+ * site for a few steps of unwinding, so the full stack is taken once per
+ * site: site_stacks maps those frames to the stack id.
+ */
+struct site_key {
+	__u64 ip[DEVMEM_SITE_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_SITES);
+	__type(key, struct site_key);
+	__type(value, __s32);
+} site_stacks SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEVMEM_DROP_MAX);
@@ -71,49 +120,70 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* fentry/kprobe modes: migrate_vma_finalize() may call migrate_device_finalize(). */
+/*
+ * fentry/kprobe modes: migrate_vma_finalize() calls migrate_device_finalize(),
+ * which must not count the batch twice. The nesting is the task's, not the
+ * CPU's: finalize can sleep and wake up elsewhere.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, __u32);
 } in_vma_finalize SEC(".maps");
 
-/* kprobe mode: arguments stashed at entry for the return probe, by tid. */
+/*
+ * kprobe mode: arguments stashed at entry for the return probe, by thread
+ * and by function: memremap_pages() calls get_dev_pagemap() before it
+ * returns, so one slot per thread would be overwritten.
+ */
+enum stash_fn { STASH_MEMREMAP = 1, STASH_PAGE_INIT, STASH_GET_PGMAP, STASH_LONGTERM };
+
+struct stash_key {
+	__u32 tid, fn;
+};
+
 struct entry_args {
 	__u64 a0, a1;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
+	__uint(max_entries, 8192);
+	__type(key, struct stash_key);
 	__type(value, struct entry_args);
 } stash SEC(".maps");
 
-/* One slot per CPU to turn a typed pointer into a plain number, below. */
+/*
+ * The pgmap reference a freed page held is put right after the free, by
+ * the same task: remember whose page that was, so that -p keeps the put
+ * along with the free (the task may be a child, a kworker, an eviction).
+ */
+struct freeing {
+	__u32 tid, owner;	/* owner: tgid + 1 of the page just freed */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} scratch SEC(".maps");
+	__type(value, struct freeing);
+} last_free SEC(".maps");
 
 static __u64 vmemmap;
 
 /*
  * The verifier forbids arithmetic on the typed pointers tp_btf and fentry
- * programs get. Stored to a map and read back, the address is a scalar.
+ * programs get. Copied through the program's own stack by a helper, the
+ * address is a scalar; nothing shared, so nesting programs cannot clash.
  */
 static __always_inline __u64 addr_of(const void *p)
 {
-	__u32 zero = 0;
-	__u64 *slot = bpf_map_lookup_elem(&scratch, &zero);
+	const void *tmp = p;
+	__u64 v = 0;
 
-	if (!slot)
-		return 0;
-	*slot = (__u64)p;
-	return *(volatile __u64 *)slot;
+	bpf_probe_read_kernel(&v, sizeof(v), &tmp);
+	return v;
 }
 
 static __always_inline void drop(__u32 what)
@@ -121,7 +191,15 @@ static __always_inline void drop(__u32 what)
 	__u64 *n = bpf_map_lookup_elem(&drops, &what);
 
 	if (n)
-		(*n)++;
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void count_event(__u32 type)
+{
+	__u64 *n = bpf_map_lookup_elem(&event_counts, &type);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline __u64 page_to_pfn(const void *page)
@@ -148,12 +226,13 @@ static __always_inline __u64 wakeup_flags(void)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void *reserve(__u32 type, __u32 size)
+/* A record for the ring buffer, or NULL; tgid decides the pid filter. */
+static __always_inline void *reserve_for(__u32 type, __u32 size, __u32 tgid)
 {
 	struct devmem_rec_hdr *h;
 	__u64 id = bpf_get_current_pid_tgid();
 
-	if (filter_pid && (id >> 32) != filter_pid)
+	if (!emit_records || (filter_pid && tgid != filter_pid))
 		return NULL;
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
@@ -170,52 +249,117 @@ static __always_inline void *reserve(__u32 type, __u32 size)
 	return h;
 }
 
-static __always_inline struct devmem_pgmap_stats *pgmap_stats(__u64 pgmap)
-{
-	struct devmem_pgmap_stats *s, zero = {};
-
-	if (!pgmap)
-		return NULL;
-	s = bpf_map_lookup_elem(&pgmaps, &pgmap);
-	if (s)
-		return s;
-	/* A pgmap made before we started: learn it from the kernel. */
-	{
-		const struct dev_pagemap *pg = (const void *)pgmap;
-
-		zero.type = BPF_CORE_READ(pg, type);
-		zero.owner = (__u64)BPF_CORE_READ(pg, owner);
-		zero.start = BPF_CORE_READ(pg, range.start);
-		zero.end = BPF_CORE_READ(pg, range.end);
-		zero.nr_range = BPF_CORE_READ(pg, nr_range);
-	}
-	if (bpf_map_update_elem(&pgmaps, &pgmap, &zero, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&pgmaps, &pgmap)) {
-		drop(DEVMEM_DROP_PGMAP_MAP);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&pgmaps, &pgmap);
-}
-
-static __always_inline struct devmem_proc_stats *proc_stats(__u32 pid)
-{
-	struct devmem_proc_stats *s, zero = {};
-
-	s = bpf_map_lookup_elem(&procs, &pid);
-	if (s)
-		return s;
-	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	if (bpf_map_update_elem(&procs, &pid, &zero, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&procs, &pid)) {
-		drop(DEVMEM_DROP_PROC_MAP);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&procs, &pid);
-}
-
 static __always_inline __u32 current_pid(void)
 {
 	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline void *reserve(__u32 type, __u32 size)
+{
+	return reserve_for(type, size, current_pid());
+}
+
+/* What the BPF side knows of a pgmap, learned from the kernel the first time. */
+static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
+{
+	struct devmem_pgmap_meta *m, zero = {};
+	const struct dev_pagemap *pg = (const void *)pgmap;
+
+	if (!pgmap)
+		return NULL;
+	m = bpf_map_lookup_elem(&pgmap_meta, &pgmap);
+	if (m)
+		return m;
+	zero.type = BPF_CORE_READ(pg, type);
+	zero.owner = (__u64)BPF_CORE_READ(pg, owner);
+	zero.start = BPF_CORE_READ(pg, range.start);
+	zero.end = BPF_CORE_READ(pg, range.end);
+	zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	if (bpf_map_update_elem(&pgmap_meta, &pgmap, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&pgmap_meta, &pgmap)) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pgmap_meta, &pgmap);
+}
+
+static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
+{
+	struct devmem_pgmap_counts *c, zero = {};
+
+	if (!count_in_kernel || !pgmap)
+		return NULL;
+	c = bpf_map_lookup_elem(&pgmap_counts, &pgmap);
+	if (c)
+		return c;
+	if (bpf_map_update_elem(&pgmap_counts, &pgmap, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&pgmap_counts, &pgmap)) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pgmap_counts, &pgmap);
+}
+
+static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool current)
+{
+	struct devmem_proc_counts *s, zero = {};
+
+	if (!count_in_kernel)
+		return NULL;
+	s = bpf_map_lookup_elem(&proc_counts, &pid);
+	if (s)
+		return s;
+	if (current)
+		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	if (bpf_map_update_elem(&proc_counts, &pid, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&proc_counts, &pid)) {
+		drop(DEVMEM_DROP_PROC_MAP);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&proc_counts, &pid);
+}
+
+#define ADD(field, n) __sync_fetch_and_add(&(field), (n))
+
+/* The owner slot of a page; creates its chunk when create is set. */
+static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
+{
+	__u64 chunk = pfn >> DEVMEM_CHUNK_SHIFT;
+	__u32 zero = 0, idx = pfn & (DEVMEM_CHUNK_PAGES - 1);
+	struct devmem_owner_chunk *c = bpf_map_lookup_elem(&page_owner, &chunk);
+
+	if (!c && create) {
+		struct devmem_owner_chunk *z = bpf_map_lookup_elem(&zero_chunk, &zero);
+
+		/* Another CPU may insert the same chunk first: EEXIST is fine. */
+		if (z && bpf_map_update_elem(&page_owner, &chunk, z, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&page_owner, &chunk))
+			drop(DEVMEM_DROP_PAGE_MAP);
+		c = bpf_map_lookup_elem(&page_owner, &chunk);
+	}
+	return c ? &c->owner[idx] : NULL;
+}
+
+/* The stack of a device page's allocation, taken in full once per call site. */
+static __always_inline __s32 site_stack_id(void *ctx)
+{
+	struct site_key k = {};
+	__s32 id, *cached;
+
+	if (bpf_get_stack(ctx, k.ip, sizeof(k.ip), 0) < 0) {
+		drop(DEVMEM_DROP_STACK);
+		return -1;
+	}
+	cached = bpf_map_lookup_elem(&site_stacks, &k);
+	if (cached)
+		return *cached;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
+		drop(DEVMEM_DROP_STACK);
+		return -1;
+	}
+	bpf_map_update_elem(&site_stacks, &k, &id, BPF_NOEXIST);
+	return id;
 }
 
 /* ---- handlers: one per event, shared by all modes ---- */
@@ -224,10 +368,11 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 {
 	__u64 pgmap = addr_of(pg);
 	struct devmem_rec_pgmap *r;
-	struct devmem_pgmap_stats *s;
+	struct devmem_pgmap_meta *m;
 	int i, nr_range = BPF_CORE_READ(pg, nr_range);
 	__u64 nr_pages = 0;
 
+	count_event(type);
 	for (i = 0; i < 8 && i < nr_range; i++) {
 		struct range rg;
 
@@ -235,11 +380,15 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 		nr_pages += (rg.end - rg.start + 1) >> 12;
 	}
 	/* A new pgmap may reuse a dead one's address: start its totals over. */
-	if (type == DEVMEM_REC_PGMAP_CREATE && !error)
-		bpf_map_delete_elem(&pgmaps, &pgmap);
-	s = pgmap_stats(pgmap);	/* (re)learns type and range from the kernel */
-	if (s)
-		s->nr_pages = nr_pages;
+	if (type == DEVMEM_REC_PGMAP_CREATE && !error) {
+		bpf_map_delete_elem(&pgmap_meta, &pgmap);
+		bpf_map_delete_elem(&pgmap_counts, &pgmap);
+	}
+	m = pgmap_meta_of(pgmap);	/* (re)learns type and range from the kernel */
+	if (m) {
+		m->nr_pages = nr_pages;
+		m->destroyed = type == DEVMEM_REC_PGMAP_DESTROY;
+	}
 	r = reserve(type, sizeof(*r));
 	if (!r)
 		return;
@@ -259,39 +408,29 @@ static __always_inline void on_page_init(void *ctx, const void *page)
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-	struct devmem_proc_stats *p = proc_stats(current_pid());
-	struct devmem_page_info info = {};
+	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	__u32 pid = current_pid();
+	struct devmem_proc_counts *p = proc_counts_of(pid, true);
+	__u32 *owner = owner_slot(pfn, true);
 	struct devmem_rec_page *r;
 
-	if (s) {
-		s->inits++;
-		s->live_pages++;
-		s->refs++;
-	}
+	count_event(DEVMEM_REC_PAGE_INIT);
+	if (s)
+		ADD(s->inits, 1);
 	if (p) {
-		p->inits++;
-		p->held++;
+		ADD(p->inits, 1);
+		ADD(p->held, 1);
 	}
-	info.pgmap = pgmap;
-	info.ts_ns = bpf_ktime_get_ns();
-	info.pid = current_pid();
-	info.stack_id = -1;
-	if (capture_stacks) {
-		info.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (info.stack_id < 0)
-			drop(DEVMEM_DROP_STACK);
-	}
-	bpf_get_current_comm(info.comm, sizeof(info.comm));
-	if (bpf_map_update_elem(&outstanding, &pfn, &info, BPF_ANY))
-		drop(DEVMEM_DROP_PAGE_MAP);
-	r = reserve(DEVMEM_REC_PAGE_INIT, sizeof(*r));
+	if (owner)
+		*owner = pid + 1;
+	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
 	if (!r)
 		return;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
-	r->type = s ? s->type : 0;
-	r->stack_id = info.stack_id;
+	r->type = m ? m->type : 0;
+	r->stack_id = capture_stacks ? site_stack_id(ctx) : -1;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
@@ -299,31 +438,48 @@ static __always_inline void on_folio_free(const void *page)
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-	struct devmem_page_info *info = bpf_map_lookup_elem(&outstanding, &pfn);
+	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	__u32 *owner = owner_slot(pfn, false), pid = 0;
+	__u32 type = m ? m->type : 0;
 	struct devmem_rec_page *r;
 
-	if (s) {
-		s->frees++;
-		s->live_pages--;
-		if (refs_on_free && (s->type == DEVMEM_PGMAP_PRIVATE ||
-				     s->type == DEVMEM_PGMAP_COHERENT))
-			s->refs--;
+	count_event(DEVMEM_REC_FOLIO_FREE);
+	if (owner) {
+		pid = *owner;
+		*owner = 0;
 	}
-	if (info) {
-		/* The page counts against whoever was handed it. */
-		struct devmem_proc_stats *p = bpf_map_lookup_elem(&procs, &info->pid);
+	if (s) {
+		ADD(s->frees, 1);
+		if (refs_on_free && (type == DEVMEM_PGMAP_PRIVATE || type == DEVMEM_PGMAP_COHERENT))
+			ADD(s->ref_frees, 1);
+	}
+	if (pid) {
+		/* The page counts against whoever was handed it, not who frees it. */
+		struct devmem_proc_counts *p = proc_counts_of(pid - 1, false);
 
 		if (p)
-			p->held--;
-		bpf_map_delete_elem(&outstanding, &pfn);
+			ADD(p->held, -1);
 	}
-	r = reserve(DEVMEM_REC_FOLIO_FREE, sizeof(*r));
+	if (filter_pid) {
+		__u32 zero = 0;
+		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
+
+		if (f) {
+			f->tid = (__u32)bpf_get_current_pid_tgid();
+			f->owner = pid;
+		}
+	}
+	/*
+	 * -p: a free belongs to the page's owner. One we never saw handed out
+	 * (before we started) belongs to nobody we filter for.
+	 */
+	r = reserve_for(DEVMEM_REC_FOLIO_FREE, sizeof(*r), pid ? pid - 1 : 0);
 	if (!r)
 		return;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
-	r->type = s ? s->type : 0;
+	r->type = type;
 	r->stack_id = -1;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
@@ -332,13 +488,13 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
 {
 	struct devmem_rec_pgmap_ref *r;
 
+	count_event(DEVMEM_REC_GET_PGMAP);
 	if (pgmap) {
-		struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 
-		if (s) {
-			s->gets++;
-			s->refs++;
-		}
+		pgmap_meta_of(pgmap);
+		if (s)
+			ADD(s->gets, 1);
 	}
 	r = reserve(DEVMEM_REC_GET_PGMAP, sizeof(*r));
 	if (!r)
@@ -350,14 +506,24 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
 
 static __always_inline void on_put_pgmap(__u64 pgmap)
 {
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_rec_pgmap_ref *r;
+	__u32 pid = current_pid();
 
-	if (s) {
-		s->puts++;
-		s->refs--;
+	count_event(DEVMEM_REC_PUT_PGMAP);
+	pgmap_meta_of(pgmap);
+	if (s)
+		ADD(s->puts, 1);
+	if (filter_pid) {
+		__u32 zero = 0;
+		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
+
+		if (f && f->tid == (__u32)bpf_get_current_pid_tgid() && f->owner) {
+			pid = f->owner - 1;	/* the put of the page just freed */
+			f->owner = 0;
+		}
 	}
-	r = reserve(DEVMEM_REC_PUT_PGMAP, sizeof(*r));
+	r = reserve_for(DEVMEM_REC_PUT_PGMAP, sizeof(*r), pid);
 	if (!r)
 		return;
 	r->pfn = 0;
@@ -367,18 +533,20 @@ static __always_inline void on_put_pgmap(__u64 pgmap)
 
 static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgmap, int result)
 {
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 	struct devmem_rec_longterm *r;
 
+	count_event(DEVMEM_REC_LONGTERM);
+	pgmap_meta_of(pgmap);
 	if (s) {
 		if (result)
-			s->longterm_failed++;
+			ADD(s->longterm_failed, 1);
 		else
-			s->longterm++;
+			ADD(s->longterm, 1);
 	}
 	if (p && !result)
-		p->longterm++;
+		ADD(p->longterm, 1);
 	r = reserve(DEVMEM_REC_LONGTERM, sizeof(*r));
 	if (!r)
 		return;
@@ -393,14 +561,16 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 static __always_inline void on_cow(const void *old, const void *new, __u64 address)
 {
 	__u64 pgmap = (__u64)devmem_page_pgmap(old);
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 	struct devmem_rec_cow *r;
 
+	count_event(DEVMEM_REC_COW);
 	if (s)
-		s->cow++;
+		ADD(s->cow, 1);
 	if (p)
-		p->cow++;
+		ADD(p->cow, 1);
 	r = reserve(DEVMEM_REC_COW, sizeof(*r));
 	if (!r)
 		return;
@@ -408,7 +578,7 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	r->new_pfn = page_to_pfn(new);
 	r->pgmap = pgmap;
 	r->address = address;
-	r->type = s ? s->type : 0;
+	r->type = m ? m->type : 0;
 	r->pad = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
@@ -416,14 +586,16 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
 {
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
-	struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-	struct devmem_proc_stats *p = proc_stats(current_pid());
+	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 	struct devmem_rec_fault *r;
 
+	count_event(DEVMEM_REC_FAULT);
+	pgmap_meta_of(pgmap);
 	if (s)
-		s->faults++;
+		ADD(s->faults, 1);
 	if (p)
-		p->faults++;
+		ADD(p->faults, 1);
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
 	if (!r)
 		return;
@@ -441,17 +613,24 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 {
 	struct devmem_rec_migrate *r;
 
+	count_event(DEVMEM_REC_MIGRATE);
+	/*
+	 * No test of to_dev or to_sys here: in the fallback modes they are
+	 * counted by a bpf_loop() callback, and a branch on them would make
+	 * the verifier follow every value they can take.
+	 */
 	if (stage == DEVMEM_MIGRATE_FINALIZE) {
-		struct devmem_pgmap_stats *s = pgmap_stats(pgmap);
-		struct devmem_proc_stats *p = proc_stats(current_pid());
+		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
+		pgmap_meta_of(pgmap);
 		if (s) {
-			s->to_device += to_dev;
-			s->to_system += to_sys;
+			ADD(s->to_device, to_dev);
+			ADD(s->to_system, to_sys);
 		}
 		if (p) {
-			p->to_device += to_dev;
-			p->to_system += to_sys;
+			ADD(p->to_device, to_dev);
+			ADD(p->to_system, to_sys);
 		}
 	}
 	r = reserve(DEVMEM_REC_MIGRATE, sizeof(*r));
@@ -570,6 +749,16 @@ int tp_migrate_finalize(struct trace_event_raw_devmem_migrate_batch *ctx)
 
 /* ---- fentry and kprobe modes ---- */
 
+/* The pgmap of a device page, from its struct page (vmemmap + pfn). */
+static __always_inline __u64 pgmap_of_pfn(__u64 pfn)
+{
+	const void *page;
+
+	page_to_pfn(NULL);	/* learns vmemmap */
+	page = (const void *)(vmemmap + pfn * bpf_core_type_size(struct page));
+	return (__u64)devmem_page_pgmap(page);
+}
+
 /*
  * Count a finalize batch from its pfn arrays: a destination the tool saw
  * handed out is device memory, a source it saw handed out left it.
@@ -581,25 +770,28 @@ struct batch_ctx {
 
 static long count_one(__u64 i, struct batch_ctx *c)
 {
-	__u64 s = 0, d = 0, pfn;
-	struct devmem_page_info *info;
+	__u64 s = 0, d = 0;
+	__u32 *owner;
 
 	bpf_probe_read_kernel(&s, sizeof(s), &c->src[i]);
 	bpf_probe_read_kernel(&d, sizeof(d), &c->dst[i]);
 	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
 		return 0;
-	pfn = d >> MIGRATE_PFN_SHIFT;
-	info = bpf_map_lookup_elem(&outstanding, &pfn);
-	if (info) {
+	/*
+	 * No branch on the counters here: the verifier would have to track
+	 * each value they can take and never see the loop converge.
+	 */
+	owner = owner_slot(d >> MIGRATE_PFN_SHIFT, false);
+	if (owner && *owner) {
 		c->to_dev++;
-		c->pgmap = info->pgmap;
+		if (!c->pgmap)
+			c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
 		return 0;
 	}
-	pfn = s >> MIGRATE_PFN_SHIFT;
-	info = bpf_map_lookup_elem(&outstanding, &pfn);
 	c->to_sys++;
-	if (info)
-		c->pgmap = info->pgmap;
+	owner = owner_slot(s >> MIGRATE_PFN_SHIFT, false);
+	if (!c->pgmap && owner && *owner)
+		c->pgmap = pgmap_of_pfn(s >> MIGRATE_PFN_SHIFT);
 	return 0;
 }
 
@@ -613,32 +805,43 @@ static __always_inline void on_finalize(const __u64 *src, const __u64 *dst, __u6
 		   c.pgmap, owner, 0);
 }
 
-static __always_inline void vma_finalize_nesting(int delta)
+static __always_inline __u32 *vma_finalize_depth(bool create)
 {
-	__u32 zero = 0, *n = bpf_map_lookup_elem(&in_vma_finalize, &zero);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0, *n;
 
-	if (n)
-		*n += delta;
-}
-
-static __always_inline bool inside_vma_finalize(void)
-{
-	__u32 zero = 0, *n = bpf_map_lookup_elem(&in_vma_finalize, &zero);
-
-	return n && *n;
+	n = bpf_map_lookup_elem(&in_vma_finalize, &tid);
+	if (!n && create) {
+		bpf_map_update_elem(&in_vma_finalize, &tid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&in_vma_finalize, &tid);
+	}
+	return n;
 }
 
 static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 {
+	__u32 *n;
+
 	on_finalize((const __u64 *)BPF_CORE_READ(m, src), (const __u64 *)BPF_CORE_READ(m, dst),
 		    BPF_CORE_READ(m, npages), BPF_CORE_READ(m, start),
 		    (__u64)BPF_CORE_READ(m, pgmap_owner));
-	vma_finalize_nesting(1);
+	n = vma_finalize_depth(true);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void vma_finalize_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), *n = vma_finalize_depth(false);
+
+	if (n && *n > 1)
+		*n -= 1;
+	else if (n)
+		bpf_map_delete_elem(&in_vma_finalize, &tid);
 }
 
 static __always_inline void device_finalize_enter(const __u64 *src, const __u64 *dst, __u64 npages)
 {
-	if (!inside_vma_finalize())
+	if (!vma_finalize_depth(false))
 		on_finalize(src, dst, npages, 0, 0);
 }
 
@@ -704,7 +907,7 @@ int BPF_PROG(fentry_vma_finalize, struct migrate_vma *m)
 SEC("fexit/migrate_vma_finalize")
 int BPF_PROG(fexit_vma_finalize, struct migrate_vma *m)
 {
-	vma_finalize_nesting(-1);
+	vma_finalize_exit();
 	return 0;
 }
 
@@ -715,30 +918,30 @@ int BPF_PROG(fentry_device_finalize, unsigned long *src, unsigned long *dst, uns
 	return 0;
 }
 
-static __always_inline void stash_args(__u64 a0, __u64 a1)
+static __always_inline void stash_args(enum stash_fn fn, __u64 a0, __u64 a1)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), fn };
 	struct entry_args a = { a0, a1 };
 
-	bpf_map_update_elem(&stash, &tid, &a, BPF_ANY);
+	bpf_map_update_elem(&stash, &k, &a, BPF_ANY);
 }
 
-static __always_inline bool unstash_args(struct entry_args *a)
+static __always_inline bool unstash_args(enum stash_fn fn, struct entry_args *a)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct entry_args *p = bpf_map_lookup_elem(&stash, &tid);
+	struct stash_key k = { (__u32)bpf_get_current_pid_tgid(), fn };
+	struct entry_args *p = bpf_map_lookup_elem(&stash, &k);
 
 	if (!p)
 		return false;
 	*a = *p;
-	bpf_map_delete_elem(&stash, &tid);
+	bpf_map_delete_elem(&stash, &k);
 	return true;
 }
 
 SEC("kprobe/memremap_pages")
 int BPF_KPROBE(kp_memremap_pages, struct dev_pagemap *pgmap)
 {
-	stash_args((__u64)pgmap, 0);
+	stash_args(STASH_MEMREMAP, (__u64)pgmap, 0);
 	return 0;
 }
 
@@ -748,7 +951,7 @@ int BPF_KRETPROBE(krp_memremap_pages, void *ret)
 	struct entry_args a;
 	long r = (long)ret;
 
-	if (unstash_args(&a))
+	if (unstash_args(STASH_MEMREMAP, &a))
 		on_pgmap(DEVMEM_REC_PGMAP_CREATE, (void *)a.a0, r < 0 && r >= -4095 ? r : 0);
 	return 0;
 }
@@ -764,7 +967,7 @@ int BPF_KPROBE(kp_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("kprobe/zone_device_page_init")
 int BPF_KPROBE(kp_page_init, struct page *page)
 {
-	stash_args((__u64)page, 0);
+	stash_args(STASH_PAGE_INIT, (__u64)page, 0);
 	return 0;
 }
 
@@ -773,7 +976,7 @@ int BPF_KRETPROBE(krp_page_init)
 {
 	struct entry_args a;
 
-	if (unstash_args(&a))
+	if (unstash_args(STASH_PAGE_INIT, &a))
 		on_page_init(ctx, (void *)a.a0);
 	return 0;
 }
@@ -788,7 +991,7 @@ int BPF_KPROBE(kp_folio_free, struct folio *folio)
 SEC("kprobe/get_dev_pagemap")
 int BPF_KPROBE(kp_get_dev_pagemap, unsigned long pfn, struct dev_pagemap *cached)
 {
-	stash_args(pfn, (__u64)cached);
+	stash_args(STASH_GET_PGMAP, pfn, (__u64)cached);
 	return 0;
 }
 
@@ -797,7 +1000,7 @@ int BPF_KRETPROBE(krp_get_dev_pagemap, struct dev_pagemap *ret)
 {
 	struct entry_args a;
 
-	if (unstash_args(&a) && (!ret || (__u64)ret != a.a1))
+	if (unstash_args(STASH_GET_PGMAP, &a) && (!ret || (__u64)ret != a.a1))
 		on_get_pgmap(a.a0, (__u64)ret);
 	return 0;
 }
@@ -805,7 +1008,7 @@ int BPF_KRETPROBE(krp_get_dev_pagemap, struct dev_pagemap *ret)
 SEC("kprobe/migrate_device_coherent_folio")
 int BPF_KPROBE(kp_longterm, struct folio *folio)
 {
-	stash_args((__u64)folio, (__u64)devmem_page_pgmap(folio));
+	stash_args(STASH_LONGTERM, (__u64)folio, (__u64)devmem_page_pgmap(folio));
 	return 0;
 }
 
@@ -814,7 +1017,7 @@ int BPF_KRETPROBE(krp_longterm, int ret)
 {
 	struct entry_args a;
 
-	if (unstash_args(&a))
+	if (unstash_args(STASH_LONGTERM, &a))
 		on_longterm(page_to_pfn((void *)a.a0), 0, a.a1, ret);
 	return 0;
 }
@@ -829,7 +1032,7 @@ int BPF_KPROBE(kp_vma_finalize, struct migrate_vma *m)
 SEC("kretprobe/migrate_vma_finalize")
 int BPF_KRETPROBE(krp_vma_finalize)
 {
-	vma_finalize_nesting(-1);
+	vma_finalize_exit();
 	return 0;
 }
 

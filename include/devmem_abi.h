@@ -132,10 +132,12 @@ struct devmem_rec_migrate {
 /* Losses counted by the BPF side, one slot each in the "drops" map. */
 enum devmem_drop {
 	DEVMEM_DROP_RINGBUF = 0,	/* ring buffer full: record lost */
-	DEVMEM_DROP_PGMAP_MAP = 1,	/* pgmaps map full */
-	DEVMEM_DROP_PROC_MAP = 2,	/* procs map full */
-	DEVMEM_DROP_PAGE_MAP = 3,	/* outstanding pages map full */
+	DEVMEM_DROP_PGMAP_MAP = 1,	/* pgmap maps full */
+	DEVMEM_DROP_PROC_MAP = 2,	/* proc_counts map full */
+	DEVMEM_DROP_PAGE_MAP = 3,	/* page owner table full */
 	DEVMEM_DROP_STACK = 4,		/* no stack id (stack map full) */
+	DEVMEM_DROP_PROBE_MISSED = 5,	/* kretprobe instances or fentry runs missed
+					 * (filled in by user space) */
 	DEVMEM_DROP_MAX
 };
 

@@ -1,41 +1,58 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Values of the BPF maps that user space reads: the BPF side's own running
- * totals, kept even when the ring buffer drops records.
+ * Keys and values of the BPF maps that user space reads.
+ *
+ * Who owns which number (docs/counting.md): a live view (devmemtop) reads
+ * the per-CPU totals below, summed over CPUs, and asks for no records; a
+ * recording (devmemrec, devmemleak) replays ring buffer records and the
+ * BPF side keeps no totals for it. The only per-page state in BPF is the
+ * page owner table, which has no fixed per-page capacity.
  */
 #ifndef DEVMEMSCOPE_MAPS_H
 #define DEVMEMSCOPE_MAPS_H
 
 #include "devmem_abi.h"
 
-#define DEVMEM_MAX_PGMAPS 256
-#define DEVMEM_MAX_PROCS 4096
-#define DEVMEM_MAX_PAGES (256 * 1024)
+#define DEVMEM_MAX_PGMAPS 1024
+#define DEVMEM_MAX_PROCS 16384
+/*
+ * The owner table is a hash of chunks, allocated only when touched
+ * (BPF_F_NO_PREALLOC): one chunk covers 512 pages (a 2 MiB PMD of 4 KiB
+ * pages) with 4 bytes each. The entry limit is only a bound, not memory:
+ * 1 << 22 chunks cover 8 TiB of device memory.
+ */
+#define DEVMEM_CHUNK_SHIFT 9
+#define DEVMEM_CHUNK_PAGES (1u << DEVMEM_CHUNK_SHIFT)
+#define DEVMEM_MAX_CHUNKS (1u << 22)
+/* Distinct call sites whose full stack is kept (devmemrec, devmemleak). */
+#define DEVMEM_MAX_SITES 16384
+#define DEVMEM_SITE_FRAMES 6
 
-/* pgmaps: key __u64 pgmap address */
-struct devmem_pgmap_stats {
+/* pgmap_meta: key __u64 pgmap address; written when a pgmap is first seen. */
+struct devmem_pgmap_meta {
 	__u64 start, end, owner, nr_pages;
 	__u32 type, nr_range;
-	__s64 live_pages;	/* page inits minus frees seen */
-	__s64 refs;		/* shadow reference count: inits + gets - puts */
-	__u64 inits, frees, gets, get_failed, puts;
+	__u32 destroyed;	/* memunmap_pages() seen */
+	__u32 pad;
+};
+
+/* pgmap_counts: per-CPU, key __u64 pgmap address. Sum over CPUs. */
+struct devmem_pgmap_counts {
+	__u64 inits, frees, gets, puts;
+	__u64 ref_frees;	/* frees that drop a reference (fallback modes) */
 	__u64 to_device, to_system, longterm, longterm_failed, cow, faults;
 };
 
-/* procs: key __u32 tgid */
-struct devmem_proc_stats {
+/* proc_counts: per-CPU, key __u32 tgid. held can be negative on one CPU. */
+struct devmem_proc_counts {
 	char comm[DEVMEM_COMM_LEN];
-	__s64 held;		/* device pages it was handed and still out */
+	__s64 held;		/* pages it was handed and still out (by owner) */
 	__u64 inits, to_device, to_system, faults, longterm, cow;
 };
 
-/* outstanding: key __u64 pfn, one entry per device page handed out */
-struct devmem_page_info {
-	__u64 pgmap;
-	__u64 ts_ns;
-	__u32 pid;
-	__s32 stack_id;
-	char comm[DEVMEM_COMM_LEN];
+/* page_owner: key __u64 pfn >> DEVMEM_CHUNK_SHIFT; tgid + 1 per page, 0 none. */
+struct devmem_owner_chunk {
+	__u32 owner[DEVMEM_CHUNK_PAGES];
 };
 
 #endif

@@ -22,7 +22,7 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 
 patches=()
 if [ $flavor = patched ]; then
-	mapfile -t patches < <(find "$top/kpatches" -name '*.patch' | sort)
+	mapfile -t patches < <(find "$top/kpatches" -maxdepth 1 -name '*.patch' | sort)
 	[ ${#patches[@]} -gt 0 ] || die "no patches in kpatches/"
 fi
 

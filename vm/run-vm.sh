@@ -25,8 +25,12 @@ append+=" ${VM_APPEND:-}"	# e.g. parameters for the scenario
 console="file:$outdir/console.log" input=/dev/null
 [ "${VM_CONSOLE:-}" = stdio ] && console=stdio input=/dev/stdin
 rc=0
-timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg \
-	-m 2G -smp 2 -cpu max -no-reboot -display none -monitor none \
+# One host thread runs every vCPU (thread=single): the guest still has
+# VM_SMP CPUs and interleaves them, but multi-threaded TCG lets a vCPU run
+# an int3 that text_poke_bp() already took out, and the guest oopses when
+# a tracepoint's static key or a BPF trampoline is patched.
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single \
+	-m "${VM_MEM:-2G}" -smp "${VM_SMP:-2}" -cpu max -no-reboot -display none -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" -append "$append" \
 	-serial "$console" -serial "file:$outdir/data.log" \
 	<"$input" || rc=$?

@@ -7,8 +7,10 @@
  * Exit status: 0 the workload did what it set out to, 1 it ran but the
  * kernel did something else (the line says what), 2 usage or setup error.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -310,6 +312,161 @@ static int wl_bench(int dev, size_t n, size_t rounds)
 	return moved == 2 * n * rounds ? 0 : EXIT_MISMATCH;
 }
 
+/*
+ * Migration is best effort: with other tasks migrating at the same time a
+ * page can be busy (locked, or held in another CPU's LRU batch) and is
+ * skipped, and test_hmm then fails a migration to the device with ENOENT
+ * although it moved the rest. A driver retries; so does this, until the
+ * page tables say every page is where it was sent. Returns n.
+ */
+static uint64_t migrate_all(int fd, unsigned long req, char *buf, size_t n)
+{
+	char *mirror = malloc(n * page_size);
+	size_t want = req == HMM_DMIRROR_MIGRATE_TO_DEV ? n : 0;
+	int tries;
+
+	if (!mirror)
+		die("malloc");
+	for (tries = 0; tries < 1000; tries++) {
+		struct hmm_dmirror_cmd cmd = { .addr = (uintptr_t)buf,
+					       .ptr = (uintptr_t)mirror, .npages = n };
+
+		if (ioctl(fd, req, &cmd) && errno != ENOENT && errno != EINTR)
+			die("test_hmm ioctl");
+		if (pages_on_device(fd, buf, n) == want)
+			break;
+	}
+	free(mirror);
+	if (tries == 1000) {
+		errno = EBUSY;
+		die("migration does not complete");
+	}
+	return n;
+}
+
+/*
+ * Many CPUs at once: ntasks processes, task i on device i % 2, each
+ * migrating its own n pages to device private memory and back rounds
+ * times, then once more to the device and faulted back by the CPU.
+ * Processes, not threads of one process: test_hmm mirrors a whole mm per
+ * open file, so threads of one mm see each other's invalidations in their
+ * snapshots, and the workload could no longer say exactly what it moved.
+ */
+struct task_job {
+	int dev;
+	pid_t pid;
+	uint64_t to_device, to_system, faulted;
+	size_t intact;
+};
+
+static void task_run(struct task_job *j, size_t n, size_t rounds, pthread_barrier_t *start)
+{
+	int fd = dmirror_open(j->dev);
+	char *buf = buf_map(n);
+	size_t r, left;
+
+	pthread_barrier_wait(start);	/* every task in the kernel together */
+	for (r = 0; r < rounds; r++) {
+		j->to_device += migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+		j->to_system += migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, n);
+	}
+	j->to_device += migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	left = pages_on_device(fd, buf, n);
+	j->intact = buf_intact(buf, n);	/* faults every page back */
+	j->faulted = left - pages_on_device(fd, buf, n);
+	munmap(buf, n * page_size);
+	close(fd);
+}
+
+static int wl_parallel(size_t n, size_t rounds, size_t ntasks)
+{
+	struct shared {
+		pthread_barrier_t start;
+		struct task_job jobs[];
+	} *sh = mmap(NULL, sizeof(*sh) + ntasks * sizeof(sh->jobs[0]), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t to_dev = 0, to_sys = 0, faulted = 0;
+	pthread_barrierattr_t attr;
+	size_t i, intact = 0;
+	int status, ok = 1;
+
+	if (sh == MAP_FAILED || pthread_barrierattr_init(&attr) ||
+	    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) ||
+	    pthread_barrier_init(&sh->start, &attr, ntasks))
+		die("parallel");
+	for (i = 0; i < ntasks; i++) {
+		pid_t pid;
+
+		sh->jobs[i].dev = i % 2;
+		pid = fork();	/* the child must not write 0 over the parent's pid */
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			task_run(&sh->jobs[i], n, rounds, &sh->start);
+			_exit(0);
+		}
+		sh->jobs[i].pid = pid;
+	}
+	printf("wl=parallel pid=%d npages=%zu rounds=%zu tasks=%zu cpus=%ld pids=",
+	       getpid(), n, rounds, ntasks, sysconf(_SC_NPROCESSORS_ONLN));
+	for (i = 0; i < ntasks; i++) {
+		ok &= waitpid(sh->jobs[i].pid, &status, 0) == sh->jobs[i].pid &&
+		      WIFEXITED(status) && !WEXITSTATUS(status);
+		to_dev += sh->jobs[i].to_device;
+		to_sys += sh->jobs[i].to_system;
+		faulted += sh->jobs[i].faulted;
+		intact += sh->jobs[i].intact;
+		printf("%s%d", i ? "," : "", (int)sh->jobs[i].pid);
+	}
+	printf(" to_device=%llu to_system=%llu faulted=%llu intact=%zu\n",
+	       (unsigned long long)to_dev, (unsigned long long)to_sys,
+	       (unsigned long long)faulted, intact);
+	return ok && to_dev == ntasks * n * (rounds + 1) && to_sys == ntasks * n * rounds &&
+	       faulted == ntasks * n && intact == ntasks * n ? 0 : EXIT_MISMATCH;
+}
+
+/*
+ * GPU scale: n pages live in device private memory at once, moved there
+ * in batches (test_hmm copies what it moved to a bounce buffer of the
+ * batch's size), held through DEVMEM_WL_MIDWAY, then unmapped: the
+ * device pages are freed without coming back.
+ */
+static int wl_hold(int dev, size_t n)
+{
+	const size_t batch = 4096;
+	int fd = dmirror_open(dev);
+	char *buf = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *mirror = malloc(batch * page_size);
+	uint64_t migrated = 0;
+	size_t i, on_dev = 0;
+
+	if (buf == MAP_FAILED || !mirror)
+		die("mmap");
+	for (i = 0; i < n; i++)		/* touch: migration skips empty pages */
+		buf[i * page_size] = (char)i | 1;
+	for (i = 0; i < n; i += batch) {
+		size_t k = n - i < batch ? n - i : batch;
+
+		migrated += dmirror_cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf + i * page_size,
+					mirror, k);
+	}
+	for (i = 0; i < n; i += batch) {
+		size_t k = n - i < batch ? n - i : batch;
+
+		on_dev += pages_on_device(fd, buf + i * page_size, k);
+	}
+	printf("held pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev);
+	midway();
+	munmap(buf, n * page_size);
+	free(mirror);
+	close(fd);
+	printf("wl=hold pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev);
+	return migrated == n && on_dev == n ? 0 : EXIT_MISMATCH;
+}
+
 static const struct workload {
 	const char *name;
 	int default_dev;
@@ -321,6 +478,7 @@ static const struct workload {
 	{ "cow",      2, "device coherent private mapping, fork, write (CoW)",  wl_cow },
 	{ "release",  1, "migrate, then release the device's memory chunks",    wl_release },
 	{ "coherent", 2, "migrate to device coherent memory, read in place, unmap", wl_coherent },
+	{ "hold",     0, "migrate in batches, hold all at once, unmap",         wl_hold },
 };
 
 static size_t parse_count(const char *s)
@@ -342,12 +500,16 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: devmem-wl WORKLOAD NPAGES [DEV]\n"
-		   "       devmem-wl bench NPAGES ROUNDS [DEV]\n\nworkloads:\n");
+		   "       devmem-wl bench NPAGES ROUNDS [DEV]\n"
+		   "       devmem-wl parallel NPAGES ROUNDS NTASKS\n\nworkloads:\n");
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		fprintf(f, "  %-9s %s (default DEV %d)\n", workloads[i].name,
 			workloads[i].what, workloads[i].default_dev);
 	fprintf(f, "  %-9s %s (default DEV 0)\n", "bench",
 		"migrate NPAGES to device private memory and back, ROUNDS times");
+	fprintf(f, "  %-9s %s\n", "parallel",
+		"NTASKS processes on devices 0 and 1 at once: ROUNDS round trips\n"
+		"            of NPAGES each, then to the device and faulted back");
 	fprintf(f, "\nexample: devmem-wl private 64\n");
 }
 
@@ -361,6 +523,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "parallel"))
+		return wl_parallel(parse_count(argv[2]), parse_count(argv[3]),
+				   parse_count(argv[4]));
 	if (argc >= 4 && !strcmp(argv[1], "bench"))
 		return wl_bench(argc > 4 ? atoi(argv[4]) : 0,
 				parse_count(argv[2]), parse_count(argv[3]));

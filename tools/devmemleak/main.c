@@ -31,9 +31,6 @@
 static struct leak_tracker L;
 static uint64_t bad_records;
 
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
 static int on_record(void *ctx, void *data, size_t size)
 {
 	if (devmem_replay_record(data, size, leak_tracker_ops(), ctx))
@@ -94,6 +91,7 @@ static void usage(FILE *f)
 "      --suppress FILE   leaks whose stack contains a line of FILE do not count\n"
 "      --junit FILE      also write the verdict as JUnit XML\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
 "\n"
 "Exit status: 0 no leaks, 1 leaks, 2 no verdict (usage, cannot attach, lost\n"
@@ -111,10 +109,11 @@ int main(int argc, char **argv)
 		{ "suppress", required_argument, NULL, 'P' },
 		{ "junit", required_argument, NULL, 'J' },
 		{ "attach", required_argument, NULL, 'A' },
+		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
 	const char *input = NULL, *junit = NULL, *suppress_path = NULL;
 	char *suppress[MAX_SUPPRESS], err[1024], what[512] = "", buf[64];
 	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, lost = 0, now = 0;
@@ -136,6 +135,12 @@ int main(int argc, char **argv)
 				goto usage_error;
 			break;
 		case 'P': suppress_path = optarg; break;
+		case 'R':
+			errno = 0;
+			o.ringbuf_bytes = strtoul(optarg, &end, 0);
+			if (errno || *end || o.ringbuf_bytes < 4096)
+				goto usage_error;
+			break;
 		case 'J': junit = optarg; break;
 		case 'A':
 			if (devmem_mode_parse(optarg, &o.mode))
@@ -185,8 +190,7 @@ int main(int argc, char **argv)
 		now = dmt_meta_get(info.end, "end_ns", buf, sizeof(buf)) ? strtoull(buf, NULL, 10) : 0;
 		snprintf(what, sizeof(what), "recording %s", input);
 	} else {
-		struct ring_buffer *rb;
-		uint64_t until = 0;
+		uint64_t until = 0, poll_errors = 0;
 		pid_t child;
 
 		rc = devmem_attach(&sess, &o, err, sizeof(err));
@@ -195,44 +199,41 @@ int main(int argc, char **argv)
 			return EXIT_TOOL;
 		}
 		L.st.refs_on_free = sess.mode != DEVMEM_MODE_TRACEPOINT;
-		rb = ring_buffer__new(devmem_events_fd(&sess), on_record, &L, NULL);
-		if (!rb) {
-			fprintf(stderr, "devmemleak: ring buffer: %s\n", strerror(errno));
+		if (devmem_session_records(&sess, on_record, &L, err, sizeof(err))) {
+			fprintf(stderr, "devmemleak: %s\n", err);
 			devmem_detach(&sess);
 			return EXIT_TOOL;
 		}
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+		devmem_catch_signals();
 		child = fork();
 		if (child == 0) {
 			execvp(argv[optind], argv + optind);
 			fprintf(stderr, "devmemleak: %s: %s\n", argv[optind], strerror(errno));
 			_exit(127);
 		}
-		while (!stop && child > 0) {
-			ring_buffer__poll(rb, 100);
-			ring_buffer__consume(rb);
+		while (!devmem_stop && child > 0) {
+			if (devmem_session_poll(&sess, 100) < 0)
+				poll_errors++;	/* records may be gone: no verdict */
 			if (!until && waitpid(child, &status, WNOHANG) == child)
 				until = mono_ns() + (uint64_t)(settle * 1e9);	/* settle */
 			if (until && mono_ns() >= until)
 				break;
 		}
-		if (stop && child > 0 && !until) {
+		if (devmem_stop && child > 0 && !until) {
 			kill(child, SIGTERM);
 			waitpid(child, &status, 0);
 		}
-		ring_buffer__consume(rb);
+		devmem_session_poll(&sess, 0);
 		devmem_read_drops(&sess, drops, &misses);
 		for (i = 0; i < DEVMEM_DROP_MAX; i++)
 			if (i != DEVMEM_DROP_STACK)
 				lost += drops[i];
-		lost += misses + bad_records + L.st.oom;
+		lost += misses + bad_records + L.st.oom + poll_errors;
 		now = mono_ns();
 		ksyms_load(&ksyms);
-		ring_buffer__free(rb);
 		snprintf(what, sizeof(what), "`%s` (%s)", argv[optind],
 			 WIFEXITED(status) ? "exited" : "killed");
-		if (stop) {
+		if (devmem_stop) {
 			fprintf(stderr, "devmemleak: interrupted: no verdict\n");
 			devmem_detach(&sess);
 			return EXIT_TOOL;

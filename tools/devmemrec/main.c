@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
+#include "kcounts.h"
 #include "ksyms.h"
 #include "replay.h"
 #include "stacks.h"
@@ -26,9 +27,6 @@
 
 #define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
 #define TOOL_VERSION "0.1"
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
 
 struct rec {
 	struct dmt_writer w;
@@ -82,8 +80,8 @@ static void slurp(const char *path, char *buf, size_t len)
 /* What the BPF side learned of each pgmap address, for devmemreport. */
 static void write_pgmap_addrs(struct dmt_writer *w, const struct devmem_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.pgmaps);
-	struct devmem_pgmap_stats v;
+	int fd = bpf_map__fd(s->skel->maps.pgmap_meta);
+	struct devmem_pgmap_meta v;
 	__u64 key, next, *prev = NULL;
 	char buf[16384];
 	size_t n = 0;
@@ -145,6 +143,8 @@ static void usage(FILE *f)
 "  -p, --pid PID         only events caused by PID\n"
 "      --pgmap ADDR      only events naming this pgmap address\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
+"      --no-stacks       no allocation stacks (one per call site otherwise)\n"
 "  -h, --help\n"
 "\n"
 "Exit status: COMMAND's when one is given, else 0; 1 error, 2 usage,\n"
@@ -163,15 +163,16 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "pgmap", required_argument, NULL, 'G' },
 		{ "attach", required_argument, NULL, 'A' },
+		{ "ringbuf", required_argument, NULL, 'R' },
+		{ "no-stacks", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true };
+	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
 	char err[1024], text[8192], host[256] = "", boot_id[64], pgmaps[16384];
 	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
 	struct rec r = { 0 };
 	const char *out = NULL;
-	struct ring_buffer *rb;
 	struct devmem_session s;
 	double duration = 0;
 	struct utsname u;
@@ -203,6 +204,12 @@ int main(int argc, char **argv)
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto bad;
 			break;
+		case 'R':
+			o.ringbuf_bytes = strtoul(optarg, &end, 0);
+			if (errno || *end || o.ringbuf_bytes < 4096)
+				goto bad;
+			break;
+		case 'S': o.stacks = false; break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -237,20 +244,18 @@ int main(int argc, char **argv)
 	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
 	slurp(DEBUGFS_PGMAPS, pgmaps, sizeof(pgmaps));
 	dmt_write_chunk(&r.w, DMT_CHUNK_PGMAPS, pgmaps, strlen(pgmaps));
-	rb = ring_buffer__new(devmem_events_fd(&s), on_record, &r, NULL);
-	if (!rb) {
-		fprintf(stderr, "devmemrec: ring buffer: %s\n", strerror(errno));
+	if (devmem_session_records(&s, on_record, &r, err, sizeof(err))) {
+		fprintf(stderr, "devmemrec: %s\n", err);
 		dmt_writer_close(&r.w);
 		devmem_detach(&s);
 		return DEVMEM_EXIT_ERROR;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	devmem_catch_signals();
 	if (optind < argc) {
 		child = fork();
 		if (child < 0) {
 			perror("devmemrec: fork");
-			stop = 1;
+			devmem_stop = 1;
 		} else if (child == 0) {
 			execvp(argv[optind], argv + optind);
 			fprintf(stderr, "devmemrec: %s: %s\n", argv[optind], strerror(errno));
@@ -259,11 +264,14 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "devmemrec: recording to %s in %s mode\n", out, devmem_mode_name(s.mode));
 	flushed = now_ns(CLOCK_MONOTONIC);
-	while (!stop) {
-		/* The BPF side wakes us only for a full buffer: consume every poll. */
-		if (ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+	while (!devmem_stop) {
+		int e = devmem_session_poll(&s, 100);
+
+		if (e < 0) {
+			fprintf(stderr, "devmemrec: ring buffer: %s\n", strerror(-e));
+			r.write_errors++;	/* counted as lost: the file says so */
 			break;
-		ring_buffer__consume(rb);
+		}
 		/* A chunk at least every second: a killed recorder loses little. */
 		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
 			dmt_flush(&r.w);
@@ -280,7 +288,7 @@ int main(int argc, char **argv)
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
 	}
-	ring_buffer__consume(rb);
+	devmem_session_poll(&s, 0);
 	devmem_read_drops(&s, drops, &misses);
 	for (k = 0; k < DEVMEM_DROP_MAX; k++)
 		dropped += drops[k];
@@ -288,22 +296,24 @@ int main(int argc, char **argv)
 	snprintf(text, sizeof(text),
 		 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
 		 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
-		 "recursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n",
+		 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
+		 "events_seen=%llu\n",
 		 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
 		 (unsigned long long)r.filtered, (unsigned long long)dropped,
 		 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
 		 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
 		 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
 		 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_STACK], (unsigned long long)misses,
-		 (unsigned long long)r.bad, (unsigned long long)r.write_errors);
+		 (unsigned long long)drops[DEVMEM_DROP_STACK],
+		 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
+		 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
+		 (unsigned long long)devmem_events_seen(&s));
 	dmt_flush(&r.w);
 	write_pgmap_addrs(&r.w, &s);
 	write_stacks(&r.w, &s, &r.stack_ids);
 	u64map_free(&r.stack_ids);
 	dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
 	rc = dmt_writer_close(&r.w) ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_OK;
-	ring_buffer__free(rb);
 	devmem_detach(&s);
 	fprintf(stderr, "devmemrec: %llu events to %s, %llu dropped\n",
 		(unsigned long long)r.kept, out, (unsigned long long)dropped);

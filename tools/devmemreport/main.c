@@ -92,8 +92,8 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 	static const char *const meta_keys[] = { "kernel", "boot_id", "host", "attach_mode",
 						 "unavailable", "tool" };
 	static const char *const end_keys[] = { "dropped", "ringbuf_full", "pgmap_map_full",
-						"proc_map_full", "page_map_full", "recursion_misses",
-						"bad_records" };
+						"proc_map_full", "page_map_full", "probe_missed", "recursion_misses",
+						"bad_records", "events_seen" };
 	struct json j;
 	char buf[256];
 	size_t i;

@@ -13,6 +13,7 @@ static const char *const drop_names[DEVMEM_DROP_MAX] = {
 	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
 	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
 	[DEVMEM_DROP_STACK] = "no_stack",
+	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
 };
 
 static void row_line(const struct column *cols, size_t n, const void *row)

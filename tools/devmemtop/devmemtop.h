@@ -48,7 +48,6 @@ size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out);
 uint64_t total_drops(const struct top *t);
 bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r);
 
-extern volatile sig_atomic_t devmemtop_stop;
 /* Close an interval: drain records, learn pgmaps, read losses, rates. */
 void devmemtop_collect(struct top *t);
 

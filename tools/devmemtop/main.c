@@ -17,25 +17,10 @@
 #include "devmemtop.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
+#include "kcounts.h"
 #include "replay.h"
 
 #define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
-
-volatile sig_atomic_t devmemtop_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	devmemtop_stop = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -46,38 +31,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static struct ring_buffer *rb;
-
-/* The BPF side learns each pgmap before it emits a record naming it. */
-static int resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
-{
-	struct top *t = ctx;
-	struct devmem_pgmap_stats v;
-	__u64 key = pgmap;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(t->sess.skel->maps.pgmaps), &key, &v))
-		return -1;
-	meta->start = v.start;
-	meta->end = v.end;
-	meta->type = v.type;
-	meta->owner = v.owner;
-	meta->nr_pages = v.nr_pages;
-	return 0;
-}
-
-/* Take records for up to timeout_ms; returns <0 on a real error. */
+/* Take records (in records mode) for up to timeout_ms; <0 on a real error. */
 static int poll_events(struct top *t, int timeout_ms)
 {
-	int e;
-
-	(void)t;
-	e = ring_buffer__poll(rb, timeout_ms);
-	if (e == -EINTR)
-		e = 0;
-	/* The BPF side wakes us only for a full buffer: take what is there. */
-	if (e >= 0)
-		e = ring_buffer__consume(rb);
-	return e < 0 ? e : 0;
+	return devmem_session_poll(&t->sess, timeout_ms);
 }
 
 /* debugfs's live page counts, the kernel's truth, against the shadow count. */
@@ -118,8 +75,14 @@ static void check_live(struct top *t)
 	if (f)
 		fclose(f);
 	for (i = 0; i < t->nr_live_true; i++) {
-		bool differ = t->live_true[i] >= 0 &&
-			      t->live_true[i] != devmem_pgmap_live(&t->st.pgmaps[i]);
+		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+		/*
+		 * Judge only a pgmap that was quiet through the interval: while
+		 * pages move, debugfs and the totals are read moments apart.
+		 */
+		bool quiet = r->inits == r->mark[RATE_INIT] && r->frees == r->mark[RATE_FREE];
+		bool differ = quiet && t->live_true[i] >= 0 &&
+			      t->live_true[i] != devmem_pgmap_live(r);
 
 		t->mismatch_runs[i] = differ ? t->mismatch_runs[i] + 1 : 0;
 	}
@@ -127,21 +90,13 @@ static void check_live(struct top *t)
 
 void devmemtop_collect(struct top *t)
 {
-	int fd = bpf_map__fd(t->sess.skel->maps.pgmaps);
-	struct devmem_pgmap_stats v;
-	__u64 key, next, *prev = NULL;
-
-	ring_buffer__consume(rb);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &v) && v.start)
-			devmem_state_pgmap_meta(&t->st, next, v.start, v.end, v.type, v.owner,
-						v.nr_pages);
-		key = next;
-		prev = &key;
-	}
+	if (t->sess.rb)
+		devmem_session_poll(&t->sess, 0);
+	else
+		devmem_state_from_kernel(&t->st, &t->sess);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	check_live(t);
-	devmem_state_mark(&t->st, now_ns());
+	devmem_state_mark(&t->st, devmem_now_ns());
 }
 
 static void usage(FILE *f)
@@ -156,9 +111,11 @@ static void usage(FILE *f)
 "  -j, --json            batch mode, one JSON document per interval (docs/devmemtop.md)\n"
 "  -d, --delay SEC       interval in seconds (default 1)\n"
 "  -n, --iterations N    stop after N intervals (default: until interrupted)\n"
-"  -p, --pid PID         only events caused by PID\n"
+"  -p, --pid PID         only events caused by PID (and frees of its pages);\n"
+"                        this takes a record per event instead of totals\n"
 "      --pgmap ID        only this pgmap: its address or its physical start\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
+"      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
 "\n"
 "Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
@@ -197,6 +154,7 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "pgmap", required_argument, NULL, 'G' },
 		{ "attach", required_argument, NULL, 'A' },
+		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -236,6 +194,11 @@ int main(int argc, char **argv)
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto bad;
 			break;
+		case 'R':
+			if (parse_num(optarg, &v, 4096) || v > (1u << 31))
+				goto bad;
+			o.ringbuf_bytes = (uint32_t)v;
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -251,6 +214,9 @@ int main(int argc, char **argv)
 
 	uname(&u);
 	snprintf(t.kernel, sizeof(t.kernel), "%s", u.release);
+	/* Totals need no record per page; only a per-pid view does. */
+	o.records = o.filter_pid != 0;
+	o.counts = !o.records;
 	rc = devmem_attach(&t.sess, &o, err, sizeof(err));
 	if (rc) {
 		if (json)
@@ -265,34 +231,32 @@ int main(int argc, char **argv)
 			devmem_mode_name(t.sess.mode), t.sess.unavailable[0] ? "; not seen: " : "",
 			t.sess.unavailable);
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
-	t.st.resolve = resolve_pgmap;
-	t.st.resolve_ctx = &t;
-	if (devmem_state_seed_debugfs(&t.st, DEBUGFS_PGMAPS) <= 0 && !json)
+	t.st.resolve = devmem_resolve_pgmap;
+	t.st.resolve_ctx = &t.sess;
+	if (devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS) <= 0 && !json)
 		fprintf(stderr, "devmemtop: no device memory known yet: %s; pgmaps appear "
 			"here when their pages are used\n", access(DEBUGFS_PGMAPS, R_OK) ?
 			"this kernel has no debugfs devmem/pgmaps to list existing ones" :
 			"debugfs devmem/pgmaps lists none");
-	rb = ring_buffer__new(devmem_events_fd(&t.sess), on_record, &t, NULL);
-	if (!rb) {
-		fprintf(stderr, "devmemtop: ring buffer: %s\n", strerror(errno));
+	if (o.records && devmem_session_records(&t.sess, on_record, &t, err, sizeof(err))) {
+		fprintf(stderr, "devmemtop: %s\n", err);
 		devmem_detach(&t.sess);
 		return DEVMEM_EXIT_ERROR;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	devmem_catch_signals();
 	devmemtop_collect(&t);
 	rc = DEVMEM_EXIT_OK;
 	if (!batch) {
 		rc = ui_run(&t, poll_events, (int)count);
 	} else {
-		for (iter = 0; !devmemtop_stop && (!count || iter < count); iter++) {
-			uint64_t end = now_ns() + (uint64_t)(t.interval_s * 1e9);
+		for (iter = 0; !devmem_stop && (!count || iter < count); iter++) {
+			uint64_t end = devmem_now_ns() + (uint64_t)(t.interval_s * 1e9);
 
 			/* Short polls: the BPF side wakes us only for a full buffer. */
-			while (!devmemtop_stop && now_ns() < end)
+			while (!devmem_stop && devmem_now_ns() < end)
 				if (poll_events(&t, 100) < 0) {
 					rc = DEVMEM_EXIT_ERROR;
-					devmemtop_stop = 1;
+					devmem_stop = 1;
 				}
 			devmemtop_collect(&t);
 			if (json)
@@ -301,7 +265,6 @@ int main(int argc, char **argv)
 				batch_text(&t);
 		}
 	}
-	ring_buffer__free(rb);
 	devmem_detach(&t.sess);
 	devmem_state_free(&t.st);
 	free(t.live_true);

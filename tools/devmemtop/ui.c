@@ -118,7 +118,7 @@ int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterat
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	draw(t, NULL);
-	while (!devmemtop_stop) {
+	while (!devmem_stop) {
 		size_t *col = &t->sort_col[t->view];
 		size_t ncols = t->view == VIEW_PGMAPS ? nr_pgmap_columns : nr_proc_columns;
 		int ch;
@@ -139,7 +139,7 @@ int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterat
 		ch = getch();
 		switch (ch) {
 		case ERR: continue;
-		case 'q': case 'Q': devmemtop_stop = 1; continue;
+		case 'q': case 'Q': devmem_stop = 1; continue;
 		case '1': t->view = VIEW_PGMAPS; break;
 		case '2': t->view = VIEW_PROCS; break;
 		case '\t': t->view = t->view == VIEW_PGMAPS ? VIEW_PROCS : VIEW_PGMAPS; break;

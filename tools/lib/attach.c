@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -171,6 +173,14 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
 	skel->rodata->filter_pid = o->filter_pid;
 	skel->rodata->capture_stacks = o->stacks;
+	skel->rodata->count_in_kernel = o->counts;
+	skel->rodata->emit_records = o->records;
+	if (o->ringbuf_bytes && bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes)) {
+		snprintf(err, errlen, "ring buffer size %u: not a power of 2 of at least a page",
+			 o->ringbuf_bytes);
+		devmem_bpf__destroy(skel);
+		return -EINVAL;
+	}
 	if (mode == DEVMEM_MODE_TRACEPOINT)
 		s->unavailable[0] = 0;
 	else
@@ -245,8 +255,97 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 
 void devmem_detach(struct devmem_session *s)
 {
+	if (s->rb) {
+		ring_buffer__consume(s->rb);
+		ring_buffer__free(s->rb);
+		s->rb = NULL;
+	}
 	devmem_bpf__destroy(s->skel);
 	s->skel = NULL;
+}
+
+volatile int devmem_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	devmem_stop = 1;
+}
+
+void devmem_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+uint64_t devmem_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int devmem_session_records(struct devmem_session *s, devmem_record_fn fn, void *ctx,
+			   char *err, size_t errlen)
+{
+	s->rb = ring_buffer__new(devmem_events_fd(s), fn, ctx, NULL);
+	if (!s->rb) {
+		int e = -errno;
+
+		snprintf(err, errlen, "ring buffer: %s", strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+int devmem_session_poll(struct devmem_session *s, int timeout_ms)
+{
+	int e;
+
+	if (!s->rb) {
+		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	e = ring_buffer__poll(s->rb, timeout_ms);
+	if (e == -EINTR)
+		e = 0;
+	if (e >= 0)
+		e = ring_buffer__consume(s->rb);
+	if (e == -EINTR)
+		e = 0;
+	return e < 0 ? e : 0;
+}
+
+/*
+ * kretprobe instances that ran out (rp->nmissed), from the perf-event
+ * link's info (Linux 6.7+: bpf_link_info.perf_event.kprobe.missed). The
+ * UAPI headers of this build may predate the field: read it by offset.
+ */
+#define LINK_INFO_PERF_EVENT_TYPE_OFF 16
+#define LINK_INFO_KPROBE_MISSED_OFF 48
+#define PERF_EVENT_KPROBE_TYPE 3
+#define PERF_EVENT_KRETPROBE_TYPE 4
+
+static uint64_t kprobe_link_missed(int link_fd)
+{
+	uint64_t raw[32] = { 0 }, missed;
+	uint32_t len = sizeof(raw), type, ptype;
+
+	if (bpf_obj_get_info_by_fd(link_fd, raw, &len) || len < LINK_INFO_KPROBE_MISSED_OFF + 8)
+		return 0;
+	memcpy(&type, raw, sizeof(type));
+	memcpy(&ptype, (char *)raw + LINK_INFO_PERF_EVENT_TYPE_OFF, sizeof(ptype));
+	if (type != BPF_LINK_TYPE_PERF_EVENT ||
+	    (ptype != PERF_EVENT_KPROBE_TYPE && ptype != PERF_EVENT_KRETPROBE_TYPE))
+		return 0;
+	memcpy(&missed, (char *)raw + LINK_INFO_KPROBE_MISSED_OFF, sizeof(missed));
+	return missed;
 }
 
 int devmem_events_fd(const struct devmem_session *s)
@@ -270,6 +369,12 @@ void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DRO
 				drops[k] += vals[c];
 	}
 	free(vals);
+	for (int i = 0; i < s->skel->skeleton->prog_cnt; i++) {
+		struct bpf_link *l = *s->skel->skeleton->progs[i].link;
+
+		if (l && s->mode == DEVMEM_MODE_KPROBE)
+			drops[DEVMEM_DROP_PROBE_MISSED] += kprobe_link_missed(bpf_link__fd(l));
+	}
 	*recursion_misses = 0;
 	bpf_object__for_each_program(p, s->skel->obj) {
 		struct bpf_prog_info info = {};

@@ -33,11 +33,19 @@ struct devmem_attach_opts {
 	enum devmem_mode mode;
 	uint32_t filter_pid;
 	bool stacks;
+	/*
+	 * What the BPF side produces (docs/counting.md): per-CPU totals for a
+	 * live view, or one record per event for a recording. Ask for one.
+	 */
+	bool counts, records;
+	uint32_t ringbuf_bytes;	/* 0: the default; a power of 2 >= 4096 */
 };
 
 struct devmem_bpf;
+struct ring_buffer;
 struct devmem_session {
 	struct devmem_bpf *skel;
+	struct ring_buffer *rb;	/* devmem_session_records() */
 	enum devmem_mode mode;
 	char unavailable[256];	/* what this mode cannot see, for the user */
 };
@@ -47,10 +55,29 @@ int devmem_mode_parse(const char *s, enum devmem_mode *mode);
 /* Returns DEVMEM_EXIT_OK or another enum devmem_exit; err says why. */
 int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		  char *err, size_t errlen);
+/* Takes what is left in the ring buffer, then detaches everything. */
 void devmem_detach(struct devmem_session *s);
 int devmem_events_fd(const struct devmem_session *s);
-/* Losses so far: drops[DEVMEM_DROP_*] summed over CPUs, and BPF recursion misses. */
+/*
+ * Losses so far: drops[DEVMEM_DROP_*] summed over CPUs (with kretprobe
+ * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses.
+ */
 void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
 		       uint64_t *recursion_misses);
+
+/*
+ * The one event loop every tool shares. Records go to fn(ctx, data, size);
+ * devmem_session_poll() waits up to timeout_ms and then takes everything
+ * waiting (the BPF side wakes readers only for a full 256 KiB). It returns
+ * 0, or -errno of a real error (EINTR is not one).
+ */
+typedef int (*devmem_record_fn)(void *ctx, void *data, size_t size);
+int devmem_session_records(struct devmem_session *s, devmem_record_fn fn, void *ctx,
+			   char *err, size_t errlen);
+int devmem_session_poll(struct devmem_session *s, int timeout_ms);
+/* SIGINT and SIGTERM set devmem_stop; tools leave their loop on it. */
+extern volatile int devmem_stop;
+void devmem_catch_signals(void);
+uint64_t devmem_now_ns(void);	/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 
 #endif

@@ -3,19 +3,57 @@
 #include <string.h>
 #include "leaks.h"
 
+#define PAGES_MIN_CAP 1024
+
+/*
+ * Drop the freed entries, keeping the order pages were handed out in, and
+ * give back memory when few are left. Only a pfn's newest entry is in idx:
+ * an older one still live (initialized again with no free seen) keeps
+ * counting as out, and its index in idx is not touched.
+ */
+static void compact(struct leak_tracker *t)
+{
+	struct page_out *p;
+	size_t i, j = 0, cap;
+	uint64_t at;
+
+	for (i = 0; i < t->n; i++) {
+		if (!t->pages[i].live)
+			continue;
+		if (i != j) {
+			t->pages[j] = t->pages[i];
+			if (u64map_get(&t->idx, t->pages[j].pfn + 1, &at) && at == i)
+				u64map_put(&t->idx, t->pages[j].pfn + 1, j);	/* key there: cannot fail */
+		}
+		j++;
+	}
+	t->n = j;
+	t->dead = 0;
+	for (cap = t->cap; cap > PAGES_MIN_CAP && t->n * 4 < cap; cap /= 2)
+		;
+	if (cap < t->cap && (p = realloc(t->pages, cap * sizeof(*p)))) {
+		t->pages = p;
+		t->cap = cap;
+	}
+}
+
 static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct leak_tracker *t = ctx;
 	struct page_out *p;
 
 	devmem_state_ops.page_init(&t->st, r);
+	/* Full: drop the freed entries if they are half of it, else grow. */
+	if (t->n == t->cap && t->dead && t->dead * 2 >= t->n)
+		compact(t);
 	if (t->n == t->cap) {
-		p = realloc(t->pages, (t->cap = t->cap ? t->cap * 2 : 1024) * sizeof(*p));
+		p = realloc(t->pages, (t->cap ? t->cap * 2 : PAGES_MIN_CAP) * sizeof(*p));
 		if (!p) {
 			t->st.oom++;
 			return;
 		}
 		t->pages = p;
+		t->cap = t->cap ? t->cap * 2 : PAGES_MIN_CAP;
 	}
 	p = &t->pages[t->n];
 	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
@@ -34,7 +72,11 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 	devmem_state_ops.folio_free(&t->st, r);
 	if (u64map_get(&t->idx, r->pfn + 1, &i)) {
 		t->pages[i].live = false;
+		t->dead++;
 		u64map_del(&t->idx, r->pfn + 1);
+		/* Most pages went back: shrink now, not at the next init. */
+		if (t->cap > PAGES_MIN_CAP && (t->n - t->dead) * 8 < t->cap)
+			compact(t);
 	}
 }
 

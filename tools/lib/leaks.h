@@ -20,10 +20,16 @@ struct page_out {
 	bool live;
 };
 
+/*
+ * pages[] holds the pages in the order they were handed out; freed ones are
+ * dropped by compacting it in place (order kept), so it is sized by the
+ * pages still out, never by all the pages ever seen.
+ */
 struct leak_tracker {
 	struct devmem_state st;	/* first: the state callbacks get this */
 	struct page_out *pages;
-	size_t n, cap;
+	size_t n, cap;		/* entries (live or freed), slots */
+	size_t dead;		/* entries of pages[] freed, not yet dropped */
 	struct u64map idx;	/* pfn + 1 -> index of its live entry */
 };
 

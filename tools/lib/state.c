@@ -41,16 +41,22 @@ static struct devmem_pgmap_row *seeded_row(struct devmem_state *st, uint64_t sta
 	return NULL;
 }
 
-static struct devmem_pgmap_row *pgmap_row(struct devmem_state *st, uint64_t pgmap)
+struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pgmap)
 {
-	struct devmem_pgmap_row *rows, meta = { 0 };
+	struct devmem_pgmap_row *rows, meta;
 	bool described;
 	uint64_t i;
 
 	if (!pgmap)
 		return NULL;
-	if (u64map_get(&st->pgmap_idx, pgmap, &i))
+	/* Records come in runs for one pgmap: try the last one first. */
+	if (st->last_pgmap_row < st->nr_pgmaps && st->pgmaps[st->last_pgmap_row].pgmap == pgmap)
+		return &st->pgmaps[st->last_pgmap_row];
+	if (u64map_get(&st->pgmap_idx, pgmap, &i)) {
+		st->last_pgmap_row = i;
 		return &st->pgmaps[i];
+	}
+	memset(&meta, 0, sizeof(meta));	/* only here: this is the slow path */
 	described = st->resolve && !st->resolve(st->resolve_ctx, pgmap, &meta) && meta.start;
 	if (described && seeded_row(st, meta.start, &i)) {
 		if (u64map_put(&st->pgmap_idx, pgmap, i)) {
@@ -81,15 +87,22 @@ static struct devmem_pgmap_row *pgmap_row(struct devmem_state *st, uint64_t pgma
 	return &st->pgmaps[st->nr_pgmaps++];
 }
 
-static struct devmem_proc_row *proc_row(struct devmem_state *st, uint32_t pid,
-					const char *comm)
+struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
+					  const char *comm)
 {
 	struct devmem_proc_row *rows, *r;
 	uint64_t i;
 
+	if (st->last_proc_row < st->nr_procs && st->procs[st->last_proc_row].pid == pid) {
+		r = &st->procs[st->last_proc_row];
+		if (comm && comm[0])
+			memcpy(r->comm, comm, sizeof(r->comm));
+		return r;
+	}
 	if (u64map_get(&st->proc_idx, pid + 1ull, &i)) {
+		st->last_proc_row = i;
 		r = &st->procs[i];
-		if (comm)
+		if (comm && comm[0])
 			memcpy(r->comm, comm, sizeof(r->comm));
 		return r;
 	}
@@ -115,7 +128,7 @@ static struct devmem_proc_row *proc_row(struct devmem_state *st, uint32_t pid,
 
 static struct devmem_proc_row *proc_of(struct devmem_state *st, const struct devmem_rec_hdr *h)
 {
-	return proc_row(st, h->pid, h->comm);
+	return devmem_state_proc(st, h->pid, h->comm);
 }
 
 static void count(struct devmem_state *st, const struct devmem_rec_hdr *h)
@@ -141,7 +154,7 @@ static void on_pgmap(struct devmem_state *st, const struct devmem_rec_pgmap *r, 
 			u64map_del(&st->pgmap_idx, r->pgmap);
 		}
 	}
-	row = pgmap_row(st, r->pgmap);
+	row = devmem_state_pgmap(st, r->pgmap);
 	if (!row)
 		return;
 	row->owner = r->owner;
@@ -158,7 +171,7 @@ static void st_pgmap_destroy(void *ctx, const struct devmem_rec_pgmap *r) { on_p
 static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -179,7 +192,7 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 	uint64_t pid;
 
 	count(st, &r->hdr);
@@ -191,7 +204,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
 	if (u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
-		struct devmem_proc_row *p = proc_row(st, pid, NULL);
+		struct devmem_proc_row *p = devmem_state_proc(st, pid, NULL);
 
 		if (p)
 			p->held--;
@@ -202,7 +215,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 
 	count(st, &r->hdr);
 	if (pg) {
@@ -214,7 +227,7 @@ static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 
 	count(st, &r->hdr);
 	if (pg) {
@@ -226,7 +239,7 @@ static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -243,7 +256,7 @@ static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 static void st_cow(void *ctx, const struct devmem_rec_cow *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -256,7 +269,7 @@ static void st_cow(void *ctx, const struct devmem_rec_cow *r)
 static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = pgmap_row(st, r->pgmap);
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -275,7 +288,7 @@ static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
 	count(st, &r->hdr);
 	if (r->stage != DEVMEM_MIGRATE_FINALIZE || (!r->nr_to_device && !r->nr_to_system))
 		return;
-	pg = pgmap_row(st, r->pgmap);
+	pg = devmem_state_pgmap(st, r->pgmap);
 	p = proc_of(st, &r->hdr);
 	if (pg) {
 		pg->to_device += r->nr_to_device;
@@ -367,7 +380,7 @@ void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t s
 		r = &st->pgmaps[idx];
 	}
 	if (!r)
-		r = pgmap_row(st, pgmap);
+		r = devmem_state_pgmap(st, pgmap);
 	if (!r)
 		return;
 	r->start = start;

@@ -47,6 +47,7 @@ struct devmem_state {
 	double event_rate;
 	uint64_t mark_ns;
 	uint64_t oom;		/* rows or pages we had no memory to track */
+	size_t last_pgmap_row, last_proc_row;	/* lookup caches, checked on use */
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
 				 * a private or coherent page drops its reference */
 	/*
@@ -61,6 +62,10 @@ struct devmem_state {
 extern const struct devmem_ops devmem_state_ops;	/* ctx: struct devmem_state * */
 
 void devmem_state_free(struct devmem_state *st);
+/* The row of a pgmap address or a process, made if new; NULL without memory. */
+struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pgmap);
+struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
+					  const char *comm);
 static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 {
 	return r->live_base + (int64_t)r->inits - (int64_t)r->frees;

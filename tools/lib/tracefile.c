@@ -11,13 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "crc32.h"
 #include "tracefile.h"
 
 #define EVENTS_CHUNK_BYTES (256u << 10)
 
 static uint32_t crc(const void *p, size_t n)
 {
-	return (uint32_t)crc32(0L, p, (uInt)n);
+	return dmt_crc32(0, p, n);
 }
 
 /* A chunk's checksum covers its header too: a flipped type or size is caught. */
@@ -26,7 +27,7 @@ static uint32_t chunk_crc(const struct dmt_chunk_header *h, const void *payload)
 	struct dmt_chunk_header z = *h;
 
 	z.crc32 = 0;
-	return (uint32_t)crc32(crc(&z, sizeof(z)), payload, (uInt)h->size);
+	return dmt_crc32(crc(&z, sizeof(z)), payload, h->size);
 }
 
 static int write_all(int fd, struct iovec *iov, int n)

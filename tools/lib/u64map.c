@@ -4,6 +4,23 @@
 #include "u64map.h"
 
 #define TOMB UINT64_MAX
+#define NONE SIZE_MAX
+
+/*
+ * Load: at most 3/4 of the slots are used (live or deleted), so a probe
+ * always ends at an empty slot. A resize sizes the table from the live keys
+ * alone, so they fill more than 1/4 (unless at the minimum size) and at most
+ * 1/2 of it: between two resizes come at least cap/8 operations, and deleted
+ * slots never make it grow.
+ */
+static size_t cap_for(size_t live)
+{
+	size_t cap = U64MAP_MIN_CAP;
+
+	while (cap < 2 * live)
+		cap *= 2;
+	return cap;
+}
 
 static size_t slot(uint64_t key, size_t cap)
 {
@@ -13,12 +30,31 @@ static size_t slot(uint64_t key, size_t cap)
 	return key & (cap - 1);
 }
 
+/* The key's slot, or the empty slot that ends its probe; *tomb gets the
+ * first deleted slot on the way (NONE if there is none). */
+static size_t probe(const struct u64map *m, uint64_t key, size_t *tomb)
+{
+	const uint64_t *keys = m->keys;
+	size_t mask = m->cap - 1, i = slot(key, m->cap), t = NONE;
+	uint64_t k;
+
+	while ((k = keys[i]) != key && k) {
+		if (k == TOMB && t == NONE)
+			t = i;
+		i = (i + 1) & mask;
+	}
+	*tomb = t;
+	return i;
+}
+
 static size_t find(const struct u64map *m, uint64_t key)
 {
-	size_t i = slot(key, m->cap);
+	const uint64_t *keys = m->keys;
+	size_t mask = m->cap - 1, i = slot(key, m->cap);
+	uint64_t k;
 
-	while (m->keys[i] && m->keys[i] != key)
-		i = (i + 1) & (m->cap - 1);
+	while ((k = keys[i]) != key && k)
+		i = (i + 1) & mask;
 	return i;
 }
 
@@ -36,15 +72,48 @@ bool u64map_get(const struct u64map *m, uint64_t key, uint64_t *val)
 	return true;
 }
 
-static int grow(struct u64map *m)
+/*
+ * Drop the deleted slots without allocating. Start after a slot that was
+ * empty before (no probe crosses it) and take every key out and put it back
+ * in slot order: each lands between its home slot and where it was, so the
+ * keys already placed stay reachable.
+ */
+static void purge(struct u64map *m)
 {
-	struct u64map n = { .cap = m->cap ? m->cap * 2 : 64 };
+	size_t mask = m->cap - 1, s, k, i, j;
+
+	for (s = 0; m->keys[s]; s++)
+		;
+	for (i = 0; i < m->cap; i++)
+		if (m->keys[i] == TOMB)
+			m->keys[i] = 0;
+	for (k = 1; k < m->cap; k++) {
+		uint64_t key, val;
+
+		i = (s + k) & mask;
+		key = m->keys[i];
+		if (!key)
+			continue;
+		val = m->vals[i];
+		m->keys[i] = 0;
+		j = find(m, key);
+		m->keys[j] = key;
+		m->vals[j] = val;
+	}
+	m->used = m->live;
+}
+
+static int resize(struct u64map *m, size_t cap)
+{
+	struct u64map n = { .cap = cap };
 	size_t i;
 
-	while (n.cap < 4 * (m->live + 1))
-		n.cap *= 2;
+	if (cap == m->cap) {
+		purge(m);
+		return 0;
+	}
 	n.keys = calloc(n.cap, sizeof(*n.keys));
-	n.vals = calloc(n.cap, sizeof(*n.vals));
+	n.vals = malloc(n.cap * sizeof(*n.vals));
 	if (!n.keys || !n.vals) {
 		free(n.keys);
 		free(n.vals);
@@ -66,31 +135,58 @@ static int grow(struct u64map *m)
 
 int u64map_put(struct u64map *m, uint64_t key, uint64_t val)
 {
-	size_t i;
+	size_t i = 0, tomb = NONE;
 
 	if (!key || key == TOMB)
 		return -EINVAL;
-	if ((m->used + 1) * 4 > m->cap * 3 && grow(m))
-		return -ENOMEM;
-	i = find(m, key);
-	if (m->keys[i] != key) {
-		m->keys[i] = key;
-		m->used++;
-		m->live++;
+	if (m->cap) {
+		i = probe(m, key, &tomb);
+		if (m->keys[i] == key) {
+			m->vals[i] = val;
+			return 0;
+		}
 	}
+	if (tomb != NONE) {
+		i = tomb;		/* reuse a deleted slot: used stays */
+	} else {
+		if (!m->cap || (m->used + 1) * 4 > m->cap * 3) {
+			if (resize(m, cap_for(m->live + 1)))
+				return -ENOMEM;
+			i = find(m, key);
+		}
+		m->used++;
+	}
+	m->keys[i] = key;
 	m->vals[i] = val;
+	m->live++;
 	return 0;
 }
 
 bool u64map_del(struct u64map *m, uint64_t key)
 {
-	size_t i;
+	size_t mask, i;
 
-	if (!u64map_get(m, key, NULL))
+	if (!m->cap || !key || key == TOMB)
 		return false;
 	i = find(m, key);
-	m->keys[i] = TOMB;
+	if (m->keys[i] != key)
+		return false;
+	mask = m->cap - 1;
 	m->live--;
+	if (m->keys[(i + 1) & mask]) {
+		m->keys[i] = TOMB;
+	} else {
+		/* The end of a probe run: no probe goes past it, so this slot
+		 * and the deleted ones just before it can be empty again. */
+		do {
+			m->keys[i] = 0;
+			m->used--;
+			i = (i - 1) & mask;
+		} while (m->keys[i] == TOMB);
+	}
+	/* Failing to shrink is harmless: the table just stays bigger. */
+	if (m->cap > U64MAP_MIN_CAP && m->live * 8 < m->cap)
+		resize(m, cap_for(m->live));
 	return true;
 }
 

@@ -8,10 +8,22 @@
 #          from /proc/PID/stat
 #   rec    devmemrec recording to a file in tmpfs; its record count and drops
 #          come from its own summary
+#   empty  empty BPF programs (bpf-empty) on devmem_page_init and
+#          devmem_folio_free: the baseline for the BPF cost per event
+# With kernel.bpf_stats_enabled=1, top, rec and empty also print each
+# program's run_time_ns and run_cnt ("progstat" lines).
 # Prints raw per-run lines; the host turns them into ratios.
 . /scenarios/lib.sh
 pages=${bench_pages:-64} rounds=${bench_rounds:-200} pairs=${bench_pairs:-5}
-modes=${bench_modes:-off armed on top rec}
+modes=${bench_modes:-off armed on top rec empty}
+# progstats MODE: run time and count of every loaded BPF program
+progstats() {
+	bpftool prog show 2>/dev/null | awk -v m="$1" '
+		/ name / { for (i = 1; i <= NF; i++) if ($i == "name") n = $(i + 1) }
+		/run_time_ns/ { for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+				print "progstat mode=" m " name=" n " ns=" t " cnt=" c }'
+}
+[ -w /proc/sys/kernel/bpf_stats_enabled ] && echo 1 >/proc/sys/kernel/bpf_stats_enabled
 # CPU seconds a process has used (utime + stime, in USER_HZ ticks).
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 overruns() { cat $tr/per_cpu/cpu*/stats | awk '/^overrun:/ {n += $2} END {print n + 0}'; }
@@ -53,6 +65,7 @@ while [ $i -le $pairs ]; do
 			line=$(devmem-wl bench "$pages" "$rounds")
 			c1=$(cpu_ticks $tp)
 			w1=$(cut -d' ' -f1 /proc/uptime)
+			progstats top
 			kill -INT $tp
 			wait $tp
 			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* dropped' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
@@ -61,10 +74,19 @@ while [ $i -le $pairs ]; do
 			rp=$!
 			sleep 1.5
 			line=$(devmem-wl bench "$pages" "$rounds")
+			progstats rec
 			kill -INT $rp
 			wait $rp
 			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
 			rm -f /tmp/bench.dmt;;
+		empty)
+			bpf-empty &
+			ep=$!
+			sleep 1
+			line=$(devmem-wl bench "$pages" "$rounds")
+			progstats empty
+			kill -INT $ep
+			wait $ep;;
 		esac
 		echo "mode=$mode pair=$i $line $extra"
 	done

@@ -45,9 +45,10 @@ printf 'X' | dd of=/tmp/bad.dmt bs=1 seek=300 conv=notrunc 2>/dev/null
 devmemreport /tmp/bad.dmt >/dev/null 2>/tmp/bad.err
 echo "bad_rc=$?"
 echo "bad_err=$(cat /tmp/bad.err)"
-devmemrec -o /tmp/kill.dmt >/dev/null 2>&1 &
+devmemrec -o /tmp/kill.dmt >/dev/null 2>/tmp/kill.err &
 rec=$!
-sleep 1
+n=0	# attached once it says so: loading takes a while under TCG
+while ! grep -q 'recording to' /tmp/kill.err && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
 devmem-wl private 8 0 >/dev/null
 sleep 3	# the recorder writes a chunk at least every second
 kill -9 $rec

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * CRC-32 (ISO-HDLC, gzip's and zlib's): dmt_crc32(crc, buf, len) gives
+ * what zlib's crc32() gives, folded with PCLMULQDQ where the CPU has it.
+ * The trace reader checks every chunk, so this is its hottest loop.
+ */
+#ifndef DEVMEM_CRC32_H
+#define DEVMEM_CRC32_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint32_t dmt_crc32(uint32_t crc, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kcounts.h"
+#include "devmem_maps.h"
+#include "devmem.skel.h"
+
+/* Per-CPU map values are laid out one per possible CPU, 8-byte aligned. */
+static size_t percpu_stride(size_t size)
+{
+	return (size + 7) & ~(size_t)7;
+}
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
+{
+	size_t stride = percpu_stride(sizeof(*sum));
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < n; c++) {
+		const struct devmem_pgmap_counts *v = (const void *)((const char *)vals + c * stride);
+
+		sum->inits += v->inits;
+		sum->frees += v->frees;
+		sum->gets += v->gets;
+		sum->puts += v->puts;
+		sum->ref_frees += v->ref_frees;
+		sum->to_device += v->to_device;
+		sum->to_system += v->to_system;
+		sum->longterm += v->longterm;
+		sum->longterm_failed += v->longterm_failed;
+		sum->cow += v->cow;
+		sum->faults += v->faults;
+	}
+}
+
+static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
+{
+	size_t stride = percpu_stride(sizeof(*sum));
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < n; c++) {
+		const struct devmem_proc_counts *v = (const void *)((const char *)vals + c * stride);
+
+		if (!sum->comm[0] && v->comm[0])
+			memcpy(sum->comm, v->comm, sizeof(sum->comm));
+		sum->held += v->held;
+		sum->inits += v->inits;
+		sum->to_device += v->to_device;
+		sum->to_system += v->to_system;
+		sum->faults += v->faults;
+		sum->longterm += v->longterm;
+		sum->cow += v->cow;
+	}
+	sum->comm[sizeof(sum->comm) - 1] = 0;
+}
+
+int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
+{
+	const struct devmem_session *s = ctx;
+	struct devmem_pgmap_meta v;
+	__u64 key = pgmap;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_meta), &key, &v))
+		return -1;
+	meta->start = v.start;
+	meta->end = v.end;
+	meta->type = v.type;
+	meta->owner = v.owner;
+	meta->nr_pages = v.nr_pages;
+	return 0;
+}
+
+/* One pgmap's totals into its row; the kernel's numbers replace ours. */
+static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
+			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c)
+{
+	struct devmem_pgmap_row *r;
+
+	if (m && m->start)
+		devmem_state_pgmap_meta(st, pgmap, m->start, m->end, m->type, m->owner,
+					m->nr_pages);
+	r = devmem_state_pgmap(st, pgmap);
+	if (!r)
+		return;
+	if (m)
+		r->destroyed = m->destroyed;
+	if (!c)
+		return;
+	r->inits = c->inits;
+	r->frees = c->frees;
+	r->gets = c->gets;
+	r->puts = c->puts;
+	r->refs = (int64_t)(c->inits + c->gets) - (int64_t)(c->puts + c->ref_frees);
+	r->to_device = c->to_device;
+	r->to_system = c->to_system;
+	r->longterm = c->longterm;
+	r->longterm_failed = c->longterm_failed;
+	r->cow = c->cow;
+	r->faults = c->faults;
+}
+
+int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s)
+{
+	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
+	int counts_fd = bpf_map__fd(s->skel->maps.pgmap_counts);
+	int procs_fd = bpf_map__fd(s->skel->maps.proc_counts);
+	int events_fd = bpf_map__fd(s->skel->maps.event_counts);
+	size_t cap = percpu_stride(sizeof(struct devmem_proc_counts)) * n;
+	void *vals = malloc(cap > percpu_stride(sizeof(struct devmem_pgmap_counts)) * n ?
+			    cap : percpu_stride(sizeof(struct devmem_pgmap_counts)) * n);
+	__u64 key, next, *prev = NULL;
+	__u32 pid, pnext, *pprev = NULL, k;
+
+	if (!vals)
+		return -ENOMEM;
+	/* pgmaps known but never counted yet (a create, a destroy) first */
+	while (!bpf_map_get_next_key(meta_fd, prev, &next)) {
+		struct devmem_pgmap_meta m;
+		struct devmem_pgmap_counts c;
+
+		if (!bpf_map_lookup_elem(meta_fd, &next, &m)) {
+			bool counted = !bpf_map_lookup_elem(counts_fd, &next, vals);
+
+			if (counted)
+				sum_pgmap(&c, vals, n);
+			apply_pgmap(st, next, &m, counted ? &c : NULL);
+		}
+		key = next;
+		prev = &key;
+	}
+	while (!bpf_map_get_next_key(procs_fd, pprev, &pnext)) {
+		struct devmem_proc_counts c;
+		struct devmem_proc_row *r;
+
+		if (!bpf_map_lookup_elem(procs_fd, &pnext, vals)) {
+			sum_proc(&c, vals, n);
+			r = devmem_state_proc(st, pnext, c.comm);
+			if (r) {
+				r->held = c.held;
+				r->inits = c.inits;
+				r->to_device = c.to_device;
+				r->to_system = c.to_system;
+				r->faults = c.faults;
+				r->longterm = c.longterm;
+				r->cow = c.cow;
+			}
+		}
+		pid = pnext;
+		pprev = &pid;
+	}
+	st->events = 0;
+	for (k = 0; k < DEVMEM_REC_TYPE_MAX; k++) {
+		uint64_t *v = vals, sum = 0;
+		int c;
+
+		if (bpf_map_lookup_elem(events_fd, &k, vals))
+			continue;
+		for (c = 0; c < n; c++)
+			sum += v[c];
+		st->by_type[k] = sum;
+		st->events += sum;
+	}
+	free(vals);
+	return 0;
+}
+
+/* inits - frees per pgmap start, from the totals; the sum over all pgmaps. */
+struct net_by_start {
+	uint64_t start;
+	int64_t net;
+};
+
+static size_t read_net(const struct devmem_session *s, struct net_by_start *out, size_t max,
+		       int64_t *fingerprint)
+{
+	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
+	int counts_fd = bpf_map__fd(s->skel->maps.pgmap_counts);
+	void *vals = malloc(percpu_stride(sizeof(struct devmem_pgmap_counts)) * n);
+	__u64 key, next, *prev = NULL;
+	size_t nr = 0;
+
+	*fingerprint = 0;
+	while (vals && !bpf_map_get_next_key(counts_fd, prev, &next)) {
+		struct devmem_pgmap_meta m;
+		struct devmem_pgmap_counts c;
+
+		if (!bpf_map_lookup_elem(counts_fd, &next, vals) &&
+		    !bpf_map_lookup_elem(meta_fd, &next, &m) && nr < max) {
+			sum_pgmap(&c, vals, n);
+			out[nr].start = m.start;
+			out[nr].net = (int64_t)c.inits - (int64_t)c.frees;
+			*fingerprint += (int64_t)(c.inits * 3 + c.frees);
+			nr++;
+		}
+		key = next;
+		prev = &key;
+	}
+	free(vals);
+	return nr;
+}
+
+int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
+			   const char *debugfs_path)
+{
+	struct net_by_start *net = calloc(DEVMEM_MAX_PGMAPS, sizeof(*net));
+	size_t nr = 0, i, j, first = st->nr_pgmaps;
+	int64_t before = 0, after = 1;
+	char *text = malloc(1 << 20);
+	int tries, rc;
+
+	if (!net || !text) {
+		free(net);
+		free(text);
+		return -ENOMEM;
+	}
+	for (tries = 0; tries < 20 && before != after; tries++) {
+		FILE *f;
+		size_t len;
+
+		read_net(s, net, DEVMEM_MAX_PGMAPS, &before);
+		f = fopen(debugfs_path, "r");
+		if (!f) {
+			rc = -errno;
+			goto out;
+		}
+		len = fread(text, 1, (1 << 20) - 1, f);
+		fclose(f);
+		text[len] = 0;
+		nr = read_net(s, net, DEVMEM_MAX_PGMAPS, &after);
+	}
+	rc = devmem_state_seed_text(st, text);
+	/* Pages handed out since attach are already in inits - frees. */
+	for (i = first; i < st->nr_pgmaps; i++)
+		for (j = 0; j < nr; j++)
+			if (net[j].start == st->pgmaps[i].start)
+				st->pgmaps[i].live_base -= net[j].net;
+out:
+	free(net);
+	free(text);
+	return rc;
+}
+
+uint64_t devmem_events_seen(const struct devmem_session *s)
+{
+	int n = ncpus(), fd = bpf_map__fd(s->skel->maps.event_counts);
+	uint64_t *v = calloc(n, sizeof(*v)), sum = 0;
+	__u32 k;
+	int c;
+
+	for (k = 0; v && k < DEVMEM_REC_TYPE_MAX; k++)
+		if (!bpf_map_lookup_elem(fd, &k, v))
+			for (c = 0; c < n; c++)
+				sum += v[c];
+	free(v);
+	return sum;
+}
