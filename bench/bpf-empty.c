@@ -23,6 +23,7 @@ int main(void)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	fprintf(stderr, "bpf-empty: attached\n");
 	while (!stop)
 		pause();
 	empty_bpf__destroy(skel);

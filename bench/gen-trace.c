@@ -11,9 +11,9 @@
 
 int main(int argc, char **argv)
 {
-	struct devmem_rec_page pg = { .hdr = { .size = sizeof(pg), .comm = "gpu-job" } };
+	struct devmem_rec_page pg = { .hdr = { .size = sizeof(pg), .comm = "gpu-job" }, .nr_pages = 1 };
 	struct devmem_rec_pgmap_ref ref = { .hdr = { .type = DEVMEM_REC_PUT_PGMAP, .size = sizeof(ref),
-						     .comm = "gpu-job" } };
+						     .comm = "gpu-job" }, .nr = 1 };
 	struct devmem_rec_migrate mig = { .hdr = { .type = DEVMEM_REC_MIGRATE, .size = sizeof(mig),
 						   .comm = "gpu-job" },
 					  .stage = DEVMEM_MIGRATE_FINALIZE, .npages = 64 };

@@ -30,12 +30,35 @@ static __always_inline struct dev_pagemap *devmem_page_pgmap(const void *page)
 }
 
 /*
+ * Pages in a folio, read at entry to the free. Device private memory comes
+ * in large folios since Linux 6.19 ("mm/zone_device: support large zone
+ * device private folios", Balbir Singh); the order is folio_large_order(),
+ * folio->_flags_1 & 0xff, of a folio whose head flag is set. The flags
+ * word is the first of struct page and struct folio in every layout
+ * (memdesc_flags_t since 6.18), so it is read by address, not by field.
+ */
+static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
+{
+	unsigned long flags = 0, f1;
+
+	if (!bpf_core_field_exists(struct folio, _flags_1))
+		return 1;	/* before the folio layout had it: no large device folios */
+	bpf_probe_read_kernel(&flags, sizeof(flags), folio);
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	f1 = BPF_CORE_READ((struct folio *)folio, _flags_1);
+	return 1U << (f1 & 0x1f);
+}
+
+/*
  * Fallback attach targets that moved (chosen by name in user space,
  * tools/lib/attach.c, from the kernel's BTF):
  *  - zone_device_page_init(page) became zone_device_page_init(page, order)
  *    with zone_device_folio_init(folio, order) beside it in Linux 6.18
- *    (large device folios, Balbir Singh), and later gained a pgmap argument;
- *    only the first argument is read, so one program fits all of them.
+ *    (large device folios, Balbir Singh), and later gained a pgmap argument
+ *    ("mm/memremap: pass the pgmap to zone_device_page_init()", 7.0);
+ *    user space finds the order's position from BTF (page_init_order_arg)
+ *    and the programs read it with bpf_get_func_arg() or the registers.
  *  - free_zone_device_page(page) became free_zone_device_folio(folio) in
  *    Linux 6.10 ("mm: convert free_zone_device_page to
  *    free_zone_device_folio"), and migrate_device_coherent_page(page) became

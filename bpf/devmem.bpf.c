@@ -28,10 +28,15 @@ const volatile __u32 filter_pid;	/* records only: by the page's owner for frees 
 const volatile bool capture_stacks = true;
 const volatile bool count_in_kernel = true;	/* live views: per-CPU totals */
 const volatile bool emit_records = true;	/* recordings: ring buffer records */
+/* Fallback modes: which argument of zone_device_page_init() is the order
+ * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
+const volatile __u32 page_init_order_arg;
 
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
+#define MIGRATE_PFN_COMPOUND	(1UL << 4)	/* Linux 6.19+: a PMD-sized entry */
 #define MIGRATE_PFN_SHIFT	6
+#define PMD_ORDER		9
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
 
 /* Resized by user space before load (--ringbuf). */
@@ -81,6 +86,14 @@ struct {
 	__type(key, __u64);
 	__type(value, struct devmem_owner_chunk);
 } page_owner SEC(".maps");
+
+/* A zeroed pgmap_counts value to insert from: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct devmem_pgmap_counts);
+} zero_counts SEC(".maps");
 
 /* A zeroed chunk to insert from: 2 KiB does not fit on the BPF stack. */
 struct {
@@ -285,14 +298,18 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 
 static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 {
-	struct devmem_pgmap_counts *c, zero = {};
+	struct devmem_pgmap_counts *c, *zero;
+	__u32 k = 0;
 
 	if (!count_in_kernel || !pgmap)
 		return NULL;
 	c = bpf_map_lookup_elem(&pgmap_counts, &pgmap);
 	if (c)
 		return c;
-	if (bpf_map_update_elem(&pgmap_counts, &pgmap, &zero, BPF_NOEXIST) &&
+	zero = bpf_map_lookup_elem(&zero_counts, &k);
+	if (!zero)
+		return NULL;
+	if (bpf_map_update_elem(&pgmap_counts, &pgmap, zero, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&pgmap_counts, &pgmap)) {
 		drop(DEVMEM_DROP_PGMAP_MAP);
 		return NULL;
@@ -404,7 +421,7 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_page_init(void *ctx, const void *page)
+static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, __u32 flags)
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
@@ -416,11 +433,14 @@ static __always_inline void on_page_init(void *ctx, const void *page)
 	struct devmem_rec_page *r;
 
 	count_event(DEVMEM_REC_PAGE_INIT);
-	if (s)
-		ADD(s->inits, 1);
+	if (s) {
+		ADD(s->inits, nr);
+		if (!(flags & DEVMEM_PAGE_REF_SEPARATE))
+			ADD(s->ref_inits, nr);
+	}
 	if (p) {
-		ADD(p->inits, 1);
-		ADD(p->held, 1);
+		ADD(p->inits, nr);
+		ADD(p->held, nr);
 	}
 	if (owner)
 		*owner = pid + 1;
@@ -431,10 +451,12 @@ static __always_inline void on_page_init(void *ctx, const void *page)
 	r->pgmap = pgmap;
 	r->type = m ? m->type : 0;
 	r->stack_id = capture_stacks ? site_stack_id(ctx) : -1;
+	r->nr_pages = nr;
+	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_folio_free(const void *page)
+static __always_inline void on_folio_free(const void *page, __u32 nr)
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
@@ -450,16 +472,16 @@ static __always_inline void on_folio_free(const void *page)
 		*owner = 0;
 	}
 	if (s) {
-		ADD(s->frees, 1);
+		ADD(s->frees, nr);
 		if (refs_on_free && (type == DEVMEM_PGMAP_PRIVATE || type == DEVMEM_PGMAP_COHERENT))
-			ADD(s->ref_frees, 1);
+			ADD(s->ref_frees, nr);
 	}
 	if (pid) {
 		/* The page counts against whoever was handed it, not who frees it. */
 		struct devmem_proc_counts *p = proc_counts_of(pid - 1, false);
 
 		if (p)
-			ADD(p->held, -1);
+			ADD(p->held, -(__s64)nr);
 	}
 	if (filter_pid) {
 		__u32 zero = 0;
@@ -481,10 +503,12 @@ static __always_inline void on_folio_free(const void *page)
 	r->pgmap = pgmap;
 	r->type = type;
 	r->stack_id = -1;
+	r->nr_pages = nr;
+	r->flags = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
+static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 {
 	struct devmem_rec_pgmap_ref *r;
 
@@ -494,17 +518,18 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap)
 
 		pgmap_meta_of(pgmap);
 		if (s)
-			ADD(s->gets, 1);
+			ADD(s->gets, nr);
 	}
 	r = reserve(DEVMEM_REC_GET_PGMAP, sizeof(*r));
 	if (!r)
 		return;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
+	r->nr = nr;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_put_pgmap(__u64 pgmap)
+static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 {
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_rec_pgmap_ref *r;
@@ -513,7 +538,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap)
 	count_event(DEVMEM_REC_PUT_PGMAP);
 	pgmap_meta_of(pgmap);
 	if (s)
-		ADD(s->puts, 1);
+		ADD(s->puts, nr);
 	if (filter_pid) {
 		__u32 zero = 0;
 		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
@@ -526,12 +551,14 @@ static __always_inline void on_put_pgmap(__u64 pgmap)
 	r = reserve_for(DEVMEM_REC_PUT_PGMAP, sizeof(*r), pid);
 	if (!r)
 		return;
-	r->pfn = 0;
+	r->pfn = pfn;
 	r->pgmap = pgmap;
+	r->nr = nr;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgmap, int result)
+static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgmap, int result,
+					__u64 nr)
 {
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
@@ -541,12 +568,12 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	pgmap_meta_of(pgmap);
 	if (s) {
 		if (result)
-			ADD(s->longterm_failed, 1);
+			ADD(s->longterm_failed, nr);
 		else
-			ADD(s->longterm, 1);
+			ADD(s->longterm, nr);
 	}
 	if (p && !result)
-		ADD(p->longterm, 1);
+		ADD(p->longterm, nr);
 	r = reserve(DEVMEM_REC_LONGTERM, sizeof(*r));
 	if (!r)
 		return;
@@ -555,6 +582,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	r->pgmap = pgmap;
 	r->result = result;
 	r->pad = 0;
+	r->nr_pages = nr;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
@@ -583,7 +611,23 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
+static __always_inline __u32 lat_bucket(__u64 ns)
+{
+	__u32 b = 0;
+
+	/* floor(log2(ns)), without a loop the verifier has to unroll */
+	if (ns >> 32) { ns >>= 32; b += 32; }
+	if (ns >> 16) { ns >>= 16; b += 16; }
+	if (ns >> 8) { ns >>= 8; b += 8; }
+	if (ns >> 4) { ns >>= 4; b += 4; }
+	if (ns >> 2) { ns >>= 2; b += 2; }
+	if (ns >> 1)
+		b += 1;
+	return b < DEVMEM_LAT_BUCKETS ? b : DEVMEM_LAT_BUCKETS - 1;
+}
+
+static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
+				     __u64 latency_ns, __u32 nr)
 {
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
@@ -592,8 +636,15 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
 
 	count_event(DEVMEM_REC_FAULT);
 	pgmap_meta_of(pgmap);
-	if (s)
+	if (s) {
 		ADD(s->faults, 1);
+		if (latency_ns) {
+			__u32 b = lat_bucket(latency_ns);
+
+			if (b < DEVMEM_LAT_BUCKETS)
+				ADD(s->fault_lat[b], 1);
+		}
+	}
 	if (p)
 		ADD(p->faults, 1);
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
@@ -603,6 +654,37 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret)
 	r->pgmap = pgmap;
 	r->address = address;
 	r->ret = ret;
+	r->pad = 0;
+	r->latency_ns = latency_ns;
+	r->nr_pages = nr;
+	r->pad2 = 0;
+	bpf_ringbuf_submit(r, wakeup_flags());
+}
+
+static __always_inline void on_pgmap_wait(const struct dev_pagemap *pg, __u32 stage,
+					  __u64 live_pages, __u64 wait_ns)
+{
+	__u64 pgmap = addr_of(pg);
+	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
+	struct devmem_rec_pgmap_wait *r;
+
+	count_event(DEVMEM_REC_PGMAP_WAIT);
+	if (m) {
+		m->waiting = stage == DEVMEM_WAIT_BEGIN;
+		if (stage == DEVMEM_WAIT_BEGIN) {
+			m->wait_since_ns = bpf_ktime_get_ns();
+			m->wait_live_pages = live_pages;
+		} else {
+			m->wait_ns = wait_ns;
+		}
+	}
+	r = reserve(DEVMEM_REC_PGMAP_WAIT, sizeof(*r));
+	if (!r)
+		return;
+	r->pgmap = pgmap;
+	r->live_pages = live_pages;
+	r->wait_ns = wait_ns;
+	r->stage = stage;
 	r->pad = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
@@ -668,28 +750,28 @@ int BPF_PROG(tp_pgmap_destroy, const struct dev_pagemap *pgmap, int error)
 SEC("tp_btf/devmem_page_init")
 int BPF_PROG(tp_page_init, const struct page *page)
 {
-	on_page_init(ctx, page);
+	on_page_init(ctx, page, 1, 0);
 	return 0;
 }
 
 SEC("tp_btf/devmem_folio_free")
 int BPF_PROG(tp_folio_free, const struct page *page)
 {
-	on_folio_free(page);
+	on_folio_free(page, 1);
 	return 0;
 }
 
 SEC("tp_btf/devmem_get_pgmap")
 int BPF_PROG(tp_get_pgmap, unsigned long pfn, const struct dev_pagemap *pgmap)
 {
-	on_get_pgmap(pfn, addr_of(pgmap));
+	on_get_pgmap(pfn, addr_of(pgmap), pgmap ? 1 : 0);
 	return 0;
 }
 
 SEC("tp_btf/devmem_put_pgmap")
 int BPF_PROG(tp_put_pgmap, const struct dev_pagemap *pgmap)
 {
-	on_put_pgmap(addr_of(pgmap));
+	on_put_pgmap(addr_of(pgmap), 0, 1);
 	return 0;
 }
 
@@ -697,7 +779,7 @@ SEC("tp_btf/devmem_longterm_migrate")
 int BPF_PROG(tp_longterm, struct folio *src, struct folio *dst,
 	     const struct dev_pagemap *pgmap, int result)
 {
-	on_longterm(page_to_pfn(src), dst ? page_to_pfn(dst) : 0, addr_of(pgmap), result);
+	on_longterm(page_to_pfn(src), dst ? page_to_pfn(dst) : 0, addr_of(pgmap), result, 1);
 	return 0;
 }
 
@@ -711,7 +793,7 @@ int BPF_PROG(tp_cow, struct page *old, struct folio *new, unsigned long address)
 SEC("tp_btf/devmem_fault")
 int BPF_PROG(tp_fault, struct page *page, unsigned long address, vm_fault_t ret)
 {
-	on_fault(page, address, ret);
+	on_fault(page, address, ret, 0, 1);
 	return 0;
 }
 
@@ -744,6 +826,140 @@ int tp_migrate_finalize(struct trace_event_raw_devmem_migrate_batch *ctx)
 {
 	on_migrate(DEVMEM_MIGRATE_FINALIZE, ctx->start, ctx->npages, 0, ctx->nr_to_device,
 		   ctx->nr_to_system, (__u64)ctx->pgmap, (__u64)ctx->owner, 0);
+	return 0;
+}
+
+/*
+ * ---- tracepoint mode, Linux 7.3 series (kpatches/7.3) ----
+ * Every event counts pages: folio events carry the order, reference
+ * events nr, migration events page counts. A folio's init comes with a
+ * zone_device_pgmap_get of its references, so its record says so.
+ */
+
+SEC("tp_btf/zone_device_pgmap_create")
+int BPF_PROG(tp_zd_pgmap_create, const struct dev_pagemap *pgmap, int error)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_CREATE, pgmap, error);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_destroy_begin")
+int BPF_PROG(tp_zd_destroy_begin, const struct dev_pagemap *pgmap, unsigned long live_pages)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	on_pgmap_wait(pgmap, DEVMEM_WAIT_BEGIN, live_pages, 0);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_destroy_end")
+int BPF_PROG(tp_zd_destroy_end, const struct dev_pagemap *pgmap, u64 wait_ns)
+{
+	on_pgmap_wait(pgmap, DEVMEM_WAIT_END, 0, wait_ns);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_folio_init")
+int BPF_PROG(tp_zd_folio_init, const struct folio *folio, const struct dev_pagemap *pgmap,
+	     unsigned int order)
+{
+	on_page_init(ctx, folio, 1U << (order & 31), DEVMEM_PAGE_REF_SEPARATE);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_folio_free")
+int BPF_PROG(tp_zd_folio_free, const struct folio *folio, const struct dev_pagemap *pgmap,
+	     unsigned int order)
+{
+	on_folio_free(folio, 1U << (order & 31));
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_get")
+int BPF_PROG(tp_zd_pgmap_get, const struct dev_pagemap *pgmap, unsigned long pfn,
+	     unsigned long nr)
+{
+	on_get_pgmap(pfn, addr_of(pgmap), nr);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_put")
+int BPF_PROG(tp_zd_pgmap_put, const struct dev_pagemap *pgmap, unsigned long pfn,
+	     unsigned long nr)
+{
+	on_put_pgmap(addr_of(pgmap), pfn, nr);
+	return 0;
+}
+
+SEC("tp_btf/zone_device_private_fault")
+int BPF_PROG(tp_zd_fault, const struct page *page, const struct dev_pagemap *pgmap,
+	     unsigned long address, unsigned int order, vm_fault_t ret, u64 duration_ns)
+{
+	on_fault(page, address, ret, duration_ns ? duration_ns : 1, 1U << (order & 31));
+	return 0;
+}
+
+SEC("tp_btf/zone_device_cow_replace")
+int BPF_PROG(tp_zd_cow, const struct page *old, const struct folio *new, unsigned long address)
+{
+	on_cow(old, new, address);
+	return 0;
+}
+
+SEC("tp_btf/migrate_vma_setup")
+int BPF_PROG(tp_md_vma_setup, unsigned long start, unsigned long npages,
+	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
+	     const void *owner)
+{
+	on_migrate(DEVMEM_MIGRATE_SETUP, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
+		   (__u64)owner, flags);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_range")
+int BPF_PROG(tp_md_range, unsigned long start, unsigned long npages,
+	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
+	     const void *owner)
+{
+	on_migrate(DEVMEM_MIGRATE_RANGE, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
+		   (__u64)owner, flags);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_pfns")
+int BPF_PROG(tp_md_pfns, unsigned long start, unsigned long npages,
+	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
+	     const void *owner)
+{
+	on_migrate(DEVMEM_MIGRATE_RANGE, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
+		   (__u64)owner, flags);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_pages")
+int BPF_PROG(tp_md_pages, unsigned long start, unsigned long npages,
+	     unsigned long nr_to_device, unsigned long nr_to_system,
+	     const struct dev_pagemap *pgmap, const void *owner)
+{
+	on_migrate(DEVMEM_MIGRATE_PAGES, start, npages, 0, nr_to_device, nr_to_system,
+		   addr_of(pgmap), (__u64)owner, 0);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_finalize")
+int BPF_PROG(tp_md_finalize, unsigned long start, unsigned long npages,
+	     unsigned long nr_to_device, unsigned long nr_to_system,
+	     const struct dev_pagemap *pgmap, const void *owner)
+{
+	on_migrate(DEVMEM_MIGRATE_FINALIZE, start, npages, 0, nr_to_device, nr_to_system,
+		   addr_of(pgmap), (__u64)owner, 0);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_coherent_folio")
+int BPF_PROG(tp_md_longterm, unsigned long src_pfn, unsigned long dst_pfn,
+	     const struct dev_pagemap *pgmap, unsigned long nr_pages, int result)
+{
+	on_longterm(src_pfn, dst_pfn, addr_of(pgmap), result, nr_pages);
 	return 0;
 }
 
@@ -782,6 +998,16 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	 * each value they can take and never see the loop converge.
 	 */
 	owner = owner_slot(d >> MIGRATE_PFN_SHIFT, false);
+	/* A PMD-sized entry (Linux 6.19+) moves all its pages at once. */
+	if (d & MIGRATE_PFN_COMPOUND) {
+		if (owner && *owner)
+			c->to_dev += 1 << PMD_ORDER;
+		else
+			c->to_sys += 1 << PMD_ORDER;
+		if (!c->pgmap && owner && *owner)
+			c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
+		return 0;
+	}
 	if (owner && *owner) {
 		c->to_dev++;
 		if (!c->pgmap)
@@ -865,14 +1091,19 @@ int BPF_PROG(fentry_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("fexit/zone_device_page_init")
 int BPF_PROG(fexit_page_init, struct page *page)
 {
-	on_page_init(ctx, page);
+	__u64 order = 0;
+
+	if (page_init_order_arg)
+		bpf_get_func_arg(ctx, page_init_order_arg, &order);
+	on_page_init(ctx, page, 1U << (order & 31), 0);
 	return 0;
 }
 
+/* On entry: after ->folio_free() the folio may already be reused (7.1). */
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
-	on_folio_free(folio);
+	on_folio_free(folio, devmem_folio_nr_pages(folio));
 	return 0;
 }
 
@@ -886,14 +1117,15 @@ int fexit_get_dev_pagemap(void *ctx)
 		bpf_get_func_arg(ctx, 1, &cached);
 	bpf_get_func_ret(ctx, &ret);
 	if (!ret || ret != cached)	/* a cached pgmap comes back without a new reference */
-		on_get_pgmap(pfn, ret);
+		on_get_pgmap(pfn, ret, ret ? 1 : 0);
 	return 0;
 }
 
 SEC("fexit/migrate_device_coherent_folio")
 int BPF_PROG(fexit_longterm, struct folio *folio, int ret)
 {
-	on_longterm(page_to_pfn(folio), 0, (__u64)devmem_page_pgmap(folio), ret);
+	on_longterm(page_to_pfn(folio), 0, (__u64)devmem_page_pgmap(folio), ret,
+		    devmem_folio_nr_pages(folio));
 	return 0;
 }
 
@@ -967,7 +1199,10 @@ int BPF_KPROBE(kp_memunmap_pages, struct dev_pagemap *pgmap)
 SEC("kprobe/zone_device_page_init")
 int BPF_KPROBE(kp_page_init, struct page *page)
 {
-	stash_args(STASH_PAGE_INIT, (__u64)page, 0);
+	__u64 order = page_init_order_arg == 2 ? PT_REGS_PARM3(ctx) :
+		      page_init_order_arg == 1 ? PT_REGS_PARM2(ctx) : 0;
+
+	stash_args(STASH_PAGE_INIT, (__u64)page, order);
 	return 0;
 }
 
@@ -977,14 +1212,14 @@ int BPF_KRETPROBE(krp_page_init)
 	struct entry_args a;
 
 	if (unstash_args(STASH_PAGE_INIT, &a))
-		on_page_init(ctx, (void *)a.a0);
+		on_page_init(ctx, (void *)a.a0, 1U << (a.a1 & 31), 0);
 	return 0;
 }
 
 SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(kp_folio_free, struct folio *folio)
 {
-	on_folio_free(folio);
+	on_folio_free(folio, devmem_folio_nr_pages(folio));
 	return 0;
 }
 
@@ -1001,7 +1236,7 @@ int BPF_KRETPROBE(krp_get_dev_pagemap, struct dev_pagemap *ret)
 	struct entry_args a;
 
 	if (unstash_args(STASH_GET_PGMAP, &a) && (!ret || (__u64)ret != a.a1))
-		on_get_pgmap(a.a0, (__u64)ret);
+		on_get_pgmap(a.a0, (__u64)ret, ret ? 1 : 0);
 	return 0;
 }
 
@@ -1018,7 +1253,8 @@ int BPF_KRETPROBE(krp_longterm, int ret)
 	struct entry_args a;
 
 	if (unstash_args(STASH_LONGTERM, &a))
-		on_longterm(page_to_pfn((void *)a.a0), 0, a.a1, ret);
+		on_longterm(page_to_pfn((void *)a.a0), 0, a.a1, ret,
+			    devmem_folio_nr_pages((void *)a.a0));
 	return 0;
 }
 

@@ -15,7 +15,13 @@
 #include <linux/types.h>
 #endif
 
-#define DEVMEM_ABI_VERSION 1
+/*
+ * 2: page records carry nr_pages (large device folios, Linux 6.19+),
+ *    reference records nr, faults their ->migrate_to_ram() time; pgmap
+ *    teardown waits. Readers take version 1 records, shorter, as if the
+ *    new fields said one page, one reference, no time.
+ */
+#define DEVMEM_ABI_VERSION 2
 #define DEVMEM_COMM_LEN 16
 
 enum devmem_rec_type {
@@ -29,6 +35,7 @@ enum devmem_rec_type {
 	DEVMEM_REC_COW = 8,		/* struct devmem_rec_cow */
 	DEVMEM_REC_FAULT = 9,		/* struct devmem_rec_fault */
 	DEVMEM_REC_MIGRATE = 10,	/* struct devmem_rec_migrate */
+	DEVMEM_REC_PGMAP_WAIT = 11,	/* struct devmem_rec_pgmap_wait (ABI 2) */
 	DEVMEM_REC_TYPE_MAX
 };
 
@@ -65,19 +72,27 @@ struct devmem_rec_pgmap {
 	__u32 pad;
 };
 
+/* Page init and folio free: a folio of nr_pages pages, pfn its first. */
+#define DEVMEM_PAGE_REF_SEPARATE 1	/* the init's pgmap references come as
+					 * their own get record (Linux 7.3 series) */
 struct devmem_rec_page {
 	struct devmem_rec_hdr hdr;
 	__u64 pfn;
 	__u64 pgmap;
 	__u32 type;
 	__s32 stack_id;		/* kernel stack at page init, -1 if none */
+	/* ABI 2 */
+	__u32 nr_pages;		/* 1 << folio order */
+	__u32 flags;		/* DEVMEM_PAGE_* */
 };
 
-/* get: pgmap 0 means the lookup failed. put: pfn is 0. */
+/* get: pgmap 0 means the lookup failed. put: pfn may be 0. */
 struct devmem_rec_pgmap_ref {
 	struct devmem_rec_hdr hdr;
 	__u64 pfn;
 	__u64 pgmap;
+	/* ABI 2 */
+	__u64 nr;		/* references taken or dropped */
 };
 
 struct devmem_rec_longterm {
@@ -87,6 +102,8 @@ struct devmem_rec_longterm {
 	__u64 pgmap;
 	__s32 result;
 	__u32 pad;
+	/* ABI 2 */
+	__u64 nr_pages;
 };
 
 struct devmem_rec_cow {
@@ -105,6 +122,28 @@ struct devmem_rec_fault {
 	__u64 pgmap;
 	__u64 address;
 	__u32 ret;		/* vm_fault_t */
+	__u32 pad;
+	/* ABI 2 */
+	__u64 latency_ns;	/* ->migrate_to_ram() took this long; 0 unknown */
+	__u32 nr_pages;		/* of the faulting folio */
+	__u32 pad2;
+};
+
+/* Fault latency histograms: bucket i holds [2^i, 2^(i+1)) ns. */
+#define DEVMEM_LAT_BUCKETS 40
+
+/* memunmap_pages() waiting for a pgmap's last references (ABI 2). */
+enum devmem_wait_stage {
+	DEVMEM_WAIT_BEGIN = 1,	/* live_pages still in use */
+	DEVMEM_WAIT_END = 2,	/* waited wait_ns */
+};
+
+struct devmem_rec_pgmap_wait {
+	struct devmem_rec_hdr hdr;
+	__u64 pgmap;
+	__u64 live_pages;
+	__u64 wait_ns;
+	__u32 stage;		/* enum devmem_wait_stage */
 	__u32 pad;
 };
 

@@ -33,14 +33,18 @@ struct devmem_pgmap_meta {
 	__u64 start, end, owner, nr_pages;
 	__u32 type, nr_range;
 	__u32 destroyed;	/* memunmap_pages() seen */
-	__u32 pad;
+	__u32 waiting;		/* memunmap_pages() waits for references */
+	__u64 wait_since_ns, wait_live_pages, wait_ns;
 };
 
 /* pgmap_counts: per-CPU, key __u64 pgmap address. Sum over CPUs. */
 struct devmem_pgmap_counts {
 	__u64 inits, frees, gets, puts;
+	__u64 ref_inits;	/* inits that take their references (all but 7.3's
+				 * series, which has a get event for them) */
 	__u64 ref_frees;	/* frees that drop a reference (fallback modes) */
 	__u64 to_device, to_system, longterm, longterm_failed, cow, faults;
+	__u64 fault_lat[DEVMEM_LAT_BUCKETS];	/* see devmem_abi.h */
 };
 
 /* proc_counts: per-CPU, key __u32 tgid. held can be negative on one CPU. */

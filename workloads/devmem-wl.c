@@ -467,6 +467,45 @@ static int wl_hold(int dev, size_t n)
 	return migrated == n && on_dev == n ? 0 : EXIT_MISMATCH;
 }
 
+/*
+ * Transparent huge pages: nthp 2 MiB-aligned THPs (MADV_HUGEPAGE), to the
+ * device and faulted back. Since Linux 6.19 test_hmm migrates them whole
+ * (MIGRATE_VMA_SELECT_COMPOUND) into large device private folios; before,
+ * as 512 pages each. Either way every count is in pages. dev 2 or 3 makes
+ * it device coherent memory instead.
+ */
+static int wl_thp(int dev, size_t nthp)
+{
+	const size_t huge = 2ul << 20, n = nthp * (huge / page_size);
+	int fd = dmirror_open(dev);
+	char *raw = mmap(NULL, nthp * huge + huge, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *buf;
+	uint64_t migrated;
+	size_t on_dev, intact, left, i, w, words = page_size / sizeof(uint64_t);
+
+	if (raw == MAP_FAILED)
+		die("mmap");
+	buf = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+	if (madvise(buf, nthp * huge, MADV_HUGEPAGE))
+		die("madvise(MADV_HUGEPAGE)");
+	for (i = 0; i < n; i++)
+		for (w = 0; w < words; w++)
+			((uint64_t *)(buf + i * page_size))[w] = pattern(i, w);
+	migrated = migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	on_dev = pages_on_device(fd, buf, n);
+	midway();
+	intact = buf_intact(buf, n);	/* private: faults them back */
+	if (dev >= 2)	/* coherent memory is read in place: bring it back */
+		migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, n);
+	left = pages_on_device(fd, buf, n);
+	munmap(raw, nthp * huge + huge);
+	close(fd);
+	printf("wl=thp pid=%d dev=%d nthp=%zu npages=%zu migrated=%llu on_device=%zu back=%zu intact=%zu\n",
+	       getpid(), dev, nthp, n, (unsigned long long)migrated, on_dev, on_dev - left,
+	       intact);
+	return migrated == n && on_dev == n && left == 0 && intact == n ? 0 : EXIT_MISMATCH;
+}
+
 static const struct workload {
 	const char *name;
 	int default_dev;
@@ -479,6 +518,7 @@ static const struct workload {
 	{ "release",  1, "migrate, then release the device's memory chunks",    wl_release },
 	{ "coherent", 2, "migrate to device coherent memory, read in place, unmap", wl_coherent },
 	{ "hold",     0, "migrate in batches, hold all at once, unmap",         wl_hold },
+	{ "thp",      0, "NPAGES is a number of 2 MiB THPs: to the device, fault back", wl_thp },
 };
 
 static size_t parse_count(const char *s)

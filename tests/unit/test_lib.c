@@ -6,6 +6,7 @@
  * tracker stay the same size through 10 million page inits and frees.
  * Prints one PASS/FAIL line per check.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static struct devmem_rec_page page_rec(unsigned type, unsigned pid, uint64_t pfn
 	r.pgmap = pgmap;
 	r.type = DEVMEM_PGMAP_PRIVATE;
 	r.stack_id = -1;
+	r.nr_pages = 1;
+	r.flags = 0;
 	return r;
 }
 
@@ -93,6 +96,7 @@ static void test_state_accounting(void)
 		hdr(&ref.hdr, DEVMEM_REC_PUT_PGMAP, sizeof(ref), 20);
 		ref.pgmap = 0xa000;
 		ref.pfn = 0;
+		ref.nr = 1;
 		feed(&st, &ref);
 	}
 	CHECK("one pgmap row", st.nr_pgmaps == 1);
@@ -521,8 +525,66 @@ static void test_leaks_flat(void)
 	leak_tracker_free(&t);
 }
 
+/* ABI 2: large folios count their pages; ABI 1 records still read as one page. */
+static void test_abi2_pages(void)
+{
+	struct devmem_state st = { 0 };
+	struct devmem_rec_page r;
+	struct devmem_rec_pgmap_ref ref;
+	struct devmem_rec_fault f;
+	uint64_t i;
+
+	r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 0x200, 0xb000);
+	r.nr_pages = 512;	/* a THP of device private memory */
+	r.flags = DEVMEM_PAGE_REF_SEPARATE;
+	feed(&st, &r);
+	hdr(&ref.hdr, DEVMEM_REC_GET_PGMAP, sizeof(ref), 10);
+	ref.pgmap = 0xb000;
+	ref.pfn = 0x200;
+	ref.nr = 512;
+	feed(&st, &ref);
+	CHECK("a 2 MiB folio is 512 live pages, held by its pid, 512 references",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 512 && st.pgmaps[0].refs == 512 &&
+	      st.procs[0].held == 512);
+	/* An ABI 1 page record: shorter, no nr_pages: one page. */
+	r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 0x400, 0xb000);
+	r.hdr.size = offsetof(struct devmem_rec_page, nr_pages);
+	r.nr_pages = 77;	/* beyond its size: must not be read */
+	CHECK("an ABI 1 page record is accepted",
+	      devmem_replay_record(&r, r.hdr.size, &devmem_state_ops, &st) == DEVMEM_REPLAY_OK);
+	CHECK("and counts one page with its reference",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 513 && st.pgmaps[0].refs == 513);
+	r.hdr.size = offsetof(struct devmem_rec_page, nr_pages) - 1;
+	CHECK("shorter than ABI 1 is refused",
+	      devmem_replay_record(&r, r.hdr.size, &devmem_state_ops, &st) ==
+	      DEVMEM_REPLAY_TYPE_SIZE);
+	r = page_rec(DEVMEM_REC_FOLIO_FREE, 30, 0x200, 0xb000);
+	r.nr_pages = 512;
+	feed(&st, &r);
+	hdr(&ref.hdr, DEVMEM_REC_PUT_PGMAP, sizeof(ref), 30);
+	feed(&st, &ref);
+	CHECK("its free, by another pid, gives back 512 pages and references",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 1 && st.pgmaps[0].refs == 1 &&
+	      st.procs[0].held == 1);
+	/* Fault latencies: 90 faults of ~1 us, 10 of ~1 ms. */
+	memset(&f, 0, sizeof(f));
+	hdr(&f.hdr, DEVMEM_REC_FAULT, sizeof(f), 10);
+	f.pgmap = 0xb000;
+	f.nr_pages = 1;
+	for (i = 0; i < 100; i++) {
+		f.latency_ns = i < 90 ? 1000 : 1000000;
+		feed(&st, &f);
+	}
+	CHECK("fault latency p50 and p90 in the 1 us bucket, p99 in the 1 ms one",
+	      devmem_lat_percentile(st.pgmaps[0].fault_lat, 50) == 1024 &&
+	      devmem_lat_percentile(st.pgmaps[0].fault_lat, 90) == 1024 &&
+	      devmem_lat_percentile(st.pgmaps[0].fault_lat, 99) == 1048576);
+	devmem_state_free(&st);
+}
+
 int main(void)
 {
+	test_abi2_pages();
 	test_replay_validation();
 	test_state_accounting();
 	test_u64map();

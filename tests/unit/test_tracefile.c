@@ -56,7 +56,7 @@ int main(void)
 	char path[] = "/tmp/devmem-trace-XXXXXX", err[256];
 	struct devmem_rec_page rec = { .hdr = { .type = DEVMEM_REC_PAGE_INIT, .size = sizeof(rec),
 						.pid = 42, .comm = "wl" }, .pfn = 7,
-				       .pgmap = 0xa000, .type = DEVMEM_PGMAP_PRIVATE };
+				       .pgmap = 0xa000, .type = DEVMEM_PGMAP_PRIVATE, .nr_pages = 1 };
 	size_t chunk_end[8], nchunks = 0, len, cut, i, bad_cuts = 0, bad_flips = 0;
 	uint64_t records_before[8];
 	struct devmem_state st = { 0 };

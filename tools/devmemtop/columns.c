@@ -19,15 +19,36 @@ static double k_tosys_s(const void *r) { return PG(r)->rate[RATE_TO_SYSTEM]; }
 static double k_longterm(const void *r) { return (double)PG(r)->longterm; }
 static double k_cow(const void *r) { return (double)PG(r)->cow; }
 static double k_faults(const void *r) { return (double)PG(r)->faults; }
+static double k_lat(const void *r) { return (double)devmem_lat_percentile(PG(r)->fault_lat, 99); }
+/* Fault latency p50/p99 (->migrate_to_ram() time, where the kernel says). */
+static void f_lat(char *b, size_t n, const void *r)
+{
+	uint64_t p50 = devmem_lat_percentile(PG(r)->fault_lat, 50);
+	uint64_t p99 = devmem_lat_percentile(PG(r)->fault_lat, 99);
+
+	if (!p99)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.0f/%.0fus", p50 / 1e3, p99 / 1e3);
+}
 
 static void f_pgmap(char *b, size_t n, const void *r)
 {
 	snprintf(b, n, "%#llx-%#llx", (unsigned long long)PG(r)->start,
 		 (unsigned long long)PG(r)->end);
 }
+/* A teardown that waits for references is shown with its age, not hidden. */
 static void f_type(char *b, size_t n, const void *r)
 {
-	snprintf(b, n, "%s%s", devmem_pgmap_type_name(PG(r)->type), PG(r)->destroyed ? "(gone)" : "");
+	const struct devmem_pgmap_row *p = PG(r);
+	uint64_t now = devmem_now_ns();
+
+	if (p->waiting)
+		snprintf(b, n, "%s(wait %llus)", devmem_pgmap_type_name(p->type),
+			 (unsigned long long)(now > p->wait_since_ns ?
+					      (now - p->wait_since_ns) / 1000000000ull : 0));
+	else
+		snprintf(b, n, "%s%s", devmem_pgmap_type_name(p->type), p->destroyed ? "(gone)" : "");
 }
 static void f_owner(char *b, size_t n, const void *r)
 {
@@ -65,7 +86,7 @@ static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", 
 
 const struct column pgmap_columns[] = {
 	{ "RANGE", 27, k_pgmap, f_pgmap },
-	{ "TYPE", 13, k_type, f_type },
+	{ "TYPE", 18, k_type, f_type },
 	{ "OWNER", 18, k_owner, f_owner },
 	{ "LIVE", 8, k_live, f_live },
 	{ "BYTES", 8, k_live, f_bytes },
@@ -77,6 +98,7 @@ const struct column pgmap_columns[] = {
 	{ "LONGTERM", 8, k_longterm, f_longterm },
 	{ "COW", 6, k_cow, f_cow },
 	{ "FAULTS", 7, k_faults, f_faults },
+	{ "FLT-P50/P99", 13, k_lat, f_lat },
 };
 const size_t nr_pgmap_columns = sizeof(pgmap_columns) / sizeof(pgmap_columns[0]);
 

@@ -132,6 +132,29 @@ static bool prog_usable(struct devmem_session *s, struct bpf_program *p,
 	return false;
 }
 
+/*
+ * Where zone_device_page_init() keeps the folio order: (page) before 6.18,
+ * (page, order), then (page, pgmap, order) since 7.0. 0 when it has none.
+ */
+static unsigned int page_init_order_arg(const struct btf *btf)
+{
+	static const char *const names[] = { "zone_device_page_init", "zone_device_folio_init" };
+	const struct btf_type *fn, *proto;
+	size_t i;
+	int id;
+
+	for (i = 0; btf && i < sizeof(names) / sizeof(names[0]); i++) {
+		id = btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC);
+		if (id <= 0)
+			continue;
+		fn = btf__type_by_id(btf, id);
+		proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+		if (proto && btf_is_func_proto(proto))
+			return btf_vlen(proto) >= 2 ? btf_vlen(proto) - 1 : 0;
+	}
+	return 0;
+}
+
 static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o,
 		    const struct btf *btf, enum devmem_mode mode, char *err, size_t errlen)
 {
@@ -154,6 +177,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		n += on;
 		/* Without both of these, live page counts would be wrong. */
 		core += on && (strstr(bpf_program__name(p), "page_init") ||
+			       strstr(bpf_program__name(p), "folio_init") ||
 			       strstr(bpf_program__name(p), "folio_free"));
 	}
 	if (!n) {
@@ -170,6 +194,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	}
 	if (kallsyms_has("vmemmap_base", &vmemmap))
 		skel->rodata->vmemmap_base_addr = vmemmap;
+	skel->rodata->page_init_order_arg = page_init_order_arg(btf);
 	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
 	skel->rodata->filter_pid = o->filter_pid;
 	skel->rodata->capture_stacks = o->stacks;

@@ -35,6 +35,7 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 		sum->frees += v->frees;
 		sum->gets += v->gets;
 		sum->puts += v->puts;
+		sum->ref_inits += v->ref_inits;
 		sum->ref_frees += v->ref_frees;
 		sum->to_device += v->to_device;
 		sum->to_system += v->to_system;
@@ -42,6 +43,8 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 		sum->longterm_failed += v->longterm_failed;
 		sum->cow += v->cow;
 		sum->faults += v->faults;
+		for (int b = 0; b < DEVMEM_LAT_BUCKETS; b++)
+			sum->fault_lat[b] += v->fault_lat[b];
 	}
 }
 
@@ -95,21 +98,27 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	r = devmem_state_pgmap(st, pgmap);
 	if (!r)
 		return;
-	if (m)
+	if (m) {
 		r->destroyed = m->destroyed;
+		r->waiting = m->waiting;
+		r->wait_since_ns = m->wait_since_ns;
+		r->wait_live_pages = m->wait_live_pages;
+		r->wait_ns = m->wait_ns;
+	}
 	if (!c)
 		return;
 	r->inits = c->inits;
 	r->frees = c->frees;
 	r->gets = c->gets;
 	r->puts = c->puts;
-	r->refs = (int64_t)(c->inits + c->gets) - (int64_t)(c->puts + c->ref_frees);
+	r->refs = (int64_t)(c->ref_inits + c->gets) - (int64_t)(c->puts + c->ref_frees);
 	r->to_device = c->to_device;
 	r->to_system = c->to_system;
 	r->longterm = c->longterm;
 	r->longterm_failed = c->longterm_failed;
 	r->cow = c->cow;
 	r->faults = c->faults;
+	memcpy(r->fault_lat, c->fault_lat, sizeof(r->fault_lat));
 }
 
 int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s)

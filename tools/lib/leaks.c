@@ -57,7 +57,8 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 	}
 	p = &t->pages[t->n];
 	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
-				.pid = r->hdr.pid, .stack_id = r->stack_id, .live = true };
+				.pid = r->hdr.pid, .nr_pages = r->nr_pages,
+				.stack_id = r->stack_id, .live = true };
 	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = 0;
 	if (u64map_put(&t->idx, r->pfn + 1, t->n++))
@@ -135,7 +136,7 @@ size_t leak_groups(const struct leak_tracker *t,
 				g[j].suppressed |= strstr(stack, suppress[q]) != NULL;
 			n++;
 		}
-		g[j].count++;
+		g[j].count += p->nr_pages;
 		if (p->ts_ns < g[j].oldest_ns)
 			g[j].oldest_ns = p->ts_ns;
 	}

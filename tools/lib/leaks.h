@@ -14,7 +14,7 @@
 
 struct page_out {
 	uint64_t pfn, pgmap, ts_ns;
-	uint32_t pid;
+	uint32_t pid, nr_pages;	/* a folio of nr_pages from pfn */
 	int32_t stack_id;
 	char comm[DEVMEM_COMM_LEN];
 	bool live;

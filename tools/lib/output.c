@@ -23,6 +23,17 @@ void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 	json_u64(j, "longterm_failed", r->longterm_failed);
 	json_u64(j, "cow", r->cow);
 	json_u64(j, "faults", r->faults);
+	json_obj_open(j, "fault_latency_ns");	/* upper bucket edges, log2 buckets */
+	json_u64(j, "p50", devmem_lat_percentile(r->fault_lat, 50));
+	json_u64(j, "p90", devmem_lat_percentile(r->fault_lat, 90));
+	json_u64(j, "p99", devmem_lat_percentile(r->fault_lat, 99));
+	json_obj_close(j);
+	json_bool(j, "teardown_waiting", r->waiting);
+	if (r->waiting) {
+		json_u64(j, "teardown_since_ns", r->wait_since_ns);
+		json_u64(j, "teardown_live_pages", r->wait_live_pages);
+	}
+	json_u64(j, "teardown_wait_ns", r->wait_ns);
 }
 
 void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r)

@@ -1,21 +1,57 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "replay.h"
 
+#include <stddef.h>
+#include <string.h>
+
+/* min: the record's size in ABI 1 (or when the type appeared); size: now. */
+#define V2(type, v1_end) offsetof(type, v1_end), sizeof(type)
 static const struct {
 	const char *name;
-	size_t size;
+	size_t min, size;
 } rec_types[DEVMEM_REC_TYPE_MAX] = {
-	[DEVMEM_REC_PGMAP_CREATE]	= { "pgmap_create", sizeof(struct devmem_rec_pgmap) },
-	[DEVMEM_REC_PGMAP_DESTROY]	= { "pgmap_destroy", sizeof(struct devmem_rec_pgmap) },
-	[DEVMEM_REC_PAGE_INIT]		= { "page_init", sizeof(struct devmem_rec_page) },
-	[DEVMEM_REC_FOLIO_FREE]		= { "folio_free", sizeof(struct devmem_rec_page) },
-	[DEVMEM_REC_GET_PGMAP]		= { "get_pgmap", sizeof(struct devmem_rec_pgmap_ref) },
-	[DEVMEM_REC_PUT_PGMAP]		= { "put_pgmap", sizeof(struct devmem_rec_pgmap_ref) },
-	[DEVMEM_REC_LONGTERM]		= { "longterm_migrate", sizeof(struct devmem_rec_longterm) },
-	[DEVMEM_REC_COW]		= { "cow_replace", sizeof(struct devmem_rec_cow) },
-	[DEVMEM_REC_FAULT]		= { "fault", sizeof(struct devmem_rec_fault) },
-	[DEVMEM_REC_MIGRATE]		= { "migrate", sizeof(struct devmem_rec_migrate) },
+	[DEVMEM_REC_PGMAP_CREATE]	= { "pgmap_create", sizeof(struct devmem_rec_pgmap),
+					    sizeof(struct devmem_rec_pgmap) },
+	[DEVMEM_REC_PGMAP_DESTROY]	= { "pgmap_destroy", sizeof(struct devmem_rec_pgmap),
+					    sizeof(struct devmem_rec_pgmap) },
+	[DEVMEM_REC_PAGE_INIT]		= { "page_init", V2(struct devmem_rec_page, nr_pages) },
+	[DEVMEM_REC_FOLIO_FREE]		= { "folio_free", V2(struct devmem_rec_page, nr_pages) },
+	[DEVMEM_REC_GET_PGMAP]		= { "get_pgmap", V2(struct devmem_rec_pgmap_ref, nr) },
+	[DEVMEM_REC_PUT_PGMAP]		= { "put_pgmap", V2(struct devmem_rec_pgmap_ref, nr) },
+	[DEVMEM_REC_LONGTERM]		= { "longterm_migrate", V2(struct devmem_rec_longterm, nr_pages) },
+	[DEVMEM_REC_COW]		= { "cow_replace", sizeof(struct devmem_rec_cow),
+					    sizeof(struct devmem_rec_cow) },
+	[DEVMEM_REC_FAULT]		= { "fault", V2(struct devmem_rec_fault, latency_ns) },
+	[DEVMEM_REC_MIGRATE]		= { "migrate", sizeof(struct devmem_rec_migrate),
+					    sizeof(struct devmem_rec_migrate) },
+	[DEVMEM_REC_PGMAP_WAIT]		= { "pgmap_wait", sizeof(struct devmem_rec_pgmap_wait),
+					    sizeof(struct devmem_rec_pgmap_wait) },
 };
+
+/* An ABI 1 record, completed: one page, one reference. */
+union rec_upgrade {
+	struct devmem_rec_page page;
+	struct devmem_rec_pgmap_ref ref;
+	struct devmem_rec_longterm longterm;
+	struct devmem_rec_fault fault;
+};
+
+static const void *upgrade(const void *data, size_t size, union rec_upgrade *u)
+{
+	const struct devmem_rec_hdr *h = data;
+
+	memset(u, 0, sizeof(*u));
+	memcpy(u, data, size);
+	switch (h->type) {
+	case DEVMEM_REC_PAGE_INIT:
+	case DEVMEM_REC_FOLIO_FREE:	u->page.nr_pages = 1; break;
+	case DEVMEM_REC_GET_PGMAP:	u->ref.nr = u->ref.pgmap ? 1 : 0; break;
+	case DEVMEM_REC_PUT_PGMAP:	u->ref.nr = 1; break;
+	case DEVMEM_REC_LONGTERM:	u->longterm.nr_pages = 1; break;
+	case DEVMEM_REC_FAULT:		u->fault.nr_pages = 1; break;
+	}
+	return u;
+}
 
 const char *devmem_rec_type_name(unsigned int type)
 {
@@ -42,6 +78,7 @@ int devmem_replay_record(const void *data, size_t size,
 			 const struct devmem_ops *ops, void *ctx)
 {
 	const struct devmem_rec_hdr *h = data;
+	union rec_upgrade u;
 
 	if (size < sizeof(*h))
 		return DEVMEM_REPLAY_SHORT;
@@ -49,9 +86,11 @@ int devmem_replay_record(const void *data, size_t size,
 		return DEVMEM_REPLAY_SIZE;
 	if (h->type >= DEVMEM_REC_TYPE_MAX || !rec_types[h->type].name)
 		return DEVMEM_REPLAY_TYPE;
-	/* Newer writers may append fields: larger is fine, smaller is not. */
-	if (size < rec_types[h->type].size)
+	/* Newer writers may append fields: larger is fine; older ones wrote less. */
+	if (size < rec_types[h->type].min)
 		return DEVMEM_REPLAY_TYPE_SIZE;
+	if (size < rec_types[h->type].size)
+		data = upgrade(data, size, &u);
 	switch (h->type) {
 	case DEVMEM_REC_PGMAP_CREATE:	CALL(pgmap_create, struct devmem_rec_pgmap); break;
 	case DEVMEM_REC_PGMAP_DESTROY:	CALL(pgmap_destroy, struct devmem_rec_pgmap); break;
@@ -63,6 +102,7 @@ int devmem_replay_record(const void *data, size_t size,
 	case DEVMEM_REC_COW:		CALL(cow, struct devmem_rec_cow); break;
 	case DEVMEM_REC_FAULT:		CALL(fault, struct devmem_rec_fault); break;
 	case DEVMEM_REC_MIGRATE:	CALL(migrate, struct devmem_rec_migrate); break;
+	case DEVMEM_REC_PGMAP_WAIT:	CALL(pgmap_wait, struct devmem_rec_pgmap_wait); break;
 	}
 	return DEVMEM_REPLAY_OK;
 }
@@ -80,6 +120,7 @@ uint64_t devmem_rec_pgmap(const struct devmem_rec_hdr *h)
 	case DEVMEM_REC_COW:		return ((const struct devmem_rec_cow *)h)->pgmap;
 	case DEVMEM_REC_FAULT:		return ((const struct devmem_rec_fault *)h)->pgmap;
 	case DEVMEM_REC_MIGRATE:	return ((const struct devmem_rec_migrate *)h)->pgmap;
+	case DEVMEM_REC_PGMAP_WAIT:	return ((const struct devmem_rec_pgmap_wait *)h)->pgmap;
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@ struct devmem_ops {
 	void (*cow)(void *ctx, const struct devmem_rec_cow *r);
 	void (*fault)(void *ctx, const struct devmem_rec_fault *r);
 	void (*migrate)(void *ctx, const struct devmem_rec_migrate *r);
+	void (*pgmap_wait)(void *ctx, const struct devmem_rec_pgmap_wait *r);
 };
 
 enum devmem_replay_err {

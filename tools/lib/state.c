@@ -176,14 +176,15 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 
 	count(st, &r->hdr);
 	if (pg) {
-		pg->inits++;
-		pg->refs++;
+		pg->inits += r->nr_pages;
+		if (!(r->flags & DEVMEM_PAGE_REF_SEPARATE))
+			pg->refs += r->nr_pages;
 		if (!pg->type)
 			pg->type = r->type;
 	}
 	if (p) {
-		p->inits++;
-		p->held++;
+		p->inits += r->nr_pages;
+		p->held += r->nr_pages;
 	}
 	if (u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
 		st->oom++;
@@ -197,17 +198,17 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 
 	count(st, &r->hdr);
 	if (pg) {
-		pg->frees++;
+		pg->frees += r->nr_pages;
 		if (st->refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
 					 r->type == DEVMEM_PGMAP_COHERENT))
-			pg->refs--;
+			pg->refs -= r->nr_pages;
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
 	if (u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
 		struct devmem_proc_row *p = devmem_state_proc(st, pid, NULL);
 
 		if (p)
-			p->held--;
+			p->held -= r->nr_pages;
 		u64map_del(&st->page_owner, r->pfn + 1);
 	}
 }
@@ -219,8 +220,8 @@ static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 
 	count(st, &r->hdr);
 	if (pg) {
-		pg->gets++;
-		pg->refs++;
+		pg->gets += r->nr;
+		pg->refs += r->nr;
 	}
 }
 
@@ -231,8 +232,8 @@ static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 
 	count(st, &r->hdr);
 	if (pg) {
-		pg->puts++;
-		pg->refs--;
+		pg->puts += r->nr;
+		pg->refs -= r->nr;
 	}
 }
 
@@ -245,12 +246,12 @@ static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 	count(st, &r->hdr);
 	if (pg) {
 		if (r->result)
-			pg->longterm_failed++;
+			pg->longterm_failed += r->nr_pages;
 		else
-			pg->longterm++;
+			pg->longterm += r->nr_pages;
 	}
 	if (p && !r->result)
-		p->longterm++;
+		p->longterm += r->nr_pages;
 }
 
 static void st_cow(void *ctx, const struct devmem_rec_cow *r)
@@ -273,10 +274,54 @@ static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
-	if (pg)
+	if (pg) {
 		pg->faults++;
+		if (r->latency_ns)
+			pg->fault_lat[devmem_lat_bucket(r->latency_ns)]++;
+	}
 	if (p)
 		p->faults++;
+}
+
+static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
+{
+	struct devmem_state *st = ctx;
+	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+
+	count(st, &r->hdr);
+	if (!pg)
+		return;
+	pg->waiting = r->stage == DEVMEM_WAIT_BEGIN;
+	if (pg->waiting) {
+		pg->wait_since_ns = r->hdr.ts_ns;
+		pg->wait_live_pages = r->live_pages;
+	} else {
+		pg->wait_ns = r->wait_ns;
+	}
+}
+
+unsigned int devmem_lat_bucket(uint64_t ns)
+{
+	unsigned int b = ns ? 63 - __builtin_clzll(ns) : 0;
+
+	return b < DEVMEM_LAT_BUCKETS ? b : DEVMEM_LAT_BUCKETS - 1;
+}
+
+uint64_t devmem_lat_percentile(const uint64_t hist[DEVMEM_LAT_BUCKETS], double pct)
+{
+	uint64_t total = 0, seen = 0;
+	unsigned int i;
+
+	for (i = 0; i < DEVMEM_LAT_BUCKETS; i++)
+		total += hist[i];
+	if (!total)
+		return 0;
+	for (i = 0; i < DEVMEM_LAT_BUCKETS; i++) {
+		seen += hist[i];
+		if (seen * 100.0 >= pct * total)
+			break;
+	}
+	return i < DEVMEM_LAT_BUCKETS ? 2ull << i : UINT64_MAX;
 }
 
 static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
@@ -311,6 +356,7 @@ const struct devmem_ops devmem_state_ops = {
 	.cow = st_cow,
 	.fault = st_fault,
 	.migrate = st_migrate,
+	.pgmap_wait = st_pgmap_wait,
 };
 
 int devmem_state_seed_text(struct devmem_state *st, const char *text)

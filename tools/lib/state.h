@@ -26,6 +26,10 @@ struct devmem_pgmap_row {
 	int64_t refs;		/* shadow references taken since start */
 	uint64_t inits, frees, gets, get_failed, puts;
 	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
+	uint64_t fault_lat[DEVMEM_LAT_BUCKETS];	/* faults that said how long */
+	/* memunmap_pages() waiting for the last references (ABI 2 kernels) */
+	bool waiting;
+	uint64_t wait_since_ns, wait_live_pages, wait_ns;
 	uint64_t mark[RATE_MAX];
 	double rate[RATE_MAX];
 };
@@ -81,5 +85,9 @@ void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t s
 /* Close an interval: compute per-second rates since the previous mark. */
 void devmem_state_mark(struct devmem_state *st, uint64_t now_ns);
 const char *devmem_pgmap_type_name(uint32_t type);
+/* The bucket of a latency, and the latency under which pct % of them fall
+ * (the upper edge of its bucket); 0 with none. */
+unsigned int devmem_lat_bucket(uint64_t ns);
+uint64_t devmem_lat_percentile(const uint64_t hist[DEVMEM_LAT_BUCKETS], double pct);
 
 #endif

@@ -16,6 +16,13 @@
 . /scenarios/lib.sh
 pages=${bench_pages:-64} rounds=${bench_rounds:-200} pairs=${bench_pairs:-5}
 modes=${bench_modes:-off armed on top rec empty}
+# ready FILE WORDS: until a tool says it has attached (loading takes seconds
+# under TCG; a run before that would measure nothing)
+ready() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.5
+}
 # progstats MODE: run time and count of every loaded BPF program
 progstats() {
 	bpftool prog show 2>/dev/null | awk -v m="$1" '
@@ -59,7 +66,7 @@ while [ $i -le $pairs ]; do
 		top)
 			devmemtop -b -d 1 >/tmp/top.out 2>&1 &
 			tp=$!
-			sleep 1.5	# attached and settled
+			ready /tmp/top.out "attached in"
 			c0=$(cpu_ticks $tp)
 			w0=$(cut -d' ' -f1 /proc/uptime)
 			line=$(devmem-wl bench "$pages" "$rounds")
@@ -72,7 +79,7 @@ while [ $i -le $pairs ]; do
 		rec)
 			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
 			rp=$!
-			sleep 1.5
+			ready /tmp/rec.err "recording to"
 			line=$(devmem-wl bench "$pages" "$rounds")
 			progstats rec
 			kill -INT $rp
@@ -80,9 +87,9 @@ while [ $i -le $pairs ]; do
 			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
 			rm -f /tmp/bench.dmt;;
 		empty)
-			bpf-empty &
+			bpf-empty 2>/tmp/empty.err &
 			ep=$!
-			sleep 1
+			ready /tmp/empty.err "attached"
 			line=$(devmem-wl bench "$pages" "$rounds")
 			progstats empty
 			kill -INT $ep
