@@ -288,6 +288,9 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	zero.start = BPF_CORE_READ(pg, range.start);
 	zero.end = BPF_CORE_READ(pg, range.end);
 	zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	/* A pgmap made before we started: its size from its first range. */
+	if (zero.end > zero.start)
+		zero.nr_pages = (zero.end - zero.start + 1) >> 12;
 	if (bpf_map_update_elem(&pgmap_meta, &pgmap, &zero, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&pgmap_meta, &pgmap)) {
 		drop(DEVMEM_DROP_PGMAP_MAP);
@@ -1000,12 +1003,16 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	owner = owner_slot(d >> MIGRATE_PFN_SHIFT, false);
 	/* A PMD-sized entry (Linux 6.19+) moves all its pages at once. */
 	if (d & MIGRATE_PFN_COMPOUND) {
-		if (owner && *owner)
+		if (owner && *owner) {
 			c->to_dev += 1 << PMD_ORDER;
-		else
-			c->to_sys += 1 << PMD_ORDER;
+			if (!c->pgmap)
+				c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
+			return 0;
+		}
+		c->to_sys += 1 << PMD_ORDER;
+		owner = owner_slot(s >> MIGRATE_PFN_SHIFT, false);
 		if (!c->pgmap && owner && *owner)
-			c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
+			c->pgmap = pgmap_of_pfn(s >> MIGRATE_PFN_SHIFT);
 		return 0;
 	}
 	if (owner && *owner) {

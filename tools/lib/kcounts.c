@@ -111,7 +111,9 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	r->frees = c->frees;
 	r->gets = c->gets;
 	r->puts = c->puts;
-	r->refs = (int64_t)(c->ref_inits + c->gets) - (int64_t)(c->puts + c->ref_frees);
+	/* Without put events (fallback modes) gets are not held as references. */
+	r->refs = (int64_t)c->ref_inits - (int64_t)c->ref_frees +
+		  (st->refs_on_free ? 0 : (int64_t)c->gets - (int64_t)c->puts);
 	r->to_device = c->to_device;
 	r->to_system = c->to_system;
 	r->longterm = c->longterm;

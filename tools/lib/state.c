@@ -221,7 +221,13 @@ static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 	count(st, &r->hdr);
 	if (pg) {
 		pg->gets += r->nr;
-		pg->refs += r->nr;
+		/*
+		 * Without put events (fallback modes: put_dev_pagemap() is
+		 * inline) a get would never be matched: it is counted, but not
+		 * held against the pgmap as a reference.
+		 */
+		if (!st->refs_on_free)
+			pg->refs += r->nr;
 	}
 }
 

@@ -53,7 +53,8 @@ struct devmem_state {
 	uint64_t oom;		/* rows or pages we had no memory to track */
 	size_t last_pgmap_row, last_proc_row;	/* lookup caches, checked on use */
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
-				 * a private or coherent page drops its reference */
+				 * a private or coherent page drops its reference,
+				 * and gets are not held as references */
 	/*
 	 * Optional: describe a pgmap address seen for the first time (start,
 	 * end, type, owner, nr_pages of *meta), so it can adopt the row seeded
