@@ -111,20 +111,26 @@ struct {
 } stacks SEC(".maps");
 
 /*
- * A full stack costs a full unwind. The innermost frames name the call
- * site for a few steps of unwinding, so the full stack is taken once per
- * site: site_stacks maps those frames to the stack id.
+ * A full stack costs a full unwind (tens of microseconds under TCG), and a
+ * driver hands out a migration batch's pages from one loop, so from one
+ * call site. A task's stack is taken once per batch: the cache entry is
+ * dropped at each migration event of the task, and trusted for 10 ms at
+ * most, so pages handed out outside migrations get a fresh stack often.
  */
-struct site_key {
-	__u64 ip[DEVMEM_SITE_FRAMES];
+#define STACK_REUSE_NS (10 * 1000 * 1000)
+
+struct task_stack {
+	__u64 ts_ns;
+	__s32 stack_id;
+	__u32 pad;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DEVMEM_MAX_SITES);
-	__type(key, struct site_key);
-	__type(value, __s32);
-} site_stacks SEC(".maps");
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct task_stack);
+} batch_stack SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -360,26 +366,31 @@ static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
 	return c ? &c->owner[idx] : NULL;
 }
 
-/* The stack of a device page's allocation, taken in full once per call site. */
-static __always_inline __s32 site_stack_id(void *ctx)
+/* The stack of a device page's allocation: one full unwind per batch. */
+static __always_inline __s32 batch_stack_id(void *ctx)
 {
-	struct site_key k = {};
-	__s32 id, *cached;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_stack *c = bpf_map_lookup_elem(&batch_stack, &tid), n = {};
+	__u64 now = bpf_ktime_get_ns();
 
-	if (bpf_get_stack(ctx, k.ip, sizeof(k.ip), 0) < 0) {
+	if (c && now - c->ts_ns < STACK_REUSE_NS)
+		return c->stack_id;
+	n.ts_ns = now;
+	n.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	if (n.stack_id < 0) {
 		drop(DEVMEM_DROP_STACK);
 		return -1;
 	}
-	cached = bpf_map_lookup_elem(&site_stacks, &k);
-	if (cached)
-		return *cached;
-	id = bpf_get_stackid(ctx, &stacks, 0);
-	if (id < 0) {
-		drop(DEVMEM_DROP_STACK);
-		return -1;
-	}
-	bpf_map_update_elem(&site_stacks, &k, &id, BPF_NOEXIST);
-	return id;
+	bpf_map_update_elem(&batch_stack, &tid, &n, BPF_ANY);
+	return n.stack_id;
+}
+
+static __always_inline void new_batch(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (capture_stacks && emit_records)
+		bpf_map_delete_elem(&batch_stack, &tid);
 }
 
 /* ---- handlers: one per event, shared by all modes ---- */
@@ -453,7 +464,7 @@ static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, 
 	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->type = m ? m->type : 0;
-	r->stack_id = capture_stacks ? site_stack_id(ctx) : -1;
+	r->stack_id = capture_stacks ? batch_stack_id(ctx) : -1;
 	r->nr_pages = nr;
 	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flags());
@@ -699,6 +710,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 	struct devmem_rec_migrate *r;
 
 	count_event(DEVMEM_REC_MIGRATE);
+	new_batch();
 	/*
 	 * No test of to_dev or to_sys here: in the fallback modes they are
 	 * counted by a bpf_loop() callback, and a branch on them would make

@@ -24,9 +24,6 @@
 #define DEVMEM_CHUNK_SHIFT 9
 #define DEVMEM_CHUNK_PAGES (1u << DEVMEM_CHUNK_SHIFT)
 #define DEVMEM_MAX_CHUNKS (1u << 22)
-/* Distinct call sites whose full stack is kept (devmemrec, devmemleak). */
-#define DEVMEM_MAX_SITES 16384
-#define DEVMEM_SITE_FRAMES 6
 
 /* pgmap_meta: key __u64 pgmap address; written when a pgmap is first seen. */
 struct devmem_pgmap_meta {
