@@ -77,7 +77,7 @@ END {
 			if (pcnt["top", ev] && base)
 				printf "    %-50s %.0f ns = %.2fx empty, target <= 2x\n", "devmemtop (per-CPU totals)", pns["top", ev] / pcnt["top", ev], pns["top", ev] / pcnt["top", ev] / base
 			if (pcnt["rec", ev] && base)
-				printf "    %-50s %.0f ns = %.2fx empty, target <= 4x\n", "devmemrec (records, stacks once per site)", pns["rec", ev] / pcnt["rec", ev], pns["rec", ev] / pcnt["rec", ev] / base
+				printf "    %-50s %.0f ns = %.2fx empty, target <= 4x\n", "devmemrec (records, a stack per batch)", pns["rec", ev] / pcnt["rec", ev], pns["rec", ev] / pcnt["rec", ev] / base
 		}
 	}
 	if (tcn) {

@@ -120,6 +120,18 @@ static bool prog_usable(struct devmem_session *s, struct bpf_program *p,
 		if (!strcmp(target, renamed[i].target) && !btf_has(btf, target, BTF_KIND_FUNC) &&
 		    btf_has(btf, renamed[i].alt, BTF_KIND_FUNC))
 			return !bpf_program__set_attach_target(p, 0, renamed[i].alt);
+	/*
+	 * kprobes attach by name from the section: a renamed target is attached
+	 * by hand after load (kprobe_attach_renamed()).
+	 */
+	for (size_t i = 0; mode == DEVMEM_MODE_KPROBE && i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (!strcmp(target, renamed[i].target) && !kallsyms_has(target, NULL) &&
+		    kallsyms_has(renamed[i].alt, NULL) && s->nr_kprobe_alt < DEVMEM_MAX_KPROBE_ALT) {
+			bpf_program__set_autoattach(p, false);
+			s->kprobe_alt[s->nr_kprobe_alt].prog = p;
+			s->kprobe_alt[s->nr_kprobe_alt++].func = renamed[i].alt;
+			return true;
+		}
 	if (mode == DEVMEM_MODE_FENTRY ? btf_has(btf, target, BTF_KIND_FUNC) :
 					 kallsyms_has(target, NULL))
 		return true;
@@ -155,15 +167,37 @@ static unsigned int page_init_order_arg(const struct btf *btf)
 	return 0;
 }
 
+/* Attach the kprobes whose function has another name here; 0 or -errno. */
+static int kprobe_attach_renamed(struct devmem_session *s, struct devmem_bpf *skel)
+{
+	const struct bpf_object_skeleton *sk = skel->skeleton;
+
+	for (size_t i = 0; i < s->nr_kprobe_alt; i++) {
+		struct bpf_program *p = s->kprobe_alt[i].prog;
+		bool ret = !strncmp(bpf_program__section_name(p), "kretprobe/", 10);
+		struct bpf_link *l = bpf_program__attach_kprobe(p, ret, s->kprobe_alt[i].func);
+
+		if (!l)
+			return -errno;
+		/* into the skeleton's slot, so that detaching destroys it */
+		for (int j = 0; j < sk->prog_cnt; j++)
+			if (*sk->progs[j].prog == p)
+				*sk->progs[j].link = l;
+	}
+	return 0;
+}
+
 static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o,
 		    const struct btf *btf, enum devmem_mode mode, char *err, size_t errlen)
 {
 	struct devmem_bpf *skel;
 	struct bpf_program *p;
 	uint64_t vmemmap = 0;
-	int n = 0, core = 0, e;
+	bool sees_init = false, sees_free = false;
+	int n = 0, e;
 
 	s->unavailable[0] = 0;
+	s->nr_kprobe_alt = 0;
 	skel = devmem_bpf__open();
 	if (!skel) {
 		snprintf(err, errlen, "%s: cannot open BPF object: %s", mode_names[mode], strerror(errno));
@@ -176,9 +210,9 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		bpf_program__set_autoload(p, on);
 		n += on;
 		/* Without both of these, live page counts would be wrong. */
-		core += on && (strstr(bpf_program__name(p), "page_init") ||
-			       strstr(bpf_program__name(p), "folio_init") ||
-			       strstr(bpf_program__name(p), "folio_free"));
+		sees_init |= on && (strstr(bpf_program__name(p), "page_init") ||
+				    strstr(bpf_program__name(p), "folio_init"));
+		sees_free |= on && strstr(bpf_program__name(p), "folio_free");
 	}
 	if (!n) {
 		snprintf(err, errlen, "%s: none of its attach points exist in this kernel",
@@ -186,7 +220,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		devmem_bpf__destroy(skel);
 		return -ENOENT;
 	}
-	if (mode != DEVMEM_MODE_TRACEPOINT && core < 2) {
+	if (!sees_init || !sees_free) {
 		snprintf(err, errlen, "%s: cannot see device pages both handed out and freed "
 			 "on this kernel (missing: %.200s)", mode_names[mode], s->unavailable);
 		devmem_bpf__destroy(skel);
@@ -216,6 +250,8 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	e = devmem_bpf__load(skel);
 	if (!e)
 		e = devmem_bpf__attach(skel);
+	if (!e)
+		e = kprobe_attach_renamed(s, skel);
 	if (e) {
 		e = e < 0 ? e : -errno;
 		snprintf(err, errlen, "%s: %s", mode_names[mode], strerror(-e));

@@ -43,11 +43,19 @@ struct devmem_attach_opts {
 
 struct devmem_bpf;
 struct ring_buffer;
+struct bpf_program;
+#define DEVMEM_MAX_KPROBE_ALT 8
 struct devmem_session {
 	struct devmem_bpf *skel;
 	struct ring_buffer *rb;	/* devmem_session_records() */
 	enum devmem_mode mode;
 	char unavailable[256];	/* what this mode cannot see, for the user */
+	/* kprobes whose function has an older name on this kernel */
+	struct {
+		struct bpf_program *prog;
+		const char *func;
+	} kprobe_alt[DEVMEM_MAX_KPROBE_ALT];
+	size_t nr_kprobe_alt;
 };
 
 const char *devmem_mode_name(enum devmem_mode mode);

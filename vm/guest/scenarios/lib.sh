@@ -40,3 +40,41 @@ run_traced() {
 	grep -v '^#' $tr/trace
 	echo "--- end"
 }
+
+# wait_doc FILE: until a live tool has written its first document
+wait_doc() {
+	n=0
+	while [ ! -s "$1" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+}
+
+# wait_recording ERRFILE: until devmemrec says it has attached
+wait_recording() {
+	n=0
+	while ! grep -q 'recording to' "$1" && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+}
+
+# run_under_tools NAME MODE CMD...: CMD under devmemleak while devmemtop
+# watches, both in MODE; prints "=== NAME MODE", both exit codes, the
+# verdict, devmemtop's last document and its errors.
+run_under_tools() {
+	name=$1 mode=$2
+	shift 2
+	rm -f /tmp/top.json
+	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
+	top=$!
+	wait_doc /tmp/top.json
+	devmemleak --attach=$mode --settle 0.5 -- "$@" >/tmp/leak.out 2>&1
+	rc=$?
+	sleep 0.6
+	kill -INT $top
+	wait $top
+	toprc=$?
+	echo "=== $name $mode"
+	echo "leak_rc=$rc top_rc=$toprc"
+	cat /tmp/leak.out
+	echo "--- top"
+	tail -1 /tmp/top.json
+	echo "--- errors"
+	cat /tmp/top.err
+	echo "--- end"
+}

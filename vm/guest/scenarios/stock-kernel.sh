@@ -13,5 +13,8 @@ cat /tmp/out
 echo "--- json"
 devmemtop -j -n 1 -d 0.5 2>/dev/null
 echo "json_rc=$?"
+echo "--- kprobe json"
+devmemtop -j -n 1 -d 0.5 --attach=kprobe 2>/dev/null
+echo "kprobe_rc=$?"
 echo "--- end"
 echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"

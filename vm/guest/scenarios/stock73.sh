@@ -5,6 +5,7 @@
 # devmemtop and devmemleak in fentry and kprobe modes, and a devmemrec
 # recording of all of them per mode. The host (tests/vm-stock-73.sh)
 # checks the pages. Sections as in k73.sh.
+. /scenarios/lib.sh
 modes=$(echo "${stock73_modes:-fentry_kprobe}" | tr _ " ")
 echo "kernel=$(uname -r)"
 echo "nproc=$(nproc)"
@@ -31,42 +32,14 @@ if [ "$n" != 4 ]; then
 	echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 	exit 1
 fi
-wait_doc() {
-	n=0
-	while [ ! -s "$1" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
-}
-# run NAME MODE CMD...
-run() {
-	name=$1 mode=$2
-	shift 2
-	rm -f /tmp/top.json
-	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
-	top=$!
-	wait_doc /tmp/top.json
-	devmemleak --attach=$mode --settle 0.5 -- "$@" >/tmp/leak.out 2>&1
-	rc=$?
-	sleep 0.6
-	kill -INT $top
-	wait $top
-	toprc=$?
-	echo "=== $name $mode"
-	echo "leak_rc=$rc top_rc=$toprc"
-	cat /tmp/leak.out
-	echo "--- top"
-	tail -1 /tmp/top.json
-	echo "--- errors"
-	cat /tmp/top.err
-	echo "--- end"
-}
 for mode in $modes; do
 	devmemrec --attach=$mode -o /tmp/stock73-$mode.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
-	n=0
-	while ! grep -q 'recording to' /tmp/rec.err && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
-	run private $mode devmem-wl private 64 0
-	run thp-private $mode devmem-wl thp 4 0
-	run coherent $mode devmem-wl coherent 32 2
-	run thp-coherent $mode devmem-wl thp 2 2
+	wait_recording /tmp/rec.err
+	run_under_tools private $mode devmem-wl private 64 0
+	run_under_tools thp-private $mode devmem-wl thp 4 0
+	run_under_tools coherent $mode devmem-wl coherent 32 2
+	run_under_tools thp-coherent $mode devmem-wl thp 2 2
 	kill -INT $rec
 	wait $rec
 	rc=$?
