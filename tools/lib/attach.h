@@ -11,16 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "devmem_abi.h"
+#include "exit_codes.h"
 
-/* Exit codes shared by all tools (docs/exit-codes.md). */
-enum devmem_exit {
-	DEVMEM_EXIT_OK = 0,
-	DEVMEM_EXIT_ERROR = 1,		/* runtime error */
-	DEVMEM_EXIT_USAGE = 2,
-	DEVMEM_EXIT_PERM = 3,		/* not allowed to load BPF programs */
-	DEVMEM_EXIT_NOTHING = 4,	/* nothing to trace: no tracepoints, no fallback */
-	DEVMEM_EXIT_NO_BTF = 5,		/* kernel without BTF */
-};
 
 enum devmem_mode {
 	DEVMEM_MODE_AUTO,

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "exit_codes.h"
+
+#define ALL (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC | DEVMEM_TOOL_REPORT | DEVMEM_TOOL_LEAK)
+#define LIVE (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC)
+
+/* Keep in step with docs/exit-codes.md: tests/unit.sh compares them. */
+const struct devmem_exit_code devmem_exit_codes[] = {
+	{ 0, "ok", ALL & ~DEVMEM_TOOL_LEAK, "success" },
+	{ 1, "error", ALL & ~DEVMEM_TOOL_LEAK, "runtime error (I/O, BPF maps, memory)" },
+	{ 2, "usage", ALL, "bad option or argument; nothing was run" },
+	{ 3, "perm", LIVE, "not allowed to load BPF programs" },
+	{ 4, "nothing", LIVE, "nothing to trace: no devmem tracepoints and no fallback attaches" },
+	{ 5, "no_btf", LIVE, "the kernel has no BTF" },
+	{ 6, "truncated", DEVMEM_TOOL_REPORT,
+	  "the file ends inside a chunk; the report covers everything before it" },
+	{ 7, "corrupt", DEVMEM_TOOL_REPORT, "the file is damaged; nothing reported (try --salvage)" },
+	{ 8, "salvaged", DEVMEM_TOOL_REPORT,
+	  "--salvage skipped damaged chunks (named on stderr); the rest is reported" },
+	{ 9, "write", DEVMEM_TOOL_REC,
+	  "writing the recording failed (disk full, I/O error); the file holds every whole chunk before it" },
+	{ 23, "leaks", DEVMEM_TOOL_LEAK,
+	  "leaked device pages or pgmap references (change with --error-exitcode)" },
+	{ 24, "no_verdict", DEVMEM_TOOL_LEAK,
+	  "no verdict: events lost, COMMAND could not start, or the tool failed; the report says why" },
+	{ -1, "command", DEVMEM_TOOL_REC | DEVMEM_TOOL_LEAK,
+	  "otherwise COMMAND's own status (a signal N gives 128+N, as in a shell)" },
+};
+const unsigned int devmem_nr_exit_codes = sizeof(devmem_exit_codes) / sizeof(devmem_exit_codes[0]);
+
+void devmem_print_exit_codes(FILE *f, unsigned int tool)
+{
+	unsigned int i;
+
+	fputs("Exit status (docs/exit-codes.md):\n", f);
+	for (i = 0; i < devmem_nr_exit_codes; i++) {
+		const struct devmem_exit_code *e = &devmem_exit_codes[i];
+
+		if (!(e->tools & tool))
+			continue;
+		if (e->code < 0)
+			fprintf(f, "  *   %s\n", e->meaning);
+		else
+			fprintf(f, "  %-3d %s\n", e->code, e->meaning);
+	}
+}
