@@ -1,6 +1,6 @@
 # devmemscope: make device memory observable.
 #
-#   make run      build the patched kernel, boot it, run the device-memory
+#   make run      build the patched 7.3 kernel, boot it, run the device-memory
 #                 workloads under the devmem tracepoints and show what happened
 #   make check    every test (unit, kpatches, VM); ends "N passed, N failed"
 #   make bench    overhead ratios, measured side by side in one run
@@ -89,7 +89,8 @@ $(DEVMEMLEAK): $(BUILD)/obj/devmemleak/main.o $(LIB_OBJS)
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c
+UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
+		 tools/lib/exit_codes.c
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
@@ -126,9 +127,12 @@ kernel-vanilla: | $(BUILD)
 	vm/build-kernel.sh --vanilla >$(BUILD)/kernel-vanilla.dir.tmp && \
 		mv $(BUILD)/kernel-vanilla.dir.tmp $(BUILD)/kernel-vanilla.dir
 
+# The main job runs on Linux 7.3 with the kpatches/ series.
 run: deps
-	$(MAKE) kernel $(INITRAMFS)
-	vm/run-vm.sh "$$(cat $(BUILD)/kernel.dir)" $(INITRAMFS) demo $(BUILD)/vm-demo; \
+	$(MAKE) all
+	vm/build-kernel.sh 7.3 >$(BUILD)/kernel73.dir.tmp && mv $(BUILD)/kernel73.dir.tmp $(BUILD)/kernel73.dir
+	vm/mkinitramfs.sh $(BUILD)/initramfs-run.cpio.gz $(WL) $(TOOLS)
+	vm/run-vm.sh "$$(cat $(BUILD)/kernel73.dir)" $(BUILD)/initramfs-run.cpio.gz demo $(BUILD)/vm-demo; \
 	rc=$$?; cat $(BUILD)/vm-demo/data.log; exit $$rc
 
 check: deps
@@ -138,7 +142,7 @@ bench: deps
 	bench/run.sh
 
 kpatches-check: deps
-	@TEST_GROUPS=kpatches tests/run-all.sh
+	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh
 
 clean:
 	rm -rf $(BUILD)

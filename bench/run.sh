@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# make bench: the migrate-heavy workload on the patched kernel with the devmem
-# events off, armed (on, unread) and on+recorded, alternating in one boot;
-# then the same workload on the vanilla kernel against the patched one with
-# the events off. Prints ratios of throughput, never a bare time.
+# make bench: the migrate-heavy workload on the patched Linux 7.3 kernel
+# (kpatches/) with the zone_device/migrate_device events off, armed (on,
+# unread) and on+recorded, and with devmemtop, devmemrec and empty BPF
+# programs attached, alternating in one boot; then the same workload on the
+# vanilla 7.3 kernel against the patched one with the events off. Prints
+# ratios of throughput, never a bare time. BENCH_KERNEL=6.12 benches the
+# backport instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-make -s kernel kernel-vanilla build/initramfs.cpio.gz
+make -s all build/bpf-empty 2>&1 | grep -v "warning: Using" || true
+if [ "${BENCH_KERNEL:-7.3}" = 6.12 ]; then
+	make -s kernel kernel-vanilla
+	kp=$(cat build/kernel.dir) kv=$(cat build/kernel-vanilla.dir)
+else
+	kp=$(vm/build-kernel.sh 7.3) kv=$(vm/build-kernel.sh --vanilla 7.3)
+fi
+initrd=build/initramfs-bench.cpio.gz
+vm/mkinitramfs.sh $initrd build/devmem-wl build/devmemtop build/devmemrec build/devmemreport \
+	build/devmemleak build/bpf-empty
 # Under TCG the TSC calibrates against the PIT only sometimes; a boot that
 # fails falls back to jiffies and runs differently. Give every boot the same
 # clocksource, or the patched/vanilla ratio measures the clock.
 export VM_APPEND="tsc=unstable"
-vm/run-vm.sh "$(cat build/kernel.dir)" build/initramfs.cpio.gz bench build/vm-bench 1200
+vm/run-vm.sh "$kp" $initrd bench build/vm-bench 1200
 # Events off against the vanilla kernel: boots that run nothing but "off",
 # alternating patched and vanilla three times. Boot-to-boot spread under TCG
 # is about 10%, so one boot each would say little.
@@ -18,12 +30,13 @@ vm/run-vm.sh "$(cat build/kernel.dir)" build/initramfs.cpio.gz bench build/vm-be
 : >build/bench-vanilla.log
 for b in 1 2 3; do
 	for k in patched vanilla; do
-		dir=$(cat build/kernel$([ $k = vanilla ] && echo -vanilla).dir)
+		dir=$([ $k = vanilla ] && echo "$kv" || echo "$kp")
 		VM_APPEND="$VM_APPEND bench_modes=off bench_report=0" \
-			vm/run-vm.sh "$dir" build/initramfs.cpio.gz bench build/vm-bench-$k-off 1200
+			vm/run-vm.sh "$dir" $initrd bench build/vm-bench-$k-off 1200
 		cat build/vm-bench-$k-off/data.log >>build/bench-$k$([ $k = patched ] && echo -off).log
 	done
 done
+echo "bench kernel: Linux ${BENCH_KERNEL:-7.3} patched ($kp) against vanilla ($kv)"
 awk '
 function val(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2) }
 function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
@@ -39,7 +52,8 @@ function ratio(mode, what,   k, r, n) {
 FILENAME ~ /vanilla/ { if (/^mode=off/) van[++nv] = val("pages_moved") / val("elapsed_ns"); next }
 FILENAME ~ /patched-off/ { if (/^mode=off/) pat[++np] = val("pages_moved") / val("elapsed_ns"); next }
 /^progstat / {
-	n = val("name"); ev = n ~ /page_init/ ? "page_init" : n ~ /folio_fre/ ? "folio_free" : ""
+	# names are cut to 15 characters: tp_zd_folio_ini, empty_folio_fre
+	n = val("name"); ev = n ~ /page_i|folio_i|zd_init/ ? "page_init" : n ~ /folio_f|zd_free/ ? "folio_free" : ""
 	if (ev != "") { pns[val("mode"), ev] += val("ns"); pcnt[val("mode"), ev] += val("cnt") }
 	next
 }
@@ -58,8 +72,8 @@ FILENAME ~ /patched-off/ { if (/^mode=off/) pat[++np] = val("pages_moved") / val
 END {
 	if (!pairs) { print "bench: no results (see build/vm-bench/)"; exit 1 }
 	printf "migrate-heavy workload: %d pages moved per run, TCG guest, throughput ratios\n", moved
-	ratio("armed", "devmem events on, unread / off")
-	ratio("on", "devmem events on and recorded via trace_pipe / off")
+	ratio("armed", "events on, unread / off")
+	ratio("on", "events on and recorded via trace_pipe / off")
 	printf "    (recorded %d events, %d lost to ring buffer overrun)\n", rec, lost
 	ratio("top", "devmemtop attached, 1 s refresh / off")
 	printf "    target >= 0.95\n"
@@ -73,7 +87,7 @@ END {
 		for (e = 1; e <= 2; e++) {
 			ev = evs[e]
 			base = pcnt["empty", ev] ? pns["empty", ev] / pcnt["empty", ev] : 0
-			printf "  devmem_%-44s empty program %.0f ns\n", ev, base
+			printf "  %-52s empty program %.0f ns\n", ev == "page_init" ? "page (folio) init event" : "folio free event", base
 			if (pcnt["top", ev] && base)
 				printf "    %-50s %.0f ns = %.2fx empty, target <= 2x\n", "devmemtop (per-CPU totals)", pns["top", ev] / pcnt["top", ev], pns["top", ev] / pcnt["top", ev] / base
 			if (pcnt["rec", ev] && base)

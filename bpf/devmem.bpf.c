@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmemscope's BPF side. Three sets of programs feed one set of handlers:
- *  - "tracepoint" mode: the devmem trace events of kpatches/ (tp_btf; the
+ *  - "tracepoint" mode: the devmem trace events of kpatches/6.12/ (tp_btf; the
  *    migration batch events as classic tracepoints, whose records already
  *    hold the counts the kernel computed in TP_fast_assign);
  *  - "fentry" and "kprobe" modes: the same kernel functions, for kernels
@@ -315,6 +315,11 @@ static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 	c = bpf_map_lookup_elem(&pgmap_counts, &pgmap);
 	if (c)
 		return c;
+	/*
+	 * A pgmap's first event: learn its type and range now, so the hot
+	 * paths of a live view need no pgmap_meta lookup of their own.
+	 */
+	pgmap_meta_of(pgmap);
 	zero = bpf_map_lookup_elem(&zero_counts, &k);
 	if (!zero)
 		return NULL;
@@ -439,8 +444,8 @@ static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, 
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
-	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	struct devmem_pgmap_meta *m;
 	__u32 pid = current_pid();
 	struct devmem_proc_counts *p = proc_counts_of(pid, true);
 	__u32 *owner = owner_slot(pfn, true);
@@ -461,6 +466,7 @@ static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, 
 	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
 	if (!r)
 		return;
+	m = pgmap_meta_of(pgmap);
 	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->type = m ? m->type : 0;
@@ -474,11 +480,16 @@ static __always_inline void on_folio_free(const void *page, __u32 nr)
 {
 	__u64 pfn = page_to_pfn(page);
 	__u64 pgmap = (__u64)devmem_page_pgmap(page);
-	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
-	__u32 *owner = owner_slot(pfn, false), pid = 0;
-	__u32 type = m ? m->type : 0;
+	__u32 *owner = owner_slot(pfn, false), pid = 0, type = 0;
 	struct devmem_rec_page *r;
+
+	/* The type only decides refs_on_free and goes in records (rodata). */
+	if (refs_on_free || emit_records) {
+		struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
+
+		type = m ? m->type : 0;
+	}
 
 	count_event(DEVMEM_REC_FOLIO_FREE);
 	if (owner) {
@@ -845,7 +856,7 @@ int tp_migrate_finalize(struct trace_event_raw_devmem_migrate_batch *ctx)
 }
 
 /*
- * ---- tracepoint mode, Linux 7.3 series (kpatches/7.3) ----
+ * ---- tracepoint mode, Linux 7.3 series (kpatches/) ----
  * Every event counts pages: folio events carry the order, reference
  * events nr, migration events page counts. A folio's init comes with a
  * zone_device_pgmap_get of its references, so its record says so.

@@ -93,6 +93,11 @@ make -s build/devmemrec build/devmemreport 2>&1 | grep -v "warning: Using"
 build/devmemrec >/dev/null 2>&1; expect "devmemrec without -o exits 2" $? 2
 build/devmemreport >/dev/null 2>&1; expect "devmemreport without a file exits 2" $? 2
 build/devmemreport /nonexistent.dmt >/dev/null 2>&1; expect "devmemreport on a missing file exits 1" $? 1
+for bad in foo -1 12x ""; do
+	msg=$(build/devmemreport --limit "$bad" /nonexistent.dmt 2>&1); rc=$?
+	expect "devmemreport --limit '$bad' is a usage error (2), not 0 rows" "$rc ${msg#devmemreport: }" \
+		"2 --limit $bad: not a number of rows"
+done
 printf 'not a trace at all, just some text to be refused\n' >build/not-a-trace.dmt
 msg=$(build/devmemreport build/not-a-trace.dmt 2>&1 >/dev/null); rc=$?
 expect "devmemreport on a file that is not a trace exits 7" $rc 7

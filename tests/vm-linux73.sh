@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Linux 7.3 (Debian's linux-source-7.3, kpatches/7.3/BASE) with two vCPUs:
+# Linux 7.3 (Debian's linux-source-7.3, kpatches/BASE) with two vCPUs:
 # the patched kernel in tracepoint mode and the vanilla one in fentry and
 # kprobe modes. Every workload, THP ones included, under devmemtop and
 # devmemleak, and all of them recorded by devmemrec: every count in pages,
@@ -8,8 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 make -s all build/bpf-empty 2>&1 | grep -v "warning: Using" || true
-kp=$(vm/build-kernel-7.3.sh) || { fail "7.3: build the patched kernel" "see above"; exit 1; }
-kv=$(vm/build-kernel-7.3.sh --vanilla) || { fail "7.3: build the vanilla kernel" "see above"; exit 1; }
+kp=$(vm/build-kernel.sh 7.3) || { fail "7.3: build the patched kernel" "see above"; exit 1; }
+kv=$(vm/build-kernel.sh --vanilla 7.3) || { fail "7.3: build the vanilla kernel" "see above"; exit 1; }
 [ -x build/hmm-tests-7.3 ] || vm/build-hmm-tests-7.3.sh build/hmm-tests-7.3 >/dev/null ||
 	{ fail "7.3: build 7.3's hmm-tests" "see above"; exit 1; }
 vm/mkinitramfs.sh build/initramfs-k73.cpio.gz build/devmem-wl build/devmemtop build/devmemrec \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vm/build-hmm-tests-7.3.sh OUT: the upstream hmm-tests selftest from the same
-# linux-source-7.3 (trixie-backports, kpatches/7.3/BASE) as the 7.3 guest
+# linux-source-7.3 (trixie-backports, kpatches/BASE) as the 7.3 guest
 # kernel, linked statically for the VM. vm/build-hmm-tests.sh is the 6.12 one.
 #
 # 7.3's selftest also needs vm_util.c and hugepage_settings.c, and UAPI newer
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cache=${DEVMEMSCOPE_CACHE:-$HOME/.cache/devmemscope}
 die() { echo "build-hmm-tests-7.3: $*" >&2; exit 1; }
-base=$(cat "$top/kpatches/7.3/BASE")
+base=$(cat "$top/kpatches/BASE")
 pkg=${base%% *}
 want=${base#* }
 deb=$("$here/fetch-debian.sh" trixie-backports "$pkg=$want" 2>/dev/null) ||

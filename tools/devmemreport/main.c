@@ -3,6 +3,7 @@
  * devmemreport: post-mortem analysis of a devmemrec trace. It replays the
  * file through the same callbacks devmemtop feeds from the ring buffer.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -164,7 +165,17 @@ int main(int argc, char **argv)
 		case 'c': csv = true; break;
 		case 'P': perfetto = optarg; break;
 		case 'S': svg = optarg; break;
-		case 'l': limit = strtoul(optarg, NULL, 10); break;
+		case 'l': {
+			char *end;
+
+			errno = 0;
+			limit = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fprintf(stderr, "devmemreport: --limit %s: not a number of rows\n", optarg);
+				return DEVMEM_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'h':
 			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n\n"
 			       "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"

@@ -121,14 +121,13 @@ static void usage(FILE *f)
 "Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
 "      + - interval, f filter by pid, g filter by pgmap, q quit.\n"
 "\n"
-"Exit status: 0 ok, 1 error, 2 usage, 3 not permitted, 4 nothing to trace,\n"
-"             5 kernel without BTF.\n"
-"\n"
 "Examples:\n"
 "  devmemtop                    full screen, 1 s refresh\n"
 "  devmemtop -b 5 3             three text reports, 5 s apart\n"
 "  devmemtop -j -p 1234         JSON for what process 1234 does\n"
 "  devmemtop --attach=fentry    without the devmem tracepoints\n");
+	fputc('\n', f);
+	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
 }
 
 static int parse_num(const char *s, double *out, double min)

@@ -199,7 +199,10 @@ static int events(const unsigned char *p, size_t n, uint64_t base, const struct 
 				 (unsigned long long)(base + off), h.size);
 			return DMT_READ_CORRUPT;
 		}
-		{
+		if (!((uintptr_t)(p + off) & 7)) {
+			/* the usual case: whole records of 8-byte multiples */
+			e = devmem_replay_record(p + off, h.size, ops, ctx);
+		} else {
 			/* Records go to callbacks aligned, as they come from the ring buffer. */
 			uint64_t rec[(0xffff + 7) / 8];
 

@@ -1,15 +1,18 @@
 #!/bin/sh
 # Migrate-heavy workload, alternating modes so that all see the same
 # machine. Modes (bench_modes=, default "off armed on top"):
-#   off    devmem events disabled
-#   armed  devmem events enabled in tracefs, written to its ring buffer, unread
-#   on     devmem events enabled and recorded: trace_pipe drained to a file
+#   off    device-memory events disabled
+#   armed  events enabled in tracefs, written to its ring buffer, unread
+#   on     events enabled and recorded: trace_pipe drained to a file
+# The events are those of whichever series the kernel has: zone_device and
+# migrate_device (kpatches/, Linux 7.3: the bench's kernel) or devmem
+# (kpatches/6.12).
 #   top    devmemtop attached, reporting every second; its CPU time is read
 #          from /proc/PID/stat
 #   rec    devmemrec recording to a file in tmpfs; its record count and drops
 #          come from its own summary
-#   empty  empty BPF programs (bpf-empty) on devmem_page_init and
-#          devmem_folio_free: the baseline for the BPF cost per event
+#   empty  empty BPF programs (bpf-empty) on the page init and folio free
+#          events: the baseline for the BPF cost per event
 # With kernel.bpf_stats_enabled=1, top, rec and empty also print each
 # program's run_time_ns and run_cnt ("progstat" lines).
 # Prints raw per-run lines; the host turns them into ratios.
@@ -34,7 +37,10 @@ progstats() {
 # CPU seconds a process has used (utime + stime, in USER_HZ ticks).
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 overruns() { cat $tr/per_cpu/cpu*/stats | awk '/^overrun:/ {n += $2} END {print n + 0}'; }
-[ -d $tr/events/devmem ] && trace_reset
+systems=
+for s in zone_device migrate_device devmem; do [ -d $tr/events/$s ] && systems="$systems $s"; done
+events() { for s in $systems; do echo "$1" >$tr/events/$s/enable; done; }
+[ -n "$systems" ] && trace_reset
 devmem-wl bench "$pages" 20 >/dev/null	# warm up: chunk allocation, caches
 i=1
 while [ $i -le $pairs ]; do
@@ -46,22 +52,22 @@ while [ $i -le $pairs ]; do
 			continue;;
 		armed)
 			trace_reset
-			echo 1 >$tr/events/devmem/enable
+			events 1
 			echo 1 >$tr/tracing_on
 			line=$(devmem-wl bench "$pages" "$rounds")
-			echo 0 >$tr/events/devmem/enable;;
+			events 0;;
 		on)
 			trace_reset
-			echo 1 >$tr/events/devmem/enable
+			events 1
 			echo 1 >$tr/tracing_on
 			cat $tr/trace_pipe >/tmp/rec &
 			reader=$!
 			line=$(devmem-wl bench "$pages" "$rounds")
-			echo 0 >$tr/events/devmem/enable
+			events 0
 			sleep 1	# let the reader drain what is left
 			kill $reader
 			wait $reader 2>/dev/null
-			extra="recorded=$(grep -c devmem_ /tmp/rec) overrun=$(overruns)"
+			extra="recorded=$(grep -cE ' (devmem|zone_device|migrate_device)_' /tmp/rec) overrun=$(overruns)"
 			rm -f /tmp/rec;;
 		top)
 			devmemtop -b -d 1 >/tmp/top.out 2>&1 &
@@ -104,12 +110,12 @@ done
 # file reported by its own tool, on this machine: records per second.
 if [ "${bench_report:-1}" = 1 ] && command -v trace-cmd >/dev/null; then
 	n=${bench_report_rounds:-400}
-	trace-cmd record -q -b 32768 -e devmem -o /tmp/t.dat devmem-wl bench "$pages" "$n" >/dev/null 2>&1
+	trace-cmd record -q -b 32768 $(for s in $systems; do echo "-e $s"; done) -o /tmp/t.dat devmem-wl bench "$pages" "$n" >/dev/null 2>&1
 	devmemrec -o /tmp/t.dmt -- devmem-wl bench "$pages" "$n" >/dev/null 2>/tmp/rec.err
 	# busybox date has no %N: /proc/uptime gives centiseconds
 	cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 	t0=$(cs)
-	tc=$(trace-cmd report /tmp/t.dat 2>/dev/null | grep -c ' devmem_')
+	tc=$(trace-cmd report /tmp/t.dat 2>/dev/null | grep -cE ' (devmem|zone_device|migrate_device)_')
 	t1=$(cs)
 	devmemreport --csv /tmp/t.dmt >/dev/null
 	t2=$(cs)
