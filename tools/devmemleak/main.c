@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "folded.h"
 #include "ksyms.h"
 #include "leaks.h"
 #include "replay.h"
@@ -90,6 +91,7 @@ static void usage(FILE *f)
 "      --settle SEC      after COMMAND exits, keep watching SEC seconds (default 1)\n"
 "      --suppress FILE   leaks whose stack contains a line of FILE do not count\n"
 "      --junit FILE      also write the verdict as JUnit XML\n"
+"      --folded FILE     also write the leaked pages' stacks for flame graphs\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
@@ -108,13 +110,14 @@ int main(int argc, char **argv)
 		{ "settle", required_argument, NULL, 'S' },
 		{ "suppress", required_argument, NULL, 'P' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "folded", required_argument, NULL, 'F' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
-	const char *input = NULL, *junit = NULL, *suppress_path = NULL;
+	const char *input = NULL, *junit = NULL, *suppress_path = NULL, *folded = NULL;
 	char *suppress[MAX_SUPPRESS], err[1024], what[512] = "", buf[64];
 	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, lost = 0, now = 0;
 	uint64_t leaked = 0, suppressed = 0, leaked_refs;
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
 				goto usage_error;
 			break;
 		case 'J': junit = optarg; break;
+		case 'F': folded = optarg; break;
 		case 'A':
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto usage_error;
@@ -264,6 +268,12 @@ int main(int argc, char **argv)
 	if (lost)
 		printf("\nno verdict: %llu events were lost, so some frees may be missing\n",
 		       (unsigned long long)lost);
+	/* The pages the verdict counts, by stack (docs/folded.md). */
+	if (folded && folded_write_pages(folded, FOLDED_LEAKED, &L, &(struct folded_opts){
+			input ? stack_recorded : stack_live, NULL, &L.st, suppress, nsup })) {
+		fprintf(stderr, "devmemleak: %s: %s\n", folded, strerror(errno));
+		verdict = EXIT_TOOL;
+	}
 	if (junit) {
 		FILE *f = fopen(junit, "w");
 

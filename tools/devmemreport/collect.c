@@ -45,9 +45,14 @@ static void sample(struct report *r, const struct devmem_rec_page *p)
 
 static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
 {
-	seen(ctx, &p->hdr);
+	struct report *r = ctx;
+
+	seen(r, &p->hdr);
 	leak_tracker_ops()->page_init(ctx, p);
-	sample(ctx, p);
+	sample(r, p);
+	if (r->want_folded)
+		folded_add(&r->folded, FOLDED_HANDED_OUT, p->pgmap, p->hdr.pid, p->hdr.comm,
+			   p->stack_id, p->nr_pages);
 }
 
 static void rp_folio_free(void *ctx, const struct devmem_rec_page *p)
@@ -93,6 +98,28 @@ static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 	PUSH(r, life, p);
 }
 
+/* Faults and migrations carry no stack: --folded files them under "[no stack]". */
+static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
+{
+	struct report *r = ctx;
+
+	leak_tracker_ops()->fault(ctx, f);
+	if (r->want_folded)	/* a fault moves at least its page */
+		folded_add(&r->folded, FOLDED_FAULTS, f->pgmap, f->hdr.pid, f->hdr.comm, -1,
+			   f->nr_pages ? f->nr_pages : 1);
+}
+
+static void rp_migrate(void *ctx, const struct devmem_rec_migrate *m)
+{
+	struct report *r = ctx;
+
+	leak_tracker_ops()->migrate(ctx, m);
+	/* Counted as the state counts them: the finalize stage's total. */
+	if (r->want_folded && m->stage == DEVMEM_MIGRATE_FINALIZE && m->nr_to_system)
+		folded_add(&r->folded, FOLDED_TO_SYSTEM, m->pgmap, m->hdr.pid, m->hdr.comm, -1,
+			   m->nr_to_system);
+}
+
 const struct devmem_ops *report_ops(void)
 {
 	static struct devmem_ops ops;
@@ -105,6 +132,8 @@ const struct devmem_ops *report_ops(void)
 		ops.cow = rp_cow;
 		ops.pgmap_create = rp_create;
 		ops.pgmap_destroy = rp_destroy;
+		ops.fault = rp_fault;
+		ops.migrate = rp_migrate;
 	}
 	return &ops;
 }
@@ -116,5 +145,6 @@ void report_free(struct report *r)
 	free(r->cow);
 	free(r->life);
 	free(r->samples);
+	folded_free(&r->folded);
 	memset(r, 0, sizeof(*r));
 }

@@ -3,6 +3,7 @@
 #ifndef DEVMEMREPORT_COLLECT_H
 #define DEVMEMREPORT_COLLECT_H
 
+#include "folded.h"
 #include "leaks.h"
 
 /* Live pages of one pgmap row at one moment. */
@@ -23,6 +24,8 @@ struct report {
 	struct sample *samples;	/* kept only for --perfetto and --svg */
 	size_t nsamples, capsamples;
 	bool want_samples;
+	struct folded folded;	/* kept only for --folded */
+	bool want_folded;
 	uint64_t first_ts, last_ts;
 };
 

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ "perfetto", required_argument, NULL, 'P' },
 		{ "svg", required_argument, NULL, 'S' },
+		{ "folded", required_argument, NULL, 'F' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -153,11 +154,11 @@ int main(int argc, char **argv)
 	static struct report rep;
 	struct devmem_state *stp = &rep.t.st;
 	struct dmt_info first, info;
-	const char *perfetto = NULL, *svg = NULL;
+	const char *perfetto = NULL, *svg = NULL, *folded = NULL;
 	char err[512], buf[64];
 	bool json = false, csv = false;
 	size_t limit = 20;
-	int c, rc;
+	int c, rc, folded_failed = 0;
 
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 		case 'c': csv = true; break;
 		case 'P': perfetto = optarg; break;
 		case 'S': svg = optarg; break;
+		case 'F': folded = optarg; break;
 		case 'l': {
 			char *end;
 
@@ -177,11 +179,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n\n"
+			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
+			       "                    [--limit N] FILE\n\n"
 			       "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
 			       "long-term migration and CoW listings, a timeline and what was still\n"
 			       "out at the end (N lines each, default 20). --perfetto writes Chrome\n"
-			       "trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap.\n"
+			       "trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap;\n"
+			       "--folded writes pages by kernel stack for flame graphs (docs/folded.md;\n"
+			       "OUT \"-\" is stdout, instead of the report).\n"
 			       "Exit status: 0 ok, 1 cannot read, 2 usage, 6 truncated (reported up\n"
 			       "to the last whole chunk), 7 corrupt (nothing reported).\n");
 			return 0;
@@ -189,7 +194,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n");
+		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
+				"                    [--limit N] FILE\n");
 		return DEVMEM_EXIT_USAGE;
 	}
 	/* First pass: what the file says about itself; second: the events. */
@@ -202,6 +208,7 @@ int main(int argc, char **argv)
 		if (first.pgmaps)
 			devmem_state_seed_text(stp, first.pgmaps);
 		rep.want_samples = perfetto || svg;
+		rep.want_folded = folded != NULL;
 		rc = dmt_read(argv[optind], report_ops(), &rep, &info, err, sizeof(err));
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
@@ -215,7 +222,9 @@ int main(int argc, char **argv)
 		report_free(&rep);
 		return rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : EXIT_CORRUPT;
 	}
-	if (json) {
+	if (folded && !strcmp(folded, "-")) {
+		/* stdout holds the folded stacks alone */
+	} else if (json) {
 		json_report(argv[optind], &info, stp, rc ? err : NULL);
 	} else if (csv) {
 		render_csv(&rep);
@@ -227,10 +236,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "devmemreport: %s: cannot write\n", perfetto);
 	if (svg && render_svg(&rep, svg))
 		fprintf(stderr, "devmemreport: %s: cannot write\n", svg);
+	if (folded && (folded_failed = render_folded(&rep, info.stacks, folded)))
+		fprintf(stderr, "devmemreport: %s: cannot write folded stacks: %s\n", folded, strerror(errno));
 	if (rc)
 		fprintf(stderr, "devmemreport: %s: %s\n", argv[optind], err);
 	dmt_info_free(&first);
 	dmt_info_free(&info);
 	report_free(&rep);
-	return rc ? EXIT_TRUNCATED : 0;
+	return folded_failed ? DEVMEM_EXIT_ERROR : rc ? EXIT_TRUNCATED : 0;
 }

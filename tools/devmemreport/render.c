@@ -101,6 +101,14 @@ const char *stacks_in_file(void *ctx, int32_t id, char *buf, size_t len)
 	return devmem_stack_lookup(ctx, id, buf, len);
 }
 
+int render_folded(struct report *r, const char *stacks, const char *path)
+{
+	struct folded_opts o = { .stack_of = stacks_in_file, .ctx = (void *)stacks, .st = &r->t.st };
+
+	folded_add_pages(&r->folded, FOLDED_LIVE, &r->t);
+	return folded_write_file(&r->folded, path, &o);
+}
+
 void render_csv(const struct report *r)
 {
 	size_t i;

@@ -10,6 +10,9 @@ void render_listings(const struct report *r, const char *stacks, size_t limit);
 void render_csv(const struct report *r);
 int render_perfetto(const struct report *r, const char *path);	/* 0 or -1 */
 int render_svg(const struct report *r, const char *path);
+/* Folded stacks (docs/folded.md) to path, "-" for stdout: what replay
+ * gathered (r->want_folded) and the pages still out. 0, or -1 (errno). */
+int render_folded(struct report *r, const char *stacks, const char *path);
 /* Stack lookup in a trace's STACKS chunk; ctx is that text. */
 const char *stacks_in_file(void *ctx, int32_t id, char *buf, size_t len);
 
