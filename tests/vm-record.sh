@@ -88,7 +88,7 @@ expect "record: the killed recording names every pgmap: none unknown, none witho
 	"$(doc kill | jq -c '[.pgmaps[] | select(.type == "unknown" or .start == "0x0")] | length')" 0
 expect "record: the killed recording's pgmaps are debugfs's, each once" \
 	"$(doc kill | jq -r '.pgmaps[] | select(.destroyed | not) | .start' | sort | tr '\n' ' ')" \
-	"$(sed -n '/^--- kill-pgmaps/,/^kill_rc=/p' "$log" | grep '^[0-9a-f]' | awk '{ print $3 }' | sort | tr '\n' ' ')"
+	"$(sed -n '/^--- pgmaps-at-kill/,/^kill_rc=/p' "$log" | grep '^[0-9a-f]' | awk '{ print $3 }' | sort | tr '\n' ' ')"
 expect "record: the killed recording's workloads, by pgmap [type, inits]" \
 	"$(doc kill | jq -c '[.pgmaps[] | select(.inits > 0) | [.type, .inits]] | sort')" \
 	'[["coherent",8],["coherent",8],["private",8]]'

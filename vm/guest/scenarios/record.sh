@@ -58,7 +58,7 @@ devmem-wl coherent 8 3 | sed 's/^/kill_wl: /'
 sleep 3	# the recorder writes a chunk at least every second
 kill -9 $rec
 wait $rec 2>/dev/null
-echo "--- kill-pgmaps"
+echo "--- pgmaps-at-kill"
 cat /sys/kernel/debug/devmem/pgmaps
 devmemreport --json /tmp/kill.dmt >/tmp/kill.json 2>/dev/null
 echo "kill_rc=$?"
