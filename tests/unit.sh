@@ -108,6 +108,54 @@ esac
 expect "devmemreport -j on a damaged file prints one valid JSON document" \
 	"$(build/devmemreport --json build/not-a-trace.dmt 2>/dev/null | jq -c '{error, exit}')" '{"error":"corrupt","exit":7}'
 
+# devmemrec's -o: only a new or a regular file, refused before anything is
+# loaded (exit 2), and what it names is left as it was.
+mode_before=$(stat -c %a /dev/null)
+msg=$(build/devmemrec -o /dev/null 2>&1); rc=$?
+expect "devmemrec -o /dev/null is refused with exit 2" $rc 2
+expect "devmemrec -o /dev/null leaves its mode" "$(stat -c %a /dev/null)" "$mode_before"
+case $msg in
+*"/dev/null is a device: refused"*) pass "devmemrec says why it refuses /dev/null";;
+*) fail "devmemrec says why it refuses /dev/null" "said '$msg'";;
+esac
+rm -f build/rec-link.dmt build/rec-target.dmt
+echo keep >build/rec-target.dmt
+chmod 644 build/rec-target.dmt
+ln -s rec-target.dmt build/rec-link.dmt
+build/devmemrec -o build/rec-link.dmt >/dev/null 2>&1
+expect "devmemrec -o SYMLINK is refused with exit 2" $? 2
+expect "the symlink's target is untouched" "$(stat -c '%a %s' build/rec-target.dmt)" "644 5"
+rm -f build/rec-link.dmt build/rec-target.dmt
+for t in devmemrec:9 devmemreport:8; do
+	if "build/${t%%:*}" --help | grep -q "^  ${t#*:}  "; then
+		pass "${t%%:*} --help prints its exit-code rows (${t#*:} among them)"
+	else
+		fail "${t%%:*} --help prints its exit-code rows (${t#*:} among them)" "not found"
+	fi
+done
+
+# devmemreport --salvage on the unit test's file with its third chunk
+# damaged (4 records, 1 in that chunk): refused without, 3 records with.
+dmg=build/fuzz-corpus/seed.dmt-damaged
+msg=$(build/devmemreport $dmg 2>&1 >/dev/null); rc=$?
+expect "devmemreport on a damaged file exits 7" $rc 7
+case $msg in
+*"checksum mismatch (--salvage reports the undamaged chunks)"*) pass "devmemreport points to --salvage";;
+*) fail "devmemreport points to --salvage" "said '$msg'";;
+esac
+json=$(build/devmemreport --salvage -j $dmg 2>build/salvage.err); rc=$?
+expect "devmemreport --salvage on a damaged file exits 8" $rc 8
+expect "devmemreport --salvage reports the other chunks' records, names the skipped range" \
+	"$(echo "$json" | jq -c '[.records, .complete, (.skipped | length), .skipped[0].why]')" \
+	'[3,false,1,"offset 331: chunk 2 checksum mismatch"]'
+case $(cat build/salvage.err) in
+*"skipped bytes 331-427 (96 bytes): offset 331: chunk 2 checksum mismatch"*)
+	pass "devmemreport --salvage says on stderr which bytes it skipped";;
+*) fail "devmemreport --salvage says on stderr which bytes it skipped" "$(cat build/salvage.err)";;
+esac
+build/devmemreport --salvage build/fuzz-corpus/seed.dmt >/dev/null 2>&1
+expect "devmemreport --salvage on a whole file exits 0" $? 0
+
 # devmemleak on this host: no verdict is exit 2, never a false "clean".
 make -s build/devmemleak 2>&1 | grep -v "warning: Using"
 build/devmemleak >/dev/null 2>&1; expect "devmemleak without a command or -i exits 2" $? 2

@@ -2,7 +2,9 @@
 # devmemrec and devmemreport on the patched kernel in the VM
 # (vm/guest/scenarios/record.sh): the report says exactly what the four
 # workloads did, agrees with devmemtop watching the same events, and
-# damaged or cut-short files get the documented exit codes and offsets.
+# damaged or cut-short files get the documented exit codes and offsets. A
+# recording killed with SIGKILL names every pgmap; one on a full filesystem
+# exits 9 and leaves a file that reads whole; -o /dev/null is refused.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -78,5 +80,51 @@ case $(get kill_rc) in
 *) fail "record: the file of a recorder killed with SIGKILL is readable" "exit $(get kill_rc)";;
 esac
 expect "record: it holds the killed recording's events, marked incomplete" \
-	"$(doc kill | jq -c '[.complete, ([.pgmaps[].inits] | add)]')" '[false,8]'
+	"$(doc kill | jq -c '[.complete, ([.pgmaps[].inits] | add)]')" '[false,24]'
+# No END chunk, yet every pgmap has its range and type: those from before
+# the recording (debugfs at start, tied to their address in-band) and the
+# new one, each once, the very pgmaps debugfs lists.
+expect "record: the killed recording names every pgmap: none unknown, none without a range" \
+	"$(doc kill | jq -c '[.pgmaps[] | select(.type == "unknown" or .start == "0x0")] | length')" 0
+expect "record: the killed recording's pgmaps are debugfs's, each once" \
+	"$(doc kill | jq -r '.pgmaps[] | select(.destroyed | not) | .start' | sort | tr '\n' ' ')" \
+	"$(sed -n '/^--- pgmaps-at-kill/,/^kill_rc=/p' "$log" | grep '^[0-9a-f]' | awk '{ print $3 }' | sort | tr '\n' ' ')"
+expect "record: the killed recording's workloads, by pgmap [type, inits]" \
+	"$(doc kill | jq -c '[.pgmaps[] | select(.inits > 0) | [.type, .inits]] | sort')" \
+	'[["coherent",8],["coherent",8],["private",8]]'
+# A full filesystem (256 KiB tmpfs): exit 9 with the reason, nothing left
+# attached, the command ran to its end, and the file reads whole (exit 0)
+# up to the last whole chunk, which is what devmemrec said it kept.
+expect "record: devmemrec on a full filesystem exits 9" "$(get full_rc)" 9
+expect "record: nothing stays attached after the write error" "$(get bpf_progs_after_full)" 0
+fullerr=$(sed -n '/^--- full stderr/,/^--- end/p' "$log")
+case $fullerr in
+*"No space left on device"*"keeps its"*"whole chunks"*"records lost"*) pass "record: devmemrec says why it stopped and what it kept";;
+*) fail "record: devmemrec says why it stopped and what it kept" "$fullerr";;
+esac
+case $fullerr in
+*"waiting for COMMAND"*) pass "record: devmemrec lets the command finish, unrecorded";;
+*) fail "record: devmemrec lets the command finish, unrecorded" "$fullerr";;
+esac
+expect "record: the command ran to its end (both workloads printed)" \
+	"$(grep -c '^full_wl: wl=\(private\|bench\)' "$log")" 2
+expect "record: devmemreport reads the file left on the full filesystem completely (exit 0)" \
+	"$(get full_report_rc)" 0
+kept=$(echo "$fullerr" | sed -n 's/.*keeps its [0-9]* whole chunks (\([0-9]*\) bytes, \([0-9]*\) records).*/\1 \2/p')
+full=$(doc full)
+expect "record: the file is the size devmemrec said it kept" "$(get full_size)" "${kept%% *}"
+expect "record: it holds the records devmemrec said it kept, marked incomplete" \
+	"$(echo "$full" | jq -c '[.records, .complete]')" "[${kept##* },false]"
+n=$(echo "$full" | jq '.records')
+if [ "${n:-0}" -gt 0 ] 2>/dev/null && [ "$(echo "$full" | jq '.events_by_type.page_init')" -ge 8 ]; then
+	pass "record: the cut-back file holds records ($n), the first workload's 8 page inits at least"
+else
+	fail "record: the cut-back file holds records" "records=$n"
+fi
+expect "record: devmemrec -o /dev/null is refused with exit 2" "$(get devnull_rc)" 2
+expect "record: /dev/null keeps its mode" "$(get devnull_mode_before) $(get devnull_mode_after)" "666 666"
+case $(get devnull_err) in
+*"/dev/null is a device: refused"*) pass "record: devmemrec says why it refuses /dev/null";;
+*) fail "record: devmemrec says why it refuses /dev/null" "$(get devnull_err)";;
+esac
 expect "record: no BPF program left behind" "$(get bpf_progs_after)" 0

@@ -32,11 +32,37 @@ struct rec {
 	struct dmt_writer w;
 	uint64_t filter_pgmap, kept, filtered, bad, write_errors;
 	struct u64map stack_ids;	/* id + 1 of every stack a record names */
+	struct u64map described;	/* pgmaps with a PGMAP_DESC line */
+	int meta_fd;		/* the BPF side's pgmap_meta map */
 };
+
+/*
+ * A pgmap named for the first time: what the BPF side learned of it goes
+ * into a PGMAP_DESC chunk ahead of the records, so a recording killed
+ * before its END chunk still names its pgmaps. The line is PGMAP_ADDRS's.
+ */
+static void describe_pgmap(struct rec *r, uint64_t pgmap)
+{
+	struct devmem_pgmap_meta v;
+	__u64 key = pgmap;
+	char line[160];
+	int n;
+
+	/* Not there (its map was full): the END chunk's PGMAP_ADDRS may still say. */
+	if (bpf_map_lookup_elem(r->meta_fd, &key, &v) || !v.start)
+		return;
+	n = snprintf(line, sizeof(line), "%#llx %#llx %#llx %u %#llx %llu\n",
+		     (unsigned long long)pgmap, (unsigned long long)v.start,
+		     (unsigned long long)v.end, v.type, (unsigned long long)v.owner,
+		     (unsigned long long)v.nr_pages);
+	if (!dmt_write_desc(&r->w, line, n))
+		u64map_put(&r->described, pgmap, 1);
+}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct rec *r = ctx;
+	uint64_t pgmap;
 
 	if (devmem_replay_record(data, size, NULL, NULL)) {
 		r->bad++;
@@ -46,6 +72,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		r->filtered++;
 		return 0;
 	}
+	pgmap = devmem_rec_pgmap(data);
+	if (pgmap && !r->w.error && !u64map_get(&r->described, pgmap, NULL))
+		describe_pgmap(r, pgmap);
+	/* After a write error the writer takes nothing more: these count as lost. */
 	if (dmt_write_record(&r->w, data, size))
 		r->write_errors++;
 	else
@@ -67,6 +97,40 @@ static uint64_t now_ns(clockid_t c)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* All of a (debugfs or proc) file, NUL-terminated; "" if it cannot be read. */
+static char *slurp_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 1 << 14, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf && f) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (n < cap - 1)
+			break;	/* EOF or error: seq_file fills what it can */
+		{
+			char *p = realloc(buf, cap * 2);
+
+			if (!p) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!buf)
+		return NULL;
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
 static void slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -77,38 +141,48 @@ static void slurp(const char *path, char *buf, size_t len)
 		fclose(f);
 }
 
-/* What the BPF side learned of each pgmap address, for devmemreport. */
-static void write_pgmap_addrs(struct dmt_writer *w, const struct devmem_session *s)
+/* What the BPF side learned of each pgmap address, for devmemreport: all of it. */
+static int write_pgmap_addrs(struct dmt_writer *w, const struct devmem_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.pgmap_meta);
+	int fd = bpf_map__fd(s->skel->maps.pgmap_meta), e;
 	struct devmem_pgmap_meta v;
 	__u64 key, next, *prev = NULL;
-	char buf[16384];
-	size_t n = 0;
+	size_t n = 0, cap = 1 << 14;
+	char *buf = malloc(cap);
 
-	while (!bpf_map_get_next_key(fd, prev, &next) && n < sizeof(buf) - 128) {
+	while (buf && !bpf_map_get_next_key(fd, prev, &next)) {
+		if (n + 128 > cap) {
+			char *p = realloc(buf, cap *= 2);
+
+			if (!p)
+				break;	/* what fits; the in-band lines have the rest */
+			buf = p;
+		}
 		if (!bpf_map_lookup_elem(fd, &next, &v))
-			n += snprintf(buf + n, sizeof(buf) - n, "%#llx %#llx %#llx %u %#llx %llu\n",
+			n += snprintf(buf + n, cap - n, "%#llx %#llx %#llx %u %#llx %llu\n",
 				      (unsigned long long)next, (unsigned long long)v.start,
 				      (unsigned long long)v.end, v.type, (unsigned long long)v.owner,
 				      (unsigned long long)v.nr_pages);
 		key = next;
 		prev = &key;
 	}
-	dmt_write_chunk(w, DMT_CHUNK_PGMAP_ADDRS, buf, n);
+	e = dmt_write_text(w, DMT_CHUNK_PGMAP_ADDRS, buf ? buf : "", n);
+	free(buf);
+	return e;
 }
 
 /* The stacks records name, symbolized now: the file is read elsewhere. */
-static void write_stacks(struct dmt_writer *w, const struct devmem_session *s,
-			 const struct u64map *ids)
+static int write_stacks(struct dmt_writer *w, const struct devmem_session *s,
+			const struct u64map *ids)
 {
 	size_t i, n = 0, cap = 1 << 16;
 	char *buf = malloc(cap), frames[4096];
 	struct ksyms k;
+	int e;
 
 	if (!buf || ksyms_load(&k)) {
 		free(buf);
-		return;
+		return 0;	/* no symbols: the report says "no stack" */
 	}
 	for (i = 0; i < ids->cap; i++) {
 		uint64_t key = ids->keys[i];
@@ -125,9 +199,10 @@ static void write_stacks(struct dmt_writer *w, const struct devmem_session *s,
 		}
 		n += snprintf(buf + n, cap - n, "%d %s\n", (int)(key - 1), frames);
 	}
-	dmt_write_chunk(w, DMT_CHUNK_STACKS, buf, n);
+	e = dmt_write_text(w, DMT_CHUNK_STACKS, buf, n);
 	ksyms_free(&k);
 	free(buf);
+	return e;
 }
 
 static void usage(FILE *f)
@@ -137,6 +212,10 @@ static void usage(FILE *f)
 "\n"
 "Record device memory events to FILE (created 0600: it holds kernel\n"
 "addresses) until interrupted, for -d seconds, or while COMMAND runs.\n"
+"FILE must be new or a regular file (truncated); a symlink, a device or\n"
+"a file with other hard links is refused (exit 2). If a write fails (disk\n"
+"full), the file is cut back to its last whole chunk, recording stops\n"
+"and devmemrec exits 9; COMMAND runs on, unrecorded.\n"
 "\n"
 "  -o, --output FILE     the trace file (docs/trace-format.md)\n"
 "  -d, --duration SEC    stop after SEC seconds\n"
@@ -147,12 +226,18 @@ static void usage(FILE *f)
 "      --no-stacks       no allocation stacks (one per call site otherwise)\n"
 "  -h, --help\n"
 "\n"
-"Exit status: COMMAND's when one is given, else 0; 1 error, 2 usage,\n"
-"3 not permitted, 4 nothing to trace, 5 kernel without BTF.\n"
-"\n"
 "Examples:\n"
 "  devmemrec -o run.dmt -- ./gpu-job --size 4G\n"
-"  devmemrec -o idle.dmt -d 60\n");
+"  devmemrec -o idle.dmt -d 60\n"
+"\n");
+	devmem_print_exit_codes(f, DEVMEM_TOOL_REC);
+}
+
+/* "open" refusals are usage errors: nothing was run, the argument is wrong. */
+static int open_exit(int e)
+{
+	return e == DMT_OPEN_REFUSED ? DEVMEM_EXIT_USAGE :
+	       e == DMT_OPEN_WRITE ? DEVMEM_EXIT_WRITE : DEVMEM_EXIT_ERROR;
 }
 
 int main(int argc, char **argv)
@@ -169,13 +254,14 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
-	char err[1024], text[8192], host[256] = "", boot_id[64], pgmaps[16384];
+	char err[1024], text[8192], host[256] = "", boot_id[64], *pgmaps;
 	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
 	struct rec r = { 0 };
 	const char *out = NULL;
 	struct devmem_session s;
 	double duration = 0;
 	struct utsname u;
+	size_t pgmaps_len = 0;
 	int c, rc, status = 0, k;
 	pid_t child = 0;
 
@@ -219,16 +305,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return DEVMEM_EXIT_USAGE;
 	}
+	/* Refuse a wrong -o before loading anything; the open checks again. */
+	rc = dmt_check_output(out, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "devmemrec: %s\n", err);
+		return open_exit(rc);
+	}
+	/* A file size limit must give EFBIG, cut back and reported, not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	rc = devmem_attach(&s, &o, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "devmemrec: %s\n", err);
 		return rc;
 	}
-	if (dmt_writer_open(&r.w, out, err, sizeof(err))) {
+	rc = dmt_writer_open(&r.w, out, err, sizeof(err));
+	if (rc) {
 		fprintf(stderr, "devmemrec: %s\n", err);
 		devmem_detach(&s);
-		return DEVMEM_EXIT_ERROR;
+		return open_exit(rc);
 	}
+	r.meta_fd = bpf_map__fd(s.skel->maps.pgmap_meta);
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
 	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
@@ -242,29 +338,34 @@ int main(int argc, char **argv)
 		 DEVMEM_ABI_VERSION, devmem_mode_name(s.mode), s.unavailable, o.filter_pid,
 		 (unsigned long long)r.filter_pgmap);
 	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
-	slurp(DEBUGFS_PGMAPS, pgmaps, sizeof(pgmaps));
-	dmt_write_chunk(&r.w, DMT_CHUNK_PGMAPS, pgmaps, strlen(pgmaps));
-	if (devmem_session_records(&s, on_record, &r, err, sizeof(err))) {
+	/* The pgmaps that exist now, whole, right after META (errors are sticky in r.w). */
+	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
+	dmt_write_text(&r.w, DMT_CHUNK_PGMAPS, pgmaps ? pgmaps : "", pgmaps ? pgmaps_len : 0);
+	free(pgmaps);
+	if (!r.w.error && devmem_session_records(&s, on_record, &r, err, sizeof(err))) {
 		fprintf(stderr, "devmemrec: %s\n", err);
 		dmt_writer_close(&r.w);
 		devmem_detach(&s);
 		return DEVMEM_EXIT_ERROR;
 	}
 	devmem_catch_signals();
-	if (optind < argc) {
+	if (optind < argc && !r.w.error) {
 		child = fork();
 		if (child < 0) {
 			perror("devmemrec: fork");
 			devmem_stop = 1;
 		} else if (child == 0) {
+			signal(SIGXFSZ, SIG_DFL);	/* the command's own limits as usual */
 			execvp(argv[optind], argv + optind);
 			fprintf(stderr, "devmemrec: %s: %s\n", argv[optind], strerror(errno));
 			_exit(127);
 		}
 	}
-	fprintf(stderr, "devmemrec: recording to %s in %s mode\n", out, devmem_mode_name(s.mode));
+	if (!r.w.error)
+		fprintf(stderr, "devmemrec: recording to %s in %s mode\n", out,
+			devmem_mode_name(s.mode));
 	flushed = now_ns(CLOCK_MONOTONIC);
-	while (!devmem_stop) {
+	while (!devmem_stop && !r.w.error) {
 		int e = devmem_session_poll(&s, 100);
 
 		if (e < 0) {
@@ -274,7 +375,7 @@ int main(int argc, char **argv)
 		}
 		/* A chunk at least every second: a killed recorder loses little. */
 		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
-			dmt_flush(&r.w);
+			dmt_flush(&r.w);	/* an error stops the loop */
 			flushed = now_ns(CLOCK_MONOTONIC);
 		}
 		if (duration && now_ns(CLOCK_MONOTONIC) - start > duration * 1e9)
@@ -284,40 +385,61 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (child > 0) {	/* interrupted: the command goes too */
-		kill(child, SIGTERM);
-		waitpid(child, &status, 0);
+	if (!r.w.error) {
+		if (child > 0) {	/* interrupted: the command goes too */
+			kill(child, SIGTERM);
+			waitpid(child, &status, 0);
+			child = 0;
+		}
+		devmem_session_poll(&s, 0);
+		devmem_read_drops(&s, drops, &misses);
+		for (k = 0; k < DEVMEM_DROP_MAX; k++)
+			dropped += drops[k];
+		dropped += misses + r.bad + r.write_errors;
+		snprintf(text, sizeof(text),
+			 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
+			 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
+			 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
+			 "events_seen=%llu\n",
+			 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
+			 (unsigned long long)r.filtered, (unsigned long long)dropped,
+			 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
+			 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
+			 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
+			 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
+			 (unsigned long long)drops[DEVMEM_DROP_STACK],
+			 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
+			 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
+			 (unsigned long long)devmem_events_seen(&s));
+		/* Each stops at the first error: the writer keeps it. */
+		if (!dmt_flush(&r.w) && !write_pgmap_addrs(&r.w, &s) &&
+		    !write_stacks(&r.w, &s, &r.stack_ids))
+			dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
 	}
-	devmem_session_poll(&s, 0);
-	devmem_read_drops(&s, drops, &misses);
-	for (k = 0; k < DEVMEM_DROP_MAX; k++)
-		dropped += drops[k];
-	dropped += misses + r.bad + r.write_errors;
-	snprintf(text, sizeof(text),
-		 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
-		 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
-		 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
-		 "events_seen=%llu\n",
-		 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
-		 (unsigned long long)r.filtered, (unsigned long long)dropped,
-		 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
-		 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_STACK],
-		 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
-		 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
-		 (unsigned long long)devmem_events_seen(&s));
-	dmt_flush(&r.w);
-	write_pgmap_addrs(&r.w, &s);
-	write_stacks(&r.w, &s, &r.stack_ids);
-	u64map_free(&r.stack_ids);
-	dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
-	rc = dmt_writer_close(&r.w) ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_OK;
+	/* Whatever happened, nothing stays attached; the last records are counted. */
 	devmem_detach(&s);
+	u64map_free(&r.stack_ids);
+	u64map_free(&r.described);
+	if (dmt_writer_close(&r.w)) {
+		char why[512];
+
+		fprintf(stderr, "devmemrec: %s: %s\n", out, dmt_writer_strerror(&r.w, why, sizeof(why)));
+		fprintf(stderr, "devmemrec: recording stopped; %s reads up to its last whole chunk "
+			"(no END chunk)\n", out);
+		if (child > 0) {
+			/* Our failure is not the command's: let it finish, unrecorded. */
+			fprintf(stderr, "devmemrec: waiting for COMMAND (pid %d) to finish, "
+				"unrecorded\n", (int)child);
+			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+				if (devmem_stop)	/* interrupted: the command goes too */
+					kill(child, SIGTERM);
+		}
+		return DEVMEM_EXIT_WRITE;
+	}
 	fprintf(stderr, "devmemrec: %llu events to %s, %llu dropped\n",
 		(unsigned long long)r.kept, out, (unsigned long long)dropped);
-	if (rc == DEVMEM_EXIT_OK && optind < argc)
+	rc = DEVMEM_EXIT_OK;
+	if (optind < argc)
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return rc;
 bad:

@@ -17,34 +17,8 @@
 #include "collect.h"
 #include "render.h"
 
-/* Exit codes beyond the shared ones (docs/devmemreport.md). */
-#define EXIT_TRUNCATED 6	/* report covers the file up to its last whole chunk */
-#define EXIT_CORRUPT 7		/* the file is damaged: nothing reported */
-
-static const char *pgmap_addrs;
-
-/* Pgmap addresses the recorder described: "pgmap start end type owner nr_pages". */
-static int resolve(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
-{
-	const char *line;
-
-	(void)ctx;
-	for (line = pgmap_addrs; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		unsigned long long p, start, end, owner, nr;
-		unsigned int type;
-
-		if (sscanf(line, "%llx %llx %llx %u %llx %llu", &p, &start, &end, &type, &owner, &nr) == 6 &&
-		    p == pgmap) {
-			meta->start = start;
-			meta->end = end;
-			meta->type = type;
-			meta->owner = owner;
-			meta->nr_pages = nr;
-			return 0;
-		}
-	}
-	return -1;
-}
+/* Where the skipped ranges of a salvaged file go in the JSON document. */
+static const struct dmt_info *salvaged;
 
 static void text_report(const char *path, const struct dmt_info *info, const struct devmem_state *st,
 			const char *warning)
@@ -106,6 +80,18 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 	json_bool(&j, "complete", info->end != NULL && !warning);
 	if (warning)
 		json_str(&j, "warning", warning);
+	if (salvaged) {
+		json_arr_open(&j, "skipped");
+		for (i = 0; i < salvaged->nr_skips; i++) {
+			json_obj_open(&j, NULL);
+			json_u64(&j, "from", salvaged->skips[i].start);
+			json_u64(&j, "to", salvaged->skips[i].end);
+			json_str(&j, "why", salvaged->skips[i].why);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_u64(&j, "skipped_bytes", salvaged->skipped_bytes);
+	}
 	json_u64(&j, "records", info->records);
 	json_obj_open(&j, "meta");
 	for (i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
@@ -139,6 +125,24 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 	json_end(&j);
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
+"                    [--limit N] [--salvage] FILE\n"
+"\n"
+"Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
+"long-term migration and CoW listings, a timeline and what was still\n"
+"out at the end (N lines each, default 20). --perfetto writes Chrome\n"
+"trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap;\n"
+"--folded writes pages by kernel stack for flame graphs (docs/folded.md;\n"
+"OUT \"-\" is stdout, instead of the report).\n"
+"--salvage skips damaged chunks instead of refusing the file, names the\n"
+"skipped byte ranges on stderr and reports the rest.\n"
+"\n");
+	devmem_print_exit_codes(f, DEVMEM_TOOL_REPORT);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -148,17 +152,19 @@ int main(int argc, char **argv)
 		{ "svg", required_argument, NULL, 'S' },
 		{ "folded", required_argument, NULL, 'F' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "salvage", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static struct report rep;
 	struct devmem_state *stp = &rep.t.st;
 	struct dmt_info first, info;
-	const char *perfetto = NULL, *svg = NULL, *folded = NULL;
+	const char *perfetto = NULL, *svg = NULL, *folded = NULL, *path;
 	char err[512], buf[64];
 	bool json = false, csv = false;
-	size_t limit = 20;
-	int c, rc, folded_failed = 0;
+	unsigned int flags = 0;
+	size_t limit = 20, i;
+	int c, rc, exit_rc, folded_failed = 0;
 
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -178,58 +184,64 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		case 'h':
-			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
-			       "                    [--limit N] FILE\n\n"
-			       "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
-			       "long-term migration and CoW listings, a timeline and what was still\n"
-			       "out at the end (N lines each, default 20). --perfetto writes Chrome\n"
-			       "trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap;\n"
-			       "--folded writes pages by kernel stack for flame graphs (docs/folded.md;\n"
-			       "OUT \"-\" is stdout, instead of the report).\n"
-			       "Exit status: 0 ok, 1 cannot read, 2 usage, 6 truncated (reported up\n"
-			       "to the last whole chunk), 7 corrupt (nothing reported).\n");
-			return 0;
-		default: return DEVMEM_EXIT_USAGE;
+		case 'V': flags |= DMT_READ_SALVAGE; break;
+		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
+		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
-				"                    [--limit N] FILE\n");
+		usage(stderr);
 		return DEVMEM_EXIT_USAGE;
 	}
+	path = argv[optind];
+	memset(&info, 0, sizeof(info));
 	/* First pass: what the file says about itself; second: the events. */
-	rc = dmt_scan(argv[optind], &first, err, sizeof(err));
-	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED) {
-		pgmap_addrs = first.pgmap_addrs;
-		stp->resolve = resolve;
+	rc = dmt_scan_flags(path, &first, flags, err, sizeof(err));
+	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED || rc == DMT_READ_SALVAGED) {
+		/* Pgmaps described in-band or at the end name the rows, finished or not. */
+		stp->resolve = dmt_resolve_pgmap;
+		stp->resolve_ctx = first.pgmap_addrs;
 		stp->refs_on_free = dmt_meta_get(first.meta, "attach_mode", buf, sizeof(buf)) &&
 				    strcmp(buf, "tracepoint");
 		if (first.pgmaps)
 			devmem_state_seed_text(stp, first.pgmaps);
 		rep.want_samples = perfetto || svg;
 		rep.want_folded = folded != NULL;
-		rc = dmt_read(argv[optind], report_ops(), &rep, &info, err, sizeof(err));
+		rc = dmt_read_flags(path, report_ops(), &rep, &info, flags, err, sizeof(err));
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
+		exit_rc = rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_CORRUPT;
 		if (json)
 			printf("{\"schema\":1,\"error\":\"%s\",\"exit\":%d}\n",
-			       rc == DMT_READ_IO ? "cannot_read" : "corrupt",
-			       rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : EXIT_CORRUPT);
-		fprintf(stderr, "devmemreport: %s%s%s\n", rc == DMT_READ_CORRUPT ? argv[optind] : "",
-			rc == DMT_READ_CORRUPT ? ": " : "", err);
+			       rc == DMT_READ_IO ? "cannot_read" : "corrupt", exit_rc);
+		fprintf(stderr, "devmemreport: %s%s%s%s\n", rc == DMT_READ_CORRUPT ? path : "",
+			rc == DMT_READ_CORRUPT ? ": " : "", err,
+			rc == DMT_READ_CORRUPT && !(flags & DMT_READ_SALVAGE) ?
+			" (--salvage reports the undamaged chunks)" : "");
 		dmt_info_free(&first);
+		dmt_info_free(&info);
 		report_free(&rep);
-		return rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : EXIT_CORRUPT;
+		return exit_rc;
 	}
+	if (rc == DMT_READ_SALVAGED)	/* which bytes are missing, before the report */
+		for (i = 0; i < info.nr_skips; i++)
+			fprintf(stderr, "devmemreport: %s: skipped bytes %llu-%llu (%llu bytes): %s\n",
+				path, (unsigned long long)info.skips[i].start,
+				(unsigned long long)info.skips[i].end,
+				(unsigned long long)(info.skips[i].end - info.skips[i].start),
+				info.skips[i].why);
+	if (info.nr_skipped > info.nr_skips)
+		fprintf(stderr, "devmemreport: %s: and %llu more skipped ranges\n", path,
+			(unsigned long long)(info.nr_skipped - info.nr_skips));
+	salvaged = rc == DMT_READ_SALVAGED ? &info : NULL;
 	if (folded && !strcmp(folded, "-")) {
 		/* stdout holds the folded stacks alone */
 	} else if (json) {
-		json_report(argv[optind], &info, stp, rc ? err : NULL);
+		json_report(path, &info, stp, rc ? err : NULL);
 	} else if (csv) {
 		render_csv(&rep);
 	} else {
-		text_report(argv[optind], &info, stp, rc ? err : NULL);
+		text_report(path, &info, stp, rc ? err : NULL);
 		render_listings(&rep, info.stacks, limit);
 	}
 	if (perfetto && render_perfetto(&rep, perfetto))
@@ -239,9 +251,11 @@ int main(int argc, char **argv)
 	if (folded && (folded_failed = render_folded(&rep, info.stacks, folded)))
 		fprintf(stderr, "devmemreport: %s: cannot write folded stacks: %s\n", folded, strerror(errno));
 	if (rc)
-		fprintf(stderr, "devmemreport: %s: %s\n", argv[optind], err);
+		fprintf(stderr, "devmemreport: %s: %s\n", path, err);
+	exit_rc = folded_failed ? DEVMEM_EXIT_ERROR : rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
+		  rc == DMT_READ_TRUNCATED ? DEVMEM_EXIT_TRUNCATED : DEVMEM_EXIT_OK;
 	dmt_info_free(&first);
 	dmt_info_free(&info);
 	report_free(&rep);
-	return folded_failed ? DEVMEM_EXIT_ERROR : rc ? EXIT_TRUNCATED : 0;
+	return exit_rc;
 }

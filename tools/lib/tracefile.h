@@ -3,8 +3,10 @@
  * The devmemscope trace file (docs/trace-format.md): a file header, then
  * chunks, each with its own header and CRC32. The writer emits whole chunks
  * with one write(), so a recorder killed at any moment leaves a file that
- * reads up to its last complete chunk. The reader checks everything and
- * names the byte offset of the first thing wrong.
+ * reads up to its last complete chunk, and a write that fails half-way is
+ * cut back to the last whole chunk. The reader checks everything and names
+ * the byte offset of the first thing wrong; in salvage mode it skips a
+ * damaged chunk instead and says which bytes it skipped.
  */
 #ifndef DEVMEM_TRACEFILE_H
 #define DEVMEM_TRACEFILE_H
@@ -15,7 +17,7 @@
 
 #define DMT_MAGIC "DEVMEMTR"
 #define DMT_VERSION_MAJOR 1
-#define DMT_VERSION_MINOR 0
+#define DMT_VERSION_MINOR 1	/* 1.1: PGMAP_DESC chunks */
 #define DMT_CHUNK_MAGIC 0x4b4e4843u	/* "CHNK" */
 #define DMT_MAX_CHUNK (16u << 20)
 
@@ -36,6 +38,8 @@ enum dmt_chunk_type {
 	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */
 	DMT_CHUNK_PGMAP_ADDRS = 6,	/* text, "pgmap start end type owner nr_pages" */
 	DMT_CHUNK_STACKS = 7,	/* text, "stack_id frame;frame;..." symbolized */
+	DMT_CHUNK_PGMAP_DESC = 8,	/* text, PGMAP_ADDRS lines for pgmaps first
+					 * named by the next EVENTS chunk */
 	DMT_CHUNK_TYPE_MAX
 };
 
@@ -51,19 +55,62 @@ struct dmt_chunk_header {
 /* Writer */
 struct dmt_writer {
 	int fd;
-	uint64_t seq, offset;
+	uint64_t seq, offset;	/* offset: the end of the last whole chunk */
 	unsigned char *buf;	/* pending EVENTS payload */
 	size_t len, cap;
-	uint64_t records;
+	uint64_t records;	/* records accepted by dmt_write_record() */
+	uint64_t pending;	/* of them, in buf */
+	char *desc;		/* pending PGMAP_DESC text, written before buf */
+	size_t desc_len, desc_cap;
+	/*
+	 * The first write error (-errno), 0 if none. It is sticky: after it
+	 * nothing more is written and every call returns it, so the file
+	 * stays a whole-chunk prefix of the recording.
+	 */
+	int error;
+	uint64_t error_chunk;	/* seq of the chunk that failed */
+	size_t error_partial;	/* bytes of it written before the error */
+	size_t error_size;	/* its full size, header included */
+	int truncate_error;	/* -errno when cutting back failed, else 0 */
+	uint64_t records_written;	/* in whole EVENTS chunks in the file */
+	uint64_t records_lost;	/* accepted records a write error cost */
 };
 
-/* Creates path with mode 0600 (it may hold kernel addresses). */
+/* dmt_writer_open() and dmt_check_output() results besides 0. */
+enum dmt_open_status {
+	DMT_OPEN_ERROR = -1,	/* the system said no (err says why) */
+	DMT_OPEN_REFUSED = -2,	/* a symlink, not a regular file, or hard-linked */
+	DMT_OPEN_WRITE = -3,	/* the file header could not be written */
+};
+
+/*
+ * Opens path for a new recording: a new file, created 0600 whatever the
+ * umask (it may hold kernel addresses), or an existing regular file with a
+ * single link, which is truncated and set to 0600. Anything else (a
+ * symlink, a device such as /dev/null, a FIFO, a directory, a file with
+ * other hard links) is refused untouched: it is never truncated nor
+ * chmod-ed. Opened with O_NOFOLLOW | O_CLOEXEC and checked with fstat().
+ */
 int dmt_writer_open(struct dmt_writer *w, const char *path, char *err, size_t errlen);
+/* The same checks without opening: 0 if path may be written. */
+int dmt_check_output(const char *path, char *err, size_t errlen);
+/* One chunk, or the writer's error. */
 int dmt_write_chunk(struct dmt_writer *w, uint16_t type, const void *data, size_t len);
+/* Text in as many chunks as it needs, split at line ends. */
+int dmt_write_text(struct dmt_writer *w, uint16_t type, const char *text, size_t len);
 /* Queue one record; a full buffer becomes an EVENTS chunk. */
 int dmt_write_record(struct dmt_writer *w, const void *rec, size_t len);
-int dmt_flush(struct dmt_writer *w);	/* pending records as a chunk now */
+/*
+ * Queue text for a PGMAP_DESC chunk, written just before the next EVENTS
+ * chunk: describe a pgmap before queueing the first record naming it, and
+ * every prefix of the file names its pgmaps.
+ */
+int dmt_write_desc(struct dmt_writer *w, const char *text, size_t len);
+int dmt_flush(struct dmt_writer *w);	/* pending text and records as chunks now */
+/* Flushes and closes; returns the writer's error or close()'s. */
 int dmt_writer_close(struct dmt_writer *w);
+/* After an error: what failed, where the file was cut back to, what was kept and lost. */
+const char *dmt_writer_strerror(const struct dmt_writer *w, char *buf, size_t len);
 
 /* Reader */
 enum dmt_read_status {
@@ -71,7 +118,24 @@ enum dmt_read_status {
 	DMT_READ_TRUNCATED = 1,	/* ends inside a chunk: all before it was read */
 	DMT_READ_CORRUPT = 2,	/* something is wrong at err's offset */
 	DMT_READ_IO = 3,	/* cannot open or read */
+	DMT_READ_SALVAGED = 4,	/* DMT_READ_SALVAGE skipped damaged bytes (info->skips) */
 };
+
+/*
+ * Read flags. DMT_READ_SALVAGE: a damaged chunk (bad header, checksum,
+ * sequence or record) is skipped, not fatal: the reader scans forward for
+ * the next chunk whose header and checksum are valid, lists the bytes it
+ * skipped in info->skips and goes on. A salvaged read is not a whole
+ * recording: it may lack any event, so no leak verdict may be drawn from
+ * it (a DMT_READ_SALVAGED result is never DMT_READ_OK).
+ */
+#define DMT_READ_SALVAGE 1u
+
+struct dmt_skip {
+	uint64_t start, end;	/* bytes [start, end) were not read */
+	char why[160];
+};
+#define DMT_MAX_SKIPS 256	/* listed; more are counted in nr_skipped */
 
 struct dmt_info {
 	uint16_t version_major, version_minor;
@@ -79,8 +143,17 @@ struct dmt_info {
 	char *meta;		/* META payload, NUL-terminated, or NULL */
 	char *pgmaps;		/* PGMAPS payload */
 	char *end;		/* END payload, NULL if the recorder never got there */
-	char *pgmap_addrs;	/* PGMAP_ADDRS payload */
+	/*
+	 * Pgmap descriptions, "pgmap start end type owner nr_pages" lines:
+	 * every PGMAP_DESC chunk, then the PGMAP_ADDRS one, in file order. A
+	 * file without its END still names the pgmaps its records use.
+	 */
+	char *pgmap_addrs;
 	char *stacks;		/* STACKS payload */
+	/* DMT_READ_SALVAGE: what was skipped */
+	struct dmt_skip *skips;
+	size_t nr_skips;	/* listed in skips */
+	uint64_t nr_skipped, skipped_bytes;	/* all of them */
 };
 
 /*
@@ -89,17 +162,32 @@ struct dmt_info {
  */
 int dmt_read(const char *path, const struct devmem_ops *ops, void *ctx,
 	     struct dmt_info *info, char *err, size_t errlen);
+/* With flags (DMT_READ_SALVAGE). */
+int dmt_read_flags(const char *path, const struct devmem_ops *ops, void *ctx,
+		   struct dmt_info *info, unsigned int flags, char *err, size_t errlen);
 /*
  * Only the chunk headers and the text chunks (META, PGMAPS, END, ...):
  * EVENTS payloads are skipped unchecked. For tools that need the metadata
  * before replaying; the replay with dmt_read() checks everything.
  */
 int dmt_scan(const char *path, struct dmt_info *info, char *err, size_t errlen);
+int dmt_scan_flags(const char *path, struct dmt_info *info, unsigned int flags, char *err,
+		   size_t errlen);
 /* The same over a buffer (for the fuzzer and unit tests). */
 int dmt_read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
 		    void *ctx, struct dmt_info *info, char *err, size_t errlen);
+int dmt_read_buffer_flags(const unsigned char *data, size_t len, const struct devmem_ops *ops,
+			  void *ctx, struct dmt_info *info, unsigned int flags, char *err,
+			  size_t errlen);
 void dmt_info_free(struct dmt_info *info);
 /* "key=value" lookup in a META or END payload; NULL if absent. */
 const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t len);
+/*
+ * devmem_state's resolve callback over a file's pgmap descriptions (ctx:
+ * the dmt_info's pgmap_addrs text): rows get their range and type even
+ * from a recording that never reached its END chunk.
+ */
+struct devmem_pgmap_row;
+int dmt_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta);
 
 #endif

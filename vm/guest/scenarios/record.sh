@@ -1,7 +1,9 @@
 #!/bin/sh
 # devmemrec around the four workloads while devmemtop watches the same
 # events; then devmemreport on the file, a truncated copy, a corrupted copy,
-# and the file of a recorder killed with SIGKILL. The host checks.
+# and the file of a recorder killed with SIGKILL; then devmemrec on a full
+# filesystem and on /dev/null. The host checks. Workloads other than the
+# first four print their lines prefixed, so "wl=" lines stay those four.
 devmemtop -j -d 0.5 >/tmp/top.json 2>/dev/null &
 top=$!
 n=0
@@ -49,13 +51,45 @@ devmemrec -o /tmp/kill.dmt >/dev/null 2>/tmp/kill.err &
 rec=$!
 n=0	# attached once it says so: loading takes a while under TCG
 while ! grep -q 'recording to' /tmp/kill.err && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
-devmem-wl private 8 0 >/dev/null
+# Devices 0 and 2 have pgmaps from before the recording; device 3's is new.
+devmem-wl private 8 0 | sed 's/^/kill_wl: /'
+devmem-wl coherent 8 2 | sed 's/^/kill_wl: /'
+devmem-wl coherent 8 3 | sed 's/^/kill_wl: /'
 sleep 3	# the recorder writes a chunk at least every second
 kill -9 $rec
 wait $rec 2>/dev/null
+echo "--- pgmaps-at-kill"
+cat /sys/kernel/debug/devmem/pgmaps
 devmemreport --json /tmp/kill.dmt >/tmp/kill.json 2>/dev/null
 echo "kill_rc=$?"
 echo "--- kill"
 cat /tmp/kill.json
 echo "--- end"
+
+# A full filesystem: a 256 KiB tmpfs. A small workload first (its records
+# make whole chunks), then one that writes far more than fits.
+mkdir -p /mnt/small
+mount -t tmpfs -o size=256k tmpfs /mnt/small
+devmemrec -o /mnt/small/full.dmt -- sh -c 'devmem-wl private 8 0; sleep 2;
+	devmem-wl bench 64 100 0' >/tmp/full.out 2>/tmp/full.err
+echo "full_rc=$?"
+echo "bpf_progs_after_full=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+sed 's/^/full_wl: /' /tmp/full.out
+echo "--- full stderr"
+cat /tmp/full.err
+echo "--- end"
+echo "full_size=$(stat -c %s /mnt/small/full.dmt)"
+devmemreport --json /mnt/small/full.dmt >/tmp/full.json 2>/tmp/full-report.err
+echo "full_report_rc=$?"
+echo "--- full"
+cat /tmp/full.json
+echo "--- end"
+umount /mnt/small
+
+# -o /dev/null: refused, and /dev/null keeps its mode.
+echo "devnull_mode_before=$(stat -c %a /dev/null)"
+devmemrec -o /dev/null -- true >/dev/null 2>/tmp/devnull.err
+echo "devnull_rc=$?"
+echo "devnull_mode_after=$(stat -c %a /dev/null)"
+echo "devnull_err=$(cat /tmp/devnull.err)"
 echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
