@@ -20,6 +20,7 @@
 #include "devmem.skel.h"
 #include "kcounts.h"
 #include "ksyms.h"
+#include "pgmap_names_live.h"
 #include "replay.h"
 #include "stacks.h"
 #include "tracefile.h"
@@ -311,6 +312,7 @@ int main(int argc, char **argv)
 	dmt_flush(&r.w);
 	write_pgmap_addrs(&r.w, &s);
 	write_stacks(&r.w, &s, &r.stack_ids);
+	pgmap_names_record(&r.w, &s, DEBUGFS_PGMAPS);	/* names from this machine */
 	u64map_free(&r.stack_ids);
 	dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
 	rc = dmt_writer_close(&r.w) ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_OK;

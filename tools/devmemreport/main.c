@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "json.h"
 #include "output.h"
+#include "pgmap_names.h"
 #include "state.h"
 #include "tracefile.h"
 #include "collect.h"
@@ -62,16 +63,18 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 	printf("dropped while recording: %s\n",
 	       info->end && dmt_meta_get(info->end, "dropped", buf, sizeof(buf)) ? buf :
 	       "unknown (the recording did not finish)");
-	printf("\n%-26s %-9s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE", "LIVE", "REFS",
-	       "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM", "COW", "FAULTS");
+	printf("\n%-26s %-9s %-10s %-14s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE",
+	       "DRIVER", "DEVICE", "LIVE", "REFS", "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM",
+	       "COW", "FAULTS");
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &st->pgmaps[i];
-		char range[64];
+		char range[64], device[2 * DEVMEM_NAME_LEN];
 
 		snprintf(range, sizeof(range), "%#" PRIx64 "-%#" PRIx64, r->start, r->end);
-		printf("%-26s %-9s %8" PRId64 " %+6" PRId64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64
+		printf("%-26s %-9s %-10s %-14s %8" PRId64 " %+6" PRId64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64
 		       " %9" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7" PRIu64 "%s\n",
-		       range, devmem_pgmap_type_name(r->type), devmem_pgmap_live(r), r->refs,
+		       range, devmem_pgmap_type_name(r->type), r->driver[0] ? r->driver : "unknown",
+		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs,
 		       r->inits, r->frees, r->to_device, r->to_system, r->longterm, r->cow, r->faults,
 		       r->destroyed ? "  (destroyed)" : "");
 	}
@@ -146,6 +149,7 @@ int main(int argc, char **argv)
 		{ "perfetto", required_argument, NULL, 'P' },
 		{ "svg", required_argument, NULL, 'S' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "raw-addresses", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -165,12 +169,15 @@ int main(int argc, char **argv)
 		case 'P': perfetto = optarg; break;
 		case 'S': svg = optarg; break;
 		case 'l': limit = strtoul(optarg, NULL, 10); break;
+		case 'X': devmem_raw_addresses = true; break;
 		case 'h':
-			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n\n"
+			printf("usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] [--raw-addresses] FILE\n\n"
 			       "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
 			       "long-term migration and CoW listings, a timeline and what was still\n"
 			       "out at the end (N lines each, default 20). --perfetto writes Chrome\n"
 			       "trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap.\n"
+			       "Pgmaps go by driver and device names, resolved when the trace was\n"
+			       "recorded; --raw-addresses adds their kernel addresses and owners.\n"
 			       "Exit status: 0 ok, 1 cannot read, 2 usage, 6 truncated (reported up\n"
 			       "to the last whole chunk), 7 corrupt (nothing reported).\n");
 			return 0;
@@ -178,7 +185,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] FILE\n");
+		fprintf(stderr, "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--limit N] [--raw-addresses] FILE\n");
 		return DEVMEM_EXIT_USAGE;
 	}
 	/* First pass: what the file says about itself; second: the events. */
@@ -192,6 +199,7 @@ int main(int argc, char **argv)
 			devmem_state_seed_text(stp, first.pgmaps);
 		rep.want_samples = perfetto || svg;
 		rc = dmt_read(argv[optind], report_ops(), &rep, &info, err, sizeof(err));
+		pgmap_names_apply(stp, first.pgmap_names);	/* named where it was recorded */
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		if (json)

@@ -316,6 +316,7 @@ static int read_buffer(const unsigned char *data, size_t len, const struct devme
 		case DMT_CHUNK_END: text = &info->end; break;
 		case DMT_CHUNK_PGMAP_ADDRS: text = &info->pgmap_addrs; break;
 		case DMT_CHUNK_STACKS: text = &info->stacks; break;
+		case DMT_CHUNK_PGMAP_NAMES: text = &info->pgmap_names; break;
 		default: info->skipped_chunks++; break;
 		}
 		if (text && !*text)
@@ -382,5 +383,6 @@ void dmt_info_free(struct dmt_info *info)
 	free(info->end);
 	free(info->pgmap_addrs);
 	free(info->stacks);
+	free(info->pgmap_names);
 	memset(info, 0, sizeof(*info));
 }

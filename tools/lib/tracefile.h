@@ -36,6 +36,7 @@ enum dmt_chunk_type {
 	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */
 	DMT_CHUNK_PGMAP_ADDRS = 6,	/* text, "pgmap start end type owner nr_pages" */
 	DMT_CHUNK_STACKS = 7,	/* text, "stack_id frame;frame;..." symbolized */
+	DMT_CHUNK_PGMAP_NAMES = 8,	/* text, "start end driver device pci" (pgmap_names.h) */
 	DMT_CHUNK_TYPE_MAX
 };
 
@@ -81,6 +82,7 @@ struct dmt_info {
 	char *end;		/* END payload, NULL if the recorder never got there */
 	char *pgmap_addrs;	/* PGMAP_ADDRS payload */
 	char *stacks;		/* STACKS payload */
+	char *pgmap_names;	/* PGMAP_NAMES payload */
 };
 
 /*
