@@ -14,6 +14,8 @@
 #include "json.h"
 #include "exit_codes.h"
 #include "leaks.h"
+#include "output.h"
+#include "pgmap_names.h"
 #include "replay.h"
 #include "state.h"
 #include "u64map.h"
@@ -650,6 +652,252 @@ static void test_abi2_pages(void)
 	devmem_state_free(&st);
 }
 
+/* Drivers and devices by name (tools/lib/pgmap_names.c). */
+static const char sample_iomem[] =
+	"00000000-00000fff : Reserved\n"
+	"00100000-3fffffff : System RAM\n"
+	"  01000000-015fffff : Kernel code\n"
+	"not an iomem line\n"
+	"c0000000-febfffff : PCI Bus 0000:00\n"
+	"  e0000000-efffffff : PCI Bus 0000:01\n"
+	"    e0000000-efffffff : 0000:01:00.0\n"
+	"      e0000000-e7ffffff : nvidia-uvm-hmm\n"
+	"  f0000000-f0ffffff : 0000:00:02.0\n"
+	"ffe0000000-ffefffffff : hmm_dmirror\n"
+	"fff0000000-ffffffffff : hmm_dmirror\n"
+	"38000000000-38fffffffff : 0000:03:00.0\n";
+
+static const char sample_kallsyms[] =
+	"0000000000000000 A fixed_percpu_data\n"
+	"0000000000012340 D cpu_number\n"
+	"ffffffff81227384 t dmirror_snapshot_invalidate\n"
+	"ffffffff816324e0 d dmirror_devmem_ops\n"
+	"ffffffff81e73d60 b dmirror_devices\n"
+	"ffffffff81e747a0 b dmirror_dev\n"
+	"ffffffffc0a01000 d uvm_pmm_devmem_ops\t[nvidia_uvm]\n"
+	"ffffffffc0b02000 d foo_pagemap_ops\t[foo_gpu]\n"
+	"ffffffffc0b02040 d foo_devices\t[foo_gpu]\n";
+
+static void test_driver_names(void)
+{
+	static const struct { const char *sym, *mod, *res, *want; } cases[] = {
+		{ "dmirror_devmem_ops", NULL, NULL, "test_hmm" },
+		{ "dmirror_devices", "", "", "test_hmm" },	/* test_hmm's owner cookie */
+		{ "svm_migrate_pgmap_ops", "amdgpu", NULL, "amdgpu" },
+		{ "nouveau_dmem_pagemap_ops", "nouveau", NULL, "nouveau" },
+		{ "xe_pagemap_ops", "xe", NULL, "xe" },
+		{ "drm_pagemap_pagemap_ops", "drm_gpusvm_helper", NULL, "xe" },
+		{ "uvm_pmm_devmem_ops", "nvidia_uvm", NULL, "nvidia-uvm" },
+		{ "p2pdma_pgmap_ops", NULL, NULL, "p2pdma" },
+		/* not in the table: the module, then the device, then the symbol */
+		{ "foo_pagemap_ops", "foo_gpu", "hmm_dmirror", "foo_gpu" },
+		{ "foo_pagemap_ops", NULL, "nouveau_dmem", "nouveau" },
+		{ "foo_pagemap_ops", NULL, "0000:03:00.0", "foo_pagemap_ops" },
+		{ NULL, NULL, "nvidia-uvm-hmm", "nvidia-uvm" },
+		{ NULL, NULL, "hmm_dmirror", "test_hmm" },
+		{ NULL, NULL, NULL, "unknown" },
+		{ "", "", "not-in-iomem", "unknown" },
+		{ "bad name,\"#/x", NULL, NULL, "bad_name____x" },	/* safe in text and CSV */
+	};
+	char buf[DEVMEM_NAME_LEN], what[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pgmap_driver_name(cases[i].sym, cases[i].mod, cases[i].res, buf, sizeof(buf));
+		snprintf(what, sizeof(what), "driver of symbol %s [%s], device %s is %s",
+			 cases[i].sym ? cases[i].sym : "(none)", cases[i].mod ? cases[i].mod : "",
+			 cases[i].res ? cases[i].res : "(none)", cases[i].want);
+		CHECK(what, !strcmp(buf, cases[i].want));
+	}
+	CHECK("PCI device names are told from bus windows",
+	      pgmap_is_pci_name("0000:03:00.0") && !pgmap_is_pci_name("PCI Bus 0000:00") &&
+	      !pgmap_is_pci_name("0000:03:00.0x") && !pgmap_is_pci_name("0000:03:00"));
+}
+
+static void test_iomem(void)
+{
+	struct iomem io;
+	long r, pci;
+
+	CHECK("iomem sample parses", iomem_parse(sample_iomem, &io) == 0);
+	CHECK("iomem keeps every resource line, skips the rest", io.n == 11);
+	CHECK("iomem reads depth from indentation and cleans names",
+	      io.res[6].depth == 3 && !strcmp(io.res[3].name, "PCI_Bus_0000:00"));
+	r = iomem_find(&io, 0xe0100000, 0xe01fffff, &pci);
+	CHECK("a range under a PCI BAR: the innermost resource and its PCI device",
+	      r == 6 && !strcmp(io.res[r].name, "nvidia-uvm-hmm") && pci == 5 &&
+	      !strcmp(io.res[pci].name, "0000:01:00.0"));
+	r = iomem_find(&io, 0xe8000000, 0xe8ffffff, &pci);
+	CHECK("a range in the BAR but outside its child: the BAR itself", r == 5 && pci == 5);
+	r = iomem_find(&io, 0xf0000000, 0xf00fffff, &pci);
+	CHECK("a BAR named after its device is device and PCI device at once", r == 7 && pci == 7);
+	r = iomem_find(&io, 0xfff0000000, 0xffffffffff, &pci);
+	CHECK("test_hmm's private range is hmm_dmirror, not under PCI",
+	      r == 9 && !strcmp(io.res[r].name, "hmm_dmirror") && pci == -1);
+	r = iomem_find(&io, 0x38000100000, 0x39000ffffff, &pci);
+	CHECK("a range that spills out of its resource is not said to be in it", r == -1);
+	r = iomem_find(&io, 0x40000000, 0x4fffffff, &pci);
+	CHECK("a memmap= carve-out is in no resource", r == -1 && pci == -1);
+	iomem_free(&io);
+	CHECK("an empty iomem parses to nothing", iomem_parse("", &io) == 0 && io.n == 0 &&
+	      iomem_find(&io, 1, 2, &pci) == -1);
+	iomem_free(&io);
+}
+
+static void test_ksyms_resolve(void)
+{
+	struct ksym_hit h[5] = {
+		{ .addr = 0xffffffff81e73d60 + 0x5a0 },	/* dmirror_devices[1] */
+		{ .addr = 0xffff888012345678 },		/* a heap pointer */
+		{ .addr = 0xffffffffc0a01000 },		/* a module's ops */
+		{ .addr = 0xffffffffc0b02048 },
+		{ .addr = 0x10 },
+	};
+	FILE *f = fmemopen((void *)sample_kallsyms, strlen(sample_kallsyms), "r");
+
+	pgmap_ksyms_resolve(f, h, 5);
+	fclose(f);
+	CHECK("kallsyms names a static owner cookie with its offset",
+	      h[0].found && !strcmp(h[0].sym, "dmirror_devices") && h[0].off == 0x5a0 && !h[0].mod[0]);
+	CHECK("a heap pointer is named by nothing (not the last per-CPU symbol)", !h[1].found);
+	CHECK("a module symbol carries its module",
+	      h[2].found && !strcmp(h[2].sym, "uvm_pmm_devmem_ops") && !strcmp(h[2].mod, "nvidia_uvm"));
+	CHECK("the nearest symbol below wins, in any order",
+	      h[3].found && !strcmp(h[3].sym, "foo_devices") && h[3].off == 8);
+	CHECK("absolute symbols name nothing", !h[4].found);
+	f = fmemopen((void *)"0000000000000000 T _text\n0000000000000000 b dmirror_devices\n", 58, "r");
+	pgmap_ksyms_resolve(f, h, 1);
+	fclose(f);
+	CHECK("kallsyms without root (all zeros) names nothing", !h[0].found);
+}
+
+static void write_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static const struct devmem_pgmap_row *row_at(const struct devmem_state *st, uint64_t start)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_pgmaps; i++)
+		if (st->pgmaps[i].start == start)
+			return &st->pgmaps[i];
+	return NULL;
+}
+
+static bool named(const struct devmem_state *st, uint64_t start, const char *want)
+{
+	const struct devmem_pgmap_row *r = row_at(st, start);
+	char buf[3 * DEVMEM_NAME_LEN];
+
+	return r && !strcmp(pgmap_short_name(r, buf, sizeof(buf)), want);
+}
+
+static void test_pgmap_namer(void)
+{
+	char ks[] = "/tmp/devmem-kallsyms-XXXXXX", io[] = "/tmp/devmem-iomem-XXXXXX";
+	struct devmem_state st = { 0 }, back = { 0 };
+	struct pgmap_namer nm = { 0 };
+	char *text, *json = NULL;
+	size_t len = 0, n;
+	struct json j;
+	FILE *f;
+
+	write_file(ks, sample_kallsyms);
+	write_file(io, sample_iomem);
+	nm.kallsyms_path = ks;
+	nm.iomem_path = io;
+	/* As the VM has them: two private (debugfs first), two coherent. */
+	devmem_state_seed_text(&st,
+		"0000000082ec8606 private 0xffe0000000 0xffefffffff 000000003a559b50 65536 0\n"
+		"00000000bdd6a09e private 0xfff0000000 0xffffffffff 00000000158ff02b 65536 0\n"
+		"00000000bdd6a09f p2pdma 0xf0000000 0xf00fffff 00000000158ff02c 256 0\n");
+	devmem_state_pgmap_meta(&st, 0xffff888000a00000, 0x40000000, 0x4fffffff,
+				DEVMEM_PGMAP_COHERENT, 0xffffffff81e73d60 + 0x5a0, 65536);
+	/* A GPU's: owner on the heap, range under a PCI BAR, driver not in any table */
+	devmem_state_pgmap_meta(&st, 0xffff888000b00000, 0xe0000000, 0xe00fffff,
+				DEVMEM_PGMAP_PRIVATE, 0xffff888077770000, 256);
+	/* Nothing to go by at all */
+	devmem_state_pgmap_meta(&st, 0xffff888000c00000, 0x60000000, 0x6000ffff,
+				DEVMEM_PGMAP_COHERENT, 0xffff888066660000, 16);
+	n = pgmap_namer_update(&nm, &st);
+	CHECK("the namer names every row", n == 6);
+	CHECK("a row known only by its range under a PCI device: unknown driver, PCI device",
+	      named(&st, 0xf0000000, "unknown/0000:00:02.0#0"));
+	CHECK("debugfs rows (owner unknown) are test_hmm by their hmm_dmirror resource",
+	      named(&st, 0xffe0000000, "test_hmm/hmm_dmirror#0") &&
+	      named(&st, 0xfff0000000, "test_hmm/hmm_dmirror#1"));
+	CHECK("a coherent pgmap in memmap= memory: test_hmm by its owner, not-in-iomem",
+	      named(&st, 0x40000000, "test_hmm/not-in-iomem#0"));
+	CHECK("a pgmap under a PCI BAR: its device and PCI device",
+	      named(&st, 0xe0000000, "nvidia-uvm/nvidia-uvm-hmm@0000:01:00.0#0") &&
+	      !strcmp(row_at(&st, 0xe0000000)->pci, "0000:01:00.0"));
+	CHECK("a pgmap that cannot be named is unknown, and still has a name",
+	      named(&st, 0x60000000, "unknown/not-in-iomem#0"));
+	CHECK("nothing new: nothing renamed", pgmap_namer_update(&nm, &st) == 0);
+	devmem_state_pgmap_meta(&st, 0xffff888000d00000, 0xf0000000, 0xf00fffff,
+				DEVMEM_PGMAP_P2PDMA, 0xffffffffc0b02040, 256);
+	CHECK("an owner learned later names the driver from kallsyms (its module)",
+	      pgmap_namer_update(&nm, &st) == 1 && named(&st, 0xf0000000, "foo_gpu/0000:00:02.0#0") &&
+	      st.nr_pgmaps == 6);
+
+	/* The trace chunk: what one machine resolved, applied on another. */
+	text = pgmap_names_format(&st, &len);
+	devmem_state_seed_text(&back,
+		"0 private 0xfff0000000 0xffffffffff 0 65536 0\n"
+		"0 private 0xffe0000000 0xffefffffff 0 65536 0\n"
+		"0 coherent 0x40000000 0x4fffffff 0 65536 0\n"
+		"0 coherent 0x70000000 0x7000ffff 0 16 0\n");
+	CHECK("the names chunk names the rows by start",
+	      text && pgmap_names_apply(&back, text) == 3 &&
+	      named(&back, 0x40000000, "test_hmm/not-in-iomem#0"));
+	CHECK("...numbered in the reader's row order",
+	      named(&back, 0xfff0000000, "test_hmm/hmm_dmirror#0") &&
+	      named(&back, 0xffe0000000, "test_hmm/hmm_dmirror#1"));
+	CHECK("a row the chunk does not name shows as unknown",
+	      named(&back, 0x70000000, "unknown/unknown#0"));
+	CHECK("a chunk with garbage lines names nothing and does not crash",
+	      pgmap_names_apply(&back, "# header\n0x1 0x2\nxyz\n0x40000000 0x4fffffff a\n") == 0);
+	free(text);
+
+	/* JSON: no kernel address unless asked for. */
+	f = open_memstream(&json, &len);
+	json_begin(&j, f);
+	json_obj_open(&j, NULL);
+	devmem_json_pgmap_fields(&j, row_at(&st, 0x40000000));
+	json_obj_close(&j);
+	json_end(&j);
+	fclose(f);
+	CHECK("pgmap JSON has name, driver and device, and no kernel address",
+	      strstr(json, "\"name\":\"test_hmm/not-in-iomem#0\",\"driver\":\"test_hmm\","
+			   "\"device\":\"not-in-iomem\",\"pci\":\"\"") &&
+	      !strstr(json, "0xffff") && !strstr(json, "\"pgmap\"") && !strstr(json, "\"owner\""));
+	free(json);
+	json = NULL;
+	devmem_raw_addresses = true;
+	f = open_memstream(&json, &len);
+	json_begin(&j, f);
+	json_obj_open(&j, NULL);
+	devmem_json_pgmap_fields(&j, row_at(&st, 0x40000000));
+	json_obj_close(&j);
+	json_end(&j);
+	fclose(f);
+	devmem_raw_addresses = false;
+	CHECK("with --raw-addresses it has the pgmap address and owner cookie",
+	      strstr(json, "\"pgmap\":\"0xffff888000a00000\",\"owner\":\"0xffffffff81e74300\""));
+	free(json);
+	unlink(ks);
+	unlink(io);
+	pgmap_namer_free(&nm);
+	devmem_state_free(&st);
+	devmem_state_free(&back);
+}
+
 int main(void)
 {
 	test_abi2_pages();
@@ -664,5 +912,9 @@ int main(void)
 	test_u64map_flat();
 	test_state_flat();
 	test_leaks_flat();
+	test_driver_names();
+	test_iomem();
+	test_ksyms_resolve();
+	test_pgmap_namer();
 	return failures ? 1 : 0;
 }

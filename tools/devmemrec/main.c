@@ -20,6 +20,7 @@
 #include "devmem.skel.h"
 #include "kcounts.h"
 #include "ksyms.h"
+#include "pgmap_names_live.h"
 #include "replay.h"
 #include "stacks.h"
 #include "tracefile.h"
@@ -413,7 +414,8 @@ int main(int argc, char **argv)
 			 (unsigned long long)devmem_events_seen(&s));
 		/* Each stops at the first error: the writer keeps it. */
 		if (!dmt_flush(&r.w) && !write_pgmap_addrs(&r.w, &s) &&
-		    !write_stacks(&r.w, &s, &r.stack_ids))
+		    !write_stacks(&r.w, &s, &r.stack_ids) &&
+		    !pgmap_names_record(&r.w, &s, DEBUGFS_PGMAPS))	/* names from this machine */
 			dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
 	}
 	/* Whatever happened, nothing stays attached; the last records are counted. */

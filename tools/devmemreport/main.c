@@ -12,6 +12,7 @@
 #include "attach.h"
 #include "json.h"
 #include "output.h"
+#include "pgmap_names.h"
 #include "state.h"
 #include "tracefile.h"
 #include "collect.h"
@@ -37,16 +38,18 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 	printf("dropped while recording: %s\n",
 	       info->end && dmt_meta_get(info->end, "dropped", buf, sizeof(buf)) ? buf :
 	       "unknown (the recording did not finish)");
-	printf("\n%-26s %-9s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE", "LIVE", "REFS",
-	       "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM", "COW", "FAULTS");
+	printf("\n%-26s %-9s %-10s %-14s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE",
+	       "DRIVER", "DEVICE", "LIVE", "REFS", "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM",
+	       "COW", "FAULTS");
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &st->pgmaps[i];
-		char range[64];
+		char range[64], device[2 * DEVMEM_NAME_LEN];
 
 		snprintf(range, sizeof(range), "%#" PRIx64 "-%#" PRIx64, r->start, r->end);
-		printf("%-26s %-9s %8" PRId64 " %+6" PRId64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64
+		printf("%-26s %-9s %-10s %-14s %8" PRId64 " %+6" PRId64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64
 		       " %9" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7" PRIu64 "%s\n",
-		       range, devmem_pgmap_type_name(r->type), devmem_pgmap_live(r), r->refs,
+		       range, devmem_pgmap_type_name(r->type), r->driver[0] ? r->driver : "unknown",
+		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs,
 		       r->inits, r->frees, r->to_device, r->to_system, r->longterm, r->cow, r->faults,
 		       r->destroyed ? "  (destroyed)" : "");
 	}
@@ -129,7 +132,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
-"                    [--limit N] [--salvage] FILE\n"
+"                    [--limit N] [--salvage] [--raw-addresses] FILE\n"
 "\n"
 "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
 "long-term migration and CoW listings, a timeline and what was still\n"
@@ -138,7 +141,9 @@ static void usage(FILE *f)
 "--folded writes pages by kernel stack for flame graphs (docs/folded.md;\n"
 "OUT \"-\" is stdout, instead of the report).\n"
 "--salvage skips damaged chunks instead of refusing the file, names the\n"
-"skipped byte ranges on stderr and reports the rest.\n"
+"skipped byte ranges on stderr and reports the rest. Pgmaps go by driver\n"
+"and device names, resolved when the trace was recorded; --raw-addresses\n"
+"adds their kernel addresses and owners.\n"
 "\n");
 	devmem_print_exit_codes(f, DEVMEM_TOOL_REPORT);
 }
@@ -153,6 +158,7 @@ int main(int argc, char **argv)
 		{ "folded", required_argument, NULL, 'F' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "salvage", no_argument, NULL, 'V' },
+		{ "raw-addresses", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -185,6 +191,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'V': flags |= DMT_READ_SALVAGE; break;
+		case 'X': devmem_raw_addresses = true; break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -208,6 +215,7 @@ int main(int argc, char **argv)
 		rep.want_samples = perfetto || svg;
 		rep.want_folded = folded != NULL;
 		rc = dmt_read_flags(path, report_ops(), &rep, &info, flags, err, sizeof(err));
+		pgmap_names_apply(stp, first.pgmap_names);	/* named where it was recorded */
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		exit_rc = rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_CORRUPT;

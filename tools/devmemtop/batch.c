@@ -47,10 +47,10 @@ void batch_text(struct top *t)
 	       t->st.event_rate, (unsigned long long)total_drops(t));
 	if (t->sess.unavailable[0])
 		printf("  not seen in this mode: %s\n", t->sess.unavailable);
-	header_line(pgmap_columns, nr_pgmap_columns);
+	header_line(pgmap_columns, pgmap_columns_shown());
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n; i++) {
-		row_line(pgmap_columns, nr_pgmap_columns, pg[i]);
+		row_line(pgmap_columns, pgmap_columns_shown(), pg[i]);
 		puts(pgmap_mismatch(t, pg[i]) ? " !live" : "");
 	}
 	free(pg);

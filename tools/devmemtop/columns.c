@@ -2,7 +2,10 @@
 /* The views' columns and sorting, shared by batch output and the UI. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "devmemtop.h"
+#include "output.h"
+#include "pgmap_names.h"
 
 #define PG(r) ((const struct devmem_pgmap_row *)(r))
 #define PR(r) ((const struct devmem_proc_row *)(r))
@@ -10,6 +13,19 @@
 static double k_pgmap(const void *r) { return (double)PG(r)->start; }
 static double k_type(const void *r) { return PG(r)->type; }
 static double k_owner(const void *r) { return (double)PG(r)->owner; }
+static double k_pgmap_addr(const void *r) { return (double)PG(r)->pgmap; }
+/* Names sort by their first letters: enough to group rows of one driver. */
+static double k_name(const char *s)
+{
+	double v = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		v = v * 256 + (unsigned char)(*s ? *s++ : 0);
+	return -v;	/* the sort is descending: A before Z */
+}
+static double k_driver(const void *r) { return k_name(PG(r)->driver); }
+static double k_device(const void *r) { return k_name(PG(r)->device); }
 static double k_live(const void *r) { return (double)devmem_pgmap_live(PG(r)); }
 static double k_refs(const void *r) { return (double)PG(r)->refs; }
 static double k_init_s(const void *r) { return PG(r)->rate[RATE_INIT]; }
@@ -50,14 +66,22 @@ static void f_type(char *b, size_t n, const void *r)
 	else
 		snprintf(b, n, "%s%s", devmem_pgmap_type_name(p->type), p->destroyed ? "(gone)" : "");
 }
-static void f_owner(char *b, size_t n, const void *r)
+static void f_driver(char *b, size_t n, const void *r)
 {
-	/* A pgmap known only from debugfs has no raw owner yet. */
-	if (!PG(r)->owner)
+	snprintf(b, n, "%s", PG(r)->driver[0] ? PG(r)->driver : "unknown");
+}
+static void f_device(char *b, size_t n, const void *r) { pgmap_device_label(PG(r), b, n); }
+/* Kernel addresses, shown only with --raw-addresses. */
+static void f_addr(char *b, size_t n, uint64_t a)
+{
+	/* A pgmap known only from debugfs has no address or owner yet. */
+	if (!a)
 		snprintf(b, n, "-");
 	else
-		snprintf(b, n, "%#llx", (unsigned long long)PG(r)->owner);
+		snprintf(b, n, "%#llx", (unsigned long long)a);
 }
+static void f_pgmap_addr(char *b, size_t n, const void *r) { f_addr(b, n, PG(r)->pgmap); }
+static void f_owner(char *b, size_t n, const void *r) { f_addr(b, n, PG(r)->owner); }
 static void f_live(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)devmem_pgmap_live(PG(r))); }
 static void f_bytes(char *b, size_t n, const void *r)
 {
@@ -85,22 +109,35 @@ static void f_cow(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (un
 static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults); }
 
 const struct column pgmap_columns[] = {
-	{ "RANGE", 27, k_pgmap, f_pgmap },
-	{ "TYPE", 18, k_type, f_type },
-	{ "OWNER", 18, k_owner, f_owner },
-	{ "LIVE", 8, k_live, f_live },
-	{ "BYTES", 8, k_live, f_bytes },
-	{ "REFS", 7, k_refs, f_refs },
-	{ "INIT/s", 8, k_init_s, f_init_s },
-	{ "FREE/s", 8, k_free_s, f_free_s },
-	{ "TODEV/s", 8, k_todev_s, f_todev_s },
-	{ "FROMDEV/s", 9, k_tosys_s, f_tosys_s },
-	{ "LONGTERM", 8, k_longterm, f_longterm },
-	{ "COW", 6, k_cow, f_cow },
-	{ "FAULTS", 7, k_faults, f_faults },
-	{ "FLT-P50/P99", 13, k_lat, f_lat },
+	{ "RANGE", 27, k_pgmap, f_pgmap, false },
+	{ "TYPE", 18, k_type, f_type, false },
+	{ "DRIVER", 10, k_driver, f_driver, false },
+	{ "DEVICE", 14, k_device, f_device, false },
+	{ "LIVE", 8, k_live, f_live, false },
+	{ "BYTES", 8, k_live, f_bytes, false },
+	{ "REFS", 7, k_refs, f_refs, false },
+	{ "INIT/s", 8, k_init_s, f_init_s, false },
+	{ "FREE/s", 8, k_free_s, f_free_s, false },
+	{ "TODEV/s", 8, k_todev_s, f_todev_s, false },
+	{ "FROMDEV/s", 9, k_tosys_s, f_tosys_s, false },
+	{ "LONGTERM", 8, k_longterm, f_longterm, false },
+	{ "COW", 6, k_cow, f_cow, false },
+	{ "FAULTS", 7, k_faults, f_faults, false },
+	{ "FLT-P50/P99", 13, k_lat, f_lat, false },
+	/* Last, so that the others keep their places without them. */
+	{ "PGMAP", 18, k_pgmap_addr, f_pgmap_addr, true },
+	{ "OWNER", 18, k_owner, f_owner, true },
 };
 const size_t nr_pgmap_columns = sizeof(pgmap_columns) / sizeof(pgmap_columns[0]);
+
+size_t pgmap_columns_shown(void)
+{
+	size_t n = nr_pgmap_columns;
+
+	while (!devmem_raw_addresses && n && pgmap_columns[n - 1].raw)
+		n--;
+	return n;
+}
 
 static double k_pid(const void *r) { return PR(r)->pid; }
 static double k_held(const void *r) { return (double)PR(r)->held; }
@@ -124,20 +161,24 @@ F_U64(f_p_longterm, longterm)
 F_U64(f_p_cow, cow)
 
 const struct column proc_columns[] = {
-	{ "PID", 7, k_pid, f_pid },
-	{ "COMM", 16, k_pid, f_comm },
-	{ "HELD", 8, k_held, f_held },
-	{ "INITS", 8, k_p_inits, f_p_inits },
-	{ "TODEV", 8, k_p_todev, f_p_todev },
-	{ "FROMDEV", 8, k_p_tosys, f_p_tosys },
-	{ "FAULTS", 7, k_p_faults, f_p_faults },
-	{ "LONGTERM", 8, k_p_longterm, f_p_longterm },
-	{ "COW", 6, k_p_cow, f_p_cow },
+	{ "PID", 7, k_pid, f_pid, false },
+	{ "COMM", 16, k_pid, f_comm, false },
+	{ "HELD", 8, k_held, f_held, false },
+	{ "INITS", 8, k_p_inits, f_p_inits, false },
+	{ "TODEV", 8, k_p_todev, f_p_todev, false },
+	{ "FROMDEV", 8, k_p_tosys, f_p_tosys, false },
+	{ "FAULTS", 7, k_p_faults, f_p_faults, false },
+	{ "LONGTERM", 8, k_p_longterm, f_p_longterm, false },
+	{ "COW", 6, k_p_cow, f_p_cow, false },
 };
 const size_t nr_proc_columns = sizeof(proc_columns) / sizeof(proc_columns[0]);
 
 bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r)
 {
+	char name[3 * DEVMEM_NAME_LEN];
+
+	if (t->filter_name[0])
+		return !strcmp(pgmap_short_name(r, name, sizeof(name)), t->filter_name);
 	return !t->filter_pgmap || r->pgmap == t->filter_pgmap || r->start == t->filter_pgmap;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
+#include "pgmap_names.h"
 #include "state.h"
 
 enum view { VIEW_PGMAPS, VIEW_PROCS };
@@ -16,10 +17,13 @@ struct column {
 	int width;
 	double (*key)(const void *row);
 	void (*fmt)(char *buf, size_t len, const void *row);
+	bool raw;	/* a kernel address: only with --raw-addresses */
 };
 
 extern const struct column pgmap_columns[];
 extern const size_t nr_pgmap_columns;
+/* The pgmap columns shown: all, or all but the raw ones (which come last). */
+size_t pgmap_columns_shown(void);
 extern const struct column proc_columns[];
 extern const size_t nr_proc_columns;
 
@@ -34,6 +38,8 @@ struct top {
 	bool paused;
 	uint32_t filter_pid;
 	uint64_t filter_pgmap;	/* address or physical start; 0 none */
+	char filter_name[3 * DEVMEM_NAME_LEN];	/* or a short name; "" none */
+	struct pgmap_namer namer;
 	uint64_t drops[DEVMEM_DROP_MAX], recursion_misses, bad_records;
 	int64_t *live_true;	/* per pgmap row, from debugfs; -1 unknown */
 	int *mismatch_runs;	/* consecutive intervals true != shadow */

@@ -18,6 +18,7 @@
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
+#include "output.h"
 #include "replay.h"
 
 #define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
@@ -95,6 +96,7 @@ void devmemtop_collect(struct top *t)
 	else
 		devmem_state_from_kernel(&t->st, &t->sess);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
+	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	check_live(t);
 	devmem_state_mark(&t->st, devmem_now_ns());
 }
@@ -113,7 +115,10 @@ static void usage(FILE *f)
 "  -n, --iterations N    stop after N intervals (default: until interrupted)\n"
 "  -p, --pid PID         only events caused by PID (and frees of its pages);\n"
 "                        this takes a record per event instead of totals\n"
-"      --pgmap ID        only this pgmap: its address or its physical start\n"
+"      --pgmap ID        only this pgmap: its name (test_hmm/hmm_dmirror#0),\n"
+"                        its physical start or its kernel address\n"
+"      --raw-addresses   show pgmap addresses and owner cookies (kernel\n"
+"                        addresses; JSON \"pgmap\", \"owner\")\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
@@ -154,12 +159,13 @@ int main(int argc, char **argv)
 		{ "pgmap", required_argument, NULL, 'G' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
+		{ "raw-addresses", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
-	struct top t = { .interval_s = 1, .sort_col = { 3, 2 } };	/* LIVE, HELD */
+	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
 	bool batch = false, json = false;
 	double count = 0, v;
 	char err[1024];
@@ -183,12 +189,23 @@ int main(int argc, char **argv)
 				goto bad;
 			t.filter_pid = o.filter_pid = (uint32_t)v;
 			break;
-		case 'G':
+		case 'G': {
+			char *end;
+
 			errno = 0;
-			t.filter_pgmap = strtoull(optarg, NULL, 0);
-			if (errno || !t.filter_pgmap)
+			t.filter_pgmap = strtoull(optarg, &end, 0);
+			/* Not a number: a short name, whose form is "driver/device#N". */
+			if (*end || end == optarg) {
+				t.filter_pgmap = 0;
+				if (!strchr(optarg, '#') || strlen(optarg) >= sizeof(t.filter_name))
+					goto bad;
+				snprintf(t.filter_name, sizeof(t.filter_name), "%s", optarg);
+			} else if (errno || !t.filter_pgmap) {
 				goto bad;
+			}
 			break;
+		}
+		case 'X': devmem_raw_addresses = true; break;
 		case 'A':
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto bad;
@@ -266,6 +283,7 @@ int main(int argc, char **argv)
 	}
 	devmem_detach(&t.sess);
 	devmem_state_free(&t.st);
+	pgmap_namer_free(&t.namer);
 	free(t.live_true);
 	free(t.mismatch_runs);
 	return rc;

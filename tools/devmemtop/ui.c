@@ -47,6 +47,7 @@ static void draw_header(int y, const struct column *cols, size_t n, size_t sorte
 
 static void draw(struct top *t, const char *prompt)
 {
+	char pgmap[24];
 	int64_t live = 0;
 	size_t i, n;
 	int y = 3;
@@ -61,19 +62,21 @@ static void draw(struct top *t, const char *prompt)
 		 t->st.nr_pgmaps, (long long)live, live * 4096.0 / (1 << 20),
 		 (unsigned long long)t->st.events, t->st.event_rate,
 		 (unsigned long long)total_drops(t));
-	mvprintw(2, 0, "view: %s  sort: %s  filter: pid %u pgmap %#llx%s%s",
+	if (!t->filter_name[0])
+		snprintf(pgmap, sizeof(pgmap), "%#llx", (unsigned long long)t->filter_pgmap);
+	mvprintw(2, 0, "view: %s  sort: %s  filter: pid %u pgmap %s%s%s",
 		 t->view == VIEW_PGMAPS ? "[1]pgmaps  2 processes" : "1 pgmaps  [2]processes",
 		 t->view == VIEW_PGMAPS ? pgmap_columns[t->sort_col[VIEW_PGMAPS]].name :
 					  proc_columns[t->sort_col[VIEW_PROCS]].name,
-		 t->filter_pid, (unsigned long long)t->filter_pgmap,
+		 t->filter_pid, t->filter_name[0] ? t->filter_name : pgmap,
 		 t->sess.unavailable[0] ? "  not seen: " : "", t->sess.unavailable);
 	if (t->view == VIEW_PGMAPS) {
 		const struct devmem_pgmap_row **rows;
 
-		draw_header(y++, pgmap_columns, nr_pgmap_columns, t->sort_col[VIEW_PGMAPS]);
+		draw_header(y++, pgmap_columns, pgmap_columns_shown(), t->sort_col[VIEW_PGMAPS]);
 		n = sorted_pgmaps(t, &rows);
 		for (i = 0; i < n && y < LINES - 1; i++, y++) {
-			draw_row(y, pgmap_columns, nr_pgmap_columns, rows[i], COLS);
+			draw_row(y, pgmap_columns, pgmap_columns_shown(), rows[i], COLS);
 			if (pgmap_mismatch(t, rows[i]))
 				printw(" !live");
 		}
@@ -120,7 +123,7 @@ int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterat
 	draw(t, NULL);
 	while (!devmem_stop) {
 		size_t *col = &t->sort_col[t->view];
-		size_t ncols = t->view == VIEW_PGMAPS ? nr_pgmap_columns : nr_proc_columns;
+		size_t ncols = t->view == VIEW_PGMAPS ? pgmap_columns_shown() : nr_proc_columns;
 		int ch;
 
 		if (poll(t, 50) < 0) {
@@ -149,7 +152,10 @@ int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterat
 		case '+': t->interval_s *= 2; break;
 		case '-': if (t->interval_s > 0.2) t->interval_s /= 2; break;
 		case 'f': t->filter_pid = (uint32_t)ask(t, "filter by pid (0: none): "); break;
-		case 'g': t->filter_pgmap = ask(t, "filter by pgmap address or start (0: none): "); break;
+		case 'g':
+			t->filter_name[0] = 0;
+			t->filter_pgmap = ask(t, "filter by pgmap start (0: none): ");
+			break;
 		case KEY_RESIZE: break;
 		default: continue;
 		}

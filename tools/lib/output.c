@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include "output.h"
+#include "pgmap_names.h"
+
+bool devmem_raw_addresses;
 
 void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 {
-	json_hex(j, "pgmap", r->pgmap);
+	char name[3 * DEVMEM_NAME_LEN];
+
+	json_str(j, "name", pgmap_short_name(r, name, sizeof(name)));
+	json_str(j, "driver", r->driver[0] ? r->driver : "unknown");
+	json_str(j, "device", r->device[0] ? r->device : "unknown");
+	json_str(j, "pci", r->pci);	/* "" when not under a PCI device */
+	/* Kernel addresses only when asked: JSON ends up in CI artifacts. */
+	if (devmem_raw_addresses) {
+		json_hex(j, "pgmap", r->pgmap);
+		json_hex(j, "owner", r->owner);
+	}
 	json_str(j, "type", devmem_pgmap_type_name(r->type));
 	json_hex(j, "start", r->start);
 	json_hex(j, "end", r->end);
-	json_hex(j, "owner", r->owner);
 	json_u64(j, "nr_pages", r->nr_pages);
 	json_bool(j, "destroyed", r->destroyed);
 	json_i64(j, "live_pages", devmem_pgmap_live(r));
@@ -34,6 +47,20 @@ void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 		json_u64(j, "teardown_live_pages", r->wait_live_pages);
 	}
 	json_u64(j, "teardown_wait_ns", r->wait_ns);
+}
+
+const char *devmem_pgmap_label(const struct devmem_state *st, uint64_t pgmap, char *buf,
+			       size_t len)
+{
+	uint64_t i;
+
+	if (devmem_raw_addresses)
+		snprintf(buf, len, "%#llx", (unsigned long long)pgmap);
+	else if (u64map_get(&st->pgmap_idx, pgmap, &i))
+		pgmap_short_name(&st->pgmaps[i], buf, len);
+	else
+		snprintf(buf, len, "an unknown pgmap");
+	return buf;
 }
 
 void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r)

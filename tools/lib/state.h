@@ -17,9 +17,15 @@ enum devmem_rate {
 	RATE_INIT, RATE_FREE, RATE_TO_DEVICE, RATE_TO_SYSTEM, RATE_MAX
 };
 
+#define DEVMEM_NAME_LEN 48
+
 struct devmem_pgmap_row {
 	uint64_t pgmap;		/* kernel address; 0 while only known from debugfs */
 	uint64_t owner, start, end, nr_pages;
+	/* Names (tools/lib/pgmap_names.c): "" until known */
+	char driver[DEVMEM_NAME_LEN], device[DEVMEM_NAME_LEN], pci[16];
+	uint32_t name_idx;	/* among earlier rows of the same driver and device */
+	uint64_t named_owner;	/* the owner cookie the driver was named from */
 	uint32_t type;
 	bool destroyed;
 	int64_t live_base;	/* live pages when first seen (debugfs) */

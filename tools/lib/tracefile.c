@@ -591,6 +591,7 @@ static int take_chunk(struct reader *r, size_t off, const struct dmt_chunk_heade
 	case DMT_CHUNK_PGMAP_DESC:
 	case DMT_CHUNK_PGMAP_ADDRS: append_text(&info->pgmap_addrs, payload, ch->size); break;
 	case DMT_CHUNK_STACKS: append_text(&info->stacks, payload, ch->size); break;
+	case DMT_CHUNK_PGMAP_NAMES: append_text(&info->pgmap_names, payload, ch->size); break;
 	default: info->skipped_chunks++; break;
 	}
 	info->chunks++;
@@ -761,6 +762,7 @@ void dmt_info_free(struct dmt_info *info)
 	free(info->pgmap_addrs);
 	free(info->stacks);
 	free(info->skips);
+	free(info->pgmap_names);
 	memset(info, 0, sizeof(*info));
 }
 

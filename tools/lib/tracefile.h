@@ -40,6 +40,7 @@ enum dmt_chunk_type {
 	DMT_CHUNK_STACKS = 7,	/* text, "stack_id frame;frame;..." symbolized */
 	DMT_CHUNK_PGMAP_DESC = 8,	/* text, PGMAP_ADDRS lines for pgmaps first
 					 * named by the next EVENTS chunk */
+	DMT_CHUNK_PGMAP_NAMES = 9,	/* text, "start end driver device pci" (pgmap_names.h) */
 	DMT_CHUNK_TYPE_MAX
 };
 
@@ -154,6 +155,7 @@ struct dmt_info {
 	struct dmt_skip *skips;
 	size_t nr_skips;	/* listed in skips */
 	uint64_t nr_skipped, skipped_bytes;	/* all of them */
+	char *pgmap_names;	/* PGMAP_NAMES payload */
 };
 
 /*

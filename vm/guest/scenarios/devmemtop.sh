@@ -2,7 +2,8 @@
 # Each workload under `devmemtop -j` in each attach mode. devmemtop runs in
 # the background with a short interval and is stopped with SIGINT (or
 # SIGTERM), which makes it print a last document; bpftool then shows
-# whether anything stayed attached. The host checks the numbers.
+# whether anything stayed attached. The host checks the numbers. First,
+# run_names: how pgmaps are named in every output.
 . /scenarios/lib.sh
 modes=${top_modes:-tracepoint fentry kprobe}
 
@@ -34,6 +35,47 @@ run_top() {
 	cat /tmp/top.json
 	echo "--- end"
 }
+
+# Names, first, while the pgmaps are test_hmm's four from boot: an idle
+# view (coherent pgmaps known only from debugfs have no owner to name
+# them by), then -b and -j --raw-addresses watching a recording of one
+# private and one coherent workload, then devmemreport's outputs of it.
+run_names() {
+	devmemtop -j -n 1 -d 0.5 >/tmp/idle.json 2>/dev/null
+	rc=$?
+	echo "=== names"
+	echo "idle_rc=$rc"
+	rm -f /tmp/top.txt /tmp/raw.json
+	devmemtop -b -d 0.5 >/tmp/top.txt 2>/dev/null &
+	top=$!
+	devmemtop -j -d 0.5 --raw-addresses >/tmp/raw.json 2>/dev/null &
+	raw=$!
+	wait_doc /tmp/top.txt
+	wait_doc /tmp/raw.json
+	devmemrec -o /tmp/names.dmt -- sh -c 'devmem-wl private 16 0 && devmem-wl longterm 8 2' \
+		>/dev/null 2>/tmp/rec.err
+	echo "rec_rc=$?"
+	sleep 0.6
+	kill -INT $top $raw
+	wait $top
+	echo "top_rc=$?"
+	wait $raw
+	echo "raw_rc=$?"
+	echo "--- idle"
+	cat /tmp/idle.json
+	echo "--- text"
+	# the last report: from its header line to the end
+	awk '/^devmemtop: kernel/ { n = NR } { l[NR] = $0 } END { for (i = n; i <= NR; i++) print l[i] }' /tmp/top.txt
+	echo "--- raw"
+	tail -1 /tmp/raw.json
+	for f in "" "--json" "--csv" "--json --raw-addresses" "--csv --raw-addresses"; do
+		echo "--- report $f"
+		devmemreport $f /tmp/names.dmt
+		echo "report_rc=$?"
+	done
+	echo "--- end"
+}
+[ "${top_names:-1}" = 1 ] && run_names
 
 echo "bpf_progs_before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 for mode in $modes; do

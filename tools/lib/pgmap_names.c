@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pgmap_names.h"
+
+/*
+ * Kernel symbols a pgmap points at, by driver: its dev_pagemap_ops (the
+ * first name of each family) or its owner cookie when that is static
+ * (test_hmm's dmirror_devices[]). Globs, first match wins.
+ */
+static const struct { const char *glob, *driver; } sym_table[] = {
+	{ "dmirror_*", "test_hmm" },		/* dmirror_devmem_ops, dmirror_devices */
+	{ "svm_migrate_*", "amdgpu" },		/* svm_migrate_pgmap_ops */
+	{ "kfd_*", "amdgpu" },
+	{ "amdgpu_*", "amdgpu" },
+	{ "nouveau_*", "nouveau" },		/* nouveau_dmem_pagemap_ops */
+	{ "xe_*", "xe" },			/* xe's own pagemap ops */
+	/* drm_pagemap's shared ops (drm_gpusvm before 6.16): only xe uses them */
+	{ "drm_pagemap_*", "xe" },
+	{ "drm_gpusvm_*", "xe" },
+	{ "uvm_*", "nvidia-uvm" },		/* NVIDIA's open uvm module */
+	{ "p2pdma_*", "p2pdma" },		/* p2pdma_pgmap_ops */
+	{ "fsdax_*", "nd_pmem" },		/* fsdax_pagemap_ops */
+	{ "pmem_*", "nd_pmem" },
+	{ "dev_dax_*", "device_dax" },
+};
+
+/* Resource names in /proc/iomem that say which driver asked for them. */
+static const struct { const char *name, *driver; } res_table[] = {
+	{ "hmm_dmirror", "test_hmm" },
+	{ "nouveau_dmem", "nouveau" },
+	{ "nvidia-uvm-hmm", "nvidia-uvm" },
+	{ "kfd_*", "amdgpu" },
+	{ "amdgpu*", "amdgpu" },
+};
+
+const char *pgmap_driver_of_symbol(const char *sym)
+{
+	size_t i;
+
+	for (i = 0; sym && *sym && i < sizeof(sym_table) / sizeof(sym_table[0]); i++)
+		if (!fnmatch(sym_table[i].glob, sym, 0))
+			return sym_table[i].driver;
+	return NULL;
+}
+
+const char *pgmap_driver_of_resource(const char *res)
+{
+	size_t i;
+
+	for (i = 0; res && *res && i < sizeof(res_table) / sizeof(res_table[0]); i++)
+		if (!fnmatch(res_table[i].name, res, 0))
+			return res_table[i].driver;
+	return NULL;
+}
+
+/* Names go into whitespace-separated text, CSV and "driver/device#N". */
+static void copy_name(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (unsigned char)src[i] <= ' ' || src[i] == ',' || src[i] == '"' ||
+			 src[i] == '#' || src[i] == '/' || src[i] == '\\' || src[i] == 0x7f ? '_' : src[i];
+	dst[i] = 0;
+}
+
+void pgmap_driver_name(const char *sym, const char *mod, const char *res, char *buf,
+		       size_t len)
+{
+	const char *d = pgmap_driver_of_symbol(sym);
+
+	if (!d && mod && *mod)
+		d = mod;
+	if (!d)
+		d = pgmap_driver_of_resource(res);
+	if (!d && sym && *sym)
+		d = sym;
+	copy_name(buf, len, d ? d : "unknown");
+}
+
+bool pgmap_is_pci_name(const char *s)
+{
+	static const char pat[] = "xxxx:xx:xx.x";	/* domain:bus:device.function */
+	size_t i;
+
+	for (i = 0; pat[i]; i++)
+		if (pat[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pat[i])
+			return false;
+	return !s[i];
+}
+
+int iomem_parse(const char *text, struct iomem *io)
+{
+	size_t cap = 0;
+	const char *line, *nl;
+
+	memset(io, 0, sizeof(*io));
+	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+		unsigned long long start, end;
+		char name[256];
+		int indent = 0, used = 0;
+		size_t len;
+
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		while (line[indent] == ' ')
+			indent++;
+		if (sscanf(line + indent, "%llx-%llx : %n", &start, &end, &used) != 2 || !used ||
+		    (size_t)(indent + used) >= len || end < start)
+			continue;
+		len -= indent + used;
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;
+		memcpy(name, line + indent + used, len);
+		name[len] = 0;
+		if (io->n == cap) {
+			struct iomem_res *p = realloc(io->res, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p) {
+				iomem_free(io);
+				return -ENOMEM;
+			}
+			io->res = p;
+		}
+		io->res[io->n].start = start;
+		io->res[io->n].end = end;
+		io->res[io->n].depth = indent / 2;	/* the kernel indents by two per level */
+		copy_name(io->res[io->n].name, sizeof(io->res[io->n].name), name);
+		io->n++;
+	}
+	return 0;
+}
+
+void iomem_free(struct iomem *io)
+{
+	free(io->res);
+	memset(io, 0, sizeof(*io));
+}
+
+long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci)
+{
+	long best = -1, i;
+	int depth;
+
+	*pci = -1;
+	for (i = 0; i < (long)io->n; i++)
+		if (io->res[i].start <= start && io->res[i].end >= end &&
+		    (best < 0 || io->res[i].depth > io->res[best].depth))
+			best = i;
+	if (best < 0)
+		return -1;
+	/* Up the tree: a parent is the last shallower line before its child. */
+	for (i = best, depth = io->res[best].depth + 1; i >= 0; i--) {
+		if (io->res[i].depth >= depth)
+			continue;
+		depth = io->res[i].depth;
+		if (pgmap_is_pci_name(io->res[i].name)) {
+			*pci = i;
+			break;
+		}
+	}
+	return best;
+}
+
+void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
+{
+	uint64_t *best = calloc(n ? n : 1, sizeof(*best));
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hits[i].found = false;
+		hits[i].sym[0] = hits[i].mod[0] = 0;
+	}
+	if (!best)
+		return;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *a = strtok_r(line, " \t\n", &save);
+		char *type = strtok_r(NULL, " \t\n", &save);
+		char *name = strtok_r(NULL, " \t\n", &save);
+		char *mod = strtok_r(NULL, " \t\n", &save);
+		unsigned long long addr;
+		char *end;
+
+		if (!a || !type || !name)
+			continue;
+		errno = 0;
+		addr = strtoull(a, &end, 16);
+		/* Absolute symbols are not places; without root every address is 0. */
+		if (errno || *end || !addr || *type == 'a' || *type == 'A')
+			continue;
+		for (i = 0; i < n; i++) {
+			if (addr > hits[i].addr || hits[i].addr - addr > PGMAP_KSYM_MAX_OFF ||
+			    (hits[i].found && addr <= best[i]))
+				continue;
+			best[i] = addr;
+			hits[i].found = true;
+			hits[i].off = hits[i].addr - addr;
+			snprintf(hits[i].sym, sizeof(hits[i].sym), "%s", name);
+			hits[i].mod[0] = 0;
+			if (mod && mod[0] == '[') {
+				snprintf(hits[i].mod, sizeof(hits[i].mod), "%s", mod + 1);
+				hits[i].mod[strcspn(hits[i].mod, "]")] = 0;
+			}
+		}
+	}
+	free(best);
+}
+
+/* The symbol of an owner cookie, looked up in kallsyms once per cookie. */
+static void lookup_owners(struct pgmap_namer *nm, const struct devmem_state *st)
+{
+	size_t i, k, first = nm->nsyms;
+	FILE *f;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		uint64_t owner = st->pgmaps[i].owner;
+
+		if (!owner || owner == st->pgmaps[i].named_owner)
+			continue;
+		for (k = 0; k < nm->nsyms && nm->syms[k].addr != owner; k++)
+			;
+		if (k < nm->nsyms)
+			continue;
+		if (nm->nsyms == nm->capsyms) {
+			size_t cap = nm->capsyms ? nm->capsyms * 2 : 16;
+			struct ksym_hit *p = realloc(nm->syms, cap * sizeof(*p));
+
+			if (!p)
+				break;
+			nm->syms = p;
+			nm->capsyms = cap;
+		}
+		memset(&nm->syms[nm->nsyms], 0, sizeof(nm->syms[0]));
+		nm->syms[nm->nsyms++].addr = owner;
+	}
+	if (first == nm->nsyms)
+		return;
+	f = fopen(nm->kallsyms_path ? nm->kallsyms_path : "/proc/kallsyms", "r");
+	pgmap_ksyms_resolve(f, nm->syms + first, nm->nsyms - first);
+	if (f)
+		fclose(f);
+}
+
+static const struct ksym_hit *owner_sym(const struct pgmap_namer *nm, uint64_t owner)
+{
+	size_t k;
+
+	for (k = 0; owner && k < nm->nsyms; k++)
+		if (nm->syms[k].addr == owner)
+			return nm->syms[k].found ? &nm->syms[k] : NULL;
+	return NULL;
+}
+
+static void read_iomem(struct pgmap_namer *nm)
+{
+	FILE *f = fopen(nm->iomem_path ? nm->iomem_path : "/proc/iomem", "r");
+	size_t cap = 1 << 16, n = 0;
+	char *text = malloc(cap);
+
+	iomem_free(&nm->io);
+	nm->io_read = true;
+	while (f && text) {
+		size_t got = fread(text + n, 1, cap - 1 - n, f);
+
+		n += got;
+		if (!got)
+			break;
+		if (n == cap - 1) {
+			char *p = realloc(text, cap *= 2);
+
+			if (!p)
+				break;
+			text = p;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (text) {
+		text[n] = 0;
+		iomem_parse(text, &nm->io);
+	}
+	free(text);
+}
+
+/* Without root, /proc/iomem reads as all zeros: that names nothing. */
+static bool iomem_usable(const struct iomem *io)
+{
+	size_t i;
+
+	for (i = 0; i < io->n; i++)
+		if (io->res[i].end)
+			return true;
+	return false;
+}
+
+size_t pgmap_namer_update(struct pgmap_namer *nm, struct devmem_state *st)
+{
+	size_t i, named = 0;
+	bool io_fresh = false;
+
+	lookup_owners(nm, st);
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		struct devmem_pgmap_row *r = &st->pgmaps[i];
+		bool device_new = false;
+		const struct ksym_hit *h;
+		char driver[DEVMEM_NAME_LEN];
+
+		if (!r->device[0] && r->start) {
+			long res, pci;
+
+			/* Once per update at most: a new pgmap's resource is new too. */
+			if (!io_fresh) {
+				read_iomem(nm);
+				io_fresh = true;
+			}
+			if (iomem_usable(&nm->io)) {
+				res = iomem_find(&nm->io, r->start, r->end > r->start ? r->end : r->start, &pci);
+				/* A destroyed pgmap's resource went with it. */
+				copy_name(r->device, sizeof(r->device), res >= 0 ? nm->io.res[res].name :
+					  r->destroyed ? "unknown" : PGMAP_NOT_IN_IOMEM);
+				copy_name(r->pci, sizeof(r->pci), pci < 0 ? "" : nm->io.res[pci].name);
+				device_new = true;
+			}
+		}
+		if (r->driver[0] && r->owner == r->named_owner && !device_new)
+			continue;
+		h = owner_sym(nm, r->owner);
+		pgmap_driver_name(h ? h->sym : NULL, h ? h->mod : NULL, r->device, driver,
+				  sizeof(driver));
+		r->named_owner = r->owner;
+		if (strcmp(driver, r->driver) || device_new) {
+			memcpy(r->driver, driver, sizeof(driver));
+			named++;
+		}
+	}
+	if (named)
+		pgmap_names_index(st);
+	return named;
+}
+
+void pgmap_namer_free(struct pgmap_namer *nm)
+{
+	free(nm->syms);
+	iomem_free(&nm->io);
+	nm->syms = NULL;
+	nm->nsyms = nm->capsyms = 0;
+	nm->io_read = false;
+}
+
+void pgmap_names_index(struct devmem_state *st)
+{
+	size_t i, k;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		struct devmem_pgmap_row *r = &st->pgmaps[i];
+
+		r->name_idx = 0;
+		for (k = 0; k < i; k++)
+			if (!strcmp(st->pgmaps[k].driver, r->driver) &&
+			    !strcmp(st->pgmaps[k].device, r->device) && !strcmp(st->pgmaps[k].pci, r->pci))
+				r->name_idx++;
+	}
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s[0] ? s : "unknown";
+}
+
+const char *pgmap_device_label(const struct devmem_pgmap_row *r, char *buf, size_t len)
+{
+	if (r->pci[0] && strcmp(r->pci, r->device))
+		snprintf(buf, len, "%s@%s", or_unknown(r->device), r->pci);
+	else
+		snprintf(buf, len, "%s", or_unknown(r->device));
+	return buf;
+}
+
+const char *pgmap_short_name(const struct devmem_pgmap_row *r, char *buf, size_t len)
+{
+	char dev[2 * DEVMEM_NAME_LEN];
+
+	snprintf(buf, len, "%s/%s#%u", or_unknown(r->driver), pgmap_device_label(r, dev, sizeof(dev)),
+		 r->name_idx);
+	return buf;
+}
+
+char *pgmap_names_format(const struct devmem_state *st, size_t *len)
+{
+	static const char head[] = "# start end driver device pci\n";
+	size_t cap = sizeof(head) + st->nr_pgmaps * (3 * DEVMEM_NAME_LEN + 48), n, i;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	if (!buf)
+		return NULL;
+	n = snprintf(buf, cap, "%s", head);
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &st->pgmaps[i];
+
+		if (!r->start)
+			continue;
+		n += snprintf(buf + n, cap - n, "%#" PRIx64 " %#" PRIx64 " %s %s %s\n", r->start,
+			      r->end, or_unknown(r->driver), or_unknown(r->device),
+			      r->pci[0] ? r->pci : "-");
+	}
+	*len = n;
+	return buf;
+}
+
+size_t pgmap_names_apply(struct devmem_state *st, const char *text)
+{
+	const char *line, *nl;
+	size_t i, named = 0;
+
+	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+		char driver[DEVMEM_NAME_LEN], device[DEVMEM_NAME_LEN], pci[16];
+		unsigned long long start, end;
+
+		nl = strchr(line, '\n');
+		/* Widths are the buffers' sizes - 1: a longer name is cut, not overrun. */
+		if (line[0] == '#' || sscanf(line, "%llx %llx %47s %47s %15s", &start, &end, driver,
+					     device, pci) != 5)
+			continue;
+		for (i = 0; i < st->nr_pgmaps; i++) {
+			struct devmem_pgmap_row *r = &st->pgmaps[i];
+
+			if (r->start != start)
+				continue;
+			copy_name(r->driver, sizeof(r->driver), driver);
+			copy_name(r->device, sizeof(r->device), device);
+			copy_name(r->pci, sizeof(r->pci), strcmp(pci, "-") ? pci : "");
+			r->named_owner = r->owner;
+			named++;
+		}
+	}
+	pgmap_names_index(st);
+	return named;
+}

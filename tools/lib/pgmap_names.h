@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Drivers and devices by name (docs/devmemtop.md, "Names"): a pgmap's
+ * driver from a kernel symbol (kallsyms) and its device from the
+ * /proc/iomem resource that holds its range, so that no output needs a
+ * raw kernel address to tell pgmaps apart.
+ *
+ * The BPF side records pgmap->owner, the driver's cookie: test_hmm's is
+ * its static dmirror_devices[] array, which kallsyms names; GPU drivers
+ * pass a heap pointer, which it does not. Their device resource then
+ * names them (nouveau_dmem, nvidia-uvm-hmm). The driver's ops symbol
+ * would name every driver; the same table takes it once the ABI carries
+ * it.
+ */
+#ifndef DEVMEM_PGMAP_NAMES_H
+#define DEVMEM_PGMAP_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "state.h"
+
+/* The driver a kernel symbol belongs to, from the table; NULL if unknown. */
+const char *pgmap_driver_of_symbol(const char *sym);
+/* The driver that names its device resource so; NULL if unknown. */
+const char *pgmap_driver_of_resource(const char *res);
+/*
+ * The driver's name: the table's for sym, else the module kallsyms gives
+ * (mod), else the table's for the device resource, else sym itself, else
+ * "unknown". Any argument may be NULL or "".
+ */
+void pgmap_driver_name(const char *sym, const char *mod, const char *res, char *buf,
+		       size_t len);
+
+/* /proc/iomem, flattened in file order: depth 0 is a top-level resource. */
+struct iomem_res {
+	uint64_t start, end;
+	int depth;
+	char name[DEVMEM_NAME_LEN];
+};
+
+struct iomem {
+	struct iomem_res *res;
+	size_t n;
+};
+
+/* Parse /proc/iomem text; 0, or -ENOMEM. Lines it cannot read are skipped. */
+int iomem_parse(const char *text, struct iomem *io);
+void iomem_free(struct iomem *io);
+/*
+ * The innermost resource that holds [start, end], or -1; *pci gets the
+ * nearest one on its way up (itself included) named like a PCI device
+ * ("0000:03:00.0"), or -1.
+ */
+long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci);
+bool pgmap_is_pci_name(const char *s);
+
+/* A kernel address and the symbol at or below it, from kallsyms. */
+struct ksym_hit {
+	uint64_t addr;
+	bool found;
+	char sym[DEVMEM_NAME_LEN];	/* "" when not found */
+	char mod[DEVMEM_NAME_LEN];	/* "" for the kernel itself */
+	uint64_t off;
+};
+
+/*
+ * One pass over kallsyms text for n addresses (hits[i].addr set). An
+ * address more than PGMAP_KSYM_MAX_OFF past its nearest symbol (a heap
+ * pointer past the last per-CPU symbol) is not named.
+ */
+#define PGMAP_KSYM_MAX_OFF (1ull << 20)
+void pgmap_ksyms_resolve(FILE *kallsyms, struct ksym_hit *hits, size_t n);
+
+/*
+ * The device of a range no /proc/iomem resource holds: memory the kernel
+ * does not list, such as the memmap= carve-out behind test_hmm's coherent
+ * devices. "unknown" is for an iomem that cannot be read (not root).
+ */
+#define PGMAP_NOT_IN_IOMEM "not-in-iomem"
+
+/* Names for a state's rows, with what it learned cached between calls. */
+struct pgmap_namer {
+	const char *kallsyms_path, *iomem_path;	/* NULL: the /proc files */
+	struct ksym_hit *syms;	/* owner cookies looked up so far */
+	size_t nsyms, capsyms;
+	struct iomem io;
+	bool io_read;
+};
+
+/*
+ * Name the rows that have no name yet, or whose owner changed: driver
+ * from the owner's symbol, device from iomem (read again only while some
+ * live row has no device), then each row's index among rows of the same
+ * driver and device. Returns how many rows got a new name.
+ */
+size_t pgmap_namer_update(struct pgmap_namer *nm, struct devmem_state *st);
+void pgmap_namer_free(struct pgmap_namer *nm);
+/* Number the rows: name_idx counts earlier rows with the same driver and device. */
+void pgmap_names_index(struct devmem_state *st);
+/* "driver/device#idx", the name a pgmap goes by without --raw-addresses. */
+const char *pgmap_short_name(const struct devmem_pgmap_row *r, char *buf, size_t len);
+/* DEVICE as shown: "device", or "device@pci" under a PCI device. */
+const char *pgmap_device_label(const struct devmem_pgmap_row *r, char *buf, size_t len);
+
+/*
+ * The PGMAP_NAMES trace chunk: "start end driver device pci" lines, "-"
+ * for none, written where the recording ran. pgmap_names_format returns
+ * malloc'd text (NULL without memory); pgmap_names_apply names st's rows
+ * by start and returns how many it named.
+ */
+char *pgmap_names_format(const struct devmem_state *st, size_t *len);
+size_t pgmap_names_apply(struct devmem_state *st, const char *text);
+
+#endif
