@@ -37,7 +37,7 @@ HMM_TESTS	:= $(BUILD)/hmm-tests
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 GUEST_FILES	:= vm/guest/init $(wildcard vm/guest/scenarios/*)
 
-.PHONY: all deps kernel kernel-vanilla run check bench kpatches-check clean
+.PHONY: all deps kernel kernel-vanilla run check bench kpatches-check clean man install uninstall
 
 all: $(WL) $(TOOLS)
 
@@ -57,6 +57,11 @@ $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
 
 $(BUILD)/devmem.skel.h: $(BUILD)/devmem.bpf.o
 	$(BPFTOOL) gen skeleton $< name devmem_bpf > $@
+
+# The release, from VERSION: only tools/lib/version.c reads it.
+$(BUILD)/release.h: VERSION | $(BUILD)
+	printf '#define DEVMEM_RELEASE "%s"\n' "$$(cat VERSION)" >$@
+$(BUILD)/obj/lib/version.o: $(BUILD)/release.h
 
 $(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h
 	@mkdir -p $(@D)
@@ -143,6 +148,28 @@ check: deps
 
 bench: deps
 	bench/run.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the tools in sbin, their man
+# pages (written from docs/ by scripts/mkman.sh) in section 8.
+PREFIX	?= /usr/local
+SBINDIR	:= $(PREFIX)/sbin
+MAN8DIR	:= $(PREFIX)/share/man/man8
+MANS	:= $(patsubst %,$(BUILD)/man/%.8,devmemtop devmemrec devmemreport devmemleak)
+
+$(BUILD)/man/%.8: docs/%.md docs/exit-codes.md scripts/mkman.sh VERSION
+	@mkdir -p $(@D)
+	scripts/mkman.sh $* $@
+
+man: $(MANS)
+
+install: $(TOOLS) $(MANS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
+	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
+	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS)))
 
 kpatches-check: deps
 	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh

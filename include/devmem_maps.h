@@ -32,6 +32,7 @@ struct devmem_pgmap_meta {
 	__u32 destroyed;	/* memunmap_pages() seen */
 	__u32 waiting;		/* memunmap_pages() waits for references */
 	__u64 wait_since_ns, wait_live_pages, wait_ns;
+	__u64 ops;		/* pgmap->ops: names the driver (pgmap_names.c) */
 };
 
 /* pgmap_counts: per-CPU, key __u64 pgmap address. Sum over CPUs. */

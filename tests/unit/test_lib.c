@@ -676,7 +676,8 @@ static const char sample_kallsyms[] =
 	"ffffffff81e747a0 b dmirror_dev\n"
 	"ffffffffc0a01000 d uvm_pmm_devmem_ops\t[nvidia_uvm]\n"
 	"ffffffffc0b02000 d foo_pagemap_ops\t[foo_gpu]\n"
-	"ffffffffc0b02040 d foo_devices\t[foo_gpu]\n";
+	"ffffffffc0b02040 d foo_devices\t[foo_gpu]\n"
+	"ffffffffc0c03000 d nouveau_dmem_pagemap_ops\t[nouveau]\n";
 
 static void test_driver_names(void)
 {
@@ -845,6 +846,16 @@ static void test_pgmap_namer(void)
 	CHECK("an owner learned later names the driver from kallsyms (its module)",
 	      pgmap_namer_update(&nm, &st) == 1 && named(&st, 0xf0000000, "foo_gpu/0000:00:02.0#0") &&
 	      st.nr_pgmaps == 6);
+
+	/*
+	 * A GPU driver's owner is a heap pointer: its ops, read by the BPF
+	 * side, name it (here a range no resource holds).
+	 */
+	devmem_state_pgmap_meta(&st, 0xffff888000e00000, 0x78000000, 0x7800ffff,
+				DEVMEM_PGMAP_PRIVATE, 0xffff888055550000, 16);
+	devmem_state_pgmap(&st, 0xffff888000e00000)->ops = 0xffffffffc0c03000;
+	CHECK("a heap owner with nouveau's ops: nouveau, by its ops",
+	      pgmap_namer_update(&nm, &st) == 1 && named(&st, 0x78000000, "nouveau/not-in-iomem#0"));
 
 	/* The trace chunk: what one machine resolved, applied on another. */
 	text = pgmap_names_format(&st, &len);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "version.h"
 #include "folded.h"
 #include "ksyms.h"
 #include "leaks.h"
@@ -94,6 +95,7 @@ static void usage(FILE *f)
 "      --folded FILE     also write the leaked pages' stacks for flame graphs\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
+"  -v, --version\n"
 "  -h, --help\n"
 "\n"
 "Exit status: 0 no leaks, 1 leaks, 2 no verdict (usage, cannot attach, lost\n"
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 		{ "folded", required_argument, NULL, 'F' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -150,6 +153,7 @@ int main(int argc, char **argv)
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto usage_error;
 			break;
+		case 'v': devmem_print_version(stdout, "devmemleak"); return 0;
 		case 'h': usage(stdout); return EXIT_CLEAN;
 		default: goto usage_error;
 		}

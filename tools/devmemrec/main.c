@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "version.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
@@ -225,6 +226,7 @@ static void usage(FILE *f)
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
 "      --no-stacks       no allocation stacks (one per call site otherwise)\n"
+"  -v, --version\n"
 "  -h, --help\n"
 "\n"
 "Examples:\n"
@@ -251,6 +253,7 @@ int main(int argc, char **argv)
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "no-stacks", no_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -297,6 +300,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'S': o.stacks = false; break;
+		case 'v': devmem_print_version(stdout, "devmemrec"); return DEVMEM_EXIT_OK;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}

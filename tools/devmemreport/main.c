@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attach.h"
+#include "version.h"
 #include "json.h"
 #include "output.h"
 #include "pgmap_names.h"
@@ -133,6 +134,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
 "                    [--limit N] [--salvage] [--raw-addresses] FILE\n"
+"       devmemreport --version\n"
 "\n"
 "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
 "long-term migration and CoW listings, a timeline and what was still\n"
@@ -159,6 +161,7 @@ int main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "salvage", no_argument, NULL, 'V' },
 		{ "raw-addresses", no_argument, NULL, 'X' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -192,6 +195,7 @@ int main(int argc, char **argv)
 		}
 		case 'V': flags |= DMT_READ_SALVAGE; break;
 		case 'X': devmem_raw_addresses = true; break;
+		case 'v': devmem_print_version(stdout, "devmemreport"); return DEVMEM_EXIT_OK;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}

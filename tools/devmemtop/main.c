@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "devmemtop.h"
+#include "version.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
@@ -121,6 +122,7 @@ static void usage(FILE *f)
 "                        addresses; JSON \"pgmap\", \"owner\")\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
+"  -v, --version\n"
 "  -h, --help\n"
 "\n"
 "Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
@@ -160,6 +162,7 @@ int main(int argc, char **argv)
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "raw-addresses", no_argument, NULL, 'X' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -215,6 +218,7 @@ int main(int argc, char **argv)
 				goto bad;
 			o.ringbuf_bytes = (uint32_t)v;
 			break;
+		case 'v': devmem_print_version(stdout, "devmemtop"); return 0;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}

@@ -82,6 +82,7 @@ int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *met
 	meta->end = v.end;
 	meta->type = v.type;
 	meta->owner = v.owner;
+	meta->ops = v.ops;
 	meta->nr_pages = v.nr_pages;
 	return 0;
 }
@@ -99,6 +100,7 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	if (!r)
 		return;
 	if (m) {
+		r->ops = m->ops;
 		r->destroyed = m->destroyed;
 		r->waiting = m->waiting;
 		r->wait_since_ns = m->wait_since_ns;

@@ -212,14 +212,25 @@ void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
 	free(best);
 }
 
-/* The symbol of an owner cookie, looked up in kallsyms once per cookie. */
+/*
+ * What names a pgmap's driver: its ops, a static table in the driver
+ * (dmirror_devmem_ops, svm_migrate_pgmap_ops, nouveau_dmem_pagemap_ops),
+ * when the BPF side read it; else its owner cookie, static in test_hmm but
+ * a heap pointer in GPU drivers.
+ */
+static uint64_t name_key(const struct devmem_pgmap_row *r)
+{
+	return r->ops ? r->ops : r->owner;
+}
+
+/* The symbol of each ops or owner, looked up in kallsyms once per address. */
 static void lookup_owners(struct pgmap_namer *nm, const struct devmem_state *st)
 {
 	size_t i, k, first = nm->nsyms;
 	FILE *f;
 
 	for (i = 0; i < st->nr_pgmaps; i++) {
-		uint64_t owner = st->pgmaps[i].owner;
+		uint64_t owner = name_key(&st->pgmaps[i]);
 
 		if (!owner || owner == st->pgmaps[i].named_owner)
 			continue;
@@ -328,12 +339,12 @@ size_t pgmap_namer_update(struct pgmap_namer *nm, struct devmem_state *st)
 				device_new = true;
 			}
 		}
-		if (r->driver[0] && r->owner == r->named_owner && !device_new)
+		if (r->driver[0] && name_key(r) == r->named_owner && !device_new)
 			continue;
-		h = owner_sym(nm, r->owner);
+		h = owner_sym(nm, name_key(r));
 		pgmap_driver_name(h ? h->sym : NULL, h ? h->mod : NULL, r->device, driver,
 				  sizeof(driver));
-		r->named_owner = r->owner;
+		r->named_owner = name_key(r);
 		if (strcmp(driver, r->driver) || device_new) {
 			memcpy(r->driver, driver, sizeof(driver));
 			named++;
@@ -436,7 +447,7 @@ size_t pgmap_names_apply(struct devmem_state *st, const char *text)
 			copy_name(r->driver, sizeof(r->driver), driver);
 			copy_name(r->device, sizeof(r->device), device);
 			copy_name(r->pci, sizeof(r->pci), strcmp(pci, "-") ? pci : "");
-			r->named_owner = r->owner;
+			r->named_owner = name_key(r);
 			named++;
 		}
 	}

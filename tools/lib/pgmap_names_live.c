@@ -26,9 +26,15 @@ int pgmap_names_record(struct dmt_writer *w, const struct devmem_session *s,
 	/* The pgmaps that existed at the end, and every one the BPF side saw. */
 	devmem_state_seed_debugfs(&st, debugfs_path);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &v) && v.start)
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.start) {
+			struct devmem_pgmap_row *r;
+
 			devmem_state_pgmap_meta(&st, next, v.start, v.end, v.type, v.owner,
 						v.nr_pages);
+			r = devmem_state_pgmap(&st, next);
+			if (r)
+				r->ops = v.ops;
+		}
 		key = next;
 		prev = &key;
 	}

@@ -65,6 +65,7 @@ struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pg
 		}
 		st->pgmaps[i].pgmap = pgmap;
 		st->pgmaps[i].owner = meta.owner;
+		st->pgmaps[i].ops = meta.ops;
 		return &st->pgmaps[i];
 	}
 	if (st->nr_pgmaps == st->cap_pgmaps) {

@@ -25,7 +25,8 @@ struct devmem_pgmap_row {
 	/* Names (tools/lib/pgmap_names.c): "" until known */
 	char driver[DEVMEM_NAME_LEN], device[DEVMEM_NAME_LEN], pci[16];
 	uint32_t name_idx;	/* among earlier rows of the same driver and device */
-	uint64_t named_owner;	/* the owner cookie the driver was named from */
+	uint64_t ops;		/* pgmap->ops, 0 if unknown: the best driver name */
+	uint64_t named_owner;	/* the ops or owner the driver was named from */
 	uint32_t type;
 	bool destroyed;
 	int64_t live_base;	/* live pages when first seen (debugfs) */
