@@ -248,6 +248,9 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct out
 
 		if (devmem_session_poll(&sess, 0) < 0)
 			poll_errors++;
+		/* From the command's exit as the records saw it, else from its reaping. */
+		if (L.root_exit_ns && L.root_exit_ns < exited)
+			exited = L.root_exit_ns;
 		waited = ms_since(exited);
 		since = L.last_mine_ns > exited ? ms_since(L.last_mine_ns) : waited;
 		if (!mine_outstanding()) {
@@ -530,16 +533,16 @@ int main(int argc, char **argv)
 	       "%llu suppressed, %llu events lost\n", o.what, (unsigned long long)leaked,
 	       (unsigned long long)leaked_refs, (unsigned long long)suppressed,
 	       (unsigned long long)lost);
-	printf("devmemleak: judged: %s\n", o.scope);
+	printf("judged: %s\n", o.scope);
 	if (o.settle[0])
-		printf("devmemleak: %s\n", o.settle);
+		printf("%s\n", o.settle);
 	if (L.out_other || other_refs) {
-		printf("devmemleak: other processes: %llu pages still out, %llu pgmap references, not judged\n",
+		printf("other processes: %llu pages still out, %llu pgmap references, not judged\n",
 		       (unsigned long long)L.out_other, (unsigned long long)other_refs);
 		print_groups(groups, ngroups, false, now);
 	}
 	if (no_stack)
-		printf("devmemleak: %llu page inits without a stack (stack map full): shown as (no stack), not lost\n",
+		printf("%llu page inits without a stack (stack map full): shown as (no stack), not lost\n",
 		       (unsigned long long)no_stack);
 	print_groups(groups, ngroups, true, now);
 	goto verdict;
@@ -566,14 +569,14 @@ verdict:
 		}
 	}
 	if (o.no_verdict[0])
-		printf("\ndevmemleak: no verdict: %s: exit %d\n", o.no_verdict, verdict);
+		printf("\nno verdict: %s: exit %d\n", o.no_verdict, verdict);
 	else if (leaked || leaked_refs)
-		printf("\ndevmemleak: leaks: %llu device pages, %llu pgmap references: exit %d\n",
+		printf("\nleaks: %llu device pages, %llu pgmap references: exit %d\n",
 		       (unsigned long long)leaked, (unsigned long long)leaked_refs, verdict);
 	else if (input)
-		printf("\ndevmemleak: clean: exit 0\n");
+		printf("\nclean: exit 0\n");
 	else
-		printf("\ndevmemleak: clean: exit %d, the command's status\n", verdict);
+		printf("\nclean: exit %d, the command's status\n", verdict);
 	if (!input && sess.skel)
 		devmem_detach(&sess);
 	ksyms_free(&ksyms);

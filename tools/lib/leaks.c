@@ -188,6 +188,8 @@ static void lt_task_fork(void *ctx, const struct devmem_rec_task *r)
 		t->st.oom++;
 		return;
 	}
+	if (r->parent_tgid == t->root_parent && !t->root)
+		t->root = r->tgid;
 	t->tree_alive++;
 	t->tree_seen++;
 }
@@ -202,6 +204,8 @@ static void lt_task_exit(void *ctx, const struct devmem_rec_task *r)
 	u64map_del(&t->tree, r->tgid + 1ull);
 	t->tree_alive--;
 	t->last_mine_ns = r->hdr.ts_ns;
+	if (r->tgid == t->root && !t->root_exit_ns)
+		t->root_exit_ns = r->hdr.ts_ns;
 }
 
 void leak_tracker_scope(struct leak_tracker *t, uint32_t root_parent)

@@ -55,6 +55,8 @@ struct leak_tracker {
 	uint64_t tree_alive, tree_seen;	/* members now, members ever */
 	uint64_t out_mine, out_other;	/* pages still out */
 	uint64_t last_mine_ns;	/* record time of the last free or exit in scope */
+	uint32_t root;		/* the command: root_parent's child */
+	uint64_t root_exit_ns;	/* record time of its exit, 0 before */
 	uint64_t mine_frees;	/* pages of mine freed */
 	struct u64map freeing;	/* tid + 1 -> 1 + mine of the page it just freed */
 	struct scope_refs *srefs;
