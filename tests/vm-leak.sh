@@ -75,6 +75,8 @@ has "leak: ... the run stopped once the command's pages were back" "all pages ba
 s=$(section linger)
 expect "leak: pages freed by a lingering child after the command exits: exit 0" "$(get linger_rc)" 0
 has "leak: ... judged clean" "devmemleak: \`devmem-wl\` exited 0: $clean" "$s"
+has "leak: ... the lingering child is the command's" \
+	"judged: the command and its descendants (2 processes)" "$s"
 settled=$(echo "$s" | sed -n 's/^settled after \([0-9.]*\) s: all pages back$/\1/p')
 if [ -n "$settled" ] && awk -v t="$settled" 'BEGIN { exit !(t >= 1.5 && t < 10) }'; then
 	pass "leak: ... it waited for them: settled after $settled s (linger 1.5 s, --settle 10)"
@@ -100,7 +102,7 @@ case $frames in
 *) fail "leak: the stack starts at the driver's page init" "$frames";;
 esac
 case $(section junit) in
-*'<testsuite name="devmemleak" tests="1" failures="1" errors="0">'*'16 leaked device pages'*)
+*'<testsuite name="devmemleak" tests="1" failures="1" errors="0">'*'<testcase classname="devmemleak" name="`devmem-wl`">'*'16 leaked device pages'*)
 	pass "leak: JUnit XML reports the failure";;
 *) fail "leak: JUnit XML reports the failure" "$(section junit | head -5)";;
 esac

@@ -126,6 +126,7 @@ static void usage(FILE *f)
 
 /* How the run went, for the report and the exit status. */
 struct outcome {
+	char name[300];		/* the JUnit testcase: "`cmd`", "recording FILE" */
 	char what[600];		/* "`cmd` exited 0", "recording FILE" */
 	char no_verdict[600];	/* why there is none; "" when there is one */
 	char scope[256];
@@ -243,16 +244,21 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct out
 	}
 	if (child > 0)
 		describe_status(o, argv[0], status);
+	/*
+	 * "Settled after" and --settle count from the command's exit as the
+	 * records saw it (else its reaping); the quiet interval only from its
+	 * reaping, since closing its files, after the exit record, may still
+	 * hand work to a driver's workqueue.
+	 */
 	while (exited && !devmem_stop) {
-		uint64_t waited, since;
+		uint64_t waited, since, start = exited;
 
 		if (devmem_session_poll(&sess, 0) < 0)
 			poll_errors++;
-		/* From the command's exit as the records saw it, else from its reaping. */
 		if (L.root_exit_ns && L.root_exit_ns < exited)
-			exited = L.root_exit_ns;
-		waited = ms_since(exited);
-		since = L.last_mine_ns > exited ? ms_since(L.last_mine_ns) : waited;
+			start = L.root_exit_ns;
+		waited = ms_since(start);
+		since = ms_since(L.last_mine_ns > exited ? L.last_mine_ns : exited);
 		if (!mine_outstanding()) {
 			snprintf(o->settle, sizeof(o->settle), "settled after %.1f s: all pages back",
 				 waited / 1e3);
@@ -360,7 +366,7 @@ static int write_junit(const char *path, const struct outcome *o, int verdict, i
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<testsuites><testsuite name=\"devmemleak\" tests=\"1\" failures=\"%d\" errors=\"%d\">\n"
 		   "<testcase classname=\"devmemleak\" name=\"", failure, error);
-	xml_escaped(f, o->what);
+	xml_escaped(f, o->name);
 	fputs("\">", f);
 	if (error) {
 		fputs("<error message=\"no verdict: ", f);
@@ -473,6 +479,7 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 
+	snprintf(o.name, sizeof(o.name), input ? "recording %s" : "`%s`", input ? input : argv[optind]);
 	if (input) {
 		lost = read_recording(input, &o);
 		if (lost == UINT64_MAX)
