@@ -1309,3 +1309,45 @@ int BPF_KPROBE(kp_device_finalize, unsigned long *src, unsigned long *dst, unsig
 	device_finalize_enter((const __u64 *)src, (const __u64 *)dst, npages);
 	return 0;
 }
+
+/*
+ * ---- every mode, records only: the process tree ----
+ * Who forked whom and when a process ended, in record order with the page
+ * records, so devmemleak can judge only the pages of its command and the
+ * command's descendants. User space loads these ("task_" prefix) only when
+ * it asks for records. Threads are not processes: a clone within the
+ * thread group is not reported, and an exit only when the group is dead
+ * (signal->live already dropped to 0 where the tracepoint fires, on 6.x
+ * and 7.x alike). Two threads dying at once may both see 0: a second exit
+ * record of the same tgid is harmless to readers.
+ */
+static __always_inline void task_rec(__u32 type, __u32 parent_tgid, __u32 tgid)
+{
+	struct devmem_rec_task *r;
+
+	count_event(type);
+	r = reserve_for(type, sizeof(*r), parent_tgid ? parent_tgid : tgid);
+	if (!r)
+		return;
+	r->parent_tgid = parent_tgid;
+	r->tgid = tgid;
+	bpf_ringbuf_submit(r, wakeup_flags());
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(task_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+
+	if (ptgid != ctgid)
+		task_rec(DEVMEM_REC_TASK_FORK, ptgid, ctgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(task_exit, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		task_rec(DEVMEM_REC_TASK_EXIT, 0, BPF_CORE_READ(p, tgid));
+	return 0;
+}

@@ -36,6 +36,8 @@ enum devmem_rec_type {
 	DEVMEM_REC_FAULT = 9,		/* struct devmem_rec_fault */
 	DEVMEM_REC_MIGRATE = 10,	/* struct devmem_rec_migrate */
 	DEVMEM_REC_PGMAP_WAIT = 11,	/* struct devmem_rec_pgmap_wait (ABI 2) */
+	DEVMEM_REC_TASK_FORK = 12,	/* struct devmem_rec_task */
+	DEVMEM_REC_TASK_EXIT = 13,	/* struct devmem_rec_task */
 	DEVMEM_REC_TYPE_MAX
 };
 
@@ -145,6 +147,24 @@ struct devmem_rec_pgmap_wait {
 	__u64 wait_ns;
 	__u32 stage;		/* enum devmem_wait_stage */
 	__u32 pad;
+};
+
+/*
+ * Process tree, so a reader can tell which pages a command and its
+ * descendants took (devmemleak's scope, docs/devmemleak.md). Emitted only
+ * with records, in the same ring buffer, so in order with the page records:
+ *  - TASK_FORK (sched_process_fork): a new process, not a new thread; hdr
+ *    is the parent's task, parent_tgid its thread group, tgid the child's.
+ *  - TASK_EXIT (sched_process_exit): the last thread of tgid exits, so the
+ *    number may be reused from then on; parent_tgid is 0. Depending on the
+ *    kernel the exit comes before (7.x) or after (6.x) the exit_mm() that
+ *    frees the process's pages, so readers must not rely on either order.
+ * Added within ABI 2: readers that predate them skip an unknown type.
+ */
+struct devmem_rec_task {
+	struct devmem_rec_hdr hdr;
+	__u32 parent_tgid;
+	__u32 tgid;
 };
 
 enum devmem_migrate_stage {

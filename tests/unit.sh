@@ -156,13 +156,30 @@ esac
 build/devmemreport --salvage build/fuzz-corpus/seed.dmt >/dev/null 2>&1
 expect "devmemreport --salvage on a whole file exits 0" $? 0
 
-# devmemleak on this host: no verdict is exit 2, never a false "clean".
+# devmemleak on this host: usage errors are 2, no verdict is 24, never a false "clean".
 make -s build/devmemleak 2>&1 | grep -v "warning: Using"
 build/devmemleak >/dev/null 2>&1; expect "devmemleak without a command or -i exits 2" $? 2
 build/devmemleak -i x.dmt -- true >/dev/null 2>&1; expect "devmemleak with both -i and a command exits 2" $? 2
-build/devmemleak -i /nonexistent.dmt >/dev/null 2>&1; expect "devmemleak -i on a missing file exits 2" $? 2
-build/devmemleak -i build/not-a-trace.dmt >/dev/null 2>&1; expect "devmemleak -i on a damaged file exits 2" $? 2
+for bad in 0 256 -1 x; do
+	build/devmemleak --error-exitcode "$bad" -- true >/dev/null 2>&1
+	expect "devmemleak --error-exitcode $bad is refused with 2" $? 2
+done
+build/devmemleak --settle x -- true >/dev/null 2>&1; expect "devmemleak --settle x is refused with 2" $? 2
+build/devmemleak --quiet -5 -- true >/dev/null 2>&1; expect "devmemleak --quiet -5 is refused with 2" $? 2
+msg=$(build/devmemleak -i /nonexistent.dmt 2>&1); rc=$?
+expect "devmemleak -i on a missing file exits 24 (no verdict)" $rc 24
+case $msg in
+*"no verdict: cannot read the recording: exit 24"*) pass "devmemleak -i on a missing file says why";;
+*) fail "devmemleak -i on a missing file says why" "said '$msg'";;
+esac
+build/devmemleak -i build/not-a-trace.dmt >/dev/null 2>&1; expect "devmemleak -i on a damaged file exits 24" $? 24
+expect "devmemleak --help prints the exit-code table" \
+	"$(build/devmemleak --help | grep -cE '^  (2|23|24|\*) ')" 4
 if [ ! -d /sys/kernel/tracing/events/devmem ]; then
-	build/devmemleak -- true >/dev/null 2>&1
-	expect "devmemleak on a kernel with nothing to trace exits 2, not 0" $? 2
+	msg=$(build/devmemleak -- true 2>&1); rc=$?
+	expect "devmemleak on a kernel with nothing to trace exits 24, not 0" $rc 24
+	case $msg in
+	*"no verdict: cannot trace this kernel"*) pass "devmemleak says it cannot trace this kernel";;
+	*) fail "devmemleak says it cannot trace this kernel" "said '$msg'";;
+	esac
 fi

@@ -468,6 +468,46 @@ static int wl_hold(int dev, size_t n)
 }
 
 /*
+ * A driver-like late free: npages to the device, then a child that keeps
+ * the mapping (fork shares the device pages) and the device fd for
+ * DEVMEM_WL_LINGER_MS (default 1500) after this process has exited (timed
+ * from its reparenting), then
+ * unmaps them. The pages are freed by the child, after the parent is gone.
+ */
+static int wl_linger(int dev, size_t n)
+{
+	const char *env = getenv("DEVMEM_WL_LINGER_MS");
+	long ms = env ? atol(env) : 1500;
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n);
+	pid_t child, parent = getpid();
+
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		/* The linger starts once the parent is gone (we are reparented). */
+		while (getppid() == parent)
+			usleep(10000);
+		/* No test_hmm command here: the mirror belongs to the parent's mm. */
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		munmap(buf, n * page_size);
+		close(fd);
+		printf("lingered pid=%d ms=%ld\n", getpid(), ms);
+		_exit(0);
+	}
+	printf("wl=linger pid=%d child=%d dev=%d npages=%zu migrated=%llu on_device=%zu linger_ms=%ld\n",
+	       getpid(), child, dev, n, (unsigned long long)migrated, on_dev, ms);
+	return migrated == n && on_dev == n ? 0 : EXIT_MISMATCH;
+}
+
+/*
  * Transparent huge pages: nthp 2 MiB-aligned THPs (MADV_HUGEPAGE), to the
  * device and faulted back. Since Linux 6.19 test_hmm migrates them whole
  * (MIGRATE_VMA_SELECT_COMPOUND) into large device private folios; before,
@@ -519,6 +559,7 @@ static const struct workload {
 	{ "coherent", 2, "migrate to device coherent memory, read in place, unmap", wl_coherent },
 	{ "hold",     0, "migrate in batches, hold all at once, unmap",         wl_hold },
 	{ "thp",      0, "NPAGES is a number of 2 MiB THPs: to the device, fault back", wl_thp },
+	{ "linger",   0, "to the device, exit; a child keeps them 1.5 s (DEVMEM_WL_LINGER_MS)", wl_linger },
 };
 
 static size_t parse_count(const char *s)

@@ -194,7 +194,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	struct bpf_program *p;
 	uint64_t vmemmap = 0;
 	bool sees_init = false, sees_free = false;
-	int n = 0, e;
+	int n = 0, ntask = 0, e;
 
 	s->unavailable[0] = 0;
 	s->nr_kprobe_alt = 0;
@@ -204,9 +204,21 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		return -errno;
 	}
 	bpf_object__for_each_program(p, skel->obj) {
-		bool on = prog_mode(bpf_program__name(p)) == mode &&
-			  prog_usable(s, p, btf, mode);
+		bool on;
 
+		/*
+		 * The process tree (task_*) serves every mode, records only;
+		 * it does not count as seeing device memory.
+		 */
+		if (!strncmp(bpf_program__name(p), "task_", 5)) {
+			on = o->records && btf_has(btf, strcmp(bpf_program__name(p), "task_fork") ?
+						   "btf_trace_sched_process_exit" :
+						   "btf_trace_sched_process_fork", BTF_KIND_TYPEDEF);
+			bpf_program__set_autoload(p, on);
+			ntask += on;
+			continue;
+		}
+		on = prog_mode(bpf_program__name(p)) == mode && prog_usable(s, p, btf, mode);
 		bpf_program__set_autoload(p, on);
 		n += on;
 		/* Without both of these, live page counts would be wrong. */
@@ -214,6 +226,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 				    strstr(bpf_program__name(p), "folio_init"));
 		sees_free |= on && strstr(bpf_program__name(p), "folio_free");
 	}
+	s->tracks_tasks = ntask == 2;	/* forks and exits, or neither is of use */
 	if (!n) {
 		snprintf(err, errlen, "%s: none of its attach points exist in this kernel",
 			 mode_names[mode]);

@@ -42,6 +42,7 @@ struct devmem_session {
 	struct ring_buffer *rb;	/* devmem_session_records() */
 	enum devmem_mode mode;
 	char unavailable[256];	/* what this mode cannot see, for the user */
+	bool tracks_tasks;	/* with records: forks and exits come too (DEVMEM_REC_TASK_*) */
 	/* kprobes whose function has an older name on this kernel */
 	struct {
 		struct bpf_program *prog;

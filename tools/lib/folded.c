@@ -98,6 +98,9 @@ int folded_add_pages(struct folded *f, enum folded_kind kind, const struct leak_
 	for (i = 0; i < t->n; i++) {
 		const struct page_out *p = &t->pages[i];
 
+		/* Leaked pages are the judged ones: the command's (leaks.h scope). */
+		if (kind == FOLDED_LEAKED && !p->mine)
+			continue;
 		if (p->live && folded_add(f, kind, p->pgmap, p->pid, p->comm, p->stack_id, p->nr_pages))
 			rc = -1;
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "leaks.h"
@@ -37,12 +38,56 @@ static void compact(struct leak_tracker *t)
 	}
 }
 
+static bool tgid_mine(const struct leak_tracker *t, uint32_t tgid)
+{
+	uint64_t v;
+
+	return !t->scoped || u64map_get(&t->tree, tgid + 1ull, &v);
+}
+
+/* The scope_refs of a pgmap, made if new; NULL (counted) without memory. */
+static struct scope_refs *srefs_of(struct leak_tracker *t, uint64_t pgmap)
+{
+	struct scope_refs *s;
+	uint64_t i;
+
+	if (!pgmap)
+		return NULL;	/* as the state: no row for an unknown pgmap */
+	if (u64map_get(&t->srefs_idx, pgmap, &i))
+		return &t->srefs[i];
+	if (t->nr_srefs == t->cap_srefs) {
+		size_t cap = t->cap_srefs ? t->cap_srefs * 2 : 16;
+
+		s = realloc(t->srefs, cap * sizeof(*s));
+		if (!s) {
+			t->st.oom++;
+			return NULL;
+		}
+		t->srefs = s;
+		t->cap_srefs = cap;
+	}
+	if (u64map_put(&t->srefs_idx, pgmap, t->nr_srefs)) {
+		t->st.oom++;
+		return NULL;
+	}
+	s = &t->srefs[t->nr_srefs++];
+	*s = (struct scope_refs){ .pgmap = pgmap };
+	return s;
+}
+
 static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct leak_tracker *t = ctx;
+	bool mine = tgid_mine(t, r->hdr.pid);
+	struct scope_refs *s;
 	struct page_out *p;
 
 	devmem_state_ops.page_init(&t->st, r);
+	if (mine && (s = srefs_of(t, r->pgmap))) {
+		s->pages += r->nr_pages;
+		if (!(r->flags & DEVMEM_PAGE_REF_SEPARATE))
+			s->refs += r->nr_pages;
+	}
 	/* Full: drop the freed entries if they are half of it, else grow. */
 	if (t->n == t->cap && t->dead && t->dead * 2 >= t->n)
 		compact(t);
@@ -58,9 +103,10 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 	p = &t->pages[t->n];
 	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
 				.pid = r->hdr.pid, .nr_pages = r->nr_pages,
-				.stack_id = r->stack_id, .live = true };
+				.stack_id = r->stack_id, .live = true, .mine = mine };
 	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = 0;
+	*(mine ? &t->out_mine : &t->out_other) += r->nr_pages;
 	if (u64map_put(&t->idx, r->pfn + 1, t->n++))
 		t->st.oom++;
 }
@@ -68,17 +114,115 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 {
 	struct leak_tracker *t = ctx;
+	struct scope_refs *s;
+	bool mine = false;
 	uint64_t i;
 
 	devmem_state_ops.folio_free(&t->st, r);
 	if (u64map_get(&t->idx, r->pfn + 1, &i)) {
-		t->pages[i].live = false;
+		struct page_out *p = &t->pages[i];
+
+		/* A page counts for whoever was handed it, not who frees it. */
+		mine = p->mine;
+		*(mine ? &t->out_mine : &t->out_other) -= p->nr_pages;
+		p->live = false;
 		t->dead++;
 		u64map_del(&t->idx, r->pfn + 1);
 		/* Most pages went back: shrink now, not at the next init. */
 		if (t->cap > PAGES_MIN_CAP && (t->n - t->dead) * 8 < t->cap)
 			compact(t);
 	}
+	if (mine) {
+		t->mine_frees += r->nr_pages;
+		t->last_mine_ns = r->hdr.ts_ns;
+		if ((s = srefs_of(t, r->pgmap))) {
+			s->pages -= r->nr_pages;
+			if (t->st.refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
+						   r->type == DEVMEM_PGMAP_COHERENT))
+				s->refs -= r->nr_pages;
+		}
+	}
+	/* The put that follows, by the same thread, is this page's. */
+	if (t->scoped && u64map_put(&t->freeing, r->hdr.tid + 1ull, 1 + mine))
+		t->st.oom++;
+}
+
+static void lt_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
+{
+	struct leak_tracker *t = ctx;
+	struct scope_refs *s;
+
+	devmem_state_ops.get_pgmap(&t->st, r);
+	/* As in the state: without put events a get is not held (state.c). */
+	if (r->pgmap && !t->st.refs_on_free && tgid_mine(t, r->hdr.pid) &&
+	    (s = srefs_of(t, r->pgmap)))
+		s->refs += r->nr;
+}
+
+static void lt_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
+{
+	struct leak_tracker *t = ctx;
+	struct scope_refs *s;
+	bool mine = tgid_mine(t, r->hdr.pid);
+	uint64_t v;
+
+	devmem_state_ops.put_pgmap(&t->st, r);
+	if (t->scoped && u64map_get(&t->freeing, r->hdr.tid + 1ull, &v)) {
+		mine = v == 2;
+		u64map_del(&t->freeing, r->hdr.tid + 1ull);
+	}
+	if (mine && (s = srefs_of(t, r->pgmap)))
+		s->refs -= r->nr;
+}
+
+static void lt_task_fork(void *ctx, const struct devmem_rec_task *r)
+{
+	struct leak_tracker *t = ctx;
+	uint64_t v;
+
+	if (!t->scoped || u64map_get(&t->tree, r->tgid + 1ull, &v))
+		return;
+	if (r->parent_tgid != t->root_parent && !u64map_get(&t->tree, r->parent_tgid + 1ull, &v))
+		return;
+	if (u64map_put(&t->tree, r->tgid + 1ull, 1)) {
+		t->st.oom++;
+		return;
+	}
+	if (r->parent_tgid == t->root_parent && !t->root)
+		t->root = r->tgid;
+	t->tree_alive++;
+	t->tree_seen++;
+}
+
+static void lt_task_exit(void *ctx, const struct devmem_rec_task *r)
+{
+	struct leak_tracker *t = ctx;
+	uint64_t v;
+
+	if (!t->scoped || !u64map_get(&t->tree, r->tgid + 1ull, &v))
+		return;
+	u64map_del(&t->tree, r->tgid + 1ull);
+	t->tree_alive--;
+	t->last_mine_ns = r->hdr.ts_ns;
+	if (r->tgid == t->root && !t->root_exit_ns)
+		t->root_exit_ns = r->hdr.ts_ns;
+}
+
+void leak_tracker_scope(struct leak_tracker *t, uint32_t root_parent)
+{
+	t->scoped = true;
+	t->root_parent = root_parent;
+}
+
+void leak_tracker_unscope(struct leak_tracker *t)
+{
+	size_t i;
+
+	t->scoped = false;
+	for (i = 0; i < t->n; i++)
+		t->pages[i].mine = true;
+	t->out_mine += t->out_other;
+	t->out_other = 0;
 }
 
 /* The rest only feed the state: struct leak_tracker starts with it. */
@@ -90,6 +234,10 @@ const struct devmem_ops *leak_tracker_ops(void)
 		ops = devmem_state_ops;
 		ops.page_init = lt_page_init;
 		ops.folio_free = lt_folio_free;
+		ops.get_pgmap = lt_get_pgmap;
+		ops.put_pgmap = lt_put_pgmap;
+		ops.task_fork = lt_task_fork;
+		ops.task_exit = lt_task_exit;
 	}
 	return &ops;
 }
@@ -118,7 +266,8 @@ size_t leak_groups(const struct leak_tracker *t,
 		if (!stack[0])
 			strcpy(stack, "(no stack)");
 		for (j = 0; j < n; j++)
-			if (g[j].pgmap == p->pgmap && g[j].pid == p->pid && !strcmp(g[j].stack, stack))
+			if (g[j].pgmap == p->pgmap && g[j].pid == p->pid && g[j].mine == p->mine &&
+			    !strcmp(g[j].stack, stack))
 				break;
 		if (j == n) {
 			struct leak_group *ng = realloc(g, (n + 1) * sizeof(*g));
@@ -131,6 +280,7 @@ size_t leak_groups(const struct leak_tracker *t,
 			g[j].pgmap = p->pgmap;
 			g[j].pid = p->pid;
 			g[j].oldest_ns = p->ts_ns;
+			g[j].mine = p->mine;
 			memcpy(g[j].comm, p->comm, sizeof(g[j].comm));
 			for (q = 0; q < nsuppress; q++)
 				g[j].suppressed |= strstr(stack, suppress[q]) != NULL;
@@ -160,10 +310,38 @@ uint64_t leak_extra_refs(const struct leak_tracker *t)
 	return extra;
 }
 
+uint64_t leak_extra_refs_mine(const struct leak_tracker *t)
+{
+	uint64_t extra = 0;
+	size_t i;
+
+	if (!t->scoped)
+		return leak_extra_refs(t);
+	for (i = 0; i < t->nr_srefs; i++) {
+		const struct scope_refs *s = &t->srefs[i];
+		int64_t mine = s->refs - s->pages, all = 0;
+		uint64_t row;
+
+		if (mine <= 0)
+			continue;
+		if (u64map_get(&t->st.pgmap_idx, s->pgmap, &row)) {
+			const struct devmem_pgmap_row *r = &t->st.pgmaps[row];
+
+			all = r->refs - ((int64_t)r->inits - (int64_t)r->frees);
+		}
+		extra += all <= 0 ? 0 : mine < all ? mine : all;
+	}
+	return extra;
+}
+
 void leak_tracker_free(struct leak_tracker *t)
 {
 	devmem_state_free(&t->st);
 	u64map_free(&t->idx);
+	u64map_free(&t->tree);
+	u64map_free(&t->freeing);
+	u64map_free(&t->srefs_idx);
+	free(t->srefs);
 	free(t->pages);
 	memset(t, 0, sizeof(*t));
 }

@@ -26,6 +26,10 @@ static const struct {
 					    sizeof(struct devmem_rec_migrate) },
 	[DEVMEM_REC_PGMAP_WAIT]		= { "pgmap_wait", sizeof(struct devmem_rec_pgmap_wait),
 					    sizeof(struct devmem_rec_pgmap_wait) },
+	[DEVMEM_REC_TASK_FORK]		= { "task_fork", sizeof(struct devmem_rec_task),
+					    sizeof(struct devmem_rec_task) },
+	[DEVMEM_REC_TASK_EXIT]		= { "task_exit", sizeof(struct devmem_rec_task),
+					    sizeof(struct devmem_rec_task) },
 };
 
 /* An ABI 1 record, completed: one page, one reference. */
@@ -103,6 +107,8 @@ int devmem_replay_record(const void *data, size_t size,
 	case DEVMEM_REC_FAULT:		CALL(fault, struct devmem_rec_fault); break;
 	case DEVMEM_REC_MIGRATE:	CALL(migrate, struct devmem_rec_migrate); break;
 	case DEVMEM_REC_PGMAP_WAIT:	CALL(pgmap_wait, struct devmem_rec_pgmap_wait); break;
+	case DEVMEM_REC_TASK_FORK:	CALL(task_fork, struct devmem_rec_task); break;
+	case DEVMEM_REC_TASK_EXIT:	CALL(task_exit, struct devmem_rec_task); break;
 	}
 	return DEVMEM_REPLAY_OK;
 }

@@ -24,6 +24,9 @@ struct devmem_ops {
 	void (*fault)(void *ctx, const struct devmem_rec_fault *r);
 	void (*migrate)(void *ctx, const struct devmem_rec_migrate *r);
 	void (*pgmap_wait)(void *ctx, const struct devmem_rec_pgmap_wait *r);
+	/* The process tree (struct devmem_rec_task): forks and group exits. */
+	void (*task_fork)(void *ctx, const struct devmem_rec_task *r);
+	void (*task_exit)(void *ctx, const struct devmem_rec_task *r);
 };
 
 enum devmem_replay_err {
