@@ -24,9 +24,13 @@
 #include "exit_codes.h"
 #include "folded.h"
 #include "version.h"
+#include "json.h"
+#include "kcounts.h"
 #include "ksyms.h"
 #include "leaks.h"
 #include "lost.h"
+#include "output.h"
+#include "pgmap_names.h"
 #include "replay.h"
 #include "stacks.h"
 #include "state.h"
@@ -51,6 +55,8 @@ static int on_record(void *ctx, void *data, size_t size)
 static struct devmem_session sess;
 static struct ksyms ksyms;
 static struct dmt_info info;
+static struct dmt_info scan;	/* -i: the file's own pgmap descriptions and names */
+static struct pgmap_namer namer;
 
 static const char *stack_live(void *ctx, int32_t id, char *buf, size_t len)
 {
@@ -64,18 +70,35 @@ static const char *stack_recorded(void *ctx, int32_t id, char *buf, size_t len)
 	return devmem_stack_lookup(info.stacks, id, buf, len);
 }
 
-static void xml_escaped(FILE *f, const char *s)
+/*
+ * Text for XML attributes and content: markup escaped, and any bytes a comm
+ * may hold kept valid (well-formed UTF-8 as is, other bytes as the
+ * character of the same value, as the JSON output does; controls dropped).
+ */
+static void xml_escaped(FILE *f, const char *str)
 {
-	for (; *s; s++)
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
+	while (*s) {
 		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n')
+			if (*s >= 0x80 && (n = json_utf8_len(s))) {
+				fwrite(s, 1, n, f);
+				s += n;
+				continue;
+			}
+			if (*s >= 0x80)
+				fprintf(f, "&#x%02x;", *s);
+			else if (*s >= 0x20 || *s == '\n')
 				fputc(*s, f);
 		}
+		s++;
+	}
 }
 
 static const char *signal_name(int sig)
@@ -116,6 +139,7 @@ static void usage(FILE *f)
 "      --suppress FILE       leaks whose stack contains a line of FILE do not count\n"
 "      --junit FILE          also write the verdict as JUnit XML\n"
 "      --folded FILE         also write the leaked pages' stacks for flame graphs\n"
+"      --raw-addresses       pgmaps by kernel address, not driver/device name\n"
 "      --attach MODE         auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES       ring buffer size (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
@@ -303,15 +327,18 @@ static uint64_t read_recording(const char *input, struct outcome *o)
 	int rc;
 
 	/* References need the attach mode, scope the recorder's pid: read META first. */
-	rc = dmt_scan(input, &info, err, sizeof(err));
+	rc = dmt_scan(input, &scan, err, sizeof(err));
 	if (rc == DMT_READ_OK) {
-		L.st.refs_on_free = dmt_meta_get(info.meta, "attach_mode", buf, sizeof(buf)) &&
+		L.st.refs_on_free = dmt_meta_get(scan.meta, "attach_mode", buf, sizeof(buf)) &&
 				    strcmp(buf, "tracepoint");
-		if (dmt_meta_get(info.meta, "command", cmd, sizeof(cmd)) && cmd[0] &&
-		    dmt_meta_get(info.meta, "recorder_pid", buf, sizeof(buf)) && atoi(buf) > 0)
+		if (dmt_meta_get(scan.meta, "command", cmd, sizeof(cmd)) && cmd[0] &&
+		    dmt_meta_get(scan.meta, "recorder_pid", buf, sizeof(buf)) && atoi(buf) > 0)
 			leak_tracker_scope(&L, atoi(buf));
-		dmt_info_free(&info);
+		/* Pgmaps as the file describes them, in-band or at the end. */
+		L.st.resolve = dmt_resolve_pgmap;
+		L.st.resolve_ctx = scan.pgmap_addrs;
 		rc = dmt_read(input, leak_tracker_ops(), &L, &info, err, sizeof(err));
+		pgmap_names_apply(&L.st, scan.pgmap_names);	/* named where recorded */
 	}
 	snprintf(o->what, sizeof(o->what), "recording %s", input);
 	if (rc != DMT_READ_OK) {
@@ -334,19 +361,20 @@ static void print_groups(const struct leak_group *g, size_t n, bool mine, uint64
 	size_t j;
 
 	for (j = 0; j < n; j++) {
-		char stack[sizeof(g[j].stack)], *frame, *save = NULL;
+		char stack[sizeof(g[j].stack)], *frame, *save = NULL, pgmap[3 * DEVMEM_NAME_LEN];
 
 		if (g[j].mine != mine)
 			continue;
 		if (!mine) {	/* not judged: who holds what, no stacks */
-			printf("    %llu page%s of pgmap %#llx handed to pid %u (%s)\n",
+			printf("    %llu page%s of pgmap %s handed to pid %u (%s)\n",
 			       (unsigned long long)g[j].count, g[j].count == 1 ? "" : "s",
-			       (unsigned long long)g[j].pgmap, g[j].pid, g[j].comm);
+			       devmem_pgmap_label(&L.st, g[j].pgmap, pgmap, sizeof(pgmap)),
+			       g[j].pid, g[j].comm);
 			continue;
 		}
-		printf("\n%llu page%s of pgmap %#llx handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
+		printf("\n%llu page%s of pgmap %s handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
 		       (unsigned long long)g[j].count, g[j].count == 1 ? "" : "s",
-		       (unsigned long long)g[j].pgmap, g[j].pid, g[j].comm,
+		       devmem_pgmap_label(&L.st, g[j].pgmap, pgmap, sizeof(pgmap)), g[j].pid, g[j].comm,
 		       now > g[j].oldest_ns ? (now - g[j].oldest_ns) / 1e9 : 0.0,
 		       g[j].suppressed ? " [suppressed]" : "");
 		memcpy(stack, g[j].stack, sizeof(stack));
@@ -382,8 +410,10 @@ static int write_junit(const char *path, const struct outcome *o, int verdict, i
 		for (j = 0; j < n; j++) {
 			if (g[j].suppressed || !g[j].mine)
 				continue;
-			fprintf(f, "%llu pages of pgmap %#llx, pid %u (",
-				(unsigned long long)g[j].count, (unsigned long long)g[j].pgmap, g[j].pid);
+			char pgmap[3 * DEVMEM_NAME_LEN];
+
+			fprintf(f, "%llu pages of pgmap %s, pid %u (", (unsigned long long)g[j].count,
+				devmem_pgmap_label(&L.st, g[j].pgmap, pgmap, sizeof(pgmap)), g[j].pid);
 			xml_escaped(f, g[j].comm);
 			fputs(")\n", f);
 		}
@@ -410,6 +440,7 @@ int main(int argc, char **argv)
 		{ "suppress", required_argument, NULL, 'P' },
 		{ "junit", required_argument, NULL, 'J' },
 		{ "folded", required_argument, NULL, 'F' },
+		{ "raw-addresses", no_argument, NULL, 'X' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
@@ -456,6 +487,7 @@ int main(int argc, char **argv)
 			break;
 		case 'J': junit = optarg; break;
 		case 'F': folded = optarg; break;
+		case 'X': devmem_raw_addresses = true; break;
 		case 'v': devmem_print_version(stdout, "devmemleak"); return DEVMEM_EXIT_OK;
 		case 'A':
 			if (devmem_mode_parse(optarg, &ao.mode))
@@ -505,6 +537,8 @@ int main(int argc, char **argv)
 			goto done_early;
 		}
 		L.st.refs_on_free = sess.mode != DEVMEM_MODE_TRACEPOINT;
+		L.st.resolve = devmem_resolve_pgmap;	/* range, type, ops from the BPF side */
+		L.st.resolve_ctx = &sess;
 		if (devmem_session_records(&sess, on_record, &L, err, sizeof(err))) {
 			fprintf(stderr, "devmemleak: %s\n", err);
 			devmem_detach(&sess);
@@ -515,6 +549,7 @@ int main(int argc, char **argv)
 		lost = run_live(argv + optind, settle, quiet, &o);
 		now = devmem_now_ns();
 		ksyms_load(&ksyms);
+		pgmap_namer_update(&namer, &L.st);	/* driver and device, as devmemtop */
 	}
 
 	/* A tree never seen (another pid namespace?): judge every process. */
@@ -601,6 +636,8 @@ verdict:
 		devmem_detach(&sess);
 	ksyms_free(&ksyms);
 	dmt_info_free(&info);
+	dmt_info_free(&scan);
+	pgmap_namer_free(&namer);
 	leak_tracker_free(&L);
 	free(groups);
 	for (i = 0; i < nsup; i++)

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "lost.h"
 #include "version.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
-	char err[1024], text[8192], host[256] = "", boot_id[64], *pgmaps;
+	char err[1024], text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "";
 	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
 	struct rec r = { 0 };
 	const char *out = NULL;
@@ -330,6 +331,16 @@ int main(int argc, char **argv)
 		return open_exit(rc);
 	}
 	r.meta_fd = bpf_map__fd(s.skel->maps.pgmap_meta);
+	/*
+	 * With a COMMAND, devmemleak -i judges only its process tree: the
+	 * command's processes are our children, seen forking in the records.
+	 */
+	for (k = optind; k < argc; k++) {
+		size_t at = strlen(command);
+
+		snprintf(command + at, sizeof(command) - at, "%s%s", k > optind ? " " : "", argv[k]);
+	}
+	command[strcspn(command, "\n")] = 0;	/* one META line */
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
 	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
@@ -338,10 +349,10 @@ int main(int argc, char **argv)
 	snprintf(text, sizeof(text),
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
 		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
-		 "filter_pid=%u\nfilter_pgmap=%#llx\n",
+		 "filter_pid=%u\nfilter_pgmap=%#llx\nrecorder_pid=%d\ncommand=%s\n",
 		 u.release, boot_id, (unsigned long long)start, host, TOOL_VERSION,
 		 DEVMEM_ABI_VERSION, devmem_mode_name(s.mode), s.unavailable, o.filter_pid,
-		 (unsigned long long)r.filter_pgmap);
+		 (unsigned long long)r.filter_pgmap, (int)getpid(), command);
 	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
 	/* The pgmaps that exist now, whole, right after META (errors are sticky in r.w). */
 	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
@@ -398,9 +409,8 @@ int main(int argc, char **argv)
 		}
 		devmem_session_poll(&s, 0);
 		devmem_read_drops(&s, drops, &misses);
-		for (k = 0; k < DEVMEM_DROP_MAX; k++)
-			dropped += drops[k];
-		dropped += misses + r.bad + r.write_errors;
+		/* "dropped" is what lost.h calls lost: no_stack is apart. */
+		dropped = devmem_lost(drops, misses, r.bad + r.write_errors);
 		snprintf(text, sizeof(text),
 			 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
 			 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
@@ -442,7 +452,7 @@ int main(int argc, char **argv)
 		}
 		return DEVMEM_EXIT_WRITE;
 	}
-	fprintf(stderr, "devmemrec: %llu events to %s, %llu dropped\n",
+	fprintf(stderr, "devmemrec: %llu events to %s, %llu lost\n",
 		(unsigned long long)r.kept, out, (unsigned long long)dropped);
 	rc = DEVMEM_EXIT_OK;
 	if (optind < argc)

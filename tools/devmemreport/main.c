@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attach.h"
+#include "lost.h"
 #include "version.h"
 #include "json.h"
 #include "output.h"
@@ -26,6 +27,7 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 			const char *warning)
 {
 	char buf[128], mode[64];
+	uint64_t lost, no_stack;
 	size_t i;
 
 	printf("trace %s: format %u.%u, %" PRIu64 " chunks, %" PRIu64 " records\n", path,
@@ -36,9 +38,11 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 	       dmt_meta_get(info->meta, "kernel", buf, sizeof(buf)) ? buf : "?",
 	       dmt_meta_get(info->meta, "attach_mode", mode, sizeof(mode)) ? mode : "?",
 	       info->meta && strstr(info->meta, "tool=") ? "devmemrec" : "?");
-	printf("dropped while recording: %s\n",
-	       info->end && dmt_meta_get(info->end, "dropped", buf, sizeof(buf)) ? buf :
-	       "unknown (the recording did not finish)");
+	if (!devmem_lost_from_end(info->end, &lost, &no_stack))
+		printf("lost while recording: %" PRIu64 " (and %" PRIu64 " page inits without a stack)\n",
+		       lost, no_stack);
+	else
+		printf("lost while recording: unknown (the recording did not finish)\n");
 	printf("\n%-26s %-9s %-10s %-14s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE",
 	       "DRIVER", "DEVICE", "LIVE", "REFS", "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM",
 	       "COW", "FAULTS");
@@ -75,6 +79,7 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 						"bad_records", "events_seen" };
 	struct json j;
 	char buf[256];
+	uint64_t lost, no_stack;
 	size_t i;
 
 	json_begin(&j, stdout);
@@ -106,6 +111,8 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 	for (i = 0; i < sizeof(end_keys) / sizeof(end_keys[0]); i++)
 		if (dmt_meta_get(info->end, end_keys[i], buf, sizeof(buf)))
 			json_u64(&j, end_keys[i], strtoull(buf, NULL, 10));
+	if (!devmem_lost_from_end(info->end, &lost, &no_stack))
+		json_u64(&j, "lost", lost);	/* lost.h: what every tool calls lost */
 	json_obj_close(&j);
 	json_obj_open(&j, "events_by_type");
 	for (i = 1; i < DEVMEM_REC_TYPE_MAX; i++)

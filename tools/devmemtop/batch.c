@@ -42,7 +42,7 @@ void batch_text(struct top *t)
 	const struct devmem_proc_row **pr;
 	size_t i, n;
 
-	printf("devmemtop: kernel %s, mode %s, %llu events (%.1f/s), %llu dropped\n",
+	printf("devmemtop: kernel %s, mode %s, %llu events (%.1f/s), %llu lost\n",
 	       t->kernel, devmem_mode_name(t->sess.mode), (unsigned long long)t->st.events,
 	       t->st.event_rate, (unsigned long long)total_drops(t));
 	if (t->sess.unavailable[0])

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "devmemtop.h"
+#include "lost.h"
 #include "output.h"
 #include "pgmap_names.h"
 
@@ -229,14 +230,10 @@ size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out)
 	return n;
 }
 
+/* Events lost (lost.h): the one definition every tool shares. */
 uint64_t total_drops(const struct top *t)
 {
-	uint64_t n = t->recursion_misses + t->bad_records + t->st.oom;
-	int i;
-
-	for (i = 0; i < DEVMEM_DROP_MAX; i++)
-		n += t->drops[i];
-	return n;
+	return devmem_lost(t->drops, t->recursion_misses, t->bad_records + t->st.oom);
 }
 
 bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r)

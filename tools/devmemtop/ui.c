@@ -58,7 +58,7 @@ static void draw(struct top *t, const char *prompt)
 			live += devmem_pgmap_live(&t->st.pgmaps[i]);
 	mvprintw(0, 0, "devmemtop  kernel %s  mode %s  interval %.1fs%s", t->kernel,
 		 devmem_mode_name(t->sess.mode), t->interval_s, t->paused ? "  [PAUSED]" : "");
-	mvprintw(1, 0, "pgmaps %zu  live device pages %lld (%.1f MiB)  events %llu (%.1f/s)  dropped %llu",
+	mvprintw(1, 0, "pgmaps %zu  live device pages %lld (%.1f MiB)  events %llu (%.1f/s)  lost %llu",
 		 t->st.nr_pgmaps, (long long)live, live * 4096.0 / (1 << 20),
 		 (unsigned long long)t->st.events, t->st.event_rate,
 		 (unsigned long long)total_drops(t));

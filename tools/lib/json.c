@@ -14,7 +14,7 @@ void json_begin(struct json *j, FILE *f)
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
  */
-static int utf8_len(const unsigned char *s)
+int json_utf8_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	int n, i;
@@ -61,7 +61,7 @@ static void put_string(FILE *f, const char *str)
 		} else if (c < 0x80) {
 			fputc(c, f);
 			s++;
-		} else if ((n = utf8_len(s))) {
+		} else if ((n = json_utf8_len(s))) {
 			fwrite(s, 1, n, f);
 			s += n;
 		} else {

@@ -13,6 +13,8 @@ struct json {
 	bool need_comma[16];
 };
 
+/* Length of the well-formed UTF-8 sequence at s, 0 if it is not one. */
+int json_utf8_len(const unsigned char *s);
 void json_begin(struct json *j, FILE *f);
 void json_obj_open(struct json *j, const char *key);	/* key NULL inside arrays */
 void json_obj_close(struct json *j);

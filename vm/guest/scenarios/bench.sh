@@ -81,7 +81,7 @@ while [ $i -le $pairs ]; do
 			progstats top
 			kill -INT $tp
 			wait $tp
-			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* dropped' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
+			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* lost' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
 		rec)
 			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
 			rp=$!
@@ -90,7 +90,7 @@ while [ $i -le $pairs ]; do
 			progstats rec
 			kill -INT $rp
 			wait $rp
-			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
+			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) lost$/\1/p' /tmp/rec.err)"
 			rm -f /tmp/bench.dmt;;
 		empty)
 			bpf-empty 2>/tmp/empty.err &
@@ -120,6 +120,6 @@ if [ "${bench_report:-1}" = 1 ] && command -v trace-cmd >/dev/null; then
 	devmemreport --csv /tmp/t.dmt >/dev/null
 	t2=$(cs)
 	dm=$(devmemreport --json /tmp/t.dmt | grep -o '"records":[0-9]*' | cut -d: -f2)
-	echo "report tc_events=$tc tc_ns=$(((t1 - t0) * 10000000)) dm_events=$dm dm_ns=$(((t2 - t1) * 10000000)) rec_dropped=$(sed -n 's/.*, \([0-9]*\) dropped$/\1/p' /tmp/rec.err)"
+	echo "report tc_events=$tc tc_ns=$(((t1 - t0) * 10000000)) dm_events=$dm dm_ns=$(((t2 - t1) * 10000000)) rec_dropped=$(sed -n 's/.*, \([0-9]*\) lost$/\1/p' /tmp/rec.err)"
 	rm -f /tmp/t.dat /tmp/t.dmt
 fi
