@@ -68,34 +68,9 @@ fi
 
 n=0
 for p in "$dir"/*.patch; do
-	name=$(basename "$p" .patch)
 	# The cover letter has no diff to apply and no sign-off.
 	grep -q '^diff --git ' "$p" || continue
 	n=$((n + 1))
-	if out=$(patch -d "$src" -p1 --fuzz=0 <"$p" 2>&1); then
-		pass "kpatches $name applies without fuzz"
-	else
-		fail "kpatches $name applies without fuzz" "$(echo "$out" | tail -3)"
-	fi
-	total=$(cd "$src" && scripts/checkpatch.pl --strict "$OLDPWD/$p" 2>/dev/null | grep '^total:')
-	expect "kpatches $name checkpatch --strict" "$total" \
-		"$(echo "$total" | sed 's/^total: .*, \([0-9]* lines checked\)$/total: 0 errors, 0 warnings, 0 checks, \1/')"
-	# Mail headers may be folded onto indented continuation lines.
-	from=$(awk '/^$/ { exit } /^[ \t]/ { h = h " " substr($0, 2); next }
-		{ if (h ~ /^From: /) print substr(h, 7); h = $0 }
-		END { if (h ~ /^From: /) print substr(h, 7) }' "$p")
-	if grep -qxF "Signed-off-by: $from" "$p"; then
-		pass "kpatches $name signed off by its author"
-	else
-		fail "kpatches $name signed off by its author" "no 'Signed-off-by: $from'"
-	fi
-	# A real commit message: some prose between the headers and the sign-off.
-	body=$(awk 'body && /^Signed-off-by:/ { exit } body { print } /^$/ { body = 1 }' "$p" |
-		grep -c '[a-z]')
-	if [ "$body" -ge 3 ]; then
-		pass "kpatches $name has a commit message"
-	else
-		fail "kpatches $name has a commit message" "$body lines of text"
-	fi
+	check_patch kpatches "$p" "$src"
 done
 expect "kpatches patches in the series" "$([ $n -gt 0 ] && echo some)" some

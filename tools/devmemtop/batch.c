@@ -5,16 +5,8 @@
 #include <time.h>
 #include "devmemtop.h"
 #include "json.h"
+#include "lost.h"
 #include "output.h"
-
-static const char *const drop_names[DEVMEM_DROP_MAX] = {
-	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
-	[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
-	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
-	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
-	[DEVMEM_DROP_STACK] = "no_stack",
-	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
-};
 
 static void row_line(const struct column *cols, size_t n, const void *row)
 {
@@ -86,7 +78,7 @@ void batch_json(struct top *t)
 	json_double(&j, "events_per_s", t->st.event_rate);
 	json_obj_open(&j, "drops");
 	for (k = 0; k < DEVMEM_DROP_MAX; k++)
-		json_u64(&j, drop_names[k], t->drops[k]);
+		json_u64(&j, devmem_drop_names[k], t->drops[k]);
 	json_u64(&j, "recursion_misses", t->recursion_misses);
 	json_u64(&j, "bad_records", t->bad_records);
 	json_u64(&j, "untracked_oom", t->st.oom);

@@ -31,17 +31,18 @@ static bool end_value(const char *text, const char *key, uint64_t *v)
 	return false;
 }
 
+/* The drop slots' names: END chunk keys and devmemtop's JSON fields. */
+const char *const devmem_drop_names[DEVMEM_DROP_MAX] = {
+	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
+	[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
+	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
+	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
+	[DEVMEM_DROP_STACK] = "no_stack",
+	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
+};
+
 int devmem_lost_from_end(const char *end, uint64_t *lost, uint64_t *no_stack)
 {
-	/* END keys of the drop slots, in enum devmem_drop order. */
-	static const char *const drop_keys[DEVMEM_DROP_MAX] = {
-		[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
-		[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
-		[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
-		[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
-		[DEVMEM_DROP_STACK] = "no_stack",
-		[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
-	};
 	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, bad = 0, werr = 0;
 	unsigned int i;
 
@@ -52,7 +53,7 @@ int devmem_lost_from_end(const char *end, uint64_t *lost, uint64_t *no_stack)
 	if (!end_value(end, "ringbuf_full", &drops[DEVMEM_DROP_RINGBUF]))
 		return end_value(end, "dropped", lost) ? 0 : -1;
 	for (i = 0; i < DEVMEM_DROP_MAX; i++)
-		end_value(end, drop_keys[i], &drops[i]);
+		end_value(end, devmem_drop_names[i], &drops[i]);
 	end_value(end, "recursion_misses", &misses);
 	end_value(end, "bad_records", &bad);
 	end_value(end, "write_errors", &werr);

@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include "devmem_abi.h"
 
+/* Each drop slot's name, as END chunks and JSON output spell it. */
+extern const char *const devmem_drop_names[DEVMEM_DROP_MAX];
+
 uint64_t devmem_lost(const uint64_t drops[DEVMEM_DROP_MAX], uint64_t recursion_misses,
 		     uint64_t other);
 /*
