@@ -35,6 +35,8 @@ $top --help >/dev/null; expect "devmemtop --help exits 0" $? 0
 $top --attach=bogus >/dev/null 2>&1; expect "devmemtop rejects an unknown attach mode with 2" $? 2
 $top -b 0 >/dev/null 2>&1; expect "devmemtop rejects a zero interval with 2" $? 2
 $top -b 1 1 extra >/dev/null 2>&1; expect "devmemtop rejects a third positional argument with 2" $? 2
+$top -s BOGUS -b 1 1 >/dev/null 2>&1; expect "devmemtop rejects a sort column it does not have with 2" $? 2
+$top -r 0 -b 1 1 >/dev/null 2>&1; expect "devmemtop rejects --maxrows 0 with 2" $? 2
 if [ -d /sys/kernel/tracing/events/devmem ]; then
 	echo "note: this kernel has the devmem tracepoints; skipping the nothing-to-trace checks"
 else

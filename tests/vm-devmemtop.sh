@@ -26,6 +26,12 @@ part() { echo "$names" | awk -v h="--- $1" '$0 == h { on = 1; next } /^--- / { o
 # paging, 0xff11...); physical ones are shorter
 kaddrs() { grep -Eo '0xff[0-9a-f]{14}' | wc -l; }
 
+# -r 1 -s FILL while 4096 pages of device 0's 65536 are held: the fullest
+# pgmap alone, with its fill bar, and how many rows were left out.
+expect "names: devmemtop -r 1 -s FILL shows the fullest pgmap alone, with its fill" \
+	"$(part fill | awk '/^RANGE/ { on = 1; next } /^$/ { on = 0 } on { print $2, $3, $5, $7 }' | tr '\n' ';')" \
+	"private test_hmm 4096 6%[#.......];(3 more pgmaps);"
+
 # Drivers and devices by name (docs/devmemtop.md, "Names"): test_hmm's
 # private pgmaps sit in its "hmm_dmirror" iomem regions; its coherent ones
 # in memmap= memory that /proc/iomem does not list.

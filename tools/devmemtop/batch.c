@@ -41,18 +41,22 @@ void batch_text(struct top *t)
 		printf("  not seen in this mode: %s\n", t->sess.unavailable);
 	header_line(pgmap_columns, pgmap_columns_shown());
 	n = sorted_pgmaps(t, &pg);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
 		row_line(pgmap_columns, pgmap_columns_shown(), pg[i]);
 		puts(pgmap_mismatch(t, pg[i]) ? " !live" : "");
 	}
+	if (i < n)
+		printf("(%zu more pgmaps)\n", n - i);
 	free(pg);
 	putchar('\n');
 	header_line(proc_columns, nr_proc_columns);
 	n = sorted_procs(t, &pr);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
 		row_line(proc_columns, nr_proc_columns, pr[i]);
 		putchar('\n');
 	}
+	if (i < n)
+		printf("(%zu more processes)\n", n - i);
 	free(pr);
 	putchar('\n');
 	fflush(stdout);

@@ -96,6 +96,30 @@ static void f_bytes(char *b, size_t n, const void *r)
 	}
 	snprintf(b, n, i ? "%.1f%c" : "%.0f%c", v, u[i]);
 }
+/* Live pages of the pgmap's capacity, as a bar: how full the device is. */
+static double fill(const struct devmem_pgmap_row *r)
+{
+	int64_t live = devmem_pgmap_live(r);
+
+	return r->nr_pages && live > 0 ? (double)live / r->nr_pages : 0;
+}
+static double k_fill(const void *r) { return fill(PG(r)); }
+static void f_fill(char *b, size_t n, const void *r)
+{
+	double f = fill(PG(r));
+	int i, full = (int)(f * 8 + 0.5);
+	char bar[9];
+
+	if (!PG(r)->nr_pages) {
+		snprintf(b, n, "-");
+		return;
+	}
+	/* No spaces: a batch line still splits into one field per column. */
+	for (i = 0; i < 8; i++)
+		bar[i] = i < full ? '#' : '.';
+	bar[8] = 0;
+	snprintf(b, n, "%.0f%%[%s]", f * 100, bar);
+}
 static void f_refs(char *b, size_t n, const void *r) { snprintf(b, n, "%+lld", (long long)PG(r)->refs); }
 static void f_rate(char *b, size_t n, double v) { snprintf(b, n, "%.1f", v); }
 static void f_init_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_INIT]); }
@@ -116,6 +140,7 @@ const struct column pgmap_columns[] = {
 	{ "DEVICE", 14, k_device, f_device, false },
 	{ "LIVE", 8, k_live, f_live, false },
 	{ "BYTES", 8, k_live, f_bytes, false },
+	{ "FILL", 12, k_fill, f_fill, false },
 	{ "REFS", 7, k_refs, f_refs, false },
 	{ "INIT/s", 8, k_init_s, f_init_s, false },
 	{ "FREE/s", 8, k_free_s, f_free_s, false },

@@ -35,6 +35,7 @@ struct top {
 	double interval_s;
 	enum view view;
 	size_t sort_col[2];	/* per view */
+	size_t max_rows;	/* -r: rows per table in text and on screen, 0 all */
 	bool paused;
 	uint32_t filter_pid;
 	uint64_t filter_pgmap;	/* address or physical start; 0 none */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +119,8 @@ static void usage(FILE *f)
 "                        this takes a record per event instead of totals\n"
 "      --pgmap ID        only this pgmap: its name (test_hmm/hmm_dmirror#0),\n"
 "                        its physical start or its kernel address\n"
+"  -r, --maxrows N       at most N rows per table (text and screen; JSON has all)\n"
+"  -s, --sort COLUMN     sort by this column, e.g. FILL, LIVE, FAULTS, HELD\n"
 "      --raw-addresses   show pgmap addresses and owner cookies (kernel\n"
 "                        addresses; JSON \"pgmap\", \"owner\")\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
@@ -150,6 +153,24 @@ static int parse_num(const char *s, double *out, double min)
 	return 0;
 }
 
+/* -s NAME: the pgmap view's column of that name, else the process view's. */
+static int sort_by_name(struct top *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr_pgmap_columns; i++)
+		if (!strcasecmp(pgmap_columns[i].name, name)) {
+			t->sort_col[VIEW_PGMAPS] = i;
+			return 0;
+		}
+	for (i = 0; i < nr_proc_columns; i++)
+		if (!strcasecmp(proc_columns[i].name, name)) {
+			t->sort_col[VIEW_PROCS] = i;
+			return 0;
+		}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -162,6 +183,8 @@ int main(int argc, char **argv)
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
 		{ "raw-addresses", no_argument, NULL, 'X' },
+		{ "maxrows", required_argument, NULL, 'r' },
+		{ "sort", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -175,7 +198,7 @@ int main(int argc, char **argv)
 	struct utsname u;
 	int c, rc, iter;
 
-	while ((c = getopt_long(argc, argv, "bjd:n:p:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bjd:n:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': batch = true; break;
 		case 'j': batch = json = true; break;
@@ -209,6 +232,15 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'X': devmem_raw_addresses = true; break;
+		case 'r':
+			if (parse_num(optarg, &v, 1))
+				goto bad;
+			t.max_rows = (size_t)v;
+			break;
+		case 's':	/* a pgmap column (LIVE, FILL, ...) or a process one (HELD, ...) */
+			if (sort_by_name(&t, optarg))
+				goto bad;
+			break;
 		case 'A':
 			if (devmem_mode_parse(optarg, &o.mode))
 				goto bad;

@@ -75,7 +75,7 @@ static void draw(struct top *t, const char *prompt)
 
 		draw_header(y++, pgmap_columns, pgmap_columns_shown(), t->sort_col[VIEW_PGMAPS]);
 		n = sorted_pgmaps(t, &rows);
-		for (i = 0; i < n && y < LINES - 1; i++, y++) {
+		for (i = 0; i < n && y < LINES - 1 && (!t->max_rows || i < t->max_rows); i++, y++) {
 			draw_row(y, pgmap_columns, pgmap_columns_shown(), rows[i], COLS);
 			if (pgmap_mismatch(t, rows[i]))
 				printw(" !live");
@@ -86,7 +86,7 @@ static void draw(struct top *t, const char *prompt)
 
 		draw_header(y++, proc_columns, nr_proc_columns, t->sort_col[VIEW_PROCS]);
 		n = sorted_procs(t, &rows);
-		for (i = 0; i < n && y < LINES - 1; i++, y++)
+		for (i = 0; i < n && y < LINES - 1 && (!t->max_rows || i < t->max_rows); i++, y++)
 			draw_row(y, proc_columns, nr_proc_columns, rows[i], COLS);
 		free(rows);
 	}

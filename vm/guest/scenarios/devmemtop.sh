@@ -68,6 +68,11 @@ run_names() {
 	awk '/^devmemtop: kernel/ { n = NR } { l[NR] = $0 } END { for (i = n; i <= NR; i++) print l[i] }' /tmp/top.txt
 	echo "--- raw"
 	tail -1 /tmp/raw.json
+	# The fullest pgmap first, one row per table: 4096 pages held on device 0.
+	echo "--- fill"
+	DEVMEM_WL_MIDWAY="devmemtop -b -n 1 -d 0.3 -r 1 -s FILL >/tmp/fill.txt 2>&1" \
+		devmem-wl hold 4096 0
+	cat /tmp/fill.txt
 	for f in "" "--json" "--csv" "--json --raw-addresses" "--csv --raw-addresses"; do
 		echo "--- report $f"
 		devmemreport $f /tmp/names.dmt
