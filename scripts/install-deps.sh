@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential jq linux-source-6.12 libbpf-dev bpftool clang llvm dwarves
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
-      libncurses-dev zlib1g-dev libzstd-dev cpio file gzip xz-utils tmux trace-cmd)
+      libncurses-dev zlib1g-dev libzstd-dev cpio file gzip xz-utils tmux trace-cmd
+      prometheus)	# promtool, and a real Prometheus for tests/vm-metrics.sh
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
