@@ -305,7 +305,8 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
  * latencies of [2^b, 2^(b+1)) ns (b = 0 also 0 ns), the last one all
  * longer. Its le is the largest latency it holds, 2^(b+1) - 1 ns, so "le"
  * means <= exactly. The kernel keeps no sum: _sum is estimated at each
- * bucket's middle, 1.5 * 2^b ns (docs/metrics.md).
+ * bucket's middle, 1.5 * 2^b ns, and at the open last bucket's lower edge
+ * (docs/metrics.md).
  */
 static void write_histogram(FILE *f, const struct pgmap_series *s, size_t n,
 			    const struct devmem_state *st)
@@ -324,7 +325,8 @@ static void write_histogram(FILE *f, const struct pgmap_series *s, size_t n,
 				hist[b] += st->pgmaps[s[k].row].fault_lat[b];
 		for (b = 0; b < DEVMEM_LAT_BUCKETS; b++) {
 			cum += hist[b];
-			sum_ns += (double)hist[b] * (b ? 1.5 * (double)(1ull << b) : 1.0);
+			sum_ns += (double)hist[b] * (!b ? 1.0 : b == DEVMEM_LAT_BUCKETS - 1 ?
+						     (double)(1ull << b) : 1.5 * (double)(1ull << b));
 			if (b < DEVMEM_LAT_BUCKETS - 1)
 				sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le",
 				       secs(le, (2ull << b) - 1), u64s(v, cum));
