@@ -139,13 +139,15 @@ static const char *i64s(char *b, int64_t v)
 	return b;
 }
 
-/* Nanoseconds as exact decimal seconds: 1023 -> 0.000001023. */
+/* Nanoseconds as exact decimal seconds: 1023 -> 0.000001023, 2500000000 -> 2.5. */
 static const char *secs(char *b, uint64_t ns)
 {
 	int n = snprintf(b, 32, "%llu.%09llu", (unsigned long long)(ns / 1000000000ull),
 			 (unsigned long long)(ns % 1000000000ull));
 
-	while (n > 2 && b[n - 1] == '0' && b[n - 2] != '.')
+	while (b[n - 1] == '0')
+		b[--n] = 0;
+	if (b[n - 1] == '.')
 		b[--n] = 0;
 	return b;
 }
