@@ -145,9 +145,9 @@ if ! wait_log '^--- workloads-done' 240; then
 	wait $vm
 	exit 1
 fi
-for wl in private coherent longterm; do
+for wl in private coherent longterm release; do
 	expect "metrics: workload $wl exit status" \
-		"$(grep "wl=$wl " "$log" | grep -o '^rc=[0-9]*' | cut -d= -f2)" 0
+		"$(grep "wl=$wl " "$log" | grep -o '^rc=[0-9]*' | sort -u | tr '\n' ' ')" "rc=0 "
 done
 pid_of() { grep "wl=$1 " "$log" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 
@@ -155,16 +155,24 @@ expect "metrics: Prometheus scrapes the target (up == 1)" "$(until_qv 'up{job="d
 expect "metrics: devmem_info says tracepoint mode, ABI 2" \
 	"$(qv 'devmem_info{attach_mode="tracepoint",abi="2"}')" 1
 # Exactly the pages each workload moved: per type, per process.
-expect "metrics: private pages migrated to the device" \
-	"$(until_qv 'sum by (type) (devmem_pages_migrated_to_device_total{type="private"})' 64 20)" 64
+# private: 64 on device 0, then 8 before device 1's memory is released and
+# 8 into the pgmap made again after it
+expect "metrics: private pages migrated to the device (64 + 8 + 8)" \
+	"$(until_qv 'sum by (type) (devmem_pages_migrated_to_device_total{type="private"})' 80 20)" 80
 expect "metrics: coherent pages migrated to the device (32 + 16 pinned)" \
 	"$(until_qv 'sum by (type) (devmem_pages_migrated_to_device_total{type="coherent"})' 48 20)" 48
-expect "metrics: private pages faulted back to system memory" \
-	"$(until_qv 'sum(devmem_pages_migrated_to_system_total{type="private"})' 64 10)" 64
+expect "metrics: private pages back in system memory (64 faulted, 8 evicted, 8 faulted)" \
+	"$(until_qv 'sum(devmem_pages_migrated_to_system_total{type="private"})' 80 10)" 80
+# Device 1's pgmap and the one made after its release cover the same range
+# (and owner): one series, holding both pgmaps' pages, and not destroyed.
+expect "metrics: device 1's series holds the pages of both its pgmaps (8 + 8)" \
+	"$(qv 'count(devmem_pages_migrated_to_device_total{type="private"} == 16)')" 1
+expect "metrics: and shows the new pgmap (not destroyed)" \
+	"$(qv 'sum(devmem_pgmap_destroyed)')" 0
 expect "metrics: coherent pages moved out: only the 16 the long-term pin took" \
 	"$(qv 'sum(devmem_pages_migrated_to_system_total{type="coherent"})')" 16
 expect "metrics: long-term pin migrations" "$(qv 'sum(devmem_longterm_pin_migrated_pages_total)')" 16
-expect "metrics: CPU faults on private pages" "$(qv 'sum(devmem_cpu_faults_total)')" 64
+expect "metrics: CPU faults on private pages" "$(qv 'sum(devmem_cpu_faults_total)')" 72
 # 6.12's fault event says nothing of how long a fault took (the 7.3 series
 # does): the histogram is there, and empty. tests/unit checks its buckets.
 expect "metrics: the fault-latency histogram is empty on 6.12 (+Inf bucket)" \
@@ -179,6 +187,9 @@ expect "metrics: the private pages were live on the device while the workload he
 	"$(qv 'max_over_time(sum(devmem_pgmap_live_pages{type="private"})[10m:500ms])')" 64
 expect "metrics: no live pages once the workloads are done" "$(qv 'sum(devmem_pgmap_live_pages)')" 0
 expect "metrics: nothing lost" "$(qv 'sum(devmem_events_lost_total)')" 0
+before=$(awk '$0 == "--- pgmaps-before-release" { on = 1; next } /^--- / { on = 0 } on' "$log" | awk '$2 == "private" { print $1 }' | sort)
+after=$(awk '$0 == "--- pgmaps-after-reuse" { on = 1; next } /^--- / { on = 0 } on' "$log" | awk '$2 == "private" { print $1 }' | sort)
+echo "note: private pgmap addresses before the release: $(echo $before); after: $(echo $after)"
 # resets() drops the name, so one query per counter family.
 counters=$(sed -n 's/^# TYPE \(devmem_[a-z_]*_total\) counter$/\1/p' "$tmp/scrape.prom")
 resets=0 families=0
@@ -205,7 +216,7 @@ section "--- textfile" >"$out/textfile.prom"
 said=$(promtool check metrics <"$out/textfile.prom" 2>&1); rc=$?
 expect "metrics: promtool check metrics on the --textfile output: exit 0, nothing said" "$rc:$said" "0:"
 expect "metrics: the textfile has the same private pages migrated" \
-	"$(awk '/^devmem_pages_migrated_to_device_total\{type="private"/ { s += $NF } END { print s + 0 }' "$out/textfile.prom")" 64
+	"$(awk '/^devmem_pages_migrated_to_device_total\{type="private"/ { s += $NF } END { print s + 0 }' "$out/textfile.prom")" 80
 expect "metrics: no temporary textfile left behind" "$(grep -c 'temporary file was left' "$log")" 0
 expect "metrics: --textfile in a missing directory exits 1 at the first interval" \
 	"$(sed -n 's/^badtextfile_rc=//p' "$log")" 1

@@ -877,9 +877,31 @@ static void test_metrics_monotonic(void)
 	CHECK("monotonic: a pgmap made again adds to its dead predecessor's series",
 	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
 			     "pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 67"));
-	CHECK("monotonic: its gauges are the new pgmap's",
+	CHECK("monotonic: its gauges are the live pgmap's, its live pages those of both",
 	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 0") &&
 	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 3"));
+	free(text);
+	/* The dead one's row after the live one's (the new pgmap took the row
+	 * debugfs seeded): still the live one's gauges; live pages of both. */
+	fresh = devmem_state_pgmap(&st, 0x2000);
+	fresh->type = DEVMEM_PGMAP_PRIVATE;
+	fresh->start = 0x60000000;
+	fresh->end = 0x6fffffff;
+	fresh->to_device = 5;
+	fresh->inits = 5;
+	old = devmem_state_pgmap(&st, 0x3000);
+	old->type = DEVMEM_PGMAP_PRIVATE;
+	old->start = 0x60000000;
+	old->end = 0x6fffffff;
+	old->to_device = 2;
+	old->inits = 2;
+	old->destroyed = true;
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("monotonic: whatever the rows' order, the live pgmap's gauges, both pgmaps' pages",
+	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
+			     "pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7") &&
+	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 0") &&
+	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7"));
 	free(text);
 	devmem_metrics_free(&m);
 	devmem_state_free(&st);

@@ -303,6 +303,36 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
 }
 
 /*
+ * A gauge of rows that share labels: pages and references still out are
+ * added up (a dead pgmap's are still somewhere); the rest describe the
+ * pgmap that lives, or the last one if none does. Which row is which does
+ * not follow their order: a pgmap made again can take the row debugfs
+ * seeded for the range.
+ */
+static const char *group_gauge(char *b, const struct devmem_state *st,
+			       const struct pgmap_series *s, size_t n, enum pg_gauge g, uint64_t now_ns)
+{
+	const struct devmem_pgmap_row *pick = &st->pgmaps[s[n - 1].row];
+	int64_t sum = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		const struct devmem_pgmap_row *r = &st->pgmaps[s[k].row];
+
+		if (!r->destroyed)
+			pick = r;
+		sum += g == G_REFS ? r->refs : devmem_pgmap_live(r);
+	}
+	if (g == G_LIVE)
+		return i64s(b, sum);
+	if (g == G_LIVE_BYTES)
+		return i64s(b, sum * 4096);
+	if (g == G_REFS)
+		return i64s(b, sum);
+	return pg_gauge(b, pick, g, now_ns);
+}
+
+/*
  * The fault-latency histogram from the log2 buckets: bucket b holds
  * latencies of [2^b, 2^(b+1)) ns (b = 0 also 0 ns), the last one all
  * longer. Its le is the largest latency it holds, 2^(b+1) - 1 ns, so "le"
@@ -369,9 +399,8 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 		family(f, fmt, pgmap_gauges[g].name, GAUGE, pgmap_gauges[g].help);
 		for (i = 0; i < n; i = j) {
 			j = group_end(s, n, i);
-			/* a gauge is the newest row's: the pgmap as it is now */
 			sample(f, pgmap_gauges[g].name, "", &s[i].labels, NULL, NULL,
-			       pg_gauge(v, &st->pgmaps[s[j - 1].row], g, now_ns));
+			       group_gauge(v, st, s + i, j - i, g, now_ns));
 		}
 	}
 	family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,

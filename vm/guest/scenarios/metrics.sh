@@ -33,6 +33,14 @@ echo "--- workloads"
 run devmem-wl private 64 0
 run devmem-wl coherent 32 2
 run devmem-wl longterm 16 3
+# device 1's memory torn down, then used again: a new pgmap, maybe at the
+# dead one's address and range; no counter may go down
+echo "--- pgmaps-before-release"
+cat $pgmaps
+run devmem-wl release 8 1
+run devmem-wl private 8 1
+echo "--- pgmaps-after-reuse"
+cat $pgmaps
 sleep 1	# one more interval, so the last numbers are in the exposition
 echo "--- workloads-done"
 
