@@ -797,6 +797,15 @@ static void test_metrics_exposition(void)
 	CHECK("metrics: OpenMetrics has an info type and ends in # EOF",
 	      has_line(om, "# TYPE devmem info") &&
 	      strlen(om) > 6 && !strcmp(om + strlen(om) - 6, "# EOF\n"));
+	{
+		/* OpenMetrics HELP text may hold no raw quote; no escapes needed in either format */
+		bool clean = true;
+
+		for (p = om; (p = strstr(p, "# HELP ")); p++)
+			if (strcspn(p, "\"\\") < strcspn(p, "\n"))
+				clean = false;
+		CHECK("metrics: no HELP text needs escaping (no quote, no backslash)", clean);
+	}
 	CHECK("metrics: the 0.0.4 text has no # EOF and an info gauge",
 	      !strstr(text, "# EOF") && has_line(text, "# TYPE devmem_info gauge"));
 	free(text);

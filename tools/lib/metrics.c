@@ -564,7 +564,7 @@ static void write_procs(FILE *f, enum devmem_metrics_format fmt, const struct de
 			       u64s(v, m->other[k]));
 	}
 	family(f, fmt, "devmem_processes_folded", GAUGE,
-	       "Processes without a series of their own, summed into comm=\"other\" (--metrics-max-procs).");
+	       "Processes without a series of their own, summed into the comm=other series (--metrics-max-procs).");
 	sample(f, "devmem_processes_folded", "", NULL, NULL, NULL, u64s(v, m->nr_other));
 	free(rows);
 }
