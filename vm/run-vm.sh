@@ -8,7 +8,10 @@
 # and data.log (the scenario's output).
 #
 # VM_APPEND adds kernel parameters; name=value ones reach the scenario as
-# environment variables.
+# environment variables. VM_HOSTFWD (e.g. tcp:127.0.0.1:19464-:9464) gives
+# the guest an e1000 NIC (vm/kernel.config) on qemu's user network with that host port
+# forwarded to it; the guest is 10.0.2.15 and reaches the host's 127.0.0.1
+# as 10.0.2.2.
 #
 # Exit status: the scenario's own, 124 if the guest timed out, 125 if it
 # ended without a verdict (a crash: see console.log).
@@ -24,6 +27,8 @@ append+=" ${VM_APPEND:-}"	# e.g. parameters for the scenario
 # VM_CONSOLE=stdio puts the console on this terminal (tests drive it in tmux).
 console="file:$outdir/console.log" input=/dev/null
 [ "${VM_CONSOLE:-}" = stdio ] && console=stdio input=/dev/stdin
+net=(-nic none)
+[ -n "${VM_HOSTFWD:-}" ] && net=(-nic "user,model=e1000,hostfwd=$VM_HOSTFWD")
 rc=0
 # One host thread runs every vCPU (thread=single): the guest still has
 # VM_SMP CPUs and interleaves them, but multi-threaded TCG lets a vCPU run
@@ -32,7 +37,7 @@ rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single \
 	-m "${VM_MEM:-2G}" -smp "${VM_SMP:-2}" -cpu max -no-reboot -display none -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" -append "$append" \
-	-serial "$console" -serial "file:$outdir/data.log" \
+	-serial "$console" -serial "file:$outdir/data.log" "${net[@]}" \
 	<"$input" || rc=$?
 [ $rc -eq 124 ] && { echo "run-vm: $scenario timed out after ${limit}s" >&2; exit 124; }
 verdict=$(sed -n 's/^devmem-vm: exit \([0-9]*\).*/\1/p' "$outdir/data.log" | tail -1)

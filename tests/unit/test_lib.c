@@ -11,12 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "httpd.h"
 #include "json.h"
 #include "exit_codes.h"
 #include "leaks.h"
 #include "output.h"
 #include "pgmap_names.h"
 #include "lost.h"
+#include "metrics.h"
 #include "replay.h"
 #include "state.h"
 #include "u64map.h"
@@ -1088,6 +1093,522 @@ static void test_lost(void)
 	      devmem_lost_from_end("ringbuf_fullx=0\ndropped=x\n", &lost, &no_stack) == -1);
 }
 
+/* ---- Prometheus / OpenMetrics exposition (tools/lib/metrics.c) ---- */
+
+/* A state as the kernel totals would fill it, by hand. */
+static void metrics_state(struct devmem_state *st)
+{
+	struct devmem_pgmap_row *p;
+	struct devmem_proc_row *r;
+
+	memset(st, 0, sizeof(*st));
+	/* a private pgmap: 64 pages in and out, 10 faults with latencies */
+	p = devmem_state_pgmap(st, 0xffff888001000000ull);
+	p->type = DEVMEM_PGMAP_PRIVATE;
+	p->start = 0x40000000;
+	p->end = 0x4fffffff;
+	p->owner = 0xffffffff81c5ece0ull;
+	p->nr_pages = 65536;
+	p->inits = 70;
+	p->frees = 64;
+	p->to_device = 64;
+	p->to_system = 64;
+	p->faults = 10;
+	p->fault_lat[0] = 1;	/* 0 or 1 ns */
+	p->fault_lat[10] = 6;	/* 1024..2047 ns */
+	p->fault_lat[20] = 2;	/* ~1 ms */
+	p->fault_lat[DEVMEM_LAT_BUCKETS - 1] = 1;	/* beyond the last edge */
+	/* a coherent pgmap that waits in teardown since t = 1 s */
+	p = devmem_state_pgmap(st, 0xffff888002000000ull);
+	p->type = DEVMEM_PGMAP_COHERENT;
+	p->start = 0x50000000;
+	p->end = 0x5fffffff;
+	p->owner = 0xffffffff81c5ece0ull;
+	p->nr_pages = 65536;
+	p->inits = 32;
+	p->longterm = 32;
+	p->longterm_failed = 3;
+	p->cow = 5;
+	p->destroyed = false;
+	p->waiting = true;
+	p->wait_since_ns = 1000000000ull;
+	p->wait_live_pages = 32;
+	p->wait_ns = 1500000ull;
+	st->by_type[DEVMEM_REC_PAGE_INIT] = 102;
+	st->by_type[DEVMEM_REC_FOLIO_FREE] = 64;
+	st->events = 166;
+	/* comm buffers are DEVMEM_COMM_LEN bytes, as in a record */
+	static const char wl_a[DEVMEM_COMM_LEN] = "wl-a", odd[DEVMEM_COMM_LEN] = "a\"b\\c\nd\xff",
+		small[DEVMEM_COMM_LEN] = "small";
+
+	r = devmem_state_proc(st, 100, wl_a);
+	r->held = 6;
+	r->inits = 70;
+	r->to_device = 64;
+	r->to_system = 64;
+	r->faults = 10;
+	/* any bytes: a quote, a backslash, a newline and a byte that is no UTF-8 */
+	r = devmem_state_proc(st, 200, odd);
+	r->held = 32;
+	r->inits = 32;
+	r = devmem_state_proc(st, 300, small);
+	r->held = 1;
+	r->to_device = 7;
+}
+
+static char *metrics_text(const struct devmem_metrics *m, const struct devmem_state *st,
+			  enum devmem_metrics_format fmt)
+{
+	static const uint64_t drops[DEVMEM_DROP_MAX] = { [DEVMEM_DROP_RINGBUF] = 4 };
+	struct devmem_metrics_info info = { .attach_mode = "tracepoint", .kernel = "6.12.0",
+					    .drops = drops, .recursion_misses = 1,
+					    .now_ns = 3500000000ull };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	devmem_metrics_write(f, m, st, &info, fmt);
+	fclose(f);
+	return buf;
+}
+
+/* Does text hold this exact line? */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+#define PRIV "type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"0xffffffff81c5ece0\""
+#define COH "type=\"coherent\",pgmap=\"0x50000000-0x5fffffff\",owner=\"0xffffffff81c5ece0\""
+
+/* promtool check metrics on text: its exit status and what it said. */
+static int promtool(const char *text, char *said, size_t len)
+{
+	char path[] = "/tmp/devmem-metrics-XXXXXX", cmd[256];
+	int fd = mkstemp(path), rc;
+	size_t n = 0;
+	FILE *p;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -1;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics <%s 2>&1", path);
+	p = popen(cmd, "r");
+	said[0] = 0;
+	if (p) {
+		n = fread(said, 1, len - 1, p);
+		said[n] = 0;
+		rc = pclose(p);
+	} else {
+		rc = -1;
+	}
+	unlink(path);
+	return rc;
+}
+
+static void test_metrics_exposition(void)
+{
+	struct devmem_metrics m = { .max_procs = 2 };
+	struct devmem_state st;
+	char *text, *om, said[4096], want[256];
+	const char *p;
+	int rc, b;
+
+	metrics_state(&st);
+	CHECK("metrics: the first update succeeds", devmem_metrics_update(&m, &st) == 0);
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	/* The checked-in expected exposition, byte for byte. */
+	{
+		FILE *f = fopen("tests/unit/metrics-expected.prom", "r");
+		char *exp = calloc(1, 1 << 16);
+		size_t n = f && exp ? fread(exp, 1, (1 << 16) - 1, f) : 0;
+
+		CHECK("metrics: the exposition is exactly tests/unit/metrics-expected.prom",
+		      n && !strcmp(exp, text));
+		if (getenv("METRICS_DUMP"))
+			fputs(text, stderr);
+		if (f)
+			fclose(f);
+		free(exp);
+	}
+	CHECK("metrics: info names the attach mode, ABI and version",
+	      has_line(text, "devmem_info{version=\"" DEVMEMSCOPE_VERSION "\",abi=\"2\","
+			     "attach_mode=\"tracepoint\",kernel=\"6.12.0\"} 1"));
+	CHECK("metrics: a counter's TYPE names its _total sample in the 0.0.4 format",
+	      has_line(text, "# TYPE devmem_pages_migrated_to_device_total counter"));
+	CHECK("metrics: per-pgmap counters carry type, pgmap and owner",
+	      has_line(text, "devmem_pages_migrated_to_device_total{" PRIV "} 64") &&
+	      has_line(text, "devmem_pages_initialized_total{" COH "} 32") &&
+	      has_line(text, "devmem_longterm_pin_migrated_pages_total{" COH "} 32") &&
+	      has_line(text, "devmem_longterm_pin_failed_pages_total{" COH "} 3") &&
+	      has_line(text, "devmem_cow_replacements_total{" COH "} 5") &&
+	      has_line(text, "devmem_cpu_faults_total{" PRIV "} 10"));
+	CHECK("metrics: live pages and bytes, capacity",
+	      has_line(text, "devmem_pgmap_live_pages{" PRIV "} 6") &&
+	      has_line(text, "devmem_pgmap_live_bytes{" PRIV "} 24576") &&
+	      has_line(text, "devmem_pgmap_capacity_pages{" COH "} 65536"));
+	CHECK("metrics: a waiting teardown, its age and pages, the last wait",
+	      has_line(text, "devmem_teardown_waiting{" COH "} 1") &&
+	      has_line(text, "devmem_teardown_wait_seconds{" COH "} 2.5") &&
+	      has_line(text, "devmem_teardown_wait_pages{" COH "} 32") &&
+	      has_line(text, "devmem_teardown_last_wait_seconds{" COH "} 0.0015") &&
+	      has_line(text, "devmem_teardown_wait_seconds{" PRIV "} 0"));
+	/* buckets: cumulative, le = 2^(b+1) - 1 ns, +Inf == _count */
+	CHECK("metrics: histogram buckets are cumulative at exact edges",
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"0.000000001\"} 1") &&
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"0.000001023\"} 1") &&
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"0.000002047\"} 7") &&
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"0.002097151\"} 9") &&
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"549.755813887\"} 9"));
+	CHECK("metrics: the +Inf bucket is the count",
+	      has_line(text, "devmem_fault_latency_seconds_bucket{" PRIV ",le=\"+Inf\"} 10") &&
+	      has_line(text, "devmem_fault_latency_seconds_count{" PRIV "} 10"));
+	/* 1 + 6 * 1536 + 2 * 1.5 * 2^20 + 2^39 ns (the open bucket at its lower edge) */
+	snprintf(want, sizeof(want), "devmem_fault_latency_seconds_sum{" PRIV "} %.15g",
+		 (1 + 6 * 1536.0 + 2 * 1572864.0 + 549755813888.0) / 1e9);
+	CHECK("metrics: _sum is estimated at bucket middles", has_line(text, want));
+	for (b = 0, p = text; (p = strstr(p, "devmem_fault_latency_seconds_bucket{" COH)); p++)
+		b++;
+	CHECK("metrics: each pgmap has DEVMEM_LAT_BUCKETS buckets (the last is +Inf)",
+	      b == DEVMEM_LAT_BUCKETS);
+	CHECK("metrics: label values escaped, bad UTF-8 replaced",
+	      has_line(text, "devmem_process_held_pages{pid=\"200\",comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd\"} 32"));
+	CHECK("metrics: the two largest processes have their own series",
+	      has_line(text, "devmem_process_pages_migrated_to_device_total{pid=\"100\",comm=\"wl-a\"} 64") &&
+	      !strstr(text, "pid=\"300\""));
+	CHECK("metrics: the rest are summed as comm=\"other\"",
+	      has_line(text, "devmem_process_held_pages{comm=\"other\"} 1") &&
+	      has_line(text, "devmem_process_pages_migrated_to_device_total{comm=\"other\"} 7") &&
+	      has_line(text, "devmem_processes_folded 1"));
+	CHECK("metrics: losses by kind",
+	      has_line(text, "devmem_events_lost_total{kind=\"ringbuf_full\"} 4") &&
+	      has_line(text, "devmem_events_lost_total{kind=\"bpf_recursion\"} 1") &&
+	      has_line(text, "devmem_events_total{event=\"page_init\"} 102"));
+	rc = promtool(text, said, sizeof(said));
+	CHECK("metrics: promtool check metrics accepts the 0.0.4 text and says nothing",
+	      rc == 0 && !said[0]);
+	if (rc || said[0])
+		printf("promtool said (exit %d): %s\n", rc, said);
+
+	om = metrics_text(&m, &st, DEVMEM_METRICS_OPENMETRICS);
+	CHECK("metrics: OpenMetrics names a counter's family without _total",
+	      has_line(om, "# TYPE devmem_pages_migrated_to_device counter") &&
+	      has_line(om, "devmem_pages_migrated_to_device_total{" PRIV "} 64"));
+	CHECK("metrics: OpenMetrics has an info type and ends in # EOF",
+	      has_line(om, "# TYPE devmem info") &&
+	      strlen(om) > 6 && !strcmp(om + strlen(om) - 6, "# EOF\n"));
+	{
+		/* OpenMetrics HELP text may hold no raw quote; no escapes needed in either format */
+		bool clean = true;
+
+		for (p = om; (p = strstr(p, "# HELP ")); p++)
+			if (strcspn(p, "\"\\") < strcspn(p, "\n"))
+				clean = false;
+		CHECK("metrics: no HELP text needs escaping (no quote, no backslash)", clean);
+	}
+	CHECK("metrics: the 0.0.4 text has no # EOF and an info gauge",
+	      !strstr(text, "# EOF") && has_line(text, "# TYPE devmem_info gauge"));
+	free(text);
+	free(om);
+
+	CHECK("metrics: Prometheus's Accept header gets OpenMetrics",
+	      devmem_metrics_negotiate("application/openmetrics-text;version=1.0.0,"
+				       "application/openmetrics-text;version=0.0.1;q=0.75,"
+				       "text/plain;version=0.0.4;q=0.5,*/*;q=0.1") ==
+	      DEVMEM_METRICS_OPENMETRICS);
+	CHECK("metrics: curl's */* and no Accept get the text format",
+	      devmem_metrics_negotiate("*/*") == DEVMEM_METRICS_PROMETHEUS &&
+	      devmem_metrics_negotiate("") == DEVMEM_METRICS_PROMETHEUS);
+	CHECK("metrics: OpenMetrics preferred less than text, or of another version, is not chosen",
+	      devmem_metrics_negotiate("text/plain;q=0.9, application/openmetrics-text;q=0.5") ==
+	      DEVMEM_METRICS_PROMETHEUS &&
+	      devmem_metrics_negotiate("application/openmetrics-text;version=2.0.0") ==
+	      DEVMEM_METRICS_PROMETHEUS);
+	devmem_metrics_free(&m);
+	devmem_state_free(&st);
+}
+
+/* A counter of one label set never goes down, whatever comes and goes. */
+static void test_metrics_monotonic(void)
+{
+	struct devmem_metrics m = { .max_procs = 1 };
+	struct devmem_state st;
+	struct devmem_proc_row *a, *b;
+	struct devmem_pgmap_row *old, *fresh;
+	static const char ca[DEVMEM_COMM_LEN] = "a", cb[DEVMEM_COMM_LEN] = "b";
+	char *text;
+
+	memset(&st, 0, sizeof(st));
+	a = devmem_state_proc(&st, 1, ca);
+	a->held = 10;
+	a->to_device = 10;
+	b = devmem_state_proc(&st, 2, cb);
+	b->held = 5;
+	b->to_device = 5;
+	devmem_metrics_update(&m, &st);
+	CHECK("monotonic: b is other with its 5 pages", m.other[MPROC_TO_DEVICE] == 5);
+	/* b overtakes a: a's further pages go to other, b is listed with its total */
+	b = &st.procs[1];
+	b->held = 50;
+	b->to_device = 50;
+	st.procs[0].to_device = 12;
+	devmem_metrics_update(&m, &st);
+	CHECK("monotonic: other keeps what it had and takes a's 2 new pages",
+	      m.other[MPROC_TO_DEVICE] == 7 && m.procs[1].listed && !m.procs[0].listed);
+	devmem_metrics_update(&m, &st);
+	CHECK("monotonic: an update with nothing new changes nothing", m.other[MPROC_TO_DEVICE] == 7);
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("monotonic: the exposition shows other and the listed process",
+	      has_line(text, "devmem_process_pages_migrated_to_device_total{comm=\"other\"} 7") &&
+	      has_line(text, "devmem_process_pages_migrated_to_device_total{pid=\"2\",comm=\"b\"} 50"));
+	free(text);
+
+	/*
+	 * A pgmap torn down and made again at the same address and range: the
+	 * dead row keeps its totals (kcounts.c and the replay both give the
+	 * new one its own row), and the series adds them up.
+	 */
+	old = devmem_state_pgmap(&st, 0x1000);
+	old->type = DEVMEM_PGMAP_PRIVATE;
+	old->start = 0x40000000;
+	old->end = 0x4fffffff;
+	old->to_device = 64;
+	old->destroyed = true;
+	old->pgmap = 0;
+	u64map_del(&st.pgmap_idx, 0x1000);
+	fresh = devmem_state_pgmap(&st, 0x1000);
+	fresh->type = DEVMEM_PGMAP_PRIVATE;
+	fresh->start = 0x40000000;
+	fresh->end = 0x4fffffff;
+	fresh->to_device = 3;
+	fresh->inits = 3;
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("monotonic: a pgmap made again adds to its dead predecessor's series",
+	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
+			     "pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 67"));
+	CHECK("monotonic: its gauges are the live pgmap's, its live pages those of both",
+	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 0") &&
+	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 3"));
+	free(text);
+	/* The dead one's row after the live one's (the new pgmap took the row
+	 * debugfs seeded): still the live one's gauges; live pages of both. */
+	fresh = devmem_state_pgmap(&st, 0x2000);
+	fresh->type = DEVMEM_PGMAP_PRIVATE;
+	fresh->start = 0x60000000;
+	fresh->end = 0x6fffffff;
+	fresh->to_device = 5;
+	fresh->inits = 5;
+	old = devmem_state_pgmap(&st, 0x3000);
+	old->type = DEVMEM_PGMAP_PRIVATE;
+	old->start = 0x60000000;
+	old->end = 0x6fffffff;
+	old->to_device = 2;
+	old->inits = 2;
+	old->destroyed = true;
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("monotonic: whatever the rows' order, the live pgmap's gauges, both pgmaps' pages",
+	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
+			     "pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7") &&
+	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 0") &&
+	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7"));
+	free(text);
+	devmem_metrics_free(&m);
+	devmem_state_free(&st);
+}
+
+/* ---- the /metrics HTTP server (tools/lib/httpd.c), driven in-process ---- */
+
+static void test_handler(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
+{
+	static const char body[] = "devmem_test 1\n";
+
+	(void)ctx;
+	if (strcmp(req->path, "/metrics")) {
+		resp->status = 404;
+		resp->body = "nope\n";
+		resp->len = 5;
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = devmem_metrics_content_type(devmem_metrics_negotiate(req->accept));
+	resp->body = body;
+	resp->len = sizeof(body) - 1;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read what the server sends until it closes, serving it meanwhile. */
+static size_t drain(struct httpd *h, int fd, char *out, size_t len, int max_ms)
+{
+	size_t got = 0;
+	int waited;
+
+	for (waited = 0; waited < max_ms; waited += 10) {
+		ssize_t n;
+
+		httpd_poll(h, 10);
+		n = recv(fd, out + got, len - 1 - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += n;
+	}
+	out[got] = 0;
+	return got;
+}
+
+/* One request on a new connection; the whole response. */
+static void exchange(struct httpd *h, int port, const char *req, size_t len, char *out, size_t outlen)
+{
+	int fd = connect_to(port);
+
+	out[0] = 0;
+	if (fd < 0)
+		return;
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		close(fd);
+		return;
+	}
+	drain(h, fd, out, outlen, 3000);
+	close(fd);
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* One request, its length taken from the literal. */
+#define REQ(s) exchange(&h, port, s, strlen(s), out, sizeof(out))
+
+static void test_httpd(void)
+{
+	struct httpd h;
+	char err[256], out[16384], *big;
+	bool usage;
+	int port, slow, i;
+
+	CHECK("httpd: a malformed address is a usage error",
+	      httpd_listen(&h, "9464", test_handler, NULL, &usage, err, sizeof(err)) && usage);
+	CHECK("httpd: so is a port out of range",
+	      httpd_listen(&h, "127.0.0.1:70000", test_handler, NULL, &usage, err, sizeof(err)) && usage);
+	CHECK("httpd: and a name that is not numeric",
+	      httpd_listen(&h, "example.org:80", test_handler, NULL, &usage, err, sizeof(err)) && usage);
+	if (httpd_listen(&h, "127.0.0.1:0", test_handler, NULL, &usage, err, sizeof(err))) {
+		CHECK("httpd: listens on 127.0.0.1:0", 0);
+		printf("  %s\n", err);
+		return;
+	}
+	port = httpd_port(&h);
+	{
+		struct httpd h2;
+
+		snprintf(out, sizeof(out), "127.0.0.1:%d", port);
+		CHECK("httpd: a port in use is a runtime error, not a usage error",
+		      httpd_listen(&h2, out, test_handler, NULL, &usage, err, sizeof(err)) && !usage &&
+		      strstr(err, "in use"));
+	}
+	h.timeout_ms = 300;
+
+	REQ("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	CHECK("httpd: GET /metrics is 200 with the body, Connection: close",
+	      starts(out, "HTTP/1.1 200 OK\r\n") && strstr(out, "Content-Length: 14\r\n") &&
+	      strstr(out, "Connection: close\r\n") && strstr(out, "\r\n\r\ndevmem_test 1\n") &&
+	      strstr(out, "Content-Type: text/plain; version=0.0.4"));
+	{
+		static const char req[] = "GET /metrics?x=1 HTTP/1.0\n"
+			"Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5\n\n";
+
+		exchange(&h, port, req, strlen(req), out, sizeof(out));
+	}
+	CHECK("httpd: HTTP/1.0, bare newlines, a query string and OpenMetrics by Accept",
+	      starts(out, "HTTP/1.1 200 OK\r\n") &&
+	      strstr(out, "Content-Type: application/openmetrics-text; version=1.0.0"));
+	REQ("HEAD /metrics HTTP/1.1\r\n\r\n");
+	CHECK("httpd: HEAD has the length and no body",
+	      starts(out, "HTTP/1.1 200 OK\r\n") && strstr(out, "Content-Length: 14\r\n") &&
+	      strlen(strstr(out, "\r\n\r\n")) == 4);
+	REQ("GET / HTTP/1.1\r\n\r\n");
+	CHECK("httpd: another path is 404", starts(out, "HTTP/1.1 404 Not Found\r\n"));
+	REQ("POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+	CHECK("httpd: POST is 405 with Allow",
+	      starts(out, "HTTP/1.1 405 Method Not Allowed\r\n") && strstr(out, "Allow: GET, HEAD\r\n"));
+	REQ("hello there\r\n\r\n");
+	CHECK("httpd: a line that is no request is 400", starts(out, "HTTP/1.1 400 Bad Request\r\n"));
+	REQ("GET /metrics HTTP/2.0\r\n\r\n");
+	CHECK("httpd: HTTP/2 is 505", starts(out, "HTTP/1.1 505 "));
+	big = malloc(HTTPD_REQUEST_MAX + 100);
+	memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 26);
+	memset(big + 26, 'a', HTTPD_REQUEST_MAX + 100 - 26);
+	exchange(&h, port, big, HTTPD_REQUEST_MAX + 100, out, sizeof(out));
+	free(big);
+	CHECK("httpd: a request head over 8 KiB is 431, and the answer arrives",
+	      starts(out, "HTTP/1.1 431 "));
+
+	/* A client that sends half a request and waits: others are still served. */
+	slow = connect_to(port);
+	CHECK("httpd: a slow client connects", slow >= 0 && send(slow, "GET /met", 8, 0) == 8);
+	REQ("GET /metrics HTTP/1.1\r\n\r\n");
+	CHECK("httpd: another client is served while a slow one waits",
+	      starts(out, "HTTP/1.1 200 OK\r\n"));
+	drain(&h, slow, out, sizeof(out), 2000);
+	CHECK("httpd: the slow client gets 408 after the timeout and is closed",
+	      starts(out, "HTTP/1.1 408 ") && h.timeouts == 1);
+	close(slow);
+
+	/* More idle clients than slots: they time out, then service resumes. */
+	{
+		int idle[HTTPD_MAX_CONNS + 4];
+
+		/* polled in between, so that they take the slots, not the backlog */
+		for (i = 0; i < HTTPD_MAX_CONNS + 4; i++) {
+			idle[i] = connect_to(port);
+			httpd_poll(&h, 1);
+		}
+		REQ("GET /metrics HTTP/1.1\r\n\r\n");
+		CHECK("httpd: with every slot taken by idle clients, a scrape waits for the timeout, not forever",
+		      starts(out, "HTTP/1.1 200 OK\r\n"));
+		for (i = 0; i < HTTPD_MAX_CONNS + 4; i++)
+			if (idle[i] >= 0)
+				close(idle[i]);
+	}
+	/* A client that goes away before its answer must not kill us (SIGPIPE). */
+	{
+		int fd = connect_to(port);
+
+		if (fd >= 0) {
+			struct linger lg = { 1, 0 };
+
+			send(fd, "GET /metrics HTTP/1.1\r\n\r\n", 25, 0);
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			close(fd);	/* RST */
+		}
+		for (i = 0; i < 20; i++)
+			httpd_poll(&h, 10);
+		REQ("GET /metrics HTTP/1.1\r\n\r\n");
+		CHECK("httpd: a client that resets is dropped, and the next is served",
+		      starts(out, "HTTP/1.1 200 OK\r\n"));
+	}
+	httpd_close(&h);
+}
+
 int main(void)
 {
 	test_abi2_pages();
@@ -1108,5 +1629,8 @@ int main(void)
 	test_pgmap_namer();
 	test_leak_scope();
 	test_lost();
+	test_metrics_exposition();
+	test_metrics_monotonic();
+	test_httpd();
 	return failures ? 1 : 0;
 }

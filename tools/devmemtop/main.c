@@ -17,9 +17,11 @@
 #include <bpf/libbpf.h>
 #include "devmemtop.h"
 #include "version.h"
+#include "exporter.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
+#include "metrics.h"
 #include "output.h"
 #include "replay.h"
 
@@ -35,9 +37,17 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 /* Take records (in records mode) for up to timeout_ms; <0 on a real error. */
+static bool exporting;	/* --listen or --textfile */
+
 static int poll_events(struct top *t, int timeout_ms)
 {
-	return devmem_session_poll(&t->sess, timeout_ms);
+	int rc;
+
+	if (!exporting)
+		return devmem_session_poll(&t->sess, timeout_ms);
+	/* Scrapers are served while we wait; records are taken after. */
+	rc = exporter_poll(timeout_ms);
+	return rc ? rc : t->sess.rb ? devmem_session_poll(&t->sess, 0) : 0;
 }
 
 /* debugfs's live page counts, the kernel's truth, against the shadow count. */
@@ -125,6 +135,12 @@ static void usage(FILE *f)
 "                        addresses; JSON \"pgmap\", \"owner\")\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
+"      --listen ADDR:PORT  serve Prometheus metrics at /metrics (docs/metrics.md);\n"
+"                        no screen: add -b or -j to print reports as well\n"
+"      --textfile FILE   write the metrics to FILE every interval, atomically,\n"
+"                        for node_exporter's textfile collector (FILE.prom)\n"
+"      --metrics-max-procs N  processes with their own series (default 50,\n"
+"                        most held pages first); the rest are comm=\"other\"\n"
 "  -v, --version\n"
 "  -h, --help\n"
 "\n"
@@ -135,7 +151,8 @@ static void usage(FILE *f)
 "  devmemtop                    full screen, 1 s refresh\n"
 "  devmemtop -b 5 3             three text reports, 5 s apart\n"
 "  devmemtop -j -p 1234         JSON for what process 1234 does\n"
-"  devmemtop --attach=fentry    without the devmem tracepoints\n");
+"  devmemtop --attach=fentry    without the devmem tracepoints\n"
+"  devmemtop --listen :9464     a Prometheus exporter on port 9464\n");
 	fputc('\n', f);
 	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
 }
@@ -186,15 +203,20 @@ int main(int argc, char **argv)
 		{ "maxrows", required_argument, NULL, 'r' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'v' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "textfile", required_argument, NULL, 'T' },
+		{ "metrics-max-procs", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
-	bool batch = false, json = false;
+	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
+	bool batch = false, json = false, usage_err;
 	double count = 0, v;
 	char err[1024];
+	bool quiet;
 	struct utsname u;
 	int c, rc, iter;
 
@@ -251,6 +273,17 @@ int main(int argc, char **argv)
 			o.ringbuf_bytes = (uint32_t)v;
 			break;
 		case 'v': devmem_print_version(stdout, "devmemtop"); return 0;
+		case 'L': xo.listen = optarg; break;
+		case 'T':
+			if (!*optarg)
+				goto bad;
+			xo.textfile = optarg;
+			break;
+		case 'M':
+			if (parse_num(optarg, &v, 0) || v != (size_t)v)
+				goto bad;
+			xo.max_procs = (size_t)v;
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -261,7 +294,14 @@ int main(int argc, char **argv)
 		goto bad;
 	if (optind < argc)
 		goto bad;
-	if (!batch && !isatty(STDOUT_FILENO))
+	exporting = xo.listen || xo.textfile;
+	if (exporting && exporter_open(&xo, &usage_err, err, sizeof(err))) {
+		fprintf(stderr, "devmemtop: %s\n", err);
+		return usage_err ? DEVMEM_EXIT_USAGE : DEVMEM_EXIT_ERROR;
+	}
+	/* An exporter draws no screen; it prints reports only if asked to. */
+	quiet = exporting && !batch;
+	if (!batch && (exporting || !isatty(STDOUT_FILENO)))
 		batch = true;	/* no screen to draw on */
 
 	uname(&u);
@@ -276,6 +316,8 @@ int main(int argc, char **argv)
 			       rc == DEVMEM_EXIT_NO_BTF ? "no_btf" : rc == DEVMEM_EXIT_PERM ?
 			       "not_permitted" : "nothing_to_trace", rc);
 		fprintf(stderr, "devmemtop: %s\n", err);
+		if (exporting)
+			exporter_close();
 		return rc;
 	}
 	if (!json)
@@ -298,6 +340,15 @@ int main(int argc, char **argv)
 	devmem_catch_signals();
 	devmemtop_collect(&t);
 	rc = DEVMEM_EXIT_OK;
+	if (exporting) {
+		if (exporter_interval(&t, err, sizeof(err))) {
+			fprintf(stderr, "devmemtop: %s\n", err);
+			rc = DEVMEM_EXIT_ERROR;
+			devmem_stop = 1;
+		} else if (xo.listen) {
+			fprintf(stderr, "devmemtop: serving metrics on http://%s/metrics\n", xo.listen);
+		}
+	}
 	if (!batch) {
 		rc = ui_run(&t, poll_events, (int)count);
 	} else {
@@ -311,13 +362,17 @@ int main(int argc, char **argv)
 					devmem_stop = 1;
 				}
 			devmemtop_collect(&t);
+			if (exporting)
+				exporter_interval(&t, err, sizeof(err));
 			if (json)
 				batch_json(&t);
-			else
+			else if (!quiet)
 				batch_text(&t);
 		}
 	}
 	devmem_detach(&t.sess);
+	if (exporting)
+		exporter_close();
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
 	free(t.live_true);

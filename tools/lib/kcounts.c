@@ -87,12 +87,36 @@ int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *met
 	return 0;
 }
 
+/*
+ * Is the pgmap at this address a new one? The BPF side starts a new
+ * pgmap's totals over when it reuses a dead one's address (on_pgmap() in
+ * devmem.bpf.c): the row was torn down and now is not, or a total went
+ * down (a teardown and a new pgmap between two reads).
+ */
+static bool reborn(const struct devmem_pgmap_row *r, const struct devmem_pgmap_meta *m,
+		   const struct devmem_pgmap_counts *c)
+{
+	if (r->destroyed && m && !m->destroyed)
+		return true;
+	return c && (c->inits < r->inits || c->frees < r->frees || c->to_device < r->to_device ||
+		     c->to_system < r->to_system || c->longterm < r->longterm ||
+		     c->longterm_failed < r->longterm_failed || c->cow < r->cow ||
+		     c->faults < r->faults);
+}
+
 /* One pgmap's totals into its row; the kernel's numbers replace ours. */
 static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c)
 {
 	struct devmem_pgmap_row *r;
+	uint64_t i;
 
+	/* The dead pgmap keeps its row and its totals, as in a replay. */
+	if (u64map_get(&st->pgmap_idx, pgmap, &i) && reborn(&st->pgmaps[i], m, c)) {
+		st->pgmaps[i].destroyed = true;
+		st->pgmaps[i].pgmap = 0;
+		u64map_del(&st->pgmap_idx, pgmap);
+	}
 	if (m && m->start)
 		devmem_state_pgmap_meta(st, pgmap, m->start, m->end, m->type, m->owner,
 					m->nr_pages);

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE	/* accept4() */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "httpd.h"
+
+/* After the response, how long to read what a client still sends. */
+#define LINGER_MS 1000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Numeric addresses only, so that the static binary never needs glibc's
+ * NSS modules: "" is every address (IPv6 and IPv4 if the kernel has IPv6),
+ * "localhost" is 127.0.0.1.
+ */
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len,
+		      bool any6)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!host[0] && any6) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_any;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	if (!host[0] || !strcmp(host, "localhost") || inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		if (!host[0])
+			in->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (!strcmp(host, "localhost"))
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+static int bind_listen(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int one = 1, zero = 0, e, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)	/* ":PORT" takes IPv4 clients too */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, HTTPD_MAX_CONNS)) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int httpd_listen(struct httpd *h, const char *addr, httpd_handler handler, void *ctx,
+		 bool *usage, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char host[64], *end;
+	const char *colon = strrchr(addr, ':');
+	long port;
+	int i, fd;
+
+	*usage = false;
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	for (i = 0; i < HTTPD_MAX_CONNS; i++)
+		h->conns[i].fd = -1;
+	h->handler = handler;
+	h->ctx = ctx;
+	h->timeout_ms = HTTPD_TIMEOUT_MS;
+	errno = 0;
+	port = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || !colon[1] || *end || errno || port < 0 || port > 65535 ||
+	    (size_t)(colon - addr) >= sizeof(host))
+		goto bad;
+	memcpy(host, addr, colon - addr);
+	host[colon - addr] = 0;
+	if (host[0] == '[') {
+		size_t n = strlen(host);
+
+		if (n < 2 || host[n - 1] != ']')
+			goto bad;
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = 0;
+	}
+	if (parse_addr(host, port, &ss, &len, true))
+		goto bad;
+	fd = bind_listen(&ss, len);
+	if (fd == -EAFNOSUPPORT && !host[0]) {	/* a kernel without IPv6 */
+		parse_addr(host, port, &ss, &len, false);
+		fd = bind_listen(&ss, len);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "--listen %s: %s", addr, strerror(-fd));
+		return -1;
+	}
+	h->fd = fd;
+	return 0;
+bad:
+	snprintf(err, errlen, "--listen %s: want IP:PORT, [IPv6]:PORT or :PORT, numeric", addr);
+	*usage = true;
+	return -1;
+}
+
+int httpd_port(const struct httpd *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void conn_close(struct httpd_conn *c)
+{
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+/* Queue a response; the body is left out for HEAD. */
+static void respond(struct httpd_conn *c, const struct httpd_response *r, bool head)
+{
+	char hdr[512];
+	int n = snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "%sConnection: close\r\n\r\n", r->status, reason(r->status),
+			 r->content_type ? r->content_type : "text/plain; charset=utf-8", r->len,
+			 r->status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	size_t body = head ? 0 : r->len;
+
+	c->out = malloc(n + body);
+	if (!c->out) {
+		conn_close(c);
+		return;
+	}
+	memcpy(c->out, hdr, n);
+	if (body)
+		memcpy(c->out + n, r->body, body);
+	c->out_len = n + body;
+	c->out_off = 0;
+	c->state = HTTPD_WRITE;
+}
+
+static void respond_error(struct httpd_conn *c, int status)
+{
+	char body[64];
+	struct httpd_response r = { .status = status, .body = body };
+
+	r.len = snprintf(body, sizeof(body), "%d %s\n", status, reason(status));
+	respond(c, &r, false);
+}
+
+/* The value of a header in the request head, "" without one. */
+static const char *header(char *head, const char *name, char *buf, size_t len)
+{
+	size_t nl = strlen(name);
+	char *line;
+
+	buf[0] = 0;
+	for (line = strchr(head, '\n'); line; line = strchr(line, '\n')) {
+		line++;
+		if (!strncasecmp(line, name, nl) && line[nl] == ':') {
+			char *v = line + nl + 1;
+			size_t n = strcspn(v, "\r\n");
+
+			while (n && (*v == ' ' || *v == '\t'))
+				v++, n--;
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, v, n);
+			buf[n] = 0;
+			break;
+		}
+	}
+	return buf;
+}
+
+/* A whole request head is in c->req: answer it. */
+static void handle(struct httpd *h, struct httpd_conn *c)
+{
+	char method[16], target[1024], version[16], accept[1024];
+	struct httpd_request req = { method, target, accept };
+	struct httpd_response resp = { .status = 404 };
+	int n = 0;
+
+	h->requests++;
+	if (sscanf(c->req, "%15[A-Z] %1023[^ \r\n] %15[^ \r\n]%n", method, target, version, &n) != 3 ||
+	    (c->req[n] != '\r' && c->req[n] != '\n') || target[0] != '/') {
+		h->bad_requests++;
+		respond_error(c, 400);
+		return;
+	}
+	if (strcmp(version, "HTTP/1.0") && strcmp(version, "HTTP/1.1")) {
+		h->bad_requests++;
+		respond_error(c, strncmp(version, "HTTP/", 5) ? 400 : 505);
+		return;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		respond_error(c, 405);
+		return;
+	}
+	target[strcspn(target, "?#")] = 0;
+	header(c->req, "Accept", accept, sizeof(accept));
+	h->handler(h->ctx, &req, &resp);
+	respond(c, &resp, !strcmp(method, "HEAD"));
+}
+
+/* The end of the request head, or NULL while it is incomplete. */
+static char *head_end(char *s)
+{
+	char *a = strstr(s, "\r\n\r\n"), *b = strstr(s, "\n\n");
+
+	return a && (!b || a < b) ? a : b;
+}
+
+static void on_readable(struct httpd *h, struct httpd_conn *c)
+{
+	char sink[4096];
+	ssize_t n;
+
+	if (c->state == HTTPD_LINGER) {	/* read and drop until the client closes */
+		n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
+	n = recv(c->fd, c->req + c->req_len, HTTPD_REQUEST_MAX - c->req_len, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(c);
+		return;
+	}
+	if (n == 0) {	/* closed before a whole request: nobody to answer */
+		conn_close(c);
+		return;
+	}
+	c->req_len += n;
+	c->req[c->req_len] = 0;
+	if (strlen(c->req) != c->req_len) {	/* a NUL byte is no HTTP */
+		h->bad_requests++;
+		respond_error(c, 400);
+	} else if (head_end(c->req)) {
+		handle(h, c);
+	} else if (c->req_len == HTTPD_REQUEST_MAX) {
+		h->bad_requests++;
+		respond_error(c, 431);
+	}
+}
+
+static void on_writable(struct httpd_conn *c)
+{
+	ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(c);
+		return;
+	}
+	c->out_off += n;
+	if (c->out_off < c->out_len)
+		return;
+	/*
+	 * Closing with unread input would reset the connection and could
+	 * take the response with it: send FIN, then read until the client
+	 * closes, for a short while.
+	 */
+	shutdown(c->fd, SHUT_WR);
+	c->state = HTTPD_LINGER;
+	c->deadline_ns = now_ns() + LINGER_MS * 1000000ull;
+}
+
+static void accept_clients(struct httpd *h, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < HTTPD_MAX_CONNS; i++) {
+		struct httpd_conn *c = &h->conns[i];
+		int fd;
+
+		if (c->fd >= 0)
+			continue;
+		fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;	/* EAGAIN: nobody waits; anything else: try next time */
+		c->fd = fd;
+		c->state = HTTPD_READ;
+		c->req_len = 0;
+		c->req[0] = 0;
+		c->deadline_ns = now + h->timeout_ms * 1000000ull;
+	}
+}
+
+int httpd_poll(struct httpd *h, int timeout_ms)
+{
+	struct pollfd fds[HTTPD_MAX_CONNS + 1];
+	int map[HTTPD_MAX_CONNS + 1];
+	uint64_t now = now_ns(), until = now + (uint64_t)timeout_ms * 1000000ull;
+	int i, n = 0, rc, free_slots = 0;
+
+	for (i = 0; i < HTTPD_MAX_CONNS; i++) {
+		struct httpd_conn *c = &h->conns[i];
+
+		if (c->fd < 0) {
+			free_slots++;
+			continue;
+		}
+		if (c->deadline_ns <= now) {
+			if (c->state == HTTPD_READ) {
+				/* too slow: say so, once and without waiting, and drop it */
+				static const char msg[] = "HTTP/1.1 408 Request Timeout\r\n"
+					"Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+				h->timeouts++;
+				(void)send(c->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			} else if (c->state == HTTPD_WRITE) {
+				h->timeouts++;
+			}
+			conn_close(c);
+			free_slots++;
+			continue;
+		}
+		if (c->deadline_ns < until)
+			until = c->deadline_ns;
+		fds[n] = (struct pollfd){ c->fd, c->state == HTTPD_WRITE ? POLLOUT : POLLIN, 0 };
+		map[n++] = i;
+	}
+	/* Full: new clients wait in the listen backlog. */
+	if (free_slots && h->fd >= 0) {
+		fds[n] = (struct pollfd){ h->fd, POLLIN, 0 };
+		map[n++] = -1;
+	}
+	rc = poll(fds, n, (int)((until - now + 999999) / 1000000));
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct httpd_conn *c;
+
+		if (!fds[i].revents)
+			continue;
+		if (map[i] < 0) {
+			accept_clients(h, now_ns());
+			continue;
+		}
+		c = &h->conns[map[i]];
+		if (c->state == HTTPD_WRITE && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP)))
+			on_writable(c);
+		else if (fds[i].revents & (POLLIN | POLLERR | POLLHUP))
+			on_readable(h, c);
+		/* a request answered at once: try to send it now */
+		if (c->fd >= 0 && c->state == HTTPD_WRITE)
+			on_writable(c);
+	}
+	return 0;
+}
+
+void httpd_close(struct httpd *h)
+{
+	int i;
+
+	for (i = 0; i < HTTPD_MAX_CONNS; i++)
+		if (h->conns[i].fd >= 0)
+			conn_close(&h->conns[i]);
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+}

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The exposition: every family is written in one pass over the rows, all
+ * its samples together, as both formats require. Tables below say which
+ * field of a row each family shows, so a metric is one line to add.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "metrics.h"
+
+/* ---- escaping ---- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned int c = s[0], cp, n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void devmem_metrics_escape(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (!n) {	/* a comm is any bytes; Prometheus wants UTF-8 */
+			fputs("\xef\xbf\xbd", f);
+			p++;
+		} else if (*p == '\\' || *p == '"') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p == '\n') {
+			fputs("\\n", f);
+			p++;
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
+	}
+}
+
+/* ---- labels ---- */
+
+static void label(struct devmem_labels *l, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void label(struct devmem_labels *l, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->n == DEVMEM_METRICS_MAX_LABELS)
+		return;
+	l->l[l->n].name = name;
+	va_start(ap, fmt);
+	vsnprintf(l->l[l->n].value, sizeof(l->l[l->n].value), fmt, ap);
+	va_end(ap);
+	l->n++;
+}
+
+void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out)
+{
+	out->n = 0;
+	label(out, "type", "%s", devmem_pgmap_type_name(r->type));
+	/* the PGMAP and OWNER columns: its physical range, the driver's cookie */
+	label(out, "pgmap", "%#llx-%#llx", (unsigned long long)r->start,
+	      (unsigned long long)r->end);
+	if (r->owner)
+		label(out, "owner", "%#llx", (unsigned long long)r->owner);
+	else
+		label(out, "owner", "-");	/* known from debugfs only, so far */
+}
+
+static void proc_labels(const struct devmem_proc_row *r, struct devmem_labels *out)
+{
+	out->n = 0;
+	label(out, "pid", "%u", r->pid);
+	label(out, "comm", "%s", r->comm);
+}
+
+/* ---- samples ---- */
+
+/* name{labels,extra="xval"} value; the value is already text. */
+static void sample(FILE *f, const char *name, const char *suffix, const struct devmem_labels *l,
+		   const char *extra, const char *xval, const char *value)
+{
+	size_t i, n = l ? l->n : 0;
+
+	fprintf(f, "%s%s", name, suffix);
+	if (n || extra) {
+		fputc('{', f);
+		for (i = 0; i < n; i++) {
+			fprintf(f, "%s%s=\"", i ? "," : "", l->l[i].name);
+			devmem_metrics_escape(f, l->l[i].value);
+			fputc('"', f);
+		}
+		if (extra) {
+			fprintf(f, "%s%s=\"", n ? "," : "", extra);
+			devmem_metrics_escape(f, xval);
+			fputc('"', f);
+		}
+		fputc('}', f);
+	}
+	fprintf(f, " %s\n", value);
+}
+
+static const char *u64s(char *b, uint64_t v)
+{
+	snprintf(b, 32, "%llu", (unsigned long long)v);
+	return b;
+}
+
+static const char *i64s(char *b, int64_t v)
+{
+	snprintf(b, 32, "%lld", (long long)v);
+	return b;
+}
+
+/* Nanoseconds as exact decimal seconds: 1023 -> 0.000001023, 2500000000 -> 2.5. */
+static const char *secs(char *b, uint64_t ns)
+{
+	int n = snprintf(b, 32, "%llu.%09llu", (unsigned long long)(ns / 1000000000ull),
+			 (unsigned long long)(ns % 1000000000ull));
+
+	while (b[n - 1] == '0')
+		b[--n] = 0;
+	if (b[n - 1] == '.')
+		b[--n] = 0;
+	return b;
+}
+
+enum kind { COUNTER, GAUGE, HISTOGRAM, INFO };
+
+/*
+ * HELP and TYPE. OpenMetrics names a counter's family without _total and
+ * has an info type; the 0.0.4 text format names it by its sample, and an
+ * info metric there is a gauge of 1.
+ */
+static void family(FILE *f, enum devmem_metrics_format fmt, const char *name, enum kind k,
+		   const char *help)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram", "info" };
+	const char *suffix = "";
+	enum kind t = k;
+
+	if (fmt == DEVMEM_METRICS_PROMETHEUS && k == COUNTER)
+		suffix = "_total";
+	if (fmt == DEVMEM_METRICS_PROMETHEUS && k == INFO) {
+		suffix = "_info";
+		t = GAUGE;
+	}
+	fprintf(f, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, suffix, help, name, suffix, types[t]);
+}
+
+/* ---- pgmaps: rows grouped by their labels ---- */
+
+struct pgmap_series {
+	struct devmem_labels labels;
+	char key[DEVMEM_METRICS_MAX_LABELS * (DEVMEM_METRICS_LABEL_LEN + 16)];
+	size_t row;
+};
+
+static int series_cmp(const void *a, const void *b)
+{
+	const struct pgmap_series *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/*
+ * One entry per row, sorted by labels and then by row, so that the rows of
+ * one label set are adjacent and the newest (a pgmap made again at a dead
+ * one's address and range) comes last.
+ */
+static struct pgmap_series *pgmap_series(const struct devmem_state *st)
+{
+	struct pgmap_series *s = calloc(st->nr_pgmaps ? st->nr_pgmaps : 1, sizeof(*s));
+	size_t i, j;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		char *k = s[i].key;
+		size_t left = sizeof(s[i].key);
+
+		devmem_metrics_pgmap_labels(&st->pgmaps[i], &s[i].labels);
+		s[i].row = i;
+		for (j = 0; j < s[i].labels.n; j++) {
+			int n = snprintf(k, left, "%s=%s%c", s[i].labels.l[j].name,
+					 s[i].labels.l[j].value, 1);
+
+			if (n < 0 || (size_t)n >= left)
+				break;
+			k += n;
+			left -= n;
+		}
+	}
+	qsort(s, st->nr_pgmaps, sizeof(*s), series_cmp);
+	return s;
+}
+
+/* The end of the group that starts at i. */
+static size_t group_end(const struct pgmap_series *s, size_t n, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < n && !strcmp(s[j].key, s[i].key))
+		j++;
+	return j;
+}
+
+#define PG_FIELD(f) offsetof(struct devmem_pgmap_row, f)
+
+static const struct {
+	const char *name;
+	size_t off;
+	const char *help;
+} pgmap_counters[] = {
+	{ "devmem_pages_initialized", PG_FIELD(inits),
+	  "Device pages handed out (zone_device_page_init), per pgmap." },
+	{ "devmem_pages_freed", PG_FIELD(frees),
+	  "Device pages freed back to their driver, per pgmap." },
+	{ "devmem_pages_migrated_to_device", PG_FIELD(to_device),
+	  "Pages migrated from system memory into this pgmap." },
+	{ "devmem_pages_migrated_to_system", PG_FIELD(to_system),
+	  "Pages migrated out of this pgmap into system memory." },
+	{ "devmem_longterm_pin_migrated_pages", PG_FIELD(longterm),
+	  "Pages migrated out of device memory for a long-term pin (FOLL_LONGTERM)." },
+	{ "devmem_longterm_pin_failed_pages", PG_FIELD(longterm_failed),
+	  "Pages a long-term pin could not migrate out of device memory." },
+	{ "devmem_cow_replacements", PG_FIELD(cow),
+	  "Device pages replaced by a system page on a copy-on-write fault." },
+	{ "devmem_cpu_faults", PG_FIELD(faults),
+	  "CPU faults on device private pages of this pgmap." },
+};
+
+static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)r + off, sizeof(v));
+	return v;
+}
+
+enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
+		G_WAIT_AGE, G_WAIT_PAGES, G_LAST_WAIT, G_MAX };
+
+static const struct {
+	const char *name, *help;
+} pgmap_gauges[G_MAX] = {
+	[G_LIVE] = { "devmem_pgmap_live_pages", "Device pages of this pgmap handed out and not freed." },
+	[G_LIVE_BYTES] = { "devmem_pgmap_live_bytes", "devmem_pgmap_live_pages in bytes (4 KiB pages)." },
+	[G_CAPACITY] = { "devmem_pgmap_capacity_pages", "Pages this pgmap spans." },
+	[G_REFS] = { "devmem_pgmap_references", "References to this pgmap taken since devmemtop started and not dropped." },
+	[G_DESTROYED] = { "devmem_pgmap_destroyed", "1 once the pgmap was torn down (memunmap_pages)." },
+	[G_WAITING] = { "devmem_teardown_waiting", "1 while memunmap_pages() waits for this pgmap's last references." },
+	[G_WAIT_AGE] = { "devmem_teardown_wait_seconds", "How long the current teardown has waited so far; 0 when none waits." },
+	[G_WAIT_PAGES] = { "devmem_teardown_wait_pages", "Live pages when the current teardown began to wait; 0 when none waits." },
+	[G_LAST_WAIT] = { "devmem_teardown_last_wait_seconds", "How long the last finished teardown waited." },
+};
+
+static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_gauge g,
+			    uint64_t now_ns)
+{
+	switch (g) {
+	case G_LIVE: return i64s(b, devmem_pgmap_live(r));
+	case G_LIVE_BYTES: return i64s(b, devmem_pgmap_live(r) * 4096);
+	case G_CAPACITY: return u64s(b, r->nr_pages);
+	case G_REFS: return i64s(b, r->refs);
+	case G_DESTROYED: return u64s(b, r->destroyed);
+	case G_WAITING: return u64s(b, r->waiting);
+	case G_WAIT_AGE:
+		return secs(b, r->waiting && now_ns > r->wait_since_ns ? now_ns - r->wait_since_ns : 0);
+	case G_WAIT_PAGES: return u64s(b, r->waiting ? r->wait_live_pages : 0);
+	case G_LAST_WAIT: return secs(b, r->wait_ns);
+	case G_MAX: break;
+	}
+	return "0";
+}
+
+/*
+ * A gauge of rows that share labels: pages and references still out are
+ * added up (a dead pgmap's are still somewhere); the rest describe the
+ * pgmap that lives, or the last one if none does. Which row is which does
+ * not follow their order: a pgmap made again can take the row debugfs
+ * seeded for the range.
+ */
+static const char *group_gauge(char *b, const struct devmem_state *st,
+			       const struct pgmap_series *s, size_t n, enum pg_gauge g, uint64_t now_ns)
+{
+	const struct devmem_pgmap_row *pick = &st->pgmaps[s[n - 1].row];
+	int64_t sum = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		const struct devmem_pgmap_row *r = &st->pgmaps[s[k].row];
+
+		if (!r->destroyed)
+			pick = r;
+		sum += g == G_REFS ? r->refs : devmem_pgmap_live(r);
+	}
+	if (g == G_LIVE)
+		return i64s(b, sum);
+	if (g == G_LIVE_BYTES)
+		return i64s(b, sum * 4096);
+	if (g == G_REFS)
+		return i64s(b, sum);
+	return pg_gauge(b, pick, g, now_ns);
+}
+
+/*
+ * The fault-latency histogram from the log2 buckets: bucket b holds
+ * latencies of [2^b, 2^(b+1)) ns (b = 0 also 0 ns), the last one all
+ * longer. Its le is the largest latency it holds, 2^(b+1) - 1 ns, so "le"
+ * means <= exactly. The kernel keeps no sum: _sum is estimated at each
+ * bucket's middle, 1.5 * 2^b ns, and at the open last bucket's lower edge
+ * (docs/metrics.md).
+ */
+static void write_histogram(FILE *f, const struct pgmap_series *s, size_t n,
+			    const struct devmem_state *st)
+{
+	size_t i, j;
+	int b;
+	char v[32], le[32];
+
+	for (i = 0; i < n; i = j) {
+		uint64_t hist[DEVMEM_LAT_BUCKETS] = { 0 }, cum = 0;
+		double sum_ns = 0;
+
+		j = group_end(s, n, i);
+		for (size_t k = i; k < j; k++)
+			for (b = 0; b < DEVMEM_LAT_BUCKETS; b++)
+				hist[b] += st->pgmaps[s[k].row].fault_lat[b];
+		for (b = 0; b < DEVMEM_LAT_BUCKETS; b++) {
+			cum += hist[b];
+			sum_ns += (double)hist[b] * (!b ? 1.0 : b == DEVMEM_LAT_BUCKETS - 1 ?
+						     (double)(1ull << b) : 1.5 * (double)(1ull << b));
+			if (b < DEVMEM_LAT_BUCKETS - 1)
+				sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le",
+				       secs(le, (2ull << b) - 1), u64s(v, cum));
+		}
+		sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le", "+Inf",
+		       u64s(v, cum));
+		snprintf(v, sizeof(v), "%.15g", sum_ns / 1e9);
+		sample(f, "devmem_fault_latency_seconds", "_sum", &s[i].labels, NULL, NULL, v);
+		sample(f, "devmem_fault_latency_seconds", "_count", &s[i].labels, NULL, NULL,
+		       u64s(v, cum));
+	}
+}
+
+static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct devmem_state *st,
+			 uint64_t now_ns)
+{
+	struct pgmap_series *s = pgmap_series(st);
+	size_t n = st->nr_pgmaps, c, i, j;
+	char v[32];
+	int g;
+
+	if (!s)
+		return;	/* no memory: the families are left out, not half written */
+	for (c = 0; c < sizeof(pgmap_counters) / sizeof(pgmap_counters[0]); c++) {
+		family(f, fmt, pgmap_counters[c].name, COUNTER, pgmap_counters[c].help);
+		for (i = 0; i < n; i = j) {
+			uint64_t sum = 0;
+
+			/* a dead pgmap's totals stay in its series: counters never go down */
+			j = group_end(s, n, i);
+			for (size_t k = i; k < j; k++)
+				sum += pg_u64(&st->pgmaps[s[k].row], pgmap_counters[c].off);
+			sample(f, pgmap_counters[c].name, "_total", &s[i].labels, NULL, NULL,
+			       u64s(v, sum));
+		}
+	}
+	for (g = 0; g < G_MAX; g++) {
+		family(f, fmt, pgmap_gauges[g].name, GAUGE, pgmap_gauges[g].help);
+		for (i = 0; i < n; i = j) {
+			j = group_end(s, n, i);
+			sample(f, pgmap_gauges[g].name, "", &s[i].labels, NULL, NULL,
+			       group_gauge(v, st, s + i, j - i, g, now_ns));
+		}
+	}
+	family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,
+	       "Time the driver took to migrate a faulting device private page to system memory.");
+	write_histogram(f, s, n, st);
+	free(s);
+}
+
+/* ---- processes: the largest max_procs, the rest as comm="other" ---- */
+
+static uint64_t proc_counter(const struct devmem_proc_row *r, int k)
+{
+	switch (k) {
+	case MPROC_INITS: return r->inits;
+	case MPROC_TO_DEVICE: return r->to_device;
+	case MPROC_TO_SYSTEM: return r->to_system;
+	case MPROC_FAULTS: return r->faults;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name, *help;
+} proc_counters[MPROC_MAX] = {
+	[MPROC_INITS] = { "devmem_process_pages_initialized", "Device pages handed out to this process." },
+	[MPROC_TO_DEVICE] = { "devmem_process_pages_migrated_to_device", "Pages this process migrated into device memory." },
+	[MPROC_TO_SYSTEM] = { "devmem_process_pages_migrated_to_system", "Pages this process migrated out of device memory." },
+	[MPROC_FAULTS] = { "devmem_process_cpu_faults", "CPU faults of this process on device private pages." },
+};
+
+static bool proc_active(const struct devmem_proc_row *r)
+{
+	int k;
+
+	for (k = 0; k < MPROC_MAX; k++)
+		if (proc_counter(r, k))
+			return true;
+	return r->held != 0;
+}
+
+struct proc_rank {
+	int64_t held;
+	uint64_t activity;
+	uint32_t pid;
+	size_t idx;
+};
+
+/* Most held pages first, then most pages moved, then lowest pid. */
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct proc_rank *x = a, *y = b;
+
+	if (x->held != y->held)
+		return (x->held < y->held) - (x->held > y->held);
+	if (x->activity != y->activity)
+		return (x->activity < y->activity) - (x->activity > y->activity);
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int devmem_metrics_update(struct devmem_metrics *m, const struct devmem_state *st)
+{
+	struct proc_rank *rank;
+	size_t i, nr = 0;
+	int k;
+
+	if (m->cap_procs < st->nr_procs) {
+		struct devmem_metrics_proc *p = realloc(m->procs, st->nr_procs * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + m->cap_procs, 0, (st->nr_procs - m->cap_procs) * sizeof(*p));
+		m->procs = p;
+		m->cap_procs = st->nr_procs;
+	}
+	rank = malloc((st->nr_procs ? st->nr_procs : 1) * sizeof(*rank));
+	if (!rank)
+		return -ENOMEM;
+	m->nr_procs = st->nr_procs;
+	for (i = 0; i < st->nr_procs; i++) {
+		const struct devmem_proc_row *r = &st->procs[i];
+
+		m->procs[i].listed = false;
+		if (proc_active(r))
+			rank[nr++] = (struct proc_rank){ r->held, r->inits + r->to_device + r->to_system,
+							 r->pid, i };
+	}
+	qsort(rank, nr, sizeof(*rank), rank_cmp);
+	for (i = 0; i < nr && i < m->max_procs; i++)
+		m->procs[rank[i].idx].listed = true;
+	free(rank);
+	m->other_held = 0;
+	m->nr_other = 0;
+	for (i = 0; i < st->nr_procs; i++) {
+		const struct devmem_proc_row *r = &st->procs[i];
+		struct devmem_metrics_proc *p = &m->procs[i];
+
+		/*
+		 * "other" takes what an unlisted process did since the last
+		 * update, so it only grows, whoever comes and goes from the
+		 * listed ones (a listed process's series shows its totals).
+		 */
+		for (k = 0; k < MPROC_MAX; k++) {
+			uint64_t now = proc_counter(r, k);
+
+			if (!p->listed && now > p->seen[k])
+				m->other[k] += now - p->seen[k];
+			p->seen[k] = now;
+		}
+		if (!p->listed && proc_active(r)) {
+			m->other_held += r->held;
+			m->nr_other++;
+		}
+	}
+	return 0;
+}
+
+static int listed_cmp(const void *a, const void *b)
+{
+	const struct devmem_proc_row *x = *(const struct devmem_proc_row *const *)a;
+	const struct devmem_proc_row *y = *(const struct devmem_proc_row *const *)b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void write_procs(FILE *f, enum devmem_metrics_format fmt, const struct devmem_metrics *m,
+			const struct devmem_state *st)
+{
+	const struct devmem_proc_row **rows = malloc((m->nr_procs ? m->nr_procs : 1) * sizeof(*rows));
+	struct devmem_labels other = { .n = 1, .l = { { "comm", "other" } } }, l;
+	bool any_other = m->nr_other > 0;
+	size_t i, n = 0;
+	char v[32];
+	int k;
+
+	if (!rows)
+		return;
+	for (i = 0; i < m->nr_procs && i < st->nr_procs; i++)
+		if (m->procs[i].listed)
+			rows[n++] = &st->procs[i];
+	qsort(rows, n, sizeof(*rows), listed_cmp);
+	for (k = 0; k < MPROC_MAX; k++)
+		any_other |= m->other[k] > 0;
+
+	family(f, fmt, "devmem_process_held_pages", GAUGE,
+	       "Device pages handed out to this process and not freed yet.");
+	for (i = 0; i < n; i++) {
+		proc_labels(rows[i], &l);
+		sample(f, "devmem_process_held_pages", "", &l, NULL, NULL, i64s(v, rows[i]->held));
+	}
+	if (any_other)
+		sample(f, "devmem_process_held_pages", "", &other, NULL, NULL, i64s(v, m->other_held));
+	for (k = 0; k < MPROC_MAX; k++) {
+		family(f, fmt, proc_counters[k].name, COUNTER, proc_counters[k].help);
+		for (i = 0; i < n; i++) {
+			proc_labels(rows[i], &l);
+			sample(f, proc_counters[k].name, "_total", &l, NULL, NULL,
+			       u64s(v, proc_counter(rows[i], k)));
+		}
+		if (any_other)
+			sample(f, proc_counters[k].name, "_total", &other, NULL, NULL,
+			       u64s(v, m->other[k]));
+	}
+	family(f, fmt, "devmem_processes_folded", GAUGE,
+	       "Processes without a series of their own, summed into the comm=other series (--metrics-max-procs).");
+	sample(f, "devmem_processes_folded", "", NULL, NULL, NULL, u64s(v, m->nr_other));
+	free(rows);
+}
+
+/* ---- the whole exposition ---- */
+
+static const char *const drop_kinds[DEVMEM_DROP_MAX] = {
+	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
+	[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
+	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
+	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
+	[DEVMEM_DROP_STACK] = "no_stack",
+	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
+};
+
+void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct devmem_state *st,
+			  const struct devmem_metrics_info *info, enum devmem_metrics_format fmt)
+{
+	struct devmem_labels l = { 0 };
+	char v[32];
+	unsigned int k;
+
+	family(f, fmt, "devmem", INFO, "devmemtop's version, the trace ABI and how it attached.");
+	label(&l, "version", "%s", DEVMEMSCOPE_VERSION);
+	label(&l, "abi", "%u", DEVMEM_ABI_VERSION);
+	label(&l, "attach_mode", "%s", info->attach_mode ? info->attach_mode : "unknown");
+	label(&l, "kernel", "%s", info->kernel ? info->kernel : "");
+	sample(f, "devmem_info", "", &l, NULL, NULL, "1");
+
+	family(f, fmt, "devmem_events", COUNTER, "Device memory events seen, by event.");
+	for (k = 1; k < DEVMEM_REC_TYPE_MAX; k++)
+		sample(f, "devmem_events", "_total", NULL, "event", devmem_rec_type_name(k),
+		       u64s(v, st->by_type[k]));
+	family(f, fmt, "devmem_events_lost", COUNTER,
+	       "Events or rows lost, by why: the numbers above miss them.");
+	for (k = 0; k < DEVMEM_DROP_MAX; k++)
+		sample(f, "devmem_events_lost", "_total", NULL, "kind", drop_kinds[k],
+		       u64s(v, info->drops ? info->drops[k] : 0));
+	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bpf_recursion",
+	       u64s(v, info->recursion_misses));
+	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bad_record", u64s(v, info->bad_records));
+	sample(f, "devmem_events_lost", "_total", NULL, "kind", "untracked_oom", u64s(v, st->oom));
+
+	write_pgmaps(f, fmt, st, info->now_ns);
+	write_procs(f, fmt, m, st);
+	if (fmt == DEVMEM_METRICS_OPENMETRICS)
+		fputs("# EOF\n", f);
+}
+
+void devmem_metrics_free(struct devmem_metrics *m)
+{
+	free(m->procs);
+	m->procs = NULL;
+	m->nr_procs = m->cap_procs = 0;
+}
+
+const char *devmem_metrics_content_type(enum devmem_metrics_format fmt)
+{
+	return fmt == DEVMEM_METRICS_OPENMETRICS ?
+	       "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+	       "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/*
+ * Accept: a list of media ranges with parameters. OpenMetrics is chosen
+ * when it is listed (version 1.0.0 or none) with a q above zero and not
+ * below the 0.0.4 text format's; anything else gets the text format,
+ * which every Prometheus reads.
+ */
+enum devmem_metrics_format devmem_metrics_negotiate(const char *accept)
+{
+	double q_om = -1, q_text = -1;
+	const char *p = accept;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char range[256], *type, *param, *save = NULL;
+		double q = 1;
+		bool om, text, version_ok = true;
+
+		if (len >= sizeof(range))
+			len = sizeof(range) - 1;
+		memcpy(range, p, len);
+		range[len] = 0;
+		p = end ? end + 1 : NULL;
+		type = strtok_r(range, ";", &save);
+		if (!type)
+			continue;
+		while (*type == ' ' || *type == '\t')
+			type++;
+		type[strcspn(type, " \t")] = 0;
+		while ((param = strtok_r(NULL, ";", &save))) {
+			while (*param == ' ' || *param == '\t')
+				param++;
+			if (!strncmp(param, "q=", 2))
+				q = strtod(param + 2, NULL);
+			else if (!strncmp(param, "version=", 8))
+				version_ok = !strncmp(param + 8, "1.0.0", 5);
+		}
+		om = !strcasecmp(type, "application/openmetrics-text");
+		text = !strcasecmp(type, "text/plain") || !strcasecmp(type, "text/*") ||
+		       !strcmp(type, "*/*");
+		if (om && version_ok && q > q_om)
+			q_om = q;
+		if (text && q > q_text)	/* whatever version: 0.0.4 is all we write */
+			q_text = q;
+	}
+	return q_om > 0 && q_om >= q_text ? DEVMEM_METRICS_OPENMETRICS : DEVMEM_METRICS_PROMETHEUS;
+}

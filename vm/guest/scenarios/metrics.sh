@@ -1,0 +1,67 @@
+#!/bin/sh
+# devmemtop as a Prometheus exporter (tests/vm-metrics.sh): --listen on
+# 0.0.0.0:9464, which qemu forwards to a host port where a real Prometheus
+# scrapes it, and --textfile at the same time. Workloads run while it
+# serves; then the guest keeps serving until the host says it is done
+# (http://10.0.2.2:$metrics_done_port/done exists) or 120 s pass.
+. /scenarios/lib.sh
+
+ip link set lo up
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0
+echo "net: $(ip -o -4 addr show dev eth0 2>&1 | awk '{print $4}')"
+# One packet to the host first: qemu's user network learns the guest's MAC
+# from it, and until then drops what a forwarded connection sends here.
+wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/" 2>/dev/null
+
+devmemtop --listen 0.0.0.0:9464 --textfile /tmp/devmem.prom -d 0.5 >/tmp/top.out 2>/tmp/top.err &
+top=$!
+n=0
+while ! grep -q 'serving metrics' /tmp/top.err && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+cat /tmp/top.err
+echo "--- serving"
+# In the guest too: the endpoint answers, and a scrape is whole.
+wget -q -O /tmp/first.prom http://127.0.0.1:9464/metrics
+echo "guest_wget_rc=$? lines=$(wc -l </tmp/first.prom)"
+# Let Prometheus see the counters at zero before anything moves.
+sleep 3
+
+run() {
+	DEVMEM_WL_MIDWAY="sleep 2" "$@" >/tmp/wl.out
+	echo "rc=$? $(cat /tmp/wl.out)"
+}
+echo "--- workloads"
+run devmem-wl private 64 0
+run devmem-wl coherent 32 2
+run devmem-wl longterm 16 3
+# device 1's memory torn down, then used again: a new pgmap, maybe at the
+# dead one's address and range; no counter may go down
+echo "--- pgmaps-before-release"
+cat $pgmaps
+run devmem-wl release 8 1
+run devmem-wl private 8 1
+echo "--- pgmaps-after-reuse"
+cat $pgmaps
+sleep 1	# one more interval, so the last numbers are in the exposition
+echo "--- workloads-done"
+
+n=0
+until wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/done" 2>/dev/null ||
+      [ $n -ge 1200 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+echo "host_done_after_ds=$n"
+kill -INT $top
+wait $top
+echo "toprc=$?"
+echo "--- stderr"
+cat /tmp/top.err
+echo "--- stdout-bytes $(wc -c </tmp/top.out)"
+echo "--- textfile"
+cat /tmp/devmem.prom
+echo "--- end"
+ls /tmp/devmem.prom.tmp 2>/dev/null && echo "a temporary file was left behind"
+msg=$(devmemtop --textfile /nonexistent/devmem.prom -d 0.2 -n 2 2>&1 >/dev/null)
+echo "badtextfile_rc=$?"
+echo "badtextfile_msg=$(echo "$msg" | tail -1)"
+exit 0
