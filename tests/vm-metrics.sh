@@ -173,6 +173,11 @@ expect "metrics: device 1's series holds the pages of both its pgmaps (8 + 8)" \
 	"$(qv 'count(devmem_pages_migrated_to_device_total{type="private"} == 16)')" 1
 expect "metrics: and shows the new pgmap (not destroyed)" \
 	"$(qv 'sum(devmem_pgmap_destroyed)')" 0
+# Names: an info metric to join on, the series themselves by type and range.
+expect "metrics: test_hmm's two private pgmaps named in devmem_pgmap_info" \
+	"$(qv 'count(devmem_pgmap_info{type="private",driver="test_hmm",device="hmm_dmirror"})')" 2
+expect "metrics: pages to the device by driver and device, through the info join" \
+	"$(qv 'sum by (driver, device) (devmem_pages_migrated_to_device_total{type="private"} * on (type, pgmap) group_left (driver, device) devmem_pgmap_info)')" 80
 expect "metrics: coherent pages moved out: only the 16 the long-term pin took" \
 	"$(qv 'sum(devmem_pages_migrated_to_system_total{type="coherent"})')" 16
 expect "metrics: long-term pin migrations" "$(qv 'sum(devmem_longterm_pin_migrated_pages_total)')" 16

@@ -1160,7 +1160,7 @@ static char *metrics_text(const struct devmem_metrics *m, const struct devmem_st
 			  enum devmem_metrics_format fmt)
 {
 	static const uint64_t drops[DEVMEM_DROP_MAX] = { [DEVMEM_DROP_RINGBUF] = 4 };
-	struct devmem_metrics_info info = { .attach_mode = "tracepoint", .kernel = "6.12.0",
+	struct devmem_metrics_info info = { .version = "0.0.0-test", .attach_mode = "tracepoint", .kernel = "6.12.0",
 					    .drops = drops, .recursion_misses = 1,
 					    .now_ns = 3500000000ull };
 	char *buf = NULL;
@@ -1184,8 +1184,8 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
-#define PRIV "type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"0xffffffff81c5ece0\""
-#define COH "type=\"coherent\",pgmap=\"0x50000000-0x5fffffff\",owner=\"0xffffffff81c5ece0\""
+#define PRIV "type=\"private\",pgmap=\"0x40000000-0x4fffffff\""
+#define COH "type=\"coherent\",pgmap=\"0x50000000-0x5fffffff\""
 
 /* promtool check metrics on text: its exit status and what it said. */
 static int promtool(const char *text, char *said, size_t len)
@@ -1210,6 +1210,35 @@ static int promtool(const char *text, char *said, size_t len)
 	}
 	unlink(path);
 	return rc;
+}
+
+/* Names are an info metric beside the series; kernel addresses only when asked. */
+static void test_metrics_names(void)
+{
+	struct devmem_metrics m = { .max_procs = 2 };
+	struct devmem_state st;
+	char *text;
+
+	metrics_state(&st);
+	snprintf(st.pgmaps[0].driver, sizeof(st.pgmaps[0].driver), "nouveau");
+	snprintf(st.pgmaps[0].device, sizeof(st.pgmaps[0].device), "nouveau_dmem");
+	snprintf(st.pgmaps[0].pci, sizeof(st.pgmaps[0].pci), "0000:01:00.0");
+	devmem_metrics_update(&m, &st);
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("metrics: a named pgmap's driver, device and PCI device in devmem_pgmap_info",
+	      has_line(text, "devmem_pgmap_info{" PRIV ",driver=\"nouveau\",device=\"nouveau_dmem\","
+			     "pci=\"0000:01:00.0\"} 1"));
+	CHECK("metrics: no kernel address without --raw-addresses", !strstr(text, "0xffff"));
+	free(text);
+	devmem_raw_addresses = true;
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	devmem_raw_addresses = false;
+	CHECK("metrics: --raw-addresses adds the owner cookie to devmem_pgmap_info only",
+	      strstr(text, ",owner=\"0xffffffff81c5ece0\"} 1") &&
+	      has_line(text, "devmem_pages_migrated_to_device_total{" PRIV "} 64"));
+	free(text);
+	devmem_metrics_free(&m);
+	devmem_state_free(&st);
 }
 
 static void test_metrics_exposition(void)
@@ -1238,7 +1267,7 @@ static void test_metrics_exposition(void)
 		free(exp);
 	}
 	CHECK("metrics: info names the attach mode, ABI and version",
-	      has_line(text, "devmem_info{version=\"" DEVMEMSCOPE_VERSION "\",abi=\"2\","
+	      has_line(text, "devmem_info{version=\"0.0.0-test\",abi=\"2\","
 			     "attach_mode=\"tracepoint\",kernel=\"6.12.0\"} 1"));
 	CHECK("metrics: a counter's TYPE names its _total sample in the 0.0.4 format",
 	      has_line(text, "# TYPE devmem_pages_migrated_to_device_total counter"));
@@ -1391,10 +1420,10 @@ static void test_metrics_monotonic(void)
 	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
 	CHECK("monotonic: a pgmap made again adds to its dead predecessor's series",
 	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
-			     "pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 67"));
+			     "pgmap=\"0x40000000-0x4fffffff\"} 67"));
 	CHECK("monotonic: its gauges are the live pgmap's, its live pages those of both",
-	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 0") &&
-	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x40000000-0x4fffffff\",owner=\"-\"} 3"));
+	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x40000000-0x4fffffff\"} 0") &&
+	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x40000000-0x4fffffff\"} 3"));
 	free(text);
 	/* The dead one's row after the live one's (the new pgmap took the row
 	 * debugfs seeded): still the live one's gauges; live pages of both. */
@@ -1414,9 +1443,9 @@ static void test_metrics_monotonic(void)
 	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
 	CHECK("monotonic: whatever the rows' order, the live pgmap's gauges, both pgmaps' pages",
 	      has_line(text, "devmem_pages_migrated_to_device_total{type=\"private\","
-			     "pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7") &&
-	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 0") &&
-	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x60000000-0x6fffffff\",owner=\"-\"} 7"));
+			     "pgmap=\"0x60000000-0x6fffffff\"} 7") &&
+	      has_line(text, "devmem_pgmap_destroyed{type=\"private\",pgmap=\"0x60000000-0x6fffffff\"} 0") &&
+	      has_line(text, "devmem_pgmap_live_pages{type=\"private\",pgmap=\"0x60000000-0x6fffffff\"} 7"));
 	free(text);
 	devmem_metrics_free(&m);
 	devmem_state_free(&st);
@@ -1630,6 +1659,7 @@ int main(void)
 	test_leak_scope();
 	test_lost();
 	test_metrics_exposition();
+	test_metrics_names();
 	test_metrics_monotonic();
 	test_httpd();
 	return failures ? 1 : 0;

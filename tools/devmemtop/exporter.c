@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "exporter.h"
+#include "version.h"
 #include "httpd.h"
 #include "metrics.h"
 
@@ -57,6 +58,7 @@ int exporter_open(const struct exporter_opts *o, bool *usage, char *err, size_t 
 static int render(struct top *t, enum devmem_metrics_format fmt)
 {
 	struct devmem_metrics_info info = {
+		.version = devmem_release(),
 		.attach_mode = devmem_mode_name(t->sess.mode), .kernel = t->kernel,
 		.drops = t->drops, .recursion_misses = t->recursion_misses,
 		.bad_records = t->bad_records, .now_ns = devmem_now_ns(),

@@ -11,42 +11,18 @@
 #include <string.h>
 #include <strings.h>
 #include "metrics.h"
+#include "output.h"
+#include "lost.h"
+#include "json.h"
 
 /* ---- escaping ---- */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned int c = s[0], cp, n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
 
 void devmem_metrics_escape(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = *p < 0x80 ? 1 : (size_t)json_utf8_len(p);
 
 		if (!n) {	/* a comm is any bytes; Prometheus wants UTF-8 */
 			fputs("\xef\xbf\xbd", f);
@@ -84,14 +60,27 @@ static void label(struct devmem_labels *l, const char *name, const char *fmt, ..
 void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out)
 {
 	out->n = 0;
+	/*
+	 * What identifies a pgmap's series across devmemtop restarts: its type
+	 * and physical range. Its names may change (learnt late, or gone with
+	 * a teardown) and go in devmem_pgmap_info, to join on with group_left.
+	 */
 	label(out, "type", "%s", devmem_pgmap_type_name(r->type));
-	/* the PGMAP and OWNER columns: its physical range, the driver's cookie */
 	label(out, "pgmap", "%#llx-%#llx", (unsigned long long)r->start,
 	      (unsigned long long)r->end);
-	if (r->owner)
+}
+
+/* devmem_pgmap_info's labels: the series' labels, then driver and device. */
+static void pgmap_info_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out)
+{
+	devmem_metrics_pgmap_labels(r, out);
+	label(out, "driver", "%s", r->driver[0] ? r->driver : "unknown");
+	label(out, "device", "%s", r->device[0] ? r->device : "unknown");
+	if (r->pci[0])
+		label(out, "pci", "%s", r->pci);
+	/* kernel addresses only when asked for (--raw-addresses) */
+	if (devmem_raw_addresses && r->owner)
 		label(out, "owner", "%#llx", (unsigned long long)r->owner);
-	else
-		label(out, "owner", "-");	/* known from debugfs only, so far */
 }
 
 static void proc_labels(const struct devmem_proc_row *r, struct devmem_labels *out)
@@ -406,6 +395,22 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 	family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,
 	       "Time the driver took to migrate a faulting device private page to system memory.");
 	write_histogram(f, s, n, st);
+	family(f, fmt, "devmem_pgmap", INFO,
+	       "A pgmap's driver and device by name (kallsyms, /proc/iomem): join on type and pgmap.");
+	for (i = 0; i < n; i = j) {
+		const struct devmem_pgmap_row *r = &st->pgmaps[s[i].row];
+		struct devmem_labels l;
+		size_t k;
+
+		j = group_end(s, n, i);
+		for (k = i; k < j; k++)	/* the live pgmap of the range names it */
+			if (!st->pgmaps[s[k].row].destroyed) {
+				r = &st->pgmaps[s[k].row];
+				break;
+			}
+		pgmap_info_labels(r, &l);
+		sample(f, "devmem_pgmap_info", "", &l, NULL, NULL, "1");
+	}
 	free(s);
 }
 
@@ -571,15 +576,6 @@ static void write_procs(FILE *f, enum devmem_metrics_format fmt, const struct de
 
 /* ---- the whole exposition ---- */
 
-static const char *const drop_kinds[DEVMEM_DROP_MAX] = {
-	[DEVMEM_DROP_RINGBUF] = "ringbuf_full",
-	[DEVMEM_DROP_PGMAP_MAP] = "pgmap_map_full",
-	[DEVMEM_DROP_PROC_MAP] = "proc_map_full",
-	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
-	[DEVMEM_DROP_STACK] = "no_stack",
-	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
-};
-
 void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct devmem_state *st,
 			  const struct devmem_metrics_info *info, enum devmem_metrics_format fmt)
 {
@@ -588,7 +584,7 @@ void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct 
 	unsigned int k;
 
 	family(f, fmt, "devmem", INFO, "devmemtop's version, the trace ABI and how it attached.");
-	label(&l, "version", "%s", DEVMEMSCOPE_VERSION);
+	label(&l, "version", "%s", info->version ? info->version : "unknown");
 	label(&l, "abi", "%u", DEVMEM_ABI_VERSION);
 	label(&l, "attach_mode", "%s", info->attach_mode ? info->attach_mode : "unknown");
 	label(&l, "kernel", "%s", info->kernel ? info->kernel : "");
@@ -601,7 +597,7 @@ void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct 
 	family(f, fmt, "devmem_events_lost", COUNTER,
 	       "Events or rows lost, by why: the numbers above miss them.");
 	for (k = 0; k < DEVMEM_DROP_MAX; k++)
-		sample(f, "devmem_events_lost", "_total", NULL, "kind", drop_kinds[k],
+		sample(f, "devmem_events_lost", "_total", NULL, "kind", devmem_drop_names[k],
 		       u64s(v, info->drops ? info->drops[k] : 0));
 	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bpf_recursion",
 	       u64s(v, info->recursion_misses));

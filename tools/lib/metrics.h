@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include "state.h"
 
-#ifndef DEVMEMSCOPE_VERSION
-#define DEVMEMSCOPE_VERSION "0.1.0"
-#endif
 
 enum devmem_metrics_format {
 	DEVMEM_METRICS_PROMETHEUS,	/* text/plain; version=0.0.4 */
@@ -64,6 +61,7 @@ struct devmem_metrics {
 
 /* What the tool knows besides the state. */
 struct devmem_metrics_info {
+	const char *version;	/* devmem_release(), the VERSION file */
 	const char *attach_mode;
 	const char *kernel;
 	const uint64_t *drops;	/* DEVMEM_DROP_MAX, or NULL */

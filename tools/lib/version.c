@@ -9,3 +9,8 @@ void devmem_print_version(FILE *f, const char *tool)
 	fprintf(f, "%s %s (devmemscope; record ABI %d, trace format %d.%d)\n", tool,
 		DEVMEM_RELEASE, DEVMEM_ABI_VERSION, DMT_VERSION_MAJOR, DMT_VERSION_MINOR);
 }
+
+const char *devmem_release(void)
+{
+	return DEVMEM_RELEASE;
+}

@@ -7,5 +7,6 @@
 /* "TOOL VERSION (devmemscope; ...)" for --version: the release (VERSION)
  * and the formats it reads and writes. */
 void devmem_print_version(FILE *f, const char *tool);
+const char *devmem_release(void);	/* "0.4.0" */
 
 #endif
