@@ -50,12 +50,37 @@ static int poll_events(struct top *t, int timeout_ms)
 	return rc ? rc : t->sess.rb ? devmem_session_poll(&t->sess, 0) : 0;
 }
 
-/* debugfs's live page counts, the kernel's truth, against the shadow count. */
+/*
+ * debugfs's live page counts, the kernel's truth, against the shadow count.
+ * The kernel counts them by walking every struct page of every pgmap (7.3's
+ * series; millions on a GPU), so the file is read only when it can be
+ * judged, while no pgmap moves pages, and then at most every
+ * LIVE_CHECK_NS unless events came in since the last read.
+ */
+#define LIVE_CHECK_NS (10 * 1000000000ull)
+
 static void check_live(struct top *t)
 {
-	FILE *f = fopen(DEBUGFS_PGMAPS, "r");
+	uint64_t now = devmem_now_ns();
+	FILE *f;
 	char line[256];
 	size_t i;
+
+	for (i = 0; i < t->st.nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+
+		if (r->inits != r->mark[RATE_INIT] || r->frees != r->mark[RATE_FREE]) {
+			for (i = 0; i < t->nr_live_true; i++)
+				t->mismatch_runs[i] = 0;	/* nothing to judge while pages move */
+			return;
+		}
+	}
+	if (t->live_checked_ns && now - t->live_checked_ns < LIVE_CHECK_NS &&
+	    t->st.events == t->live_checked_events)
+		return;
+	t->live_checked_ns = now;
+	t->live_checked_events = t->st.events;
+	f = fopen(DEBUGFS_PGMAPS, "r");
 
 	if (t->nr_live_true < t->st.nr_pgmaps) {
 		int64_t *lt = realloc(t->live_true, t->st.nr_pgmaps * sizeof(*lt));
