@@ -27,7 +27,7 @@ run_top() {
 	cat /tmp/wl.out
 	echo "rc=$rc toprc=$toprc"
 	echo "bpf_progs_during=$during"
-	echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+	echo "bpf_progs_after=$(bpf_progs_left)"
 	echo "bpf_links_after=$(bpftool link show 2>/dev/null | grep -c '^[0-9]*:')"
 	echo "--- stderr"
 	cat /tmp/top.err

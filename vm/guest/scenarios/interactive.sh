@@ -1,6 +1,7 @@
 #!/bin/sh
 # devmemtop full screen on the console port, which the host drives from
 # tmux (tests/vm-interactive.sh). A workload loop keeps events flowing.
+. /scenarios/lib.sh	# bpf_progs_left
 stty -F /dev/ttyS0 rows 40 cols 150
 export TERM=xterm
 (while :; do devmem-wl private 16 0 >/dev/null; sleep 0.3; done) &
@@ -11,4 +12,4 @@ kill $loop
 wait $loop 2>/dev/null
 echo "devmemtop-exit=$rc"
 cat /tmp/top.err
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"

@@ -33,5 +33,5 @@ for mode in $modes; do
 	echo
 	echo "--- end"
 done
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"
 exit 0

@@ -4,6 +4,7 @@
 # command that cannot start); another job's pages shown apart; a late free
 # by a lingering child; then a real leak from test_hmm's leak injector
 # (last: the leaked pages never come back), judged live and from a recording.
+. /scenarios/lib.sh	# bpf_progs_left
 for wl in "private 64 0" "longterm 32 2" "cow 16 2" "coherent 32 2"; do
 	# shellcheck disable=SC2086
 	devmemleak --settle 0.5 -- devmem-wl $wl >/tmp/o 2>&1
@@ -77,4 +78,4 @@ echo dmirror_migrate_to_device >/tmp/suppress
 devmemleak -i /tmp/leak.dmt --suppress /tmp/suppress >/tmp/sup.out 2>&1
 echo "sup_rc=$?"
 echo "sup_verdict=$(grep '^devmemleak:' /tmp/sup.out | head -1)"
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"

@@ -78,3 +78,18 @@ run_under_tools() {
 	cat /tmp/top.err
 	echo "--- end"
 }
+
+# bpf_progs_left: BPF programs still loaded once our tools are gone. A
+# program is freed by deferred work after its last link and fd close, so
+# give the kernel up to 5 s; one that stays is a leak, named on stderr.
+bpf_progs_left() {
+	local n=0 left
+	while [ $n -lt 50 ]; do
+		left=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')
+		[ "$left" -eq 0 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ "$left" -eq 0 ] || bpftool prog show 2>/dev/null | grep '^[0-9]*:' | sed 's/^/bpf_prog_left: /' >&2
+	echo "$left"
+}

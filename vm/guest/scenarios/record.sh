@@ -4,6 +4,7 @@
 # and the file of a recorder killed with SIGKILL; then devmemrec on a full
 # filesystem and on /dev/null. The host checks. Workloads other than the
 # first four print their lines prefixed, so "wl=" lines stay those four.
+. /scenarios/lib.sh	# bpf_progs_left
 devmemtop -j -d 0.5 >/tmp/top.json 2>/dev/null &
 top=$!
 n=0
@@ -92,4 +93,4 @@ devmemrec -o /dev/null -- true >/dev/null 2>/tmp/devnull.err
 echo "devnull_rc=$?"
 echo "devnull_mode_after=$(stat -c %a /dev/null)"
 echo "devnull_err=$(cat /tmp/devnull.err)"
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"

@@ -3,6 +3,7 @@
 # under devmemtop, devmemrec and devmemleak in each attach mode; a ring
 # buffer made tiny on purpose; and (scale_pages=N) N device pages live at
 # once. The host checks every number against what the workload printed.
+. /scenarios/lib.sh	# bpf_progs_left
 modes=${scale_modes:-tracepoint fentry kprobe}
 echo "nproc=$(nproc)"
 
@@ -115,5 +116,5 @@ if [ -n "${scale_pages:-}" ]; then
 	grep '^{' /tmp/top.json
 	echo "--- end"
 fi
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"
 exit 0

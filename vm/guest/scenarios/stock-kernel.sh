@@ -2,6 +2,7 @@
 # On a stock kernel (no devmem tracepoints, maybe no device memory at all):
 # devmemtop must say what it can and cannot do, exit with a documented
 # code and not crash, whichever way probing goes.
+. /scenarios/lib.sh	# bpf_progs_left
 echo "kernel=$(uname -r)"
 echo "btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 devmemtop -b -n 1 -d 0.5 >/tmp/out 2>/tmp/err
@@ -17,4 +18,4 @@ echo "--- kprobe json"
 devmemtop -j -n 1 -d 0.5 --attach=kprobe 2>/dev/null
 echo "kprobe_rc=$?"
 echo "--- end"
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"

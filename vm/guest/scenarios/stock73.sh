@@ -29,7 +29,7 @@ grep '^test_hmm ' /proc/modules
 dmesg | grep -i 'hmm\|module' | tail -20
 echo "--- end"
 if [ "$n" != 4 ]; then
-	echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+	echo "bpf_progs_after=$(bpf_progs_left)"
 	exit 1
 fi
 for mode in $modes; do
@@ -50,6 +50,6 @@ for mode in $modes; do
 	echo
 	echo "--- end"
 done
-echo "bpf_progs_after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after=$(bpf_progs_left)"
 dmesg | grep -E 'BUG:|Oops|WARNING:' | head -5
 exit 0
