@@ -29,7 +29,7 @@ kaddrs() { grep -Eo '0xff[0-9a-f]{14}' | wc -l; }
 # -r 1 -s FILL while 4096 pages of device 0's 65536 are held: the fullest
 # pgmap alone, with its fill bar, and how many rows were left out.
 expect "names: devmemtop -r 1 -s FILL shows the fullest pgmap alone, with its fill" \
-	"$(part fill | awk '/^RANGE/ { on = 1; next } /^$/ { on = 0 } on { print $2, $3, $5, $7 }' | tr '\n' ';')" \
+	"$(part fill | awk '/^RANGE/ { on = 1; next } /^$/ { on = 0 } on && /^\(/ { print; next } on { print $2, $3, $5, $7 }' | tr '\n' ';')" \
 	"private test_hmm 4096 6%[#.......];(3 more pgmaps);"
 
 # Drivers and devices by name (docs/devmemtop.md, "Names"): test_hmm's

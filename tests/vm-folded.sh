@@ -36,7 +36,7 @@ expect "folded: devmemleak --folded weighs exactly the 16 leaked pages" \
 expect "folded: devmemleak --folded holds nothing but leaked pages" \
 	"$(echo "$live" | grep -cv '^leaked device pages;')" 0
 case $(echo "$live" | head -1) in
-"leaked device pages;coherent pgmap;devmem-wl ($wlpid);entry_SYSCALL_64"*";dmirror_fops_unlocked_ioctl;dmirror_migrate_to_device"*";zone_device_page_init 16")
+"leaked device pages;coherent pgmap 0x"*"-0x"*";devmem-wl ($wlpid);entry_SYSCALL_64"*";dmirror_fops_unlocked_ioctl;dmirror_migrate_to_device"*";zone_device_page_init 16")
 	pass "folded: one stack, root first: syscall entry ... dmirror_migrate_to_device ... zone_device_page_init";;
 *) fail "folded: one stack, root first: syscall entry ... dmirror_migrate_to_device ... zone_device_page_init" \
 	"$(echo "$live" | head -1)";;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "pgmap_names.h"
 
 /*
@@ -142,6 +143,16 @@ void iomem_free(struct iomem *io)
 	memset(io, 0, sizeof(*io));
 }
 
+/*
+ * Resources the firmware or the kernel lists for memory in general, not for
+ * a device: memmap= carve-outs show as "Reserved" once the kernel has PCI.
+ * (Names are cleaned: spaces became '_'.)
+ */
+static bool generic_resource(const char *name)
+{
+	return !strcasecmp(name, "Reserved") || !strcmp(name, "System_RAM");
+}
+
 long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci)
 {
 	long best = -1, i;
@@ -150,6 +161,7 @@ long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci)
 	*pci = -1;
 	for (i = 0; i < (long)io->n; i++)
 		if (io->res[i].start <= start && io->res[i].end >= end &&
+		    !generic_resource(io->res[i].name) &&
 		    (best < 0 || io->res[i].depth > io->res[best].depth))
 			best = i;
 	if (best < 0)
