@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct rec {
 	struct u64map stack_ids;	/* id + 1 of every stack a record names */
 	struct u64map described;	/* pgmaps with a PGMAP_DESC line */
 	int meta_fd;		/* the BPF side's pgmap_meta map */
+	bool ended;		/* the END totals are taken: later records are not ours */
 };
 
 /*
@@ -67,6 +69,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct rec *r = ctx;
 	uint64_t pgmap;
 
+	/*
+	 * Detaching takes what is left in the ring buffer: events after the
+	 * END chunk's totals (a tool exiting, say). Written after END, they
+	 * would make the file hold more records than its END says were seen.
+	 */
+	if (r->ended)
+		return 0;
 	if (devmem_replay_record(data, size, NULL, NULL)) {
 		r->bad++;
 		return 0;
@@ -426,6 +435,7 @@ int main(int argc, char **argv)
 			 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
 			 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
 			 (unsigned long long)devmem_events_seen(&s));
+		r.ended = true;
 		/* Each stops at the first error: the writer keeps it. */
 		if (!dmt_flush(&r.w) && !write_pgmap_addrs(&r.w, &s) &&
 		    !write_stacks(&r.w, &s, &r.stack_ids) &&
