@@ -227,6 +227,8 @@ expect "metrics: promtool check metrics on the --textfile output: exit 0, nothin
 expect "metrics: the textfile has the same private pages migrated" \
 	"$(awk '/^devmem_pages_migrated_to_device_total\{type="private"/ { s += $NF } END { print s + 0 }' "$out/textfile.prom")" 80
 expect "metrics: no temporary textfile left behind" "$(grep -c 'temporary file was left' "$log")" 0
+expect "metrics: a symlink planted at FILE.tmp is replaced, not written through" \
+	"$(sed -n 's/^victim=//p' "$log")" keep
 expect "metrics: --textfile in a missing directory exits 1 at the first interval" \
 	"$(sed -n 's/^badtextfile_rc=//p' "$log")" 1
 case $(grep '^badtextfile_msg=' "$log") in

@@ -252,7 +252,8 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct out
 	int status = 0;
 	pid_t child;
 
-	if (sess.tracks_tasks)
+	/* In a container our pid is not the one the records carry. */
+	if (sess.tracks_tasks && devmem_in_init_pidns())
 		leak_tracker_scope(&L, getpid());
 	devmem_catch_signals();
 	child = start_command(argv, o);
@@ -427,6 +428,11 @@ static int write_junit(const char *path, const struct outcome *o, int verdict, i
 		xml_escaped(f, o->settle);
 	}
 	fputs("</system-out></testcase></testsuite></testsuites>\n", f);
+	/* A flush that failed earlier leaves a cut file: that is no verdict. */
+	if (ferror(f)) {
+		fclose(f);
+		return -EIO;
+	}
 	return fclose(f) ? -errno : 0;
 }
 
@@ -563,7 +569,8 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(o.scope, sizeof(o.scope), "every process (%s)",
 			 input ? "the recording was not made with devmemrec -- COMMAND" :
-			 "this kernel reports no forks to BPF");
+			 !devmem_in_init_pidns() ? "devmemleak runs in a pid namespace: its children's pids are "
+			 "not the kernel's" : "this kernel reports no forks to BPF");
 	}
 	ngroups = leak_groups(&L, input ? stack_recorded : stack_live, NULL, suppress, nsup, &groups);
 	for (j = 0; j < ngroups; j++)

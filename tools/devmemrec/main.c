@@ -361,7 +361,8 @@ int main(int argc, char **argv)
 		 "filter_pid=%u\nfilter_pgmap=%#llx\nrecorder_pid=%d\ncommand=%s\n",
 		 u.release, boot_id, (unsigned long long)start, host, TOOL_VERSION,
 		 DEVMEM_ABI_VERSION, devmem_mode_name(s.mode), s.unavailable, o.filter_pid,
-		 (unsigned long long)r.filter_pgmap, (int)getpid(), command);
+		 (unsigned long long)r.filter_pgmap,
+		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
 	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
 	/* The pgmaps that exist now, whole, right after META (errors are sticky in r.w). */
 	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
@@ -413,7 +414,8 @@ int main(int argc, char **argv)
 	if (!r.w.error) {
 		if (child > 0) {	/* interrupted: the command goes too */
 			kill(child, SIGTERM);
-			waitpid(child, &status, 0);
+			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+				;	/* a second signal must not lose its status */
 			child = 0;
 		}
 		devmem_session_poll(&s, 0);
@@ -436,11 +438,18 @@ int main(int argc, char **argv)
 			 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
 			 (unsigned long long)devmem_events_seen(&s));
 		r.ended = true;
-		/* Each stops at the first error: the writer keeps it. */
+		/*
+		 * Each stops at the first write error: the writer keeps it. The
+		 * names are a nicety: failing to make them (no memory) must not
+		 * cost the END chunk, without which nothing can judge the file.
+		 */
 		if (!dmt_flush(&r.w) && !write_pgmap_addrs(&r.w, &s) &&
-		    !write_stacks(&r.w, &s, &r.stack_ids) &&
-		    !pgmap_names_record(&r.w, &s, DEBUGFS_PGMAPS))	/* names from this machine */
-			dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
+		    !write_stacks(&r.w, &s, &r.stack_ids)) {
+			if (pgmap_names_record(&r.w, &s, DEBUGFS_PGMAPS) && !r.w.error)
+				fprintf(stderr, "devmemrec: pgmap names left out of %s\n", out);
+			if (!r.w.error)
+				dmt_write_chunk(&r.w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
+		}
 	}
 	/* Whatever happened, nothing stays attached; the last records are counted. */
 	devmem_detach(&s);

@@ -85,13 +85,16 @@ static int write_textfile(const char *path, const char *text, size_t len, char *
 {
 	char tmp[4096];
 	size_t off = 0;
-	int fd;
+	int fd = -1;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "--textfile %s: path too long", path);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A fresh file of ours: never through a link someone left there. */
+	if (unlink(tmp) && errno != ENOENT)
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
 	while (off < len) {

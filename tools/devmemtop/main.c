@@ -45,7 +45,12 @@ static int poll_events(struct top *t, int timeout_ms)
 
 	if (!exporting)
 		return devmem_session_poll(&t->sess, timeout_ms);
-	/* Scrapers are served while we wait; records are taken after. */
+	/*
+	 * Scrapers are served while we wait; records are taken after, so with
+	 * records (-p) wait in short slices: the ring buffer must not fill.
+	 */
+	if (t->sess.rb && timeout_ms > 10)
+		timeout_ms = 10;
 	rc = exporter_poll(timeout_ms);
 	return rc ? rc : t->sess.rb ? devmem_session_poll(&t->sess, 0) : 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -458,4 +459,12 @@ void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DRO
 		if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &info, &len))
 			*recursion_misses += info.recursion_misses;
 	}
+}
+
+bool devmem_in_init_pidns(void)
+{
+	struct stat st;
+
+	/* PROC_PID_INIT_INO: the initial pid namespace's fixed inode number */
+	return !stat("/proc/self/ns/pid", &st) && st.st_ino == 0xEFFFFFFCU;
 }

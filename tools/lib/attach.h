@@ -80,5 +80,10 @@ int devmem_session_poll(struct devmem_session *s, int timeout_ms);
 extern volatile int devmem_stop;
 void devmem_catch_signals(void);
 uint64_t devmem_now_ns(void);	/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+/*
+ * Whether our pids are the kernel's: records carry the initial pid
+ * namespace's tgids, which a tool in a container cannot match with its own.
+ */
+bool devmem_in_init_pidns(void);
 
 #endif

@@ -512,7 +512,11 @@ static int check_chunk(const struct reader *r, size_t off, struct dmt_chunk_head
 			 (unsigned long long)ch->seq);
 		return CHUNK_SHORT;
 	}
-	if (r->scan && ch->type == DMT_CHUNK_EVENTS)
+	/*
+	 * A scan skips EVENTS payloads unchecked; a salvaging one cannot: a
+	 * damaged size would jump over the chunks that name the pgmaps.
+	 */
+	if (r->scan && !salvage && ch->type == DMT_CHUNK_EVENTS)
 		return CHUNK_OK;
 	if (CRC_BAD(chunk_crc(ch, r->data + off + sizeof(*ch)), ch->crc32)) {
 		snprintf(why, whylen, "offset %zu: chunk %llu checksum mismatch", off,

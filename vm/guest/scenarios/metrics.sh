@@ -13,6 +13,9 @@ echo "net: $(ip -o -4 addr show dev eth0 2>&1 | awk '{print $4}')"
 # from it, and until then drops what a forwarded connection sends here.
 wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/" 2>/dev/null
 
+# A link planted where the temporary file goes must not be written through.
+echo keep >/tmp/victim
+ln -s /tmp/victim /tmp/devmem.prom.tmp
 devmemtop --listen 0.0.0.0:9464 --textfile /tmp/devmem.prom -d 0.5 >/tmp/top.out 2>/tmp/top.err &
 top=$!
 n=0
@@ -61,6 +64,7 @@ echo "--- textfile"
 cat /tmp/devmem.prom
 echo "--- end"
 ls /tmp/devmem.prom.tmp 2>/dev/null && echo "a temporary file was left behind"
+echo "victim=$(cat /tmp/victim)"
 msg=$(devmemtop --textfile /nonexistent/devmem.prom -d 0.2 -n 2 2>&1 >/dev/null)
 echo "badtextfile_rc=$?"
 echo "badtextfile_msg=$(echo "$msg" | tail -1)"
