@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * bpf-empty: attach bench/empty.bpf.c's pair for this kernel's series and
- * wait for SIGINT or SIGTERM.
+ * bpf-empty [--calibrate]: attach bench/empty.bpf.c's pair for this
+ * kernel's series and wait for SIGINT or SIGTERM. --calibrate also attaches
+ * the calibration programs, one primitive each (Linux 7.3 series only).
  * Exit status: 0, or 1 when the programs cannot be loaded or attached.
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
@@ -13,12 +15,17 @@
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct empty_bpf *skel = empty_bpf__open();
 	int zd = access("/sys/kernel/tracing/events/zone_device", F_OK) == 0;
+	int calibrate = argc > 1 && !strcmp(argv[1], "--calibrate") && zd;
+	struct bpf_program *prog;
 
 	if (skel) {
+		bpf_object__for_each_program(prog, skel->obj)
+			if (!strncmp(bpf_program__name(prog), "cal_", 4))
+				bpf_program__set_autoload(prog, calibrate);
 		bpf_program__set_autoload(skel->progs.empty_zd_init, zd);
 		bpf_program__set_autoload(skel->progs.empty_zd_free, zd);
 		bpf_program__set_autoload(skel->progs.empty_page_init, !zd);
@@ -31,7 +38,8 @@ int main(void)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "bpf-empty: attached (%s events)\n", zd ? "zone_device" : "devmem");
+	fprintf(stderr, "bpf-empty: attached (%s events%s)\n", zd ? "zone_device" : "devmem",
+		calibrate ? ", calibration" : "");
 	while (!stop)
 		pause();
 	empty_bpf__destroy(skel);

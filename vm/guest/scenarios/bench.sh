@@ -117,6 +117,20 @@ while [ $i -le $pairs ]; do
 	i=$((i + 1))
 done
 
+# Calibration, once: every primitive a handler can use, each in its own
+# program on the page init event, all attached at once (bpf-empty
+# --calibrate). Their costs above the empty program's explain a handler's.
+if [ "${bench_calib:-1}" = 1 ] && [ -d $tr/events/zone_device ]; then
+	bpf-empty --calibrate 2>/tmp/empty.err &
+	ep=$!
+	ready /tmp/empty.err "attached"
+	warm_up
+	devmem-wl bench "$pages" "$rounds" >/dev/null
+	progstats calib
+	kill -INT $ep
+	wait $ep
+fi
+
 # The same migrate loop recorded by trace-cmd and by devmemrec, then each
 # file reported by its own tool, on this machine: records per second.
 if [ "${bench_report:-1}" = 1 ] && command -v trace-cmd >/dev/null; then
