@@ -16,7 +16,7 @@ export DEVMEMSCOPE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/devmemscope
 CLANG	?= clang
 BPFTOOL	?= bpftool
 INCLUDES := -Iinclude -Itools/lib -I$(BUILD)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
 # Tools link statically so they copy straight into the VM's initramfs.
 STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a
 CURSES_LIBS := -l:libncursesw.a -l:libtinfo.a

@@ -28,6 +28,8 @@ int main(int argc, char **argv)
 				bpf_program__set_autoload(prog, calibrate);
 		bpf_program__set_autoload(skel->progs.empty_zd_init, zd);
 		bpf_program__set_autoload(skel->progs.empty_zd_free, zd);
+		bpf_program__set_autoload(skel->progs.empty_zd_get, zd);
+		bpf_program__set_autoload(skel->progs.empty_zd_put, zd);
 		bpf_program__set_autoload(skel->progs.empty_page_init, !zd);
 		bpf_program__set_autoload(skel->progs.empty_folio_free, !zd);
 	}

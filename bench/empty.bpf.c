@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The bench's baseline: empty programs on the two busiest events, page init
- * and folio free, of whichever series the kernel has (bench/bpf-empty.c
+ * The bench's baseline: empty programs on the busiest events (page init and
+ * folio free; with the 7.3 series also the pgmap references each page takes
+ * and drops) of whichever series the kernel has (bench/bpf-empty.c
  * loads the pair that exists). Their run_time_ns / run_cnt
  * (kernel.bpf_stats_enabled) is the price of any BPF program there at all;
  * devmemscope's own are measured against it.
@@ -21,6 +22,18 @@ int BPF_PROG(empty_zd_init)
 
 SEC("tp_btf/zone_device_folio_free")
 int BPF_PROG(empty_zd_free)
+{
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_get")
+int BPF_PROG(empty_zd_get)
+{
+	return 0;
+}
+
+SEC("tp_btf/zone_device_pgmap_put")
+int BPF_PROG(empty_zd_put)
 {
 	return 0;
 }

@@ -28,6 +28,12 @@ const volatile __u32 filter_pid;	/* records only: by the page's owner for frees 
 const volatile bool capture_stacks = true;
 const volatile bool count_in_kernel = true;	/* live views: per-CPU totals */
 const volatile bool emit_records = true;	/* recordings: ring buffer records */
+/*
+ * The page owner table is for per-process totals, -p and the fallback
+ * modes' direction guess; a recording in tracepoint mode needs none of it
+ * (the replay knows each page's owner from its init record).
+ */
+const volatile bool track_owners = true;
 /* Fallback modes: which argument of zone_device_page_init() is the order
  * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
 const volatile __u32 page_init_order_arg;
@@ -55,20 +61,83 @@ struct {
 /*
  * Totals are per CPU: GPU drivers migrate from many CPUs at once. Adds are
  * atomic too, because a preemptible kernel may run two programs on one CPU.
+ * A pgmap's totals sit in an array slot, given out once per pgmap (and
+ * again when a new pgmap reuses a dead one's address): an array lookup is
+ * inlined by the verifier, and each CPU remembers its last pgmap's slot
+ * (last_slot), so a page event usually costs no hash lookup for them.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEVMEM_MAX_PGMAPS);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct devmem_pgmap_counts);
 } pgmap_counts SEC(".maps");
 
+/* pgmap address -> its slot in pgmap_counts (user space reads it too) */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_PGMAPS);
+	__type(key, __u64);
+	__type(value, __u32);
+} pgmap_slot SEC(".maps");
+
+static __u32 next_slot;		/* slots handed out so far */
+static __u32 slot_gen;		/* bumped when a pgmap address gets a new slot */
+
+/* Each CPU's last pgmap: its slot (live views) and type (records). */
+struct pgmap_cache {
+	__u64 pgmap;
+	__u32 slot, gen, type, pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pgmap_cache);
+} last_pgmap SEC(".maps");
+
+/*
+ * A process's totals, like a pgmap's, sit in a per-CPU array slot, found
+ * through this CPU's last process (last_proc) or else proc_slot. Slots
+ * come back when user space evicts a process that is gone and holds no
+ * pages (devmem_kcounts_evict_proc()): it zeroes the slot, pushes it on
+ * free_proc_slots and bumps proc_gen, which makes every cached slot stale.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEVMEM_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct devmem_proc_counts);
 } proc_counts SEC(".maps");
+
+/* tgid -> its slot in proc_counts (user space reads and deletes) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u32);
+} proc_slot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, DEVMEM_MAX_PROCS);
+	__type(value, __u32);
+} free_proc_slots SEC(".maps");
+
+static __u32 next_proc_slot;
+__u32 proc_gen;			/* bumped by user space at each eviction */
+
+struct proc_cache {
+	__u32 tgid, slot, gen, pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct proc_cache);
+} last_proc SEC(".maps");
 
 /* Events seen, by record type, whether or not a record was emitted. */
 struct {
@@ -86,14 +155,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct devmem_owner_chunk);
 } page_owner SEC(".maps");
-
-/* A zeroed pgmap_counts value to insert from: too big for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct devmem_pgmap_counts);
-} zero_counts SEC(".maps");
 
 /* A zeroed chunk to insert from: 2 KiB does not fit on the BPF stack. */
 struct {
@@ -125,10 +186,11 @@ struct task_stack {
 	__u32 pad;
 };
 
+/* Task-local: no hash lookup per page, and gone with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct task_stack);
 } batch_stack SEC(".maps");
 
@@ -195,6 +257,7 @@ static __u64 vmemmap;
  * The verifier forbids arithmetic on the typed pointers tp_btf and fentry
  * programs get. Copied through the program's own stack by a helper, the
  * address is a scalar; nothing shared, so nesting programs cannot clash.
+ * Works on scalars too (kprobe arguments); for rare events.
  */
 static __always_inline __u64 addr_of(const void *p)
 {
@@ -203,6 +266,27 @@ static __always_inline __u64 addr_of(const void *p)
 
 	bpf_probe_read_kernel(&v, sizeof(v), &tmp);
 	return v;
+}
+
+/*
+ * The same for the hot paths, without a helper call (a probe read costs
+ * about twice an empty program under TCG, bench/run.sh's calibration). A
+ * program that may leak pointers (CAP_PERFMON, which every tracing program
+ * needs) may subtract one pointer from another: p - &events is a number,
+ * and the map's own address, learned once, turns it into p's. Only for
+ * BTF-typed pointers: a scalar minus a pointer is refused.
+ */
+static __u64 events_addr;
+
+static __always_inline __u64 btf_addr(const void *p)
+{
+	__u64 d;
+
+	if (!events_addr)
+		events_addr = addr_of(&events);
+	d = (__u64)p - (__u64)(const void *)&events;
+	barrier_var(d);
+	return d + events_addr;
 }
 
 static __always_inline void drop(__u32 what)
@@ -221,7 +305,8 @@ static __always_inline void count_event(__u32 type)
 		__sync_fetch_and_add(n, 1);
 }
 
-static __always_inline __u64 page_to_pfn(const void *page)
+/* The pfn of a struct page (or folio) at address addr. */
+static __always_inline __u64 pfn_of(__u64 addr)
 {
 	if (!vmemmap) {
 		__u64 base = X86_VMEMMAP_DEFAULT;
@@ -230,7 +315,12 @@ static __always_inline __u64 page_to_pfn(const void *page)
 			bpf_probe_read_kernel(&base, sizeof(base), (void *)vmemmap_base_addr);
 		vmemmap = base;
 	}
-	return (addr_of(page) - vmemmap) / bpf_core_type_size(struct page);
+	return (addr - vmemmap) / bpf_core_type_size(struct page);
+}
+
+static __always_inline __u64 page_to_pfn(const void *page)
+{
+	return pfn_of(addr_of(page));
 }
 
 /*
@@ -249,10 +339,11 @@ static __always_inline __u64 wakeup_flags(void)
 static __always_inline void *reserve_for(__u32 type, __u32 size, __u32 tgid)
 {
 	struct devmem_rec_hdr *h;
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id;
 
 	if (!emit_records || (filter_pid && tgid != filter_pid))
 		return NULL;
+	id = bpf_get_current_pid_tgid();
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		drop(DEVMEM_DROP_RINGBUF);
@@ -306,49 +397,126 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	return bpf_map_lookup_elem(&pgmap_meta, &pgmap);
 }
 
+/* A pgmap's slot in pgmap_counts, given out at its first event. */
+static __noinline __u32 new_pgmap_slot(__u64 pgmap)
+{
+	__u32 slot, *sp;
+
+	slot = __sync_fetch_and_add(&next_slot, 1);
+	if (slot >= DEVMEM_MAX_PGMAPS) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return DEVMEM_MAX_PGMAPS;
+	}
+	/* Another CPU may give this pgmap a slot first: then its slot is used. */
+	bpf_map_update_elem(&pgmap_slot, &pgmap, &slot, BPF_NOEXIST);
+	sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+	return sp ? *sp : DEVMEM_MAX_PGMAPS;
+}
+
+/*
+ * What the hot paths need of a pgmap, from this CPU's cache when the event
+ * is on the same pgmap as the last one (a migration batch's pages are):
+ * its type, and in a live view its slot. A miss learns the pgmap from the
+ * kernel (pgmap_meta_of) and gives it a slot.
+ */
+static __always_inline struct pgmap_cache *pgmap_cached(__u64 pgmap)
+{
+	struct devmem_pgmap_meta *m;
+	struct pgmap_cache *c;
+	__u32 k = 0, gen, *sp;
+
+	if (!pgmap)
+		return NULL;
+	gen = slot_gen;		/* read first: a change after it is seen next time */
+	c = bpf_map_lookup_elem(&last_pgmap, &k);
+	if (!c)
+		return NULL;
+	if (c->pgmap == pgmap && c->gen == gen)
+		return c;
+	m = pgmap_meta_of(pgmap);
+	c->slot = DEVMEM_MAX_PGMAPS;
+	if (count_in_kernel) {
+		sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+		c->slot = sp ? *sp : new_pgmap_slot(pgmap);
+	}
+	c->type = m ? m->type : 0;
+	c->gen = gen;
+	c->pgmap = pgmap;
+	return c;
+}
+
+static __always_inline __u32 pgmap_type(__u64 pgmap)
+{
+	struct pgmap_cache *c = pgmap_cached(pgmap);
+
+	return c ? c->type : 0;
+}
+
 static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 {
-	struct devmem_pgmap_counts *c, *zero;
-	__u32 k = 0;
+	struct pgmap_cache *c;
+	__u32 slot;
 
-	if (!count_in_kernel || !pgmap)
+	if (!count_in_kernel)
 		return NULL;
-	c = bpf_map_lookup_elem(&pgmap_counts, &pgmap);
-	if (c)
-		return c;
-	/*
-	 * A pgmap's first event: learn its type and range now, so the hot
-	 * paths of a live view need no pgmap_meta lookup of their own.
-	 */
-	pgmap_meta_of(pgmap);
-	zero = bpf_map_lookup_elem(&zero_counts, &k);
-	if (!zero)
+	c = pgmap_cached(pgmap);
+	if (!c)
 		return NULL;
-	if (bpf_map_update_elem(&pgmap_counts, &pgmap, zero, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&pgmap_counts, &pgmap)) {
-		drop(DEVMEM_DROP_PGMAP_MAP);
-		return NULL;
+	slot = c->slot;
+	return bpf_map_lookup_elem(&pgmap_counts, &slot);
+}
+
+/* A process's slot in proc_counts, given out at its first event. */
+static __noinline __u32 new_proc_slot(__u32 pid, bool current)
+{
+	struct devmem_proc_counts *p;
+	__u32 slot, *sp;
+
+	if (bpf_map_pop_elem(&free_proc_slots, &slot)) {
+		slot = __sync_fetch_and_add(&next_proc_slot, 1);
+		if (slot >= DEVMEM_MAX_PROCS) {
+			drop(DEVMEM_DROP_PROC_MAP);
+			return DEVMEM_MAX_PROCS;
+		}
 	}
-	return bpf_map_lookup_elem(&pgmap_counts, &pgmap);
+	p = bpf_map_lookup_elem(&proc_counts, &slot);
+	if (p && current)
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
+	/*
+	 * Another CPU may give this process a slot first: then its slot is
+	 * used, and ours goes back (a slot never used is still all zero).
+	 */
+	if (bpf_map_update_elem(&proc_slot, &pid, &slot, BPF_NOEXIST)) {
+		if (p)
+			__builtin_memset(p->comm, 0, sizeof(p->comm));
+		bpf_map_push_elem(&free_proc_slots, &slot, 0);
+	}
+	sp = bpf_map_lookup_elem(&proc_slot, &pid);
+	return sp ? *sp : DEVMEM_MAX_PROCS;
 }
 
 static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool current)
 {
-	struct devmem_proc_counts *s, zero = {};
+	struct proc_cache *c;
+	__u32 k = 0, gen, slot, *sp;
 
 	if (!count_in_kernel)
 		return NULL;
-	s = bpf_map_lookup_elem(&proc_counts, &pid);
-	if (s)
-		return s;
-	if (current)
-		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	if (bpf_map_update_elem(&proc_counts, &pid, &zero, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&proc_counts, &pid)) {
-		drop(DEVMEM_DROP_PROC_MAP);
+	gen = proc_gen;		/* read first: an eviction after it is seen next time */
+	c = bpf_map_lookup_elem(&last_proc, &k);
+	if (!c)
 		return NULL;
+	if (c->tgid != pid + 1 || c->gen != gen) {
+		sp = bpf_map_lookup_elem(&proc_slot, &pid);
+		slot = sp ? *sp : new_proc_slot(pid, current);
+		if (slot >= DEVMEM_MAX_PROCS)
+			return NULL;
+		c->slot = slot;
+		c->gen = gen;
+		c->tgid = pid + 1;	/* 0 is no process yet */
 	}
-	return bpf_map_lookup_elem(&proc_counts, &pid);
+	slot = c->slot;
+	return bpf_map_lookup_elem(&proc_counts, &slot);
 }
 
 #define ADD(field, n) __sync_fetch_and_add(&(field), (n))
@@ -358,8 +526,11 @@ static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
 {
 	__u64 chunk = pfn >> DEVMEM_CHUNK_SHIFT;
 	__u32 zero = 0, idx = pfn & (DEVMEM_CHUNK_PAGES - 1);
-	struct devmem_owner_chunk *c = bpf_map_lookup_elem(&page_owner, &chunk);
+	struct devmem_owner_chunk *c;
 
+	if (!track_owners)
+		return NULL;
+	c = bpf_map_lookup_elem(&page_owner, &chunk);
 	if (!c && create) {
 		struct devmem_owner_chunk *z = bpf_map_lookup_elem(&zero_chunk, &zero);
 
@@ -373,30 +544,35 @@ static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
 }
 
 /* The stack of a device page's allocation: one full unwind per batch. */
-static __always_inline __s32 batch_stack_id(void *ctx)
+static __always_inline __s32 batch_stack_id(void *ctx, const struct devmem_rec_hdr *h)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct task_stack *c = bpf_map_lookup_elem(&batch_stack, &tid), n = {};
-	__u64 now = bpf_ktime_get_ns();
+	struct task_stack *c = bpf_task_storage_get(&batch_stack, bpf_get_current_task_btf(), NULL,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__s32 id;
 
-	if (c && now - c->ts_ns < STACK_REUSE_NS)
+	if (c && c->stack_id >= 0 && h->ts_ns - c->ts_ns < STACK_REUSE_NS)
 		return c->stack_id;
-	n.ts_ns = now;
-	n.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	if (n.stack_id < 0) {
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
 		drop(DEVMEM_DROP_STACK);
 		return -1;
 	}
-	bpf_map_update_elem(&batch_stack, &tid, &n, BPF_ANY);
-	return n.stack_id;
+	if (c) {
+		c->ts_ns = h->ts_ns;	/* the record's: no second clock read */
+		c->stack_id = id;
+	}
+	return id;
 }
 
 static __always_inline void new_batch(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_stack *c;
 
-	if (capture_stacks && emit_records)
-		bpf_map_delete_elem(&batch_stack, &tid);
+	if (!capture_stacks || !emit_records)
+		return;
+	c = bpf_task_storage_get(&batch_stack, bpf_get_current_task_btf(), NULL, 0);
+	if (c)
+		c->stack_id = -1;
 }
 
 /* ---- handlers: one per event, shared by all modes ---- */
@@ -416,10 +592,14 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 		bpf_core_read(&rg, sizeof(rg), &pg->ranges[i]);
 		nr_pages += (rg.end - rg.start + 1) >> 12;
 	}
-	/* A new pgmap may reuse a dead one's address: start its totals over. */
+	/*
+	 * A new pgmap may reuse a dead one's address: start its totals over in
+	 * a new slot at its first event; every CPU's cached slot goes stale.
+	 */
 	if (type == DEVMEM_REC_PGMAP_CREATE && !error) {
 		bpf_map_delete_elem(&pgmap_meta, &pgmap);
-		bpf_map_delete_elem(&pgmap_counts, &pgmap);
+		bpf_map_delete_elem(&pgmap_slot, &pgmap);
+		__sync_fetch_and_add(&slot_gen, 1);
 	}
 	m = pgmap_meta_of(pgmap);	/* (re)learns type and range from the kernel */
 	if (m) {
@@ -441,12 +621,9 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, __u32 flags)
+static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u32 nr, __u32 flags)
 {
-	__u64 pfn = page_to_pfn(page);
-	__u64 pgmap = (__u64)devmem_page_pgmap(page);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
-	struct devmem_pgmap_meta *m;
 	__u32 pid = current_pid();
 	struct devmem_proc_counts *p = proc_counts_of(pid, true);
 	__u32 *owner = owner_slot(pfn, true);
@@ -467,30 +644,24 @@ static __always_inline void on_page_init(void *ctx, const void *page, __u32 nr, 
 	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
 	if (!r)
 		return;
-	m = pgmap_meta_of(pgmap);
 	r->pfn = pfn;
 	r->pgmap = pgmap;
-	r->type = m ? m->type : 0;
-	r->stack_id = capture_stacks ? batch_stack_id(ctx) : -1;
+	r->type = pgmap_type(pgmap);
+	r->stack_id = capture_stacks ? batch_stack_id(ctx, &r->hdr) : -1;
 	r->nr_pages = nr;
 	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_folio_free(const void *page, __u32 nr)
+static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
 {
-	__u64 pfn = page_to_pfn(page);
-	__u64 pgmap = (__u64)devmem_page_pgmap(page);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	__u32 *owner = owner_slot(pfn, false), pid = 0, type = 0;
 	struct devmem_rec_page *r;
 
 	/* The type only decides refs_on_free and goes in records (rodata). */
-	if (refs_on_free || emit_records) {
-		struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
-
-		type = m ? m->type : 0;
-	}
+	if (refs_on_free || emit_records)
+		type = pgmap_type(pgmap);
 
 	count_event(DEVMEM_REC_FOLIO_FREE);
 	if (owner) {
@@ -542,7 +713,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 	if (pgmap) {
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 
-		pgmap_meta_of(pgmap);
+		pgmap_cached(pgmap);	/* learns the pgmap for records too */
 		if (s)
 			ADD(s->gets, nr);
 	}
@@ -562,7 +733,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 	__u32 pid = current_pid();
 
 	count_event(DEVMEM_REC_PUT_PGMAP);
-	pgmap_meta_of(pgmap);
+	pgmap_cached(pgmap);
 	if (s)
 		ADD(s->puts, nr);
 	if (filter_pid) {
@@ -591,7 +762,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	struct devmem_rec_longterm *r;
 
 	count_event(DEVMEM_REC_LONGTERM);
-	pgmap_meta_of(pgmap);
+	pgmap_cached(pgmap);
 	if (s) {
 		if (result)
 			ADD(s->longterm_failed, nr);
@@ -615,7 +786,6 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 static __always_inline void on_cow(const void *old, const void *new, __u64 address)
 {
 	__u64 pgmap = (__u64)devmem_page_pgmap(old);
-	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 	struct devmem_rec_cow *r;
@@ -632,7 +802,7 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	r->new_pfn = page_to_pfn(new);
 	r->pgmap = pgmap;
 	r->address = address;
-	r->type = m ? m->type : 0;
+	r->type = pgmap_type(pgmap);
 	r->pad = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
@@ -661,7 +831,7 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	struct devmem_rec_fault *r;
 
 	count_event(DEVMEM_REC_FAULT);
-	pgmap_meta_of(pgmap);
+	pgmap_cached(pgmap);
 	if (s) {
 		ADD(s->faults, 1);
 		if (latency_ns) {
@@ -732,7 +902,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
-		pgmap_meta_of(pgmap);
+		pgmap_cached(pgmap);
 		if (s) {
 			ADD(s->to_device, to_dev);
 			ADD(s->to_system, to_sys);
@@ -777,14 +947,14 @@ int BPF_PROG(tp_pgmap_destroy, const struct dev_pagemap *pgmap, int error)
 SEC("tp_btf/devmem_page_init")
 int BPF_PROG(tp_page_init, const struct page *page)
 {
-	on_page_init(ctx, page, 1, 0);
+	on_page_init(ctx, pfn_of(btf_addr(page)), (__u64)devmem_page_pgmap(page), 1, 0);
 	return 0;
 }
 
 SEC("tp_btf/devmem_folio_free")
 int BPF_PROG(tp_folio_free, const struct page *page)
 {
-	on_folio_free(page, 1);
+	on_folio_free(pfn_of(btf_addr(page)), (__u64)devmem_page_pgmap(page), 1);
 	return 0;
 }
 
@@ -889,7 +1059,8 @@ SEC("tp_btf/zone_device_folio_init")
 int BPF_PROG(tp_zd_folio_init, const struct folio *folio, const struct dev_pagemap *pgmap,
 	     unsigned int order)
 {
-	on_page_init(ctx, folio, 1U << (order & 31), DEVMEM_PAGE_REF_SEPARATE);
+	on_page_init(ctx, pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31),
+		     DEVMEM_PAGE_REF_SEPARATE);
 	return 0;
 }
 
@@ -897,7 +1068,7 @@ SEC("tp_btf/zone_device_folio_free")
 int BPF_PROG(tp_zd_folio_free, const struct folio *folio, const struct dev_pagemap *pgmap,
 	     unsigned int order)
 {
-	on_folio_free(folio, 1U << (order & 31));
+	on_folio_free(pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31));
 	return 0;
 }
 
@@ -1126,7 +1297,8 @@ int BPF_PROG(fexit_page_init, struct page *page)
 
 	if (page_init_order_arg)
 		bpf_get_func_arg(ctx, page_init_order_arg, &order);
-	on_page_init(ctx, page, 1U << (order & 31), 0);
+	on_page_init(ctx, pfn_of(btf_addr(page)), (__u64)devmem_page_pgmap(page),
+		     1U << (order & 31), 0);
 	return 0;
 }
 
@@ -1134,7 +1306,8 @@ int BPF_PROG(fexit_page_init, struct page *page)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
-	on_folio_free(folio, devmem_folio_nr_pages(folio));
+	on_folio_free(pfn_of(btf_addr(folio)), (__u64)devmem_page_pgmap(folio),
+		      devmem_folio_nr_pages(folio));
 	return 0;
 }
 
@@ -1243,14 +1416,16 @@ int BPF_KRETPROBE(krp_page_init)
 	struct entry_args a;
 
 	if (unstash_args(STASH_PAGE_INIT, &a))
-		on_page_init(ctx, (void *)a.a0, 1U << (a.a1 & 31), 0);
+		on_page_init(ctx, pfn_of(a.a0), (__u64)devmem_page_pgmap((void *)a.a0),
+			     1U << (a.a1 & 31), 0);
 	return 0;
 }
 
 SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(kp_folio_free, struct folio *folio)
 {
-	on_folio_free(folio, devmem_folio_nr_pages(folio));
+	on_folio_free(pfn_of((__u64)folio), (__u64)devmem_page_pgmap(folio),
+		      devmem_folio_nr_pages(folio));
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include "devmem_abi.h"
 
 #define DEVMEM_MAX_PGMAPS 1024
-#define DEVMEM_MAX_PROCS 16384
+#define DEVMEM_MAX_PROCS 1024	/* processes counted at once (slots come back) */
 /*
  * The owner table is a hash of chunks, allocated only when touched
  * (BPF_F_NO_PREALLOC): one chunk covers 512 pages (a 2 MiB PMD of 4 KiB
@@ -45,7 +45,7 @@ struct devmem_pgmap_counts {
 	__u64 fault_lat[DEVMEM_LAT_BUCKETS];	/* see devmem_abi.h */
 };
 
-/* proc_counts: per-CPU, key __u32 tgid. held can be negative on one CPU. */
+/* proc_counts: per-CPU, key __u32 slot (proc_slot). held can be negative on one CPU. */
 struct devmem_proc_counts {
 	char comm[DEVMEM_COMM_LEN];
 	__s64 held;		/* pages it was handed and still out (by owner) */

@@ -148,3 +148,17 @@ for mode in tracepoint fentry kprobe; do
 		fi
 	done
 done
+
+# Late start (docs/counting.md, "Late start"): attached while 512 pages sat
+# on device 0 and device 1 churned. Once the churn is over, exactly those
+# 512 are live: none of the churn's pages is counted twice.
+late=$(awk '$0 == "=== late" { on = 1; next } /^=== / { on = 0 } on' "$log")
+expect "late start: devmemtop exit 0, the churn ran to its end" \
+	"$(echo "$late" | kv late_top_rc) $(echo "$late" | kv churn_done)" "0 1"
+expect "late start: the hold workload moved 512 pages" "$(echo "$late" | grep -o 'on_device=[0-9]*' | head -1)" "on_device=512"
+doc=$(echo "$late" | awk '$0 == "--- json" { on = 1; next } /^--- / { on = 0 } on')
+expect "late start: live pages on private pgmaps, pages the churn moved since attach (> 0)" \
+	"$(echo "$doc" | jq -c '[.pgmaps[] | select(.type == "private")] | [([.[].live_pages] | add), (([.[].inits] | add) > 0)]')" \
+	"[512,true]"
+expect "late start: no live-count mismatch with debugfs" \
+	"$(echo "$doc" | jq '[.pgmaps[] | select(.live_mismatch)] | length')" 0

@@ -248,6 +248,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	skel->rodata->capture_stacks = o->stacks;
 	skel->rodata->count_in_kernel = o->counts;
 	skel->rodata->emit_records = o->records;
+	skel->rodata->track_owners = o->counts || o->filter_pid || mode != DEVMEM_MODE_TRACEPOINT;
 	if (o->ringbuf_bytes && bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes)) {
 		snprintf(err, errlen, "ring buffer size %u: not a power of 2 of at least a page",
 			 o->ringbuf_bytes);

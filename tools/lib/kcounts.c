@@ -70,6 +70,19 @@ static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
 	sum->comm[sizeof(sum->comm) - 1] = 0;
 }
 
+/*
+ * A pgmap's per-CPU totals: pgmap_slot names its slot in the pgmap_counts
+ * array (see devmem.bpf.c). 0, or -1 when the pgmap was never counted.
+ */
+static int lookup_counts(const struct devmem_session *s, __u64 pgmap, void *vals)
+{
+	__u32 slot;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_slot), &pgmap, &slot))
+		return -1;
+	return bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_counts), &slot, vals);
+}
+
 int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
 {
 	const struct devmem_session *s = ctx;
@@ -152,8 +165,8 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
-	int counts_fd = bpf_map__fd(s->skel->maps.pgmap_counts);
 	int procs_fd = bpf_map__fd(s->skel->maps.proc_counts);
+	int proc_slot_fd = bpf_map__fd(s->skel->maps.proc_slot);
 	int events_fd = bpf_map__fd(s->skel->maps.event_counts);
 	size_t cap = percpu_stride(sizeof(struct devmem_proc_counts)) * n;
 	void *vals = malloc(cap > percpu_stride(sizeof(struct devmem_pgmap_counts)) * n ?
@@ -169,7 +182,7 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		struct devmem_pgmap_counts c;
 
 		if (!bpf_map_lookup_elem(meta_fd, &next, &m)) {
-			bool counted = !bpf_map_lookup_elem(counts_fd, &next, vals);
+			bool counted = !lookup_counts(s, next, vals);
 
 			if (counted)
 				sum_pgmap(&c, vals, n);
@@ -178,11 +191,13 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		key = next;
 		prev = &key;
 	}
-	while (!bpf_map_get_next_key(procs_fd, pprev, &pnext)) {
+	while (!bpf_map_get_next_key(proc_slot_fd, pprev, &pnext)) {
 		struct devmem_proc_counts c;
 		struct devmem_proc_row *r;
+		__u32 slot;
 
-		if (!bpf_map_lookup_elem(procs_fd, &pnext, vals)) {
+		if (!bpf_map_lookup_elem(proc_slot_fd, &pnext, &slot) &&
+		    !bpf_map_lookup_elem(procs_fd, &slot, vals)) {
 			sum_proc(&c, vals, n);
 			r = devmem_state_proc(st, pnext, c.comm);
 			if (r) {
@@ -224,17 +239,17 @@ static size_t read_net(const struct devmem_session *s, struct net_by_start *out,
 		       int64_t *fingerprint)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
-	int counts_fd = bpf_map__fd(s->skel->maps.pgmap_counts);
+	int slot_fd = bpf_map__fd(s->skel->maps.pgmap_slot);
 	void *vals = malloc(percpu_stride(sizeof(struct devmem_pgmap_counts)) * n);
 	__u64 key, next, *prev = NULL;
 	size_t nr = 0;
 
 	*fingerprint = 0;
-	while (vals && !bpf_map_get_next_key(counts_fd, prev, &next)) {
+	while (vals && !bpf_map_get_next_key(slot_fd, prev, &next)) {
 		struct devmem_pgmap_meta m;
 		struct devmem_pgmap_counts c;
 
-		if (!bpf_map_lookup_elem(counts_fd, &next, vals) &&
+		if (!lookup_counts(s, next, vals) &&
 		    !bpf_map_lookup_elem(meta_fd, &next, &m) && nr < max) {
 			sum_pgmap(&c, vals, n);
 			out[nr].start = m.start;
@@ -303,4 +318,27 @@ uint64_t devmem_events_seen(const struct devmem_session *s)
 				sum += v[c];
 	free(v);
 	return sum;
+}
+
+int devmem_kcounts_evict_proc(const struct devmem_session *s, uint32_t tgid)
+{
+	int slot_fd = bpf_map__fd(s->skel->maps.proc_slot);
+	size_t size = percpu_stride(sizeof(struct devmem_proc_counts)) * ncpus();
+	void *zero = calloc(1, size);
+	__u32 key = tgid, slot;
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(slot_fd, &key, &slot) || bpf_map_delete_elem(slot_fd, &key)) {
+		free(zero);
+		return -ENOENT;
+	}
+	/* Every CPU's cached slot goes stale before the slot can be given out again. */
+	__atomic_fetch_add(&s->skel->bss->proc_gen, 1, __ATOMIC_SEQ_CST);
+	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.proc_counts), &slot, zero, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.free_proc_slots), NULL, &slot, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
 }

@@ -30,4 +30,13 @@ int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session 
 /* Events the BPF side saw, of every kind, before any filter or loss. */
 uint64_t devmem_events_seen(const struct devmem_session *s);
 
+/*
+ * Forget a process the live view no longer shows (gone, holding no pages):
+ * its totals are zeroed and its slot given back to the BPF side. A BPF
+ * program still adding for that very process at that instant could add to
+ * the slot's next owner; the caller evicts only processes that are gone
+ * and hold nothing, which have no more events.
+ */
+int devmem_kcounts_evict_proc(const struct devmem_session *s, uint32_t tgid);
+
 #endif

@@ -13,12 +13,13 @@
 #          come from its own summary
 #   empty  empty BPF programs (bpf-empty) on the page init and folio free
 #          events: the baseline for the BPF cost per event
-# With kernel.bpf_stats_enabled=1, top, rec and empty also print each
-# program's run_time_ns and run_cnt ("progstat" lines).
+# Then, once, the BPF cost per event of each tool beside the empty
+# programs, and the calibration ("progstat" lines: each program's
+# run_time_ns and run_cnt, kernel.bpf_stats_enabled=1).
 # Prints raw per-run lines; the host turns them into ratios.
 . /scenarios/lib.sh
 pages=${bench_pages:-64} rounds=${bench_rounds:-200} pairs=${bench_pairs:-5}
-modes=${bench_modes:-off armed on top rec empty}
+modes=$(echo "${bench_modes:-off armed on top rec empty}" | tr _ " ")	# bench_modes=top_rec: "_" for spaces
 # ready FILE WORDS: until a tool says it has attached (loading takes seconds
 # under TCG; a run before that would measure nothing)
 ready() {
@@ -87,7 +88,6 @@ while [ $i -le $pairs ]; do
 			line=$(devmem-wl bench "$pages" "$rounds")
 			c1=$(cpu_ticks $tp)
 			w1=$(cut -d' ' -f1 /proc/uptime)
-			progstats top
 			kill -INT $tp
 			wait $tp
 			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* lost' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
@@ -97,7 +97,6 @@ while [ $i -le $pairs ]; do
 			ready /tmp/rec.err "recording to"
 			warm_up
 			line=$(devmem-wl bench "$pages" "$rounds")
-			progstats rec
 			kill -INT $rp
 			wait $rp
 			extra="rec_events=$(sed -n 's/^devmemrec: \([0-9]*\) events.*/\1/p' /tmp/rec.err) rec_dropped=$(sed -n 's/.*, \([0-9]*\) lost$/\1/p' /tmp/rec.err)"
@@ -108,7 +107,6 @@ while [ $i -le $pairs ]; do
 			ready /tmp/empty.err "attached"
 			warm_up
 			line=$(devmem-wl bench "$pages" "$rounds")
-			progstats empty
 			kill -INT $ep
 			wait $ep;;
 		esac
@@ -116,6 +114,33 @@ while [ $i -le $pairs ]; do
 	done
 	i=$((i + 1))
 done
+
+# BPF cost per event, once per tool: the tool and the empty programs
+# attached at the same time, so both run on the same events in the same
+# state of the machine, and the ratio of their run_time_ns / run_cnt is
+# measured side by side ("progstat mode=topcost" / "reccost").
+if [ "${bench_cost:-1}" = 1 ]; then
+	for tool in top rec; do
+		bpf-empty 2>/tmp/empty.err &
+		ep=$!
+		ready /tmp/empty.err "attached"
+		if [ $tool = top ]; then
+			devmemtop -b -d 1 >/tmp/top.out 2>&1 &
+			tp=$!
+			ready /tmp/top.out "attached in"
+		else
+			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
+			tp=$!
+			ready /tmp/rec.err "recording to"
+		fi
+		warm_up
+		devmem-wl bench "$pages" "$rounds" >/dev/null
+		progstats ${tool}cost
+		kill -INT $tp $ep
+		wait $tp $ep
+		rm -f /tmp/bench.dmt
+	done
+fi
 
 # Calibration, once: every primitive a handler can use, each in its own
 # program on the page init event, all attached at once (bpf-empty

@@ -82,6 +82,34 @@ run_names() {
 }
 [ "${top_names:-1}" = 1 ] && run_names
 
+# Late start: devmemtop attaches while 512 pages sit on device 0 and device 1
+# hands pages out and takes them back as fast as it can. Pages handed out
+# between the attach and the debugfs read of the live counts are in both;
+# counted twice, they would stay "live" after the churn has ended.
+run_late() {
+	rm -f /tmp/late.json /tmp/churn.done
+	(devmem-wl bench 64 4000 1 >/dev/null; touch /tmp/churn.done) &
+	cat >/tmp/late.sh <<-'LATE'
+	devmemtop -j -d 0.5 >/tmp/late.json 2>/dev/null &
+	top=$!
+	n=0
+	while [ ! -e /tmp/churn.done ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 1
+	kill -INT $top
+	wait $top
+	echo "late_top_rc=$?"
+	LATE
+	DEVMEM_WL_MIDWAY="sh /tmp/late.sh" devmem-wl hold 512 0 >/tmp/late.out
+	wait
+	echo "=== late"
+	cat /tmp/late.out
+	echo "churn_done=$([ -e /tmp/churn.done ] && echo 1 || echo 0)"
+	echo "--- json"
+	tail -1 /tmp/late.json
+	echo "--- end"
+}
+[ "${top_late:-1}" = 1 ] && run_late
+
 echo "bpf_progs_before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 for mode in $modes; do
 	run_top private $mode INT devmem-wl private 64 0
