@@ -48,17 +48,19 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 	}
 }
 
-static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
+static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN],
+		     const void *vals, int n)
 {
-	size_t stride = percpu_stride(sizeof(*sum));
+	size_t stride = percpu_stride(sizeof(struct devmem_proc_counts));
 	int c;
 
 	memset(sum, 0, sizeof(*sum));
+	memset(comm, 0, DEVMEM_COMM_LEN);
 	for (c = 0; c < n; c++) {
 		const struct devmem_proc_counts *v = (const void *)((const char *)vals + c * stride);
 
-		if (!sum->comm[0] && v->comm[0])
-			memcpy(sum->comm, v->comm, sizeof(sum->comm));
+		if (!comm[0] && v->comm[0])
+			memcpy(comm, v->comm, DEVMEM_COMM_LEN);
 		sum->held += v->held;
 		sum->inits += v->inits;
 		sum->to_device += v->to_device;
@@ -67,7 +69,45 @@ static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
 		sum->longterm += v->longterm;
 		sum->cow += v->cow;
 	}
-	sum->comm[sizeof(sum->comm) - 1] = 0;
+	comm[DEVMEM_COMM_LEN - 1] = 0;
+}
+
+/*
+ * Delete a dead process's proc_counts entry, but only if it still holds
+ * what we last read. Why that is as safe as user space can make it:
+ * the process is gone and holds no page, so nothing of its own can still
+ * touch the entry; only a new process that got its tgid can, with its
+ * first events. If they came before the lookup, the numbers differ and the
+ * entry stays (the next read sees them and gives it a row of its own).
+ * What can be lost: events of such a new process in the microseconds
+ * between this lookup and the delete, and an add by a program that had
+ * already looked the entry up when it was deleted (the map is
+ * preallocated: the element is reused at once, so that add lands in the
+ * deleted entry, or in the next tgid to get the element, before that one
+ * zeroes it on insert). Both need the tgid to be reused within a read of
+ * its own exit, and are not counted anywhere.
+ */
+bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc_counters *raw)
+{
+	const struct devmem_session *s = ctx;
+	int n = ncpus(), fd = bpf_map__fd(s->skel->maps.proc_counts);
+	void *vals = malloc(percpu_stride(sizeof(struct devmem_proc_counts)) * n);
+	struct devmem_proc_counters c;
+	char comm[DEVMEM_COMM_LEN];
+	__u32 key = pid;
+	bool gone = false;
+
+	if (!vals)
+		return false;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		gone = errno == ENOENT;
+	} else {
+		sum_proc(&c, comm, vals, n);
+		gone = devmem_proc_counters_same(&c, raw) &&
+		       (!bpf_map_delete_elem(fd, &key) || errno == ENOENT);
+	}
+	free(vals);
+	return gone;
 }
 
 int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
@@ -179,21 +219,12 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		prev = &key;
 	}
 	while (!bpf_map_get_next_key(procs_fd, pprev, &pnext)) {
-		struct devmem_proc_counts c;
-		struct devmem_proc_row *r;
+		struct devmem_proc_counters c;
+		char comm[DEVMEM_COMM_LEN];
 
 		if (!bpf_map_lookup_elem(procs_fd, &pnext, vals)) {
-			sum_proc(&c, vals, n);
-			r = devmem_state_proc(st, pnext, c.comm);
-			if (r) {
-				r->held = c.held;
-				r->inits = c.inits;
-				r->to_device = c.to_device;
-				r->to_system = c.to_system;
-				r->faults = c.faults;
-				r->longterm = c.longterm;
-				r->cow = c.cow;
-			}
+			sum_proc(&c, comm, vals, n);
+			devmem_procs_kernel_totals(st, pnext, comm, &c);
 		}
 		pid = pnext;
 		pprev = &pid;
