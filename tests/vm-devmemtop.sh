@@ -191,5 +191,5 @@ maps=$(echo "$ex" | grep -c '^--- proc_counts ')
 expect "exits: bpftool finds two proc_counts maps, one per devmemtop" "$maps" 2
 for id in $(echo "$ex" | sed -n 's/^--- proc_counts \([0-9]*\)$/\1/p'); do
 	expect "exits: proc_counts map $id: only the leaker's entry [tgid, held]" \
-		"$(epart "proc_counts $id" | jq -c "[$hexpid]" 2>&1)" "[[$leaker,16]]"
+		"$(epart "proc_counts $id" | grep '^\[' | jq -c "[$hexpid]" 2>&1)" "[[$leaker,16]]"
 done
