@@ -101,7 +101,7 @@ struct {
  * A process's totals, like a pgmap's, sit in a per-CPU array slot, found
  * through this CPU's last process (last_proc) or else proc_slot. Slots
  * come back when user space evicts a process that is gone and holds no
- * pages (devmem_kcounts_evict_proc()): it zeroes the slot, pushes it on
+ * pages (devmem_proc_forget_kernel()): it zeroes the slot, pushes it on
  * free_proc_slots and bumps proc_gen, which makes every cached slot stale.
  */
 struct {

@@ -72,6 +72,15 @@ else
 	fail "lib unit tests build with ASan and UBSan" "$out"
 fi
 
+# A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
+if out=$(make -s build/test_procs 2>&1); then
+	build/test_procs
+	rc=$?
+	[ $rc -eq 0 ] || echo "FAIL procs: test_procs exited $rc"
+else
+	fail "procs unit tests build with ASan and UBSan" "$out"
+fi
+
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
 if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then

@@ -5,7 +5,8 @@
 # while the pages sat in device memory, and SIGINT/SIGTERM must leave no
 # BPF program or link behind (bpftool in the guest). Every output names
 # the pgmaps by driver and device, and shows kernel addresses only with
-# --raw-addresses.
+# --raw-addresses. Rows of processes that exit go once shown exited, with
+# their BPF entries; one that leaks stays with its exact count.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -116,11 +117,14 @@ for mode in tracepoint fentry kprobe; do
 			  .to_system, .longterm, .cow, .faults, .destroyed] else "rows: \(length)" end')
 		expect "$name: pgmap inits,frees,live,refs,to_device,to_system,longterm,cow,faults,destroyed" \
 			"$got" "[$n,$n,0,0,$n,$to_sys,$lt,$cow,$faults,$gone]"
-		got=$(echo "$last" | jq -c --argjson pid "$pid" '[.processes[] | select(.pid == $pid)] |
-			if length == 1 then .[0] | [.held, .inits, .to_device, .longterm, .cow, .faults]
-			else "rows: \(length)" end')
-		expect "$name: process $pid held,inits,to_device,longterm,cow,faults" \
-			"$got" "[0,$n,$n,$lt,$cow,$faults]"
+		# its row in the last document that has one: once shown exited
+		# with its pages back, a row goes (docs/devmemtop.md, "Processes")
+		got=$(echo "$docs" | jq -s -c --argjson pid "$pid" '[.[] | [.processes[] |
+			select(.pid == $pid)] | select(length > 0)] | if length == 0 then "no row"
+			else last | if length == 1 then .[0] | [.held, .inits, .to_device, .longterm,
+			.cow, .faults, .exited] else "rows: \(length)" end end')
+		expect "$name: process $pid held,inits,to_device,longterm,cow,faults,exited" \
+			"$got" "[0,$n,$n,$lt,$cow,$faults,true]"
 		expect "$name: one row per live pgmap range" \
 			"$(echo "$last" | jq '[.pgmaps[] | select(.destroyed | not) | .start] | length - (unique | length)')" 0
 		expect "$name: nothing dropped" "$(echo "$last" | jq '.drops.total')" 0
@@ -162,3 +166,46 @@ expect "late start: live pages on private pgmaps, pages the churn moved since at
 	"[512,true]"
 expect "late start: no live-count mismatch with debugfs" \
 	"$(echo "$doc" | jq '[.pgmaps[] | select(.live_mismatch)] | length')" 0
+# Processes that come and go (docs/devmemtop.md, "Processes"): 20 short
+# jobs, then a leaker that exits holding 16 pages. Each job is shown, as
+# exited, with its exact numbers; then its row and its proc_counts entry go.
+# The leaker stays, exited, with exactly its 16 pages, in the rows and in
+# the BPF map of each devmemtop.
+ex=$(awk '$0 == "=== exits" { on = 1; next } /^=== / { on = 0 } on' "$log")
+epart() { echo "$ex" | awk -v h="--- $1" '$0 == h { on = 1; next } /^--- / { on = 0 } on'; }
+short=$(echo "$ex" | grep '^short: wl=' | grep -o ' pid=[0-9]*' | cut -d= -f2 | sort -n)
+leaker=$(echo "$ex" | grep '^leaker: wl=' | grep -o ' pid=[0-9]*' | cut -d= -f2)
+spids="[$(echo $short | tr ' ' ',')]"
+expect "exits: 20 short jobs and a leaker ran" "$(echo "$short" | grep -c .)/${leaker:-none}" "20/$leaker"
+expect "exits: both devmemtops exit 0" "$(echo "$ex" | grep -o 'top[jb]_rc=[0-9]*' | tr '\n' ' ')" "topj_rc=0 topb_rc=0 "
+edocs=$(epart json | grep '^{')
+elast=$(echo "$edocs" | tail -1)
+# each job's last row in any document: exited, with what it did
+expect "exits: -j: every short job was shown exited, with held 0, inits 4, to_device 4" \
+	"$(echo "$edocs" | jq -s -c --argjson pids "$spids" '[.[].processes[] | select(.pid as $p | $pids | index($p))] |
+		group_by(.pid) | map(last | [.held, .inits, .to_device, .exited]) | [length, unique]')" \
+	'[20,[[0,4,4,true]]]'
+expect "exits: -j: the last document: only the leaker's row, exited, held 16 of 64" \
+	"$(echo "$elast" | jq -c '[.processes[] | [.pid, .held, .inits, .exited]]')" "[[$leaker,16,64,true]]"
+expect "exits: -j: 20 rows removed, nothing dropped (proc_map_full 0)" \
+	"$(echo "$elast" | jq -c '[.processes_removed, .drops.proc_map_full, .drops.total]')" '[20,0,0]'
+# -b: a row ends with "exited" while shown so
+etext=$(epart text)
+expect "exits: -b: every short job had an exited row" \
+	"$(echo "$etext" | awk -v pids=" $(echo $short) " '$NF == "exited" && index(pids, " " $1 " ") { print $1 }' | sort -u | wc -l)" 20
+expect "exits: -b: the last report's processes: the leaker alone, held 16, exited" \
+	"$(echo "$etext" | awk '/^devmemtop: kernel/ { rows = ""; on = 0 } /^PID / { on = 1; next } on && NF { rows = rows $1 " " $3 " " $NF ";" } END { print rows }')" \
+	"$leaker 16 exited;"
+# the BPF side: each devmemtop's proc_slot holds the leaker alone, and its
+# proc_counts slots are all zero but the leaker's, with its 16 pages
+maps=$(echo "$ex" | grep -c '^--- proc_slot ')
+expect "exits: bpftool finds two proc_slot maps, one per devmemtop" "$maps" 2
+for id in $(echo "$ex" | sed -n 's/^--- proc_slot \([0-9]*\)$/\1/p'); do
+	expect "exits: proc_slot map $id: only the leaker's tgid" \
+		"$(epart "proc_slot $id" | grep '^\[' | jq -c '[.[].formatted.key]' 2>&1)" "[$leaker]"
+done
+for id in $(echo "$ex" | sed -n 's/^--- proc_counts \([0-9]*\)$/\1/p'); do
+	expect "exits: proc_counts map $id: [slots in use, held in all]" \
+		"$(epart "proc_counts $id" | grep '^\[' | jq -c '[.[].formatted | [.values[].value] |
+			select(any(.inits != 0 or .held != 0))] | [length, ([.[][].held] | add)]' 2>&1)" "[1,16]"
+done

@@ -53,7 +53,7 @@ void batch_text(struct top *t)
 	n = sorted_procs(t, &pr);
 	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
 		row_line(proc_columns, nr_proc_columns, pr[i]);
-		putchar('\n');
+		puts(pr[i]->exited ? " exited" : "");
 	}
 	if (i < n)
 		printf("(%zu more processes)\n", n - i);
@@ -88,6 +88,7 @@ void batch_json(struct top *t)
 	json_u64(&j, "untracked_oom", t->st.oom);
 	json_u64(&j, "total", total_drops(t));
 	json_obj_close(&j);
+	json_u64(&j, "processes_removed", t->procs_removed);
 	json_arr_open(&j, "pgmaps");
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n; i++) {
@@ -112,6 +113,7 @@ void batch_json(struct top *t)
 	for (i = 0; i < n; i++) {
 		json_obj_open(&j, NULL);
 		devmem_json_proc_fields(&j, pr[i]);
+		json_bool(&j, "exited", pr[i]->exited);
 		json_obj_close(&j);
 	}
 	free(pr);

@@ -46,6 +46,14 @@ struct top {
 	int *mismatch_runs;	/* consecutive intervals true != shadow */
 	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read */
 	size_t nr_live_true;
+	/*
+	 * Processes that exit (tools/lib/procs.h): probe marks rows of gone
+	 * processes exited (only in the initial pid namespace, where the BPF
+	 * side's tgids are ours to look up); evict removes those that hold
+	 * no pages once shown (totals mode, unless --keep-exited).
+	 */
+	bool probe, evict;
+	uint64_t procs_removed;
 };
 
 bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r);

@@ -22,6 +22,7 @@
 #include "devmem.skel.h"
 #include "kcounts.h"
 #include "metrics.h"
+#include "procs.h"
 #include "output.h"
 #include "replay.h"
 
@@ -133,10 +134,18 @@ static void check_live(struct top *t)
 
 void devmemtop_collect(struct top *t)
 {
+	/* Before the read: the read after a process is found gone is final. */
+	if (t->probe)
+		devmem_procs_probe(&t->st, devmem_proc_probe_procfs, NULL, false);
 	if (t->sess.rb)
 		devmem_session_poll(&t->sess, 0);
 	else
 		devmem_state_from_kernel(&t->st, &t->sess);
+	if (t->probe)
+		devmem_procs_probe(&t->st, devmem_proc_probe_procfs, NULL, true);
+	/* Paused, nothing is shown: nothing shown exited may go. */
+	if (t->evict && !t->paused)
+		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	check_live(t);
@@ -171,6 +180,8 @@ static void usage(FILE *f)
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
 "                        most held pages first); the rest are comm=\"other\"\n"
+"      --keep-exited     keep rows of exited processes that hold no pages (by\n"
+"                        default they go once shown exited; at most 16384)\n"
 "  -v, --version\n"
 "  -h, --help\n"
 "\n"
@@ -236,6 +247,7 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'L' },
 		{ "textfile", required_argument, NULL, 'T' },
 		{ "metrics-max-procs", required_argument, NULL, 'M' },
+		{ "keep-exited", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -243,7 +255,7 @@ int main(int argc, char **argv)
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
-	bool batch = false, json = false, usage_err;
+	bool batch = false, json = false, usage_err, keep_exited = false;
 	double count = 0, v;
 	char err[1024];
 	bool quiet;
@@ -314,6 +326,7 @@ int main(int argc, char **argv)
 				goto bad;
 			xo.max_procs = (size_t)v;
 			break;
+		case 'K': keep_exited = true; break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -354,6 +367,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "devmemtop: attached in %s mode%s%s\n",
 			devmem_mode_name(t.sess.mode), t.sess.unavailable[0] ? "; not seen: " : "",
 			t.sess.unavailable);
+	/*
+	 * In another pid namespace the BPF side's tgids are the host's: /proc
+	 * here cannot say whether they live, so no row is taken for gone.
+	 * With -p there is one process's row and no proc_counts entries: it
+	 * is marked exited, never removed.
+	 */
+	t.probe = devmem_in_init_pidns();
+	t.evict = t.probe && !keep_exited && !o.records;
+	if (!t.probe && !json)
+		fprintf(stderr, "devmemtop: in a pid namespace: rows of exited processes are "
+			"kept (their pids are not ours to look up)\n");
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
 	t.st.resolve = devmem_resolve_pgmap;
 	t.st.resolve_ctx = &t.sess;

@@ -86,8 +86,15 @@ static void draw(struct top *t, const char *prompt)
 
 		draw_header(y++, proc_columns, nr_proc_columns, t->sort_col[VIEW_PROCS]);
 		n = sorted_procs(t, &rows);
-		for (i = 0; i < n && y < LINES - 1 && (!t->max_rows || i < t->max_rows); i++, y++)
+		for (i = 0; i < n && y < LINES - 1 && (!t->max_rows || i < t->max_rows); i++, y++) {
+			if (rows[i]->exited)
+				attron(A_DIM);
 			draw_row(y, proc_columns, nr_proc_columns, rows[i], COLS);
+			if (rows[i]->exited) {
+				printw(" exited");
+				attroff(A_DIM);
+			}
+		}
 		free(rows);
 	}
 	mvprintw(LINES - 1, 0, "%s", prompt ? prompt :

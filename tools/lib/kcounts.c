@@ -48,17 +48,19 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 	}
 }
 
-static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
+static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN],
+		     const void *vals, int n)
 {
-	size_t stride = percpu_stride(sizeof(*sum));
+	size_t stride = percpu_stride(sizeof(struct devmem_proc_counts));
 	int c;
 
 	memset(sum, 0, sizeof(*sum));
+	memset(comm, 0, DEVMEM_COMM_LEN);
 	for (c = 0; c < n; c++) {
 		const struct devmem_proc_counts *v = (const void *)((const char *)vals + c * stride);
 
-		if (!sum->comm[0] && v->comm[0])
-			memcpy(sum->comm, v->comm, sizeof(sum->comm));
+		if (!comm[0] && v->comm[0])
+			memcpy(comm, v->comm, DEVMEM_COMM_LEN);
 		sum->held += v->held;
 		sum->inits += v->inits;
 		sum->to_device += v->to_device;
@@ -67,7 +69,55 @@ static void sum_proc(struct devmem_proc_counts *sum, const void *vals, int n)
 		sum->longterm += v->longterm;
 		sum->cow += v->cow;
 	}
-	sum->comm[sizeof(sum->comm) - 1] = 0;
+	comm[DEVMEM_COMM_LEN - 1] = 0;
+}
+
+/*
+ * Forget a dead process in the kernel: its proc_slot entry goes, and its
+ * slot is zeroed and given back to the BPF side (free_proc_slots), but
+ * only if the slot still holds what we last read. Why that is as safe as
+ * user space can make it: the process is gone and holds no page, so
+ * nothing of its own can still add to the slot; only a new process that
+ * got its tgid can, with its first events. If they came before the
+ * lookup, the numbers differ and the slot stays (the next read gives the
+ * new process a row of its own). proc_gen is bumped before the slot is
+ * zeroed, so every CPU's cached slot is stale before the slot can go to
+ * another process. What can be lost: events of such a new process in the
+ * microseconds between the lookup and the delete, and an add by a program
+ * that had read proc_gen just before the bump (it lands in the zeroed
+ * slot, so in the slot's next process). Both need the tgid to be reused
+ * within a read of its own exit, and are not counted anywhere.
+ */
+bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc_counters *raw)
+{
+	const struct devmem_session *s = ctx;
+	int n = ncpus(), counts_fd = bpf_map__fd(s->skel->maps.proc_counts);
+	int slot_fd = bpf_map__fd(s->skel->maps.proc_slot);
+	size_t size = percpu_stride(sizeof(struct devmem_proc_counts)) * n;
+	void *vals = malloc(size);
+	struct devmem_proc_counters c;
+	char comm[DEVMEM_COMM_LEN];
+	__u32 key = pid, slot;
+	bool gone = false;
+
+	if (!vals)
+		return false;
+	if (bpf_map_lookup_elem(slot_fd, &key, &slot)) {
+		gone = errno == ENOENT;
+	} else if (!bpf_map_lookup_elem(counts_fd, &slot, vals)) {
+		sum_proc(&c, comm, vals, n);
+		if (devmem_proc_counters_same(&c, raw) && !bpf_map_delete_elem(slot_fd, &key)) {
+			__atomic_fetch_add(&s->skel->bss->proc_gen, 1, __ATOMIC_SEQ_CST);
+			memset(vals, 0, size);
+			/* A slot that cannot be zeroed is not given back: one slot fewer. */
+			if (!bpf_map_update_elem(counts_fd, &slot, vals, BPF_ANY))
+				bpf_map_update_elem(bpf_map__fd(s->skel->maps.free_proc_slots),
+						    NULL, &slot, BPF_ANY);
+			gone = true;
+		}
+	}
+	free(vals);
+	return gone;
 }
 
 /*
@@ -192,23 +242,14 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		prev = &key;
 	}
 	while (!bpf_map_get_next_key(proc_slot_fd, pprev, &pnext)) {
-		struct devmem_proc_counts c;
-		struct devmem_proc_row *r;
+		struct devmem_proc_counters c;
+		char comm[DEVMEM_COMM_LEN];
 		__u32 slot;
 
 		if (!bpf_map_lookup_elem(proc_slot_fd, &pnext, &slot) &&
 		    !bpf_map_lookup_elem(procs_fd, &slot, vals)) {
-			sum_proc(&c, vals, n);
-			r = devmem_state_proc(st, pnext, c.comm);
-			if (r) {
-				r->held = c.held;
-				r->inits = c.inits;
-				r->to_device = c.to_device;
-				r->to_system = c.to_system;
-				r->faults = c.faults;
-				r->longterm = c.longterm;
-				r->cow = c.cow;
-			}
+			sum_proc(&c, comm, vals, n);
+			devmem_procs_kernel_totals(st, pnext, comm, &c);
 		}
 		pid = pnext;
 		pprev = &pid;
@@ -318,27 +359,4 @@ uint64_t devmem_events_seen(const struct devmem_session *s)
 				sum += v[c];
 	free(v);
 	return sum;
-}
-
-int devmem_kcounts_evict_proc(const struct devmem_session *s, uint32_t tgid)
-{
-	int slot_fd = bpf_map__fd(s->skel->maps.proc_slot);
-	size_t size = percpu_stride(sizeof(struct devmem_proc_counts)) * ncpus();
-	void *zero = calloc(1, size);
-	__u32 key = tgid, slot;
-	int err = 0;
-
-	if (!zero)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(slot_fd, &key, &slot) || bpf_map_delete_elem(slot_fd, &key)) {
-		free(zero);
-		return -ENOENT;
-	}
-	/* Every CPU's cached slot goes stale before the slot can be given out again. */
-	__atomic_fetch_add(&s->skel->bss->proc_gen, 1, __ATOMIC_SEQ_CST);
-	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.proc_counts), &slot, zero, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.free_proc_slots), NULL, &slot, BPF_ANY))
-		err = -errno;
-	free(zero);
-	return err;
 }

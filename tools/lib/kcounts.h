@@ -8,6 +8,7 @@
 #define DEVMEM_KCOUNTS_H
 
 #include "attach.h"
+#include "procs.h"
 #include "state.h"
 
 /* Make st's pgmap and process rows, and its event counts, the kernel's. */
@@ -27,16 +28,13 @@ int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *met
 int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
 			   const char *debugfs_path);
 
+/*
+ * A devmem_proc_forget_fn (procs.h) on the proc_counts map (ctx: the
+ * struct devmem_session): give a dead process's slot back if unchanged.
+ */
+bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc_counters *raw);
+
 /* Events the BPF side saw, of every kind, before any filter or loss. */
 uint64_t devmem_events_seen(const struct devmem_session *s);
-
-/*
- * Forget a process the live view no longer shows (gone, holding no pages):
- * its totals are zeroed and its slot given back to the BPF side. A BPF
- * program still adding for that very process at that instant could add to
- * the slot's next owner; the caller evicts only processes that are gone
- * and hold nothing, which have no more events.
- */
-int devmem_kcounts_evict_proc(const struct devmem_session *s, uint32_t tgid);
 
 #endif

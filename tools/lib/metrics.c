@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "metrics.h"
+#include "u64map.h"
 #include "output.h"
 #include "lost.h"
 #include "json.h"
@@ -465,30 +466,80 @@ static int rank_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * Line the remembered values up with the state's rows again. The live view
+ * removes rows of exited processes (procs.h), and the others move up: each
+ * keeps its values by its serial; a removed one's values go with it. They
+ * were already added to "other" (if it was there), which so never goes
+ * down; a listed one's own series just ends, as any series of a process
+ * that is gone. Returns 0 or -ENOMEM (nothing changed).
+ */
+static int follow_rows(struct devmem_metrics *m, const struct devmem_state *st)
+{
+	struct devmem_metrics_proc *np;
+	struct u64map by_serial = { 0 };
+	size_t i, n = m->nr_procs < st->nr_procs ? m->nr_procs : st->nr_procs;
+	uint64_t k;
+
+	for (i = 0; i < n && m->procs[i].serial == st->procs[i].serial; i++)
+		;
+	if (i == m->nr_procs) {	/* nothing moved: new rows came after the known ones */
+		if (m->cap_procs < st->nr_procs) {
+			np = realloc(m->procs, st->nr_procs * sizeof(*np));
+			if (!np)
+				return -ENOMEM;
+			m->procs = np;
+			m->cap_procs = st->nr_procs;
+		}
+		for (; i < st->nr_procs; i++)
+			m->procs[i] = (struct devmem_metrics_proc){ .serial = st->procs[i].serial };
+		return 0;
+	}
+	np = calloc(st->nr_procs ? st->nr_procs : 1, sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	for (i = 0; i < m->nr_procs; i++)
+		if (u64map_put(&by_serial, m->procs[i].serial, i)) {
+			u64map_free(&by_serial);
+			free(np);
+			return -ENOMEM;
+		}
+	for (i = 0; i < st->nr_procs; i++) {
+		if (u64map_get(&by_serial, st->procs[i].serial, &k))
+			np[i] = m->procs[k];
+		else	/* new: a reused pid's row starts from nothing, too */
+			np[i].serial = st->procs[i].serial;
+	}
+	u64map_free(&by_serial);
+	free(m->procs);
+	m->procs = np;
+	m->cap_procs = st->nr_procs ? st->nr_procs : 1;
+	return 0;
+}
+
 int devmem_metrics_update(struct devmem_metrics *m, const struct devmem_state *st)
 {
 	struct proc_rank *rank;
 	size_t i, nr = 0;
 	int k;
 
-	if (m->cap_procs < st->nr_procs) {
-		struct devmem_metrics_proc *p = realloc(m->procs, st->nr_procs * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + m->cap_procs, 0, (st->nr_procs - m->cap_procs) * sizeof(*p));
-		m->procs = p;
-		m->cap_procs = st->nr_procs;
-	}
 	rank = malloc((st->nr_procs ? st->nr_procs : 1) * sizeof(*rank));
 	if (!rank)
 		return -ENOMEM;
+	if (follow_rows(m, st)) {
+		free(rank);
+		return -ENOMEM;
+	}
 	m->nr_procs = st->nr_procs;
 	for (i = 0; i < st->nr_procs; i++) {
 		const struct devmem_proc_row *r = &st->procs[i];
 
 		m->procs[i].listed = false;
-		if (proc_active(r))
+		/*
+		 * A dead process whose pid was reused shares pid and maybe comm
+		 * with the new one: one label set, so it gets no series.
+		 */
+		if (proc_active(r) && !r->retired)
 			rank[nr++] = (struct proc_rank){ r->held, r->inits + r->to_device + r->to_system,
 							 r->pid, i };
 	}

@@ -46,13 +46,16 @@ enum devmem_metrics_proc_counter {
 };
 
 struct devmem_metrics_proc {
+	uint64_t serial;		/* the state row's (rows move when the
+					 * live view removes dead ones) */
 	uint64_t seen[MPROC_MAX];	/* counters at the last update */
 	bool listed;			/* has its own series */
 };
 
 struct devmem_metrics {
 	size_t max_procs;	/* processes with their own series; the rest are "other" */
-	struct devmem_metrics_proc *procs;	/* parallel to the state's procs */
+	struct devmem_metrics_proc *procs;	/* parallel to the state's procs
+						 * as of the last update */
 	size_t nr_procs, cap_procs;
 	uint64_t other[MPROC_MAX];	/* what unlisted processes added: monotonic */
 	int64_t other_held;

@@ -94,7 +94,9 @@ struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
 	struct devmem_proc_row *rows, *r;
 	uint64_t i;
 
-	if (st->last_proc_row < st->nr_procs && st->procs[st->last_proc_row].pid == pid) {
+	/* A retired row (procs.h) shares its pid with the current one. */
+	if (st->last_proc_row < st->nr_procs && st->procs[st->last_proc_row].pid == pid &&
+	    !st->procs[st->last_proc_row].retired) {
 		r = &st->procs[st->last_proc_row];
 		if (comm && comm[0])
 			memcpy(r->comm, comm, sizeof(r->comm));
@@ -120,7 +122,9 @@ struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
 		return NULL;
 	}
 	r = &st->procs[st->nr_procs++];
+	memset(r, 0, sizeof(*r));	/* the slot of a removed row (procs.c) */
 	r->pid = pid;
+	r->serial = ++st->proc_serial;
 	if (comm)
 		memcpy(r->comm, comm, sizeof(r->comm));
 	r->comm[sizeof(r->comm) - 1] = 0;

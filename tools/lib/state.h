@@ -41,11 +41,31 @@ struct devmem_pgmap_row {
 	double rate[RATE_MAX];
 };
 
+/* A process's numbers, as the BPF side's proc_counts keeps them. */
+struct devmem_proc_counters {
+	int64_t held;
+	uint64_t inits, to_device, to_system, faults, longterm, cow;
+};
+
 struct devmem_proc_row {
 	uint32_t pid;
 	char comm[DEVMEM_COMM_LEN];
 	int64_t held;		/* device pages it was handed, still out */
 	uint64_t inits, to_device, to_system, faults, longterm, cow;
+	uint64_t serial;	/* the row's identity: never reused in a state */
+	/*
+	 * Liveness, kept by the live view only (procs.h); a replay of a
+	 * recording leaves it all zero and keeps every row.
+	 */
+	uint64_t start_time;	/* /proc/PID/stat starttime when first seen */
+	bool probed;		/* start_time is known, or it was gone at once */
+	bool exited;		/* the process is gone (or its pid is another's) */
+	bool final_read;	/* totals read after it was found gone: final */
+	bool exited_shown;	/* outputs showed it exited with these numbers */
+	bool retired;		/* its pid was reused: frozen, not in proc_idx */
+	struct devmem_proc_counters base;	/* the kernel entry's numbers when
+						 * this row took it over from a
+						 * dead process (pid reuse) */
 };
 
 struct devmem_state {
@@ -59,6 +79,7 @@ struct devmem_state {
 	uint64_t mark_ns;
 	uint64_t oom;		/* rows or pages we had no memory to track */
 	size_t last_pgmap_row, last_proc_row;	/* lookup caches, checked on use */
+	uint64_t proc_serial;	/* the last row serial handed out */
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
 				 * a private or coherent page drops its reference,
 				 * and gets are not held as references */

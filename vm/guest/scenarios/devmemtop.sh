@@ -109,6 +109,52 @@ run_late() {
 	echo "--- end"
 }
 [ "${top_late:-1}" = 1 ] && run_late
+# Processes that come and go (docs/devmemtop.md, "Processes"): 20 short
+# jobs one after another, then one that exits with 16 of its 64 coherent
+# pages kept by test_hmm's leak injector, under devmemtop -j and -b. Then,
+# while both still run, every proc_slot and proc_counts map (one each per
+# devmemtop).
+run_exits() {
+	rm -f /tmp/exits.json /tmp/exits.txt
+	devmemtop -j -d 0.3 >/tmp/exits.json 2>/tmp/exits.err &
+	topj=$!
+	devmemtop -b -d 0.3 >/tmp/exits.txt 2>>/tmp/exits.err &
+	topb=$!
+	wait_doc /tmp/exits.json
+	wait_doc /tmp/exits.txt
+	echo "=== exits"
+	i=0
+	while [ $i -lt 20 ]; do
+		devmem-wl private 4 0 | sed 's/^/short: /'
+		i=$((i + 1))
+	done
+	echo 4 >/sys/module/test_hmm/parameters/leak_every
+	devmem-wl coherent 64 3 | sed 's/^/leaker: /'
+	echo 0 >/sys/module/test_hmm/parameters/leak_every
+	sleep 2	# several intervals: shown exited, then gone
+	for id in $(bpftool map show | sed -n 's/^\([0-9]*\): hash  *name proc_slot .*/\1/p'); do
+		echo "--- proc_slot $id"
+		bpftool -j map dump id $id
+		echo
+	done
+	for id in $(bpftool map show | sed -n 's/^\([0-9]*\): percpu_array  *name proc_counts .*/\1/p'); do
+		echo "--- proc_counts $id"
+		bpftool -j map dump id $id
+		echo
+	done
+	kill -INT $topj $topb
+	wait $topj
+	echo "topj_rc=$?"
+	wait $topb
+	echo "topb_rc=$?"
+	echo "--- json"
+	cat /tmp/exits.json
+	echo "--- text"
+	cat /tmp/exits.txt
+	echo "--- stderr"
+	cat /tmp/exits.err
+	echo "--- end"
+}
 
 echo "bpf_progs_before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 for mode in $modes; do
@@ -117,4 +163,6 @@ for mode in $modes; do
 	run_top cow $mode INT devmem-wl cow 16 2
 	run_top release $mode INT devmem-wl release 8 1
 done
+# last: the leak it injects stays on device 3 for good
+[ "${top_exits:-1}" = 1 ] && run_exits
 exit 0

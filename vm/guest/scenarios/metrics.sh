@@ -16,7 +16,8 @@ wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/" 2>/dev/null
 # A link planted where the temporary file goes must not be written through.
 echo keep >/tmp/victim
 ln -s /tmp/victim /tmp/devmem.prom.tmp
-devmemtop --listen 0.0.0.0:9464 --textfile /tmp/devmem.prom -d 0.5 >/tmp/top.out 2>/tmp/top.err &
+# --keep-exited: the host queries each workload's series after it exited
+devmemtop --listen 0.0.0.0:9464 --textfile /tmp/devmem.prom -d 0.5 --keep-exited >/tmp/top.out 2>/tmp/top.err &
 top=$!
 n=0
 while ! grep -q 'serving metrics' /tmp/top.err && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done

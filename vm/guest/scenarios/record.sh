@@ -5,7 +5,8 @@
 # filesystem and on /dev/null. The host checks. Workloads other than the
 # first four print their lines prefixed, so "wl=" lines stay those four.
 . /scenarios/lib.sh	# bpf_progs_left
-devmemtop -j -d 0.5 >/tmp/top.json 2>/dev/null &
+# --keep-exited: the last document is compared with the whole recording
+devmemtop -j -d 0.5 --keep-exited >/tmp/top.json 2>/dev/null &
 top=$!
 n=0
 while [ ! -s /tmp/top.json ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done

@@ -15,7 +15,8 @@ wait_doc() {
 
 for mode in $modes; do
 	rm -f /tmp/top.json /tmp/thr.dmt
-	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
+	# --keep-exited: the last document must still have the 4 tasks, long gone
+	devmemtop -j -d 0.5 --keep-exited --attach=$mode >/tmp/top.json 2>/tmp/top.err &
 	top=$!
 	devmemrec --attach=$mode -o /tmp/thr.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
