@@ -71,6 +71,19 @@ for mode in tracepoint fentry kprobe; do
 		"0 leaked device pages, 0 leaked pgmap references, 0 suppressed, 0 events lost"
 done
 
+# Nesting in the fallback modes: after many racing vma finalizes, a
+# direct finalize (64 pages evicted) is still counted: every page that
+# went to the device came back, and nothing is left live.
+for mode in fentry kprobe; do
+	s=$(section "nesting $mode")
+	name="scale $mode: a direct finalize after racing vma finalizes"
+	expect "$name: devmemtop exit 0, release evicted 64 of 64" \
+		"$(echo "$s" | kv nest_top_rc) $(echo "$s" | grep '^wl=release' | kv evicted) $(echo "$s" | grep '^wl=release' | kv on_device)" "0 64 64"
+	expect "$name: private pgmaps: to_device == to_system, live, drops" \
+		"$(echo "$s" | part top | jq -c '[.pgmaps[] | select(.type == "private")] |
+			[(([.[].to_device] | add) == ([.[].to_system] | add)), ([.[].live_pages] | add)]')" '[true,0]'
+done
+
 s=$(section tiny)
 expect "scale: tiny ring buffer: devmemleak gives no verdict (exit 24)" "$(echo "$s" | kv tiny_leak_rc)" 24
 lost=$(echo "$s" | grep -o '[0-9]* events lost' | head -1 | cut -d' ' -f1)

@@ -37,6 +37,8 @@ struct rec {
 	uint64_t filter_pgmap, kept, filtered, bad, write_errors;
 	struct u64map stack_ids;	/* id + 1 of every stack a record names */
 	struct u64map described;	/* pgmaps with a PGMAP_DESC line */
+	/* Records come in runs (a batch's pages): the last of each, looked up once. */
+	uint64_t last_described, last_stack;
 	int meta_fd;		/* the BPF side's pgmap_meta map */
 	bool ended;		/* the END totals are taken: later records are not ours */
 };
@@ -80,13 +82,17 @@ static int on_record(void *ctx, void *data, size_t size)
 		r->bad++;
 		return 0;
 	}
-	if (r->filter_pgmap && devmem_rec_pgmap(data) != r->filter_pgmap) {
+	pgmap = devmem_rec_pgmap(data);
+	if (r->filter_pgmap && pgmap != r->filter_pgmap) {
 		r->filtered++;
 		return 0;
 	}
-	pgmap = devmem_rec_pgmap(data);
-	if (pgmap && !r->w.error && !u64map_get(&r->described, pgmap, NULL))
-		describe_pgmap(r, pgmap);
+	if (pgmap && pgmap != r->last_described && !r->w.error) {
+		if (!u64map_get(&r->described, pgmap, NULL))
+			describe_pgmap(r, pgmap);
+		if (u64map_get(&r->described, pgmap, NULL))
+			r->last_described = pgmap;	/* else tried again next record */
+	}
 	/* After a write error the writer takes nothing more: these count as lost. */
 	if (dmt_write_record(&r->w, data, size))
 		r->write_errors++;
@@ -95,8 +101,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT) {
 		int32_t id = ((struct devmem_rec_page *)data)->stack_id;
 
-		if (id >= 0)
+		if (id >= 0 && id + 1ull != r->last_stack) {
 			u64map_put(&r->stack_ids, id + 1ull, 1);
+			r->last_stack = id + 1ull;
+		}
 	}
 	return 0;
 }

@@ -44,6 +44,31 @@ for mode in $modes; do
 	echo "--- end"
 done
 
+# The fallback modes count a batch at migrate_vma_finalize() and must not
+# count it again in the migrate_device_finalize() it calls, yet must count
+# a direct migrate_device_finalize() (a driver evicting its memory). Which
+# is which is the task's nesting, not the CPU's: a finalize can sleep and
+# wake on the other vCPU. Many racing finalizes first, then 64 pages
+# evicted by releasing device 1's memory.
+for mode in $(echo "$modes" | tr ' ' '\n' | grep -v tracepoint); do
+	rm -f /tmp/nest.json
+	devmemtop -j -d 0.5 --keep-exited --attach=$mode >/tmp/nest.json 2>/dev/null &
+	top=$!
+	wait_doc /tmp/nest.json
+	sleep 1
+	devmem-wl parallel 128 6 4 >/tmp/nest.out
+	devmem-wl release 64 1 >>/tmp/nest.out
+	sleep 0.6
+	kill -INT $top
+	wait $top
+	echo "=== nesting $mode"
+	echo "nest_top_rc=$?"
+	cat /tmp/nest.out
+	echo "--- top"
+	tail -1 /tmp/nest.json
+	echo "--- end"
+done
+
 # A ring buffer of one page cannot hold 512 pages' records: the loss must
 # be counted and shown, and devmemleak must refuse a verdict.
 echo "=== tiny"
