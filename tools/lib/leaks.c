@@ -53,8 +53,13 @@ static struct scope_refs *srefs_of(struct leak_tracker *t, uint64_t pgmap)
 
 	if (!pgmap)
 		return NULL;	/* as the state: no row for an unknown pgmap */
-	if (u64map_get(&t->srefs_idx, pgmap, &i))
+	/* Records come in runs for one pgmap: try the last one first. */
+	if (t->last_sref < t->nr_srefs && t->srefs[t->last_sref].pgmap == pgmap)
+		return &t->srefs[t->last_sref];
+	if (u64map_get(&t->srefs_idx, pgmap, &i)) {
+		t->last_sref = i;
 		return &t->srefs[i];
+	}
 	if (t->nr_srefs == t->cap_srefs) {
 		size_t cap = t->cap_srefs ? t->cap_srefs * 2 : 16;
 
