@@ -484,7 +484,7 @@ static void append_text(char **dst, const unsigned char *p, size_t n)
  * a CRC not ready when wanted is computed in place, and the helper skips
  * what the reader has passed, so a helper short of CPU costs next to nothing.
  */
-#define AHEAD_SLOTS 4	/* chunks computed and not yet taken: 1 MiB of EVENTS */
+#define AHEAD_SLOTS 8	/* chunks computed and not yet taken: 2 MiB of EVENTS */
 
 #ifdef DMT_FUZZING
 size_t dmt_crc_ahead_min = SIZE_MAX;	/* no checksums to compute */
@@ -509,6 +509,7 @@ struct ahead {
 	uint64_t produced, taken;	/* slots filled, slots let go */
 	size_t reader_off;	/* the chunk the reader is at */
 	uint64_t hits;		/* CRCs the reader took (for the unit test) */
+	bool waiting;		/* the helper waits for free slots */
 	bool stop;
 };
 
@@ -528,8 +529,11 @@ static void *ahead_main(void *arg)
 		    a->len - off - sizeof(h) < h.size)
 			break;
 		pthread_mutex_lock(&a->lock);
-		while (a->produced - a->taken == AHEAD_SLOTS && !a->stop)
+		while (a->produced - a->taken == AHEAD_SLOTS && !a->stop) {
+			a->waiting = true;
 			pthread_cond_wait(&a->cond, &a->lock);
+			a->waiting = false;
+		}
 		stop = a->stop;
 		passed = a->reader_off >= off;
 		pthread_mutex_unlock(&a->lock);
@@ -622,7 +626,9 @@ static uint32_t chunk_crc_at(struct ahead *a, size_t off, const struct dmt_chunk
 		}
 	}
 	a->hits += hit;
-	pthread_cond_broadcast(&a->cond);
+	/* A wakeup costs a system call: only once half the slots are free. */
+	if (a->waiting && a->produced - a->taken <= AHEAD_SLOTS / 2)
+		pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	return hit ? c : chunk_crc(h, payload);
 }
