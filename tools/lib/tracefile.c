@@ -501,7 +501,7 @@ struct ahead_slot {
 
 struct ahead {
 	pthread_t thread;
-	pthread_mutex_t lock;	/* guards what follows data, len and start */
+	pthread_mutex_t lock;	/* guards slot[] and the fields after it */
 	pthread_cond_t cond;
 	const unsigned char *data;
 	size_t len, start;
