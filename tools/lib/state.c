@@ -206,7 +206,7 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 		p->inits += r->nr_pages;
 		p->held += r->nr_pages;
 	}
-	if (u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
+	if (!st->pages_elsewhere && u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
 		st->oom++;
 }
 
@@ -224,7 +224,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 			pg->refs -= r->nr_pages;
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
-	if (u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
+	if (!st->pages_elsewhere && u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
 		struct devmem_proc_row *p = devmem_state_proc(st, pid, NULL);
 
 		if (p)
