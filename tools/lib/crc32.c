@@ -150,15 +150,21 @@ static uint32_t crc32_fold_avx512(uint32_t crc, const unsigned char *buf, size_t
 			 buf, len);
 }
 
-/* What the CPU has: 0 neither, 1 PCLMULQDQ, 2 VPCLMULQDQ with AVX-512 too. */
+/*
+ * What the CPU has: 0 neither, 1 PCLMULQDQ, 2 VPCLMULQDQ with AVX-512 too.
+ * The trace reader's CRC thread may ask first at the same time as the
+ * reader: both find the same answer; the atomics keep that race defined.
+ */
 static int fold_level(void)
 {
-	static int level = -1;
+	static int cached = -1;
+	int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
 	if (level < 0) {
 		__builtin_cpu_init();
 		level = !__builtin_cpu_supports("pclmul") || !__builtin_cpu_supports("sse4.1") ? 0 :
 			__builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f") ? 2 : 1;
+		__atomic_store_n(&cached, level, __ATOMIC_RELAXED);
 	}
 	return level < limit ? level : limit;
 }
