@@ -4,16 +4,20 @@
  * cut at every length and with every single byte flipped. Nothing may
  * crash, a damaged file may never read as clean, and a cut file yields
  * exactly the records of its complete chunks. Then write errors (EFBIG,
- * ENOSPC), refused outputs, salvage and in-band pgmap descriptions.
+ * ENOSPC), refused outputs, salvage, in-band pgmap descriptions and the
+ * CRCs computed ahead by a second thread.
  */
+#define _GNU_SOURCE	/* CPU_COUNT */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "crc32.h"
@@ -40,20 +44,28 @@ static int read_file(const char *path, unsigned char **data, size_t *len)
 	return (long)*len == n ? 0 : -1;
 }
 
-/* The folded CRC-32 against zlib's: every length to 4 KiB, every alignment. */
+/*
+ * The folded CRC-32 against zlib's: every length to 4 KiB, every alignment,
+ * each fold this CPU has (VPCLMULQDQ, PCLMULQDQ, none).
+ */
 static int crc32_matches_zlib(void)
 {
 	static unsigned char buf[4096 + 64];
 	size_t len, off, i;
+	int level, ok = 1;
 
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)(i * 2654435761u >> 13);
-	for (len = 0; len <= 4096; len++)
-		for (off = 0; off < 16; off += 5)
-			if (dmt_crc32((uint32_t)(len * 7), buf + off, len) !=
-			    (uint32_t)crc32_z(len * 7, buf + off, len))
-				return 0;
-	return 1;
+	for (level = 2; level >= 0; level--) {
+		dmt_crc32_limit(level);
+		for (len = 0; len <= 4096; len++)
+			for (off = 0; off < 16; off += 5)
+				if (dmt_crc32((uint32_t)(len * 7), buf + off, len) !=
+				    (uint32_t)crc32_z(len * 7, buf + off, len))
+					ok = 0;
+	}
+	dmt_crc32_limit(2);
+	return ok;
 }
 
 static struct devmem_rec_page page_rec(uint64_t pfn, uint64_t pgmap, uint32_t type)
@@ -493,6 +505,122 @@ static void pgmaps_in_band(void)
 	unlink(path);
 }
 
+/* Page records that sleep now and then, so the CRC helper gets ahead. */
+static uint64_t slow_records;
+
+static void slow_page_init(void *ctx, const struct devmem_rec_page *r)
+{
+	(void)ctx;
+	(void)r;
+	if (slow_records++ % 2000 == 0) {
+		struct timespec ts = { 0, 5000000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* One read of data, with the CRC helper or without, as a comparable line. */
+static void read_line(const unsigned char *data, size_t len, unsigned int flags, bool helper,
+		      char *line, size_t n)
+{
+	struct devmem_state st = { 0 };
+	struct dmt_info info;
+	char err[256];
+	int rc;
+
+	dmt_crc_ahead_min = helper ? 0 : SIZE_MAX;
+	rc = dmt_read_buffer_flags(data, len, &devmem_state_ops, &st, &info, flags, err,
+				   sizeof(err));
+	snprintf(line, n, "rc %d records %llu chunks %llu skipped %llu/%llu inits %llu err %s", rc,
+		 (unsigned long long)info.records, (unsigned long long)info.chunks,
+		 (unsigned long long)info.nr_skipped, (unsigned long long)info.skipped_bytes,
+		 st.nr_pgmaps ? (unsigned long long)st.pgmaps[0].inits : 0ull, err);
+	dmt_info_free(&info);
+	devmem_state_free(&st);
+}
+
+/*
+ * CRCs computed ahead by a second thread: a read with it is the read
+ * without it, byte for byte, clean or damaged, strict or salvaging; and on
+ * a machine with two CPUs the reader does take CRCs from it.
+ */
+static void crc_ahead(void)
+{
+	char path[] = "/tmp/devmem-ahead-XXXXXX", err[256], a[512], b[512];
+	struct devmem_rec_page rec = { .hdr = { .type = DEVMEM_REC_PAGE_INIT, .size = sizeof(rec),
+						.pid = 42, .comm = "wl" },
+				       .pgmap = 0xa000, .type = DEVMEM_PGMAP_PRIVATE, .nr_pages = 1 };
+	struct devmem_ops slow = { .page_init = slow_page_init };
+	size_t chunk_end[32], nchunks = 0, len, i, k, bad = 0, cases = 0;
+	size_t saved = dmt_crc_ahead_min;
+	struct dmt_writer w;
+	struct dmt_info info;
+	unsigned char *data;
+	cpu_set_t cpus;
+	int fd = mkstemp(path), rc;
+
+	close(fd);
+	if (dmt_writer_open(&w, path, err, sizeof(err))) {
+		CHECK("writer opens for the CRC helper test", 0);
+		return;
+	}
+	/* 24 EVENTS chunks of 3000 records each, then END */
+	for (k = 0; k < 24; k++) {
+		for (i = 0; i < 3000; i++) {
+			rec.pfn = k * 3000 + i;
+			dmt_write_record(&w, &rec, sizeof(rec));
+		}
+		dmt_flush(&w);
+		chunk_end[nchunks++] = w.offset;
+	}
+	dmt_write_chunk(&w, DMT_CHUNK_END, "events=72000\n", 13);
+	dmt_writer_close(&w);
+	if (read_file(path, &data, &len)) {
+		CHECK("read the CRC helper test file back", 0);
+		return;
+	}
+	/* Damage: none, a payload byte, a chunk's size, magic and CRC fields. */
+	for (k = 0; k < 5; k++) {
+		size_t at = k == 0 ? 0 : k == 1 ? chunk_end[4] + sizeof(struct dmt_chunk_header) + 999 :
+			    k == 2 ? chunk_end[8] + offsetof(struct dmt_chunk_header, size) + 2 :
+			    k == 3 ? chunk_end[12] : chunk_end[16] + offsetof(struct dmt_chunk_header, crc32);
+
+		data[at] ^= k ? 0x5a : 0;
+		for (i = 0; i < 2; i++) {
+			unsigned int flags = i ? DMT_READ_SALVAGE : 0;
+
+			read_line(data, len, flags, false, a, sizeof(a));
+			read_line(data, len, flags, true, b, sizeof(b));
+			if (strcmp(a, b)) {
+				printf("     damage %zu flags %u: without %s\n       with %s\n", k, flags,
+				       a, b);
+				bad++;
+			}
+			cases++;
+		}
+		data[at] ^= k ? 0x5a : 0;
+	}
+	printf("info tracefile: %zu reads with the CRC helper, each equal to the read without; "
+	       "e.g. %s\n", cases, b);
+	CHECK("CRC helper: every read (clean, damaged; strict, salvage) equals the read without it",
+	      bad == 0 && cases == 10);
+	/* A slow reader: the helper's CRCs are ready when it gets to each chunk. */
+	dmt_crc_ahead_min = 0;
+	rc = dmt_read_buffer(data, len, &slow, NULL, &info, err, sizeof(err));
+	printf("info tracefile: a slow reader took %llu of %zu chunk CRCs from the helper\n",
+	       (unsigned long long)dmt_crc_ahead_hits, nchunks + 1);
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) >= 2)
+		CHECK("CRC helper: a slow reader takes at least half of the CRCs from it",
+		      rc == DMT_READ_OK && info.records == 72000 &&
+		      dmt_crc_ahead_hits * 2 >= nchunks + 1);
+	else
+		CHECK("CRC helper: not started on one CPU", rc == DMT_READ_OK && !dmt_crc_ahead_hits);
+	dmt_info_free(&info);
+	dmt_crc_ahead_min = saved;
+	free(data);
+	unlink(path);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/devmem-trace-XXXXXX", err[256];
@@ -511,7 +639,7 @@ int main(void)
 
 	close(fd);
 	chmod(path, 0644);	/* the writer must not keep a wider mode */
-	CHECK("CRC-32 (PCLMULQDQ folding) equals zlib's for every length and alignment",
+	CHECK("CRC-32 (VPCLMULQDQ, PCLMULQDQ and zlib paths) equals zlib's for every length and alignment",
 	      crc32_matches_zlib());
 	CHECK("writer opens", !dmt_writer_open(&w, path, err, sizeof(err)));
 	dmt_write_chunk(&w, DMT_CHUNK_META, "kernel=6.12\nattach_mode=tracepoint\n", 35);
@@ -582,6 +710,7 @@ int main(void)
 	output_refusals();
 	salvage_cases();
 	pgmaps_in_band();
+	crc_ahead();
 	if (getenv("SEED_OUT")) {	/* a valid file to start the fuzzer from */
 		char damaged[512];
 		FILE *f;

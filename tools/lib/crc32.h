@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * CRC-32 (ISO-HDLC, gzip's and zlib's): dmt_crc32(crc, buf, len) gives
- * what zlib's crc32() gives, folded with PCLMULQDQ where the CPU has it.
+ * what zlib's crc32() gives, folded with (V)PCLMULQDQ where the CPU has it.
  * The trace reader checks every chunk, so this is its hottest loop.
  */
 #ifndef DEVMEM_CRC32_H
@@ -11,5 +11,10 @@
 #include <stdint.h>
 
 uint32_t dmt_crc32(uint32_t crc, const void *buf, size_t len);
+/*
+ * For tests: use no more than level (0 zlib alone, 1 PCLMULQDQ, 2 also
+ * VPCLMULQDQ, the default), so every path is checked on one CPU.
+ */
+void dmt_crc32_limit(int level);
 
 #endif

@@ -53,8 +53,13 @@ static struct scope_refs *srefs_of(struct leak_tracker *t, uint64_t pgmap)
 
 	if (!pgmap)
 		return NULL;	/* as the state: no row for an unknown pgmap */
-	if (u64map_get(&t->srefs_idx, pgmap, &i))
+	/* Records come in runs for one pgmap: try the last one first. */
+	if (t->last_sref < t->nr_srefs && t->srefs[t->last_sref].pgmap == pgmap)
+		return &t->srefs[t->last_sref];
+	if (u64map_get(&t->srefs_idx, pgmap, &i)) {
+		t->last_sref = i;
 		return &t->srefs[i];
+	}
 	if (t->nr_srefs == t->cap_srefs) {
 		size_t cap = t->cap_srefs ? t->cap_srefs * 2 : 16;
 
@@ -82,6 +87,7 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 	struct scope_refs *s;
 	struct page_out *p;
 
+	t->st.pages_elsewhere = true;	/* pages[] and idx know who holds each page */
 	devmem_state_ops.page_init(&t->st, r);
 	if (mine && (s = srefs_of(t, r->pgmap))) {
 		s->pages += r->nr_pages;
@@ -118,11 +124,15 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 	bool mine = false;
 	uint64_t i;
 
+	t->st.pages_elsewhere = true;
 	devmem_state_ops.folio_free(&t->st, r);
 	if (u64map_get(&t->idx, r->pfn + 1, &i)) {
 		struct page_out *p = &t->pages[i];
+		struct devmem_proc_row *holder = devmem_state_proc(&t->st, p->pid, NULL);
 
 		/* A page counts for whoever was handed it, not who frees it. */
+		if (holder)
+			holder->held -= r->nr_pages;
 		mine = p->mine;
 		*(mine ? &t->out_mine : &t->out_other) -= p->nr_pages;
 		p->live = false;

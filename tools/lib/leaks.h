@@ -62,6 +62,7 @@ struct leak_tracker {
 	struct scope_refs *srefs;
 	size_t nr_srefs, cap_srefs;
 	struct u64map srefs_idx;	/* pgmap -> index in srefs */
+	size_t last_sref;	/* lookup cache, checked on use */
 };
 
 /* One group of pages still out: same stack, pgmap and process. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "pgmap_names.h"
 
 /*
@@ -179,23 +180,52 @@ long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci)
 	return best;
 }
 
-void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
+/* Text into the pool; its offset, or UINT32_MAX without memory. */
+static uint32_t pool_add(struct ksym_table *t, size_t *cap, const char *s, size_t len)
 {
-	uint64_t *best = calloc(n ? n : 1, sizeof(*best));
-	char line[512];
-	size_t i;
+	uint32_t at = t->pool_len;
 
-	for (i = 0; i < n; i++) {
-		hits[i].found = false;
-		hits[i].sym[0] = hits[i].mod[0] = 0;
+	if (t->pool_len + len + 1 > *cap) {
+		size_t c = *cap ? *cap * 2 : 1 << 16;
+		char *p;
+
+		while (c < t->pool_len + len + 1)
+			c *= 2;
+		if (c > UINT32_MAX || !(p = realloc(t->pool, c)))
+			return UINT32_MAX;
+		t->pool = p;
+		*cap = c;
 	}
-	if (!best)
-		return;
+	memcpy(t->pool + at, s, len);
+	t->pool[at + len] = 0;
+	t->pool_len += len + 1;
+	return at;
+}
+
+/* By address; equal ones in file order, which is the order of their names in the pool. */
+static int by_addr(const void *a, const void *b)
+{
+	const struct ksym_ent *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return (x->addr > y->addr) - (x->addr < y->addr);
+	return (x->name > y->name) - (x->name < y->name);
+}
+
+int ksym_table_read(struct ksym_table *t, FILE *f)
+{
+	size_t cap = 0, pool_cap = 0;
+	uint32_t mod = 0;
+	char line[512];
+
+	ksym_table_free(t);
+	if (pool_add(t, &pool_cap, "", 0) == UINT32_MAX)	/* mod 0: the kernel */
+		return -ENOMEM;
 	while (f && fgets(line, sizeof(line), f)) {
 		char *save = NULL, *a = strtok_r(line, " \t\n", &save);
 		char *type = strtok_r(NULL, " \t\n", &save);
 		char *name = strtok_r(NULL, " \t\n", &save);
-		char *mod = strtok_r(NULL, " \t\n", &save);
+		char *m = strtok_r(NULL, " \t\n", &save);
 		unsigned long long addr;
 		char *end;
 
@@ -206,22 +236,80 @@ void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
 		/* Absolute symbols are not places; without root every address is 0. */
 		if (errno || *end || !addr || *type == 'a' || *type == 'A')
 			continue;
-		for (i = 0; i < n; i++) {
-			if (addr > hits[i].addr || hits[i].addr - addr > PGMAP_KSYM_MAX_OFF ||
-			    (hits[i].found && addr <= best[i]))
-				continue;
-			best[i] = addr;
-			hits[i].found = true;
-			hits[i].off = hits[i].addr - addr;
-			snprintf(hits[i].sym, sizeof(hits[i].sym), "%s", name);
-			hits[i].mod[0] = 0;
-			if (mod && mod[0] == '[') {
-				snprintf(hits[i].mod, sizeof(hits[i].mod), "%s", mod + 1);
-				hits[i].mod[strcspn(hits[i].mod, "]")] = 0;
-			}
+		if (t->n == cap) {
+			struct ksym_ent *p = realloc(t->ents, (cap = cap ? cap * 2 : 4096) * sizeof(*p));
+
+			if (!p)
+				goto oom;
+			t->ents = p;
 		}
+		t->ents[t->n].addr = addr;
+		t->ents[t->n].name = pool_add(t, &pool_cap, name, strlen(name));
+		if (!m || m[0] != '[') {
+			mod = 0;
+		} else {
+			size_t len = strcspn(m + 1, "]");
+
+			/* A module's symbols come together: its name goes in once per run. */
+			if (!mod || strncmp(t->pool + mod, m + 1, len) || t->pool[mod + len])
+				mod = pool_add(t, &pool_cap, m + 1, len);
+		}
+		t->ents[t->n].mod = mod;
+		if (t->ents[t->n].name == UINT32_MAX || mod == UINT32_MAX)
+			goto oom;
+		t->n++;
 	}
-	free(best);
+	if (t->n)
+		qsort(t->ents, t->n, sizeof(*t->ents), by_addr);
+	return 0;
+oom:
+	ksym_table_free(t);
+	return -ENOMEM;
+}
+
+void ksym_table_free(struct ksym_table *t)
+{
+	free(t->ents);
+	free(t->pool);
+	memset(t, 0, sizeof(*t));
+}
+
+bool ksym_table_find(const struct ksym_table *t, struct ksym_hit *h)
+{
+	size_t lo = 0, hi = t->n, i;
+
+	h->found = false;
+	h->sym[0] = h->mod[0] = 0;
+	h->off = 0;
+	/* the first entry above h->addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->ents[mid].addr <= h->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || h->addr - t->ents[lo - 1].addr > PGMAP_KSYM_MAX_OFF)
+		return false;
+	for (i = lo - 1; i && t->ents[i - 1].addr == t->ents[i].addr; i--)
+		;	/* the first in file order at that address */
+	h->found = true;
+	h->off = h->addr - t->ents[i].addr;
+	snprintf(h->sym, sizeof(h->sym), "%s", t->pool + t->ents[i].name);
+	snprintf(h->mod, sizeof(h->mod), "%s", t->pool + t->ents[i].mod);
+	return !h->off || (lo < t->n && !strcmp(t->pool + t->ents[lo].mod, h->mod));
+}
+
+void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
+{
+	struct ksym_table t = { 0 };
+	size_t i;
+
+	ksym_table_read(&t, f);
+	for (i = 0; i < n; i++)
+		ksym_table_find(&t, &hits[i]);
+	ksym_table_free(&t);
 }
 
 /*
@@ -235,11 +323,54 @@ static uint64_t name_key(const struct devmem_pgmap_row *r)
 	return r->ops ? r->ops : r->owner;
 }
 
-/* The symbol of each ops or owner, looked up in kallsyms once per address. */
-static void lookup_owners(struct pgmap_namer *nm, const struct devmem_state *st)
+static uint64_t namer_now(const struct pgmap_namer *nm)
 {
-	size_t i, k, first = nm->nsyms;
-	FILE *f;
+	struct timespec ts;
+
+	if (nm->clock_ns)
+		return nm->clock_ns();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void read_kallsyms(struct pgmap_namer *nm, uint64_t now)
+{
+	FILE *f = fopen(nm->kallsyms_path ? nm->kallsyms_path : "/proc/kallsyms", "r");
+
+	ksym_table_read(&nm->ksyms, f);	/* unreadable or no memory: names nothing */
+	if (f)
+		fclose(f);
+	nm->ksyms_read_ns = now;
+	nm->ksyms_reads++;
+}
+
+/*
+ * Name h from the kept table. Settled when the table places it for sure or
+ * was read after h was first asked for; until then an address past a
+ * module's last symbol is named by nothing, not by that module's symbol.
+ * Returns true when h's name changed.
+ */
+static bool place(struct pgmap_namer *nm, struct ksym_hit *h)
+{
+	struct ksym_hit was = *h;
+
+	h->settled = ksym_table_find(&nm->ksyms, h) || nm->ksyms_read_ns >= h->seen_ns;
+	if (!h->settled) {
+		h->found = false;
+		h->sym[0] = h->mod[0] = 0;
+	}
+	return was.found != h->found || strcmp(was.sym, h->sym) || strcmp(was.mod, h->mod);
+}
+
+/*
+ * The symbol of each ops or owner, from kallsyms as last read: read once,
+ * then again (at most every PGMAP_KSYMS_REREAD_NS) only for an address the
+ * table cannot place. A row whose symbol changed is named again.
+ */
+static void lookup_owners(struct pgmap_namer *nm, struct devmem_state *st)
+{
+	uint64_t now = namer_now(nm);
+	size_t i, k, unsettled = 0;
 
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		uint64_t owner = name_key(&st->pgmaps[i]);
@@ -260,14 +391,26 @@ static void lookup_owners(struct pgmap_namer *nm, const struct devmem_state *st)
 			nm->capsyms = cap;
 		}
 		memset(&nm->syms[nm->nsyms], 0, sizeof(nm->syms[0]));
-		nm->syms[nm->nsyms++].addr = owner;
+		nm->syms[nm->nsyms].addr = owner;
+		nm->syms[nm->nsyms++].seen_ns = now;
+		if (!nm->ksyms_reads)
+			read_kallsyms(nm, now);
 	}
-	if (first == nm->nsyms)
+	for (k = 0; k < nm->nsyms; k++)
+		if (!nm->syms[k].settled) {
+			place(nm, &nm->syms[k]);
+			unsettled += !nm->syms[k].settled;
+		}
+	if (!unsettled || now - nm->ksyms_read_ns < PGMAP_KSYMS_REREAD_NS)
 		return;
-	f = fopen(nm->kallsyms_path ? nm->kallsyms_path : "/proc/kallsyms", "r");
-	pgmap_ksyms_resolve(f, nm->syms + first, nm->nsyms - first);
-	if (f)
-		fclose(f);
+	read_kallsyms(nm, now);
+	for (k = 0; k < nm->nsyms; k++) {
+		if (nm->syms[k].settled || !place(nm, &nm->syms[k]))
+			continue;
+		for (i = 0; i < st->nr_pgmaps; i++)
+			if (st->pgmaps[i].named_owner == nm->syms[k].addr)
+				st->pgmaps[i].named_owner = 0;	/* name it again */
+	}
 }
 
 static const struct ksym_hit *owner_sym(const struct pgmap_namer *nm, uint64_t owner)
@@ -371,6 +514,8 @@ void pgmap_namer_free(struct pgmap_namer *nm)
 {
 	free(nm->syms);
 	iomem_free(&nm->io);
+	ksym_table_free(&nm->ksyms);
+	nm->ksyms_reads = 0;
 	nm->syms = NULL;
 	nm->nsyms = nm->capsyms = 0;
 	nm->io_read = false;

@@ -63,14 +63,40 @@ struct ksym_hit {
 	char sym[DEVMEM_NAME_LEN];	/* "" when not found */
 	char mod[DEVMEM_NAME_LEN];	/* "" for the kernel itself */
 	uint64_t off;
+	/* The namer's: when first asked for, and whether the answer is final. */
+	uint64_t seen_ns;
+	bool settled;
 };
 
 /*
- * One pass over kallsyms text for n addresses (hits[i].addr set). An
- * address more than PGMAP_KSYM_MAX_OFF past its nearest symbol (a heap
- * pointer past the last per-CPU symbol) is not named.
+ * kallsyms as the namer needs it: every symbol but the absolute ones, by
+ * address (file order among equal ones), names and modules in one pool.
+ */
+struct ksym_ent {
+	uint64_t addr;
+	uint32_t name, mod;	/* offsets into pool; mod 0 is "", the kernel */
+};
+
+struct ksym_table {
+	struct ksym_ent *ents;
+	size_t n;
+	char *pool;
+	size_t pool_len;
+};
+
+/* Parse kallsyms text (f may be NULL: empty); 0, or -ENOMEM (then empty). */
+int ksym_table_read(struct ksym_table *t, FILE *f);
+void ksym_table_free(struct ksym_table *t);
+/*
+ * Name h->addr from the table (found, sym, mod, off). An address more than
+ * PGMAP_KSYM_MAX_OFF past its nearest symbol (a heap pointer past the last
+ * per-CPU symbol) is not named. Returns true when the table places it for
+ * sure: exactly at a symbol, or below the next symbol of the same module.
+ * Past a module's last symbol a module loaded since may sit.
  */
 #define PGMAP_KSYM_MAX_OFF (1ull << 20)
+bool ksym_table_find(const struct ksym_table *t, struct ksym_hit *h);
+/* One pass over kallsyms text for n addresses (hits[i].addr set). */
 void pgmap_ksyms_resolve(FILE *kallsyms, struct ksym_hit *hits, size_t n);
 
 /*
@@ -80,6 +106,14 @@ void pgmap_ksyms_resolve(FILE *kallsyms, struct ksym_hit *hits, size_t n);
  */
 #define PGMAP_NOT_IN_IOMEM "not-in-iomem"
 
+/*
+ * kallsyms is read again for an address the kept table cannot place (a
+ * module loaded since it was read?), at most this often. An address read
+ * about after it was first seen is settled: the driver it points into was
+ * loaded before the pgmap that holds it.
+ */
+#define PGMAP_KSYMS_REREAD_NS (60ull * 1000000000)
+
 /* Names for a state's rows, with what it learned cached between calls. */
 struct pgmap_namer {
 	const char *kallsyms_path, *iomem_path;	/* NULL: the /proc files */
@@ -87,6 +121,10 @@ struct pgmap_namer {
 	size_t nsyms, capsyms;
 	struct iomem io;
 	bool io_read;
+	struct ksym_table ksyms;	/* kallsyms, kept from its last read */
+	uint64_t ksyms_read_ns;	/* when it was last read */
+	unsigned int ksyms_reads;	/* how often (0: never) */
+	uint64_t (*clock_ns)(void);	/* NULL: CLOCK_MONOTONIC (tests set theirs) */
 };
 
 /*

@@ -78,24 +78,10 @@ const char *devmem_replay_strerror(int err)
 #define CALL(fn, type) \
 	do { if (ops && ops->fn) ops->fn(ctx, (const type *)data); } while (0)
 
-int devmem_replay_record(const void *data, size_t size,
-			 const struct devmem_ops *ops, void *ctx)
+static inline __attribute__((always_inline)) void dispatch(unsigned int type, const void *data,
+						     const struct devmem_ops *ops, void *ctx)
 {
-	const struct devmem_rec_hdr *h = data;
-	union rec_upgrade u;
-
-	if (size < sizeof(*h))
-		return DEVMEM_REPLAY_SHORT;
-	if (h->size != size)
-		return DEVMEM_REPLAY_SIZE;
-	if (h->type >= DEVMEM_REC_TYPE_MAX || !rec_types[h->type].name)
-		return DEVMEM_REPLAY_TYPE;
-	/* Newer writers may append fields: larger is fine; older ones wrote less. */
-	if (size < rec_types[h->type].min)
-		return DEVMEM_REPLAY_TYPE_SIZE;
-	if (size < rec_types[h->type].size)
-		data = upgrade(data, size, &u);
-	switch (h->type) {
+	switch (type) {
 	case DEVMEM_REC_PGMAP_CREATE:	CALL(pgmap_create, struct devmem_rec_pgmap); break;
 	case DEVMEM_REC_PGMAP_DESTROY:	CALL(pgmap_destroy, struct devmem_rec_pgmap); break;
 	case DEVMEM_REC_PAGE_INIT:	CALL(page_init, struct devmem_rec_page); break;
@@ -110,6 +96,39 @@ int devmem_replay_record(const void *data, size_t size,
 	case DEVMEM_REC_TASK_FORK:	CALL(task_fork, struct devmem_rec_task); break;
 	case DEVMEM_REC_TASK_EXIT:	CALL(task_exit, struct devmem_rec_task); break;
 	}
+}
+
+/* Out of line: the completed copy's stack would cost every record its setup. */
+static __attribute__((noinline, cold)) void dispatch_upgraded(unsigned int type, const void *data,
+							       size_t size,
+							       const struct devmem_ops *ops,
+							       void *ctx)
+{
+	union rec_upgrade u;
+
+	dispatch(type, upgrade(data, size, &u), ops, ctx);
+}
+
+int devmem_replay_record(const void *data, size_t size,
+			 const struct devmem_ops *ops, void *ctx)
+{
+	const struct devmem_rec_hdr *h = data;
+	unsigned int type;
+
+	if (size < sizeof(*h))
+		return DEVMEM_REPLAY_SHORT;
+	if (h->size != size)
+		return DEVMEM_REPLAY_SIZE;
+	type = h->type;
+	if (type >= DEVMEM_REC_TYPE_MAX || !rec_types[type].name)
+		return DEVMEM_REPLAY_TYPE;
+	/* Newer writers may append fields: larger is fine; older ones wrote less. */
+	if (size < rec_types[type].min)
+		return DEVMEM_REPLAY_TYPE_SIZE;
+	if (size < rec_types[type].size)
+		dispatch_upgraded(type, data, size, ops, ctx);
+	else
+		dispatch(type, data, ops, ctx);
 	return DEVMEM_REPLAY_OK;
 }
 

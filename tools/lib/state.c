@@ -131,8 +131,27 @@ struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
 	return r;
 }
 
+/*
+ * The callbacks' row lookups: records come in runs for one pgmap and one
+ * process, so the last row is tried here, inlined, before the full lookup.
+ */
+static inline struct devmem_pgmap_row *pgmap_of(struct devmem_state *st, uint64_t pgmap)
+{
+	if (st->last_pgmap_row < st->nr_pgmaps && st->pgmaps[st->last_pgmap_row].pgmap == pgmap &&
+	    pgmap)
+		return &st->pgmaps[st->last_pgmap_row];
+	return devmem_state_pgmap(st, pgmap);
+}
+
 static struct devmem_proc_row *proc_of(struct devmem_state *st, const struct devmem_rec_hdr *h)
 {
+	if (st->last_proc_row < st->nr_procs && st->procs[st->last_proc_row].pid == h->pid) {
+		struct devmem_proc_row *r = &st->procs[st->last_proc_row];
+
+		if (h->comm[0])
+			memcpy(r->comm, h->comm, sizeof(r->comm));
+		return r;
+	}
 	return devmem_state_proc(st, h->pid, h->comm);
 }
 
@@ -159,7 +178,7 @@ static void on_pgmap(struct devmem_state *st, const struct devmem_rec_pgmap *r, 
 			u64map_del(&st->pgmap_idx, r->pgmap);
 		}
 	}
-	row = devmem_state_pgmap(st, r->pgmap);
+	row = pgmap_of(st, r->pgmap);
 	if (!row)
 		return;
 	row->owner = r->owner;
@@ -176,7 +195,7 @@ static void st_pgmap_destroy(void *ctx, const struct devmem_rec_pgmap *r) { on_p
 static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -191,14 +210,14 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 		p->inits += r->nr_pages;
 		p->held += r->nr_pages;
 	}
-	if (u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
+	if (!st->pages_elsewhere && u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
 		st->oom++;
 }
 
 static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 	uint64_t pid;
 
 	count(st, &r->hdr);
@@ -209,7 +228,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 			pg->refs -= r->nr_pages;
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
-	if (u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
+	if (!st->pages_elsewhere && u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
 		struct devmem_proc_row *p = devmem_state_proc(st, pid, NULL);
 
 		if (p)
@@ -221,7 +240,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 
 	count(st, &r->hdr);
 	if (pg) {
@@ -239,7 +258,7 @@ static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 
 	count(st, &r->hdr);
 	if (pg) {
@@ -251,7 +270,7 @@ static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -268,7 +287,7 @@ static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 static void st_cow(void *ctx, const struct devmem_rec_cow *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -281,7 +300,7 @@ static void st_cow(void *ctx, const struct devmem_rec_cow *r)
 static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
@@ -297,7 +316,7 @@ static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
 {
 	struct devmem_state *st = ctx;
-	struct devmem_pgmap_row *pg = devmem_state_pgmap(st, r->pgmap);
+	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 
 	count(st, &r->hdr);
 	if (!pg)
@@ -344,7 +363,7 @@ static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
 	count(st, &r->hdr);
 	if (r->stage != DEVMEM_MIGRATE_FINALIZE || (!r->nr_to_device && !r->nr_to_system))
 		return;
-	pg = devmem_state_pgmap(st, r->pgmap);
+	pg = pgmap_of(st, r->pgmap);
 	p = proc_of(st, &r->hdr);
 	if (pg) {
 		pg->to_device += r->nr_to_device;

@@ -80,6 +80,12 @@ struct devmem_state {
 	uint64_t oom;		/* rows or pages we had no memory to track */
 	size_t last_pgmap_row, last_proc_row;	/* lookup caches, checked on use */
 	uint64_t proc_serial;	/* the last row serial handed out */
+	/*
+	 * A leak tracker (leaks.h) keeps who holds each page, and charges the
+	 * frees to the holders itself: page_owner stays empty, one pfn map
+	 * lookup per record fewer.
+	 */
+	bool pages_elsewhere;
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
 				 * a private or coherent page drops its reference,
 				 * and gets are not held as references */

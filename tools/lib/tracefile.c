@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#define _GNU_SOURCE	/* memmem, memrchr */
+#define _GNU_SOURCE	/* memmem, memrchr, sched_getaffinity */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,46 +400,57 @@ const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t le
 static int events(const unsigned char *p, size_t n, uint64_t base, const struct devmem_ops *ops,
 		  void *ctx, uint64_t *records, char *err, size_t errlen)
 {
+	uint64_t taken = 0;	/* records, added to *records on the way out */
+	int rc = DMT_READ_OK;
 	size_t off = 0;
 
 	while (off < n) {
-		struct devmem_rec_hdr h;
+		uint16_t size;	/* of the header, all this loop needs */
 		int e;
 
-		if (n - off < sizeof(h)) {
+		if (n - off < sizeof(struct devmem_rec_hdr)) {
 			snprintf(err, errlen, "offset %llu: %zu stray bytes after the last record",
 				 (unsigned long long)(base + off), n - off);
-			return DMT_READ_CORRUPT;
+			rc = DMT_READ_CORRUPT;
+			break;
 		}
-		memcpy(&h, p + off, sizeof(h));	/* the payload need not be aligned */
-		if (h.size < sizeof(h) || h.size > n - off) {
+		/* the payload need not be aligned */
+		memcpy(&size, p + off + offsetof(struct devmem_rec_hdr, size), sizeof(size));
+		if (size < sizeof(struct devmem_rec_hdr) || size > n - off) {
 			snprintf(err, errlen, "offset %llu: record size %u does not fit its chunk",
-				 (unsigned long long)(base + off), h.size);
-			return DMT_READ_CORRUPT;
+				 (unsigned long long)(base + off), size);
+			rc = DMT_READ_CORRUPT;
+			break;
 		}
 		if (!((uintptr_t)(p + off) & 7)) {
 			/* the usual case: whole records of 8-byte multiples */
-			e = devmem_replay_record(p + off, h.size, ops, ctx);
+			e = devmem_replay_record(p + off, size, ops, ctx);
 		} else {
 			/* Records go to callbacks aligned, as they come from the ring buffer. */
 			uint64_t rec[(0xffff + 7) / 8];
 
-			memcpy(rec, p + off, h.size);
-			e = devmem_replay_record(rec, h.size, ops, ctx);
+			memcpy(rec, p + off, size);
+			e = devmem_replay_record(rec, size, ops, ctx);
 		}
 		if (e == DEVMEM_REPLAY_TYPE) {
 			/* a newer writer's record type: skip it */
 		} else if (e) {
+			uint16_t type;
+
+			memcpy(&type, p + off + offsetof(struct devmem_rec_hdr, type), sizeof(type));
 			snprintf(err, errlen, "offset %llu: %s record: %s",
-				 (unsigned long long)(base + off), devmem_rec_type_name(h.type),
+				 (unsigned long long)(base + off), devmem_rec_type_name(type),
 				 devmem_replay_strerror(e));
-			return DMT_READ_CORRUPT;
-		} else if (records) {
-			(*records)++;
+			rc = DMT_READ_CORRUPT;
+			break;
+		} else {
+			taken++;
 		}
-		off += h.size;
+		off += size;
 	}
-	return DMT_READ_OK;
+	if (records)
+		*records += taken;
+	return rc;
 }
 
 /* Text chunks that may come more than once are joined, in file order. */
@@ -460,6 +473,166 @@ static void append_text(char **dst, const unsigned char *p, size_t n)
 	*dst = s;
 }
 
+/*
+ * Checksums ahead: a second thread walks the chunk headers in front of the
+ * reader and computes each chunk's CRC (and so takes the page faults of
+ * the first touch) while the reader replays the chunk before. It only
+ * computes: the reader still checks everything in order, and takes a CRC
+ * from it only for a chunk whose header it saw byte for byte at the same
+ * offset; for anything else (after damage, while salvaging) it computes its
+ * own. So results never depend on it. The reader never waits for it either:
+ * a CRC not ready when wanted is computed in place, and the helper skips
+ * what the reader has passed, so a helper short of CPU costs next to nothing.
+ */
+#define AHEAD_SLOTS 8	/* chunks computed and not yet taken: 2 MiB of EVENTS */
+
+#ifdef DMT_FUZZING
+size_t dmt_crc_ahead_min = SIZE_MAX;	/* no checksums to compute */
+#else
+size_t dmt_crc_ahead_min = 4 * EVENTS_CHUNK_BYTES;
+#endif
+uint64_t dmt_crc_ahead_hits;
+
+struct ahead_slot {
+	size_t off;
+	struct dmt_chunk_header h;	/* as the helper read it */
+	uint32_t crc;
+};
+
+struct ahead {
+	pthread_t thread;
+	pthread_mutex_t lock;	/* guards slot[] and the fields after it */
+	pthread_cond_t cond;
+	const unsigned char *data;
+	size_t len, start;
+	struct ahead_slot slot[AHEAD_SLOTS];
+	uint64_t produced, taken;	/* slots filled, slots let go */
+	size_t reader_off;	/* the chunk the reader is at */
+	uint64_t hits;		/* CRCs the reader took (for the unit test) */
+	bool waiting;		/* the helper waits for free slots */
+	bool stop;
+};
+
+static void *ahead_main(void *arg)
+{
+	struct ahead *a = arg;
+	size_t off = a->start;
+	struct dmt_chunk_header h;
+
+	/* Only chunks that fit the file: the reader judges the rest. */
+	while (a->len - off >= sizeof(h)) {
+		bool passed, stop;
+		uint32_t c;
+
+		memcpy(&h, a->data + off, sizeof(h));
+		if (h.magic != DMT_CHUNK_MAGIC || h.size > DMT_MAX_CHUNK ||
+		    a->len - off - sizeof(h) < h.size)
+			break;
+		pthread_mutex_lock(&a->lock);
+		while (a->produced - a->taken == AHEAD_SLOTS && !a->stop) {
+			a->waiting = true;
+			pthread_cond_wait(&a->cond, &a->lock);
+			a->waiting = false;
+		}
+		stop = a->stop;
+		passed = a->reader_off >= off;
+		pthread_mutex_unlock(&a->lock);
+		if (stop)
+			break;
+		if (passed) {	/* the reader got here first */
+			off += sizeof(h) + h.size;
+			continue;
+		}
+		c = chunk_crc(&h, a->data + off + sizeof(h));
+		pthread_mutex_lock(&a->lock);
+		a->slot[a->produced % AHEAD_SLOTS] = (struct ahead_slot){ off, h, c };
+		a->produced++;
+		pthread_mutex_unlock(&a->lock);
+		off += sizeof(h) + h.size;
+	}
+	return NULL;
+}
+
+/* Worth a thread: a file of some size, and a second CPU to run it on. */
+static struct ahead *ahead_start(const unsigned char *data, size_t len, size_t start)
+{
+	struct ahead *a;
+	cpu_set_t cpus;
+
+	if (len < dmt_crc_ahead_min || start >= len ||
+	    sched_getaffinity(0, sizeof(cpus), &cpus) || CPU_COUNT(&cpus) < 2)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->data = data;
+	a->len = len;
+	a->start = start;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	if (pthread_create(&a->thread, NULL, ahead_main, a)) {
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+		return NULL;	/* the reader computes them all itself */
+	}
+	return a;
+}
+
+/* Ends the helper; returns how many CRCs the reader took from it. */
+static uint64_t ahead_stop(struct ahead *a)
+{
+	uint64_t hits;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	hits = a->hits;
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+	return hits;
+}
+
+/*
+ * The checksum of the chunk at off with header *h: the helper's, if it has
+ * it ready for this very header, else our own. Offsets asked for only grow,
+ * so the helper's slots before off are let go on the way.
+ */
+static uint32_t chunk_crc_at(struct ahead *a, size_t off, const struct dmt_chunk_header *h,
+			     const unsigned char *payload)
+{
+	bool hit = false;
+	uint32_t c = 0;
+
+	if (!a)
+		return chunk_crc(h, payload);
+	pthread_mutex_lock(&a->lock);
+	a->reader_off = off;
+	while (a->taken < a->produced) {
+		const struct ahead_slot *s = &a->slot[a->taken % AHEAD_SLOTS];
+
+		if (s->off > off)
+			break;	/* not a chunk it saw */
+		a->taken++;
+		if (s->off == off) {
+			hit = !memcmp(&s->h, h, sizeof(*h));
+			c = s->crc;
+			break;
+		}
+	}
+	a->hits += hit;
+	/* A wakeup costs a system call: only once half the slots are free. */
+	if (a->waiting && a->produced - a->taken <= AHEAD_SLOTS / 2)
+		pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return hit ? c : chunk_crc(h, payload);
+}
+
 struct reader {
 	const unsigned char *data;
 	size_t len;
@@ -471,6 +644,7 @@ struct reader {
 	uint64_t next_seq;	/* the seq due next */
 	char *err;
 	size_t errlen;
+	struct ahead *ahead;	/* checksums computed ahead, or NULL */
 };
 
 enum { CHUNK_OK, CHUNK_SHORT, CHUNK_BAD };
@@ -518,7 +692,7 @@ static int check_chunk(const struct reader *r, size_t off, struct dmt_chunk_head
 	 */
 	if (r->scan && !salvage && ch->type == DMT_CHUNK_EVENTS)
 		return CHUNK_OK;
-	if (CRC_BAD(chunk_crc(ch, r->data + off + sizeof(*ch)), ch->crc32)) {
+	if (CRC_BAD(chunk_crc_at(r->ahead, off, ch, r->data + off + sizeof(*ch)), ch->crc32)) {
 		snprintf(why, whylen, "offset %zu: chunk %llu checksum mismatch", off,
 			 (unsigned long long)ch->seq);
 		return CHUNK_BAD;
@@ -540,6 +714,7 @@ static size_t resync(const struct reader *r, size_t off)
 	char why[160];
 
 	strict.scan = false;	/* a candidate must pass its checksum */
+	strict.ahead = NULL;	/* its offsets are not the helper's chunks */
 	while (off + sizeof(ch) <= r->len) {
 		const unsigned char *p = memmem(r->data + off, r->len - off, magic, sizeof(magic));
 
@@ -604,16 +779,67 @@ static int take_chunk(struct reader *r, size_t off, const struct dmt_chunk_heade
 	return DMT_READ_OK;
 }
 
+/* The chunks from off on; skipped: damaged bytes were skipped just before. */
+static int read_chunks(struct reader *r, size_t off, bool skipped)
+{
+	bool salvage = r->flags & DMT_READ_SALVAGE;
+	struct dmt_info *info = r->info;
+	char *err = r->err;
+	size_t errlen = r->errlen, len = r->len;
+	char why[160];
+
+	while (off < len) {
+		struct dmt_chunk_header ch;
+		int c = check_chunk(r, off, &ch, why, sizeof(why));
+		size_t next;
+
+		if (c == CHUNK_OK) {
+			if (ch.seq != r->next_seq && !skipped) {	/* salvaging: whole chunks went missing */
+				snprintf(why, sizeof(why), "offset %zu: chunks %llu to %llu are missing",
+					 off, (unsigned long long)r->next_seq,
+					 (unsigned long long)ch.seq - 1);
+				add_skip(info, off, off, why);
+			}
+			if (take_chunk(r, off, &ch))
+				return DMT_READ_CORRUPT;
+			off += sizeof(ch) + ch.size;
+			skipped = false;
+			continue;
+		}
+		if (!salvage) {
+			snprintf(err, errlen, "%s", why);
+			/* events() fails only in the strict reader: report the record. */
+			return c == CHUNK_SHORT ? DMT_READ_TRUNCATED : DMT_READ_CORRUPT;
+		}
+		next = resync(r, off + 1);
+		if (next == len && c == CHUNK_SHORT && !info->nr_skipped) {
+			/* Nothing valid after it: the file was cut, not damaged. */
+			snprintf(err, errlen, "%s", why);
+			return DMT_READ_TRUNCATED;
+		}
+		add_skip(info, off, next, why);
+		off = next;
+		skipped = true;
+	}
+	if (info->nr_skipped) {
+		snprintf(err, errlen, "salvaged: skipped %llu damaged range%s, %llu bytes; read "
+			 "the rest", (unsigned long long)info->nr_skipped,
+			 info->nr_skipped == 1 ? "" : "s", (unsigned long long)info->skipped_bytes);
+		return DMT_READ_SALVAGED;
+	}
+	return DMT_READ_OK;
+}
+
 static int read_buffer(const unsigned char *data, size_t len, const struct devmem_ops *ops,
 		       void *ctx, struct dmt_info *info, unsigned int flags, bool scan, char *err,
 		       size_t errlen)
 {
-	struct reader r = { data, len, ops, ctx, info, flags, scan, 0, err, errlen };
+	struct reader r = { data, len, ops, ctx, info, flags, scan, 0, err, errlen, NULL };
 	bool salvage = flags & DMT_READ_SALVAGE;
 	struct dmt_file_header fh;
 	bool skipped = false;	/* the last step skipped damaged bytes */
-	char why[160];
 	size_t off;
+	int rc;
 
 	memset(info, 0, sizeof(*info));
 	err[0] = 0;
@@ -647,46 +873,11 @@ static int read_buffer(const unsigned char *data, size_t len, const struct devme
 	}
 	info->version_major = fh.version_major;
 	info->version_minor = fh.version_minor;
-	while (off < len) {
-		struct dmt_chunk_header ch;
-		int c = check_chunk(&r, off, &ch, why, sizeof(why));
-		size_t next;
-
-		if (c == CHUNK_OK) {
-			if (ch.seq != r.next_seq && !skipped) {	/* salvaging: whole chunks went missing */
-				snprintf(why, sizeof(why), "offset %zu: chunks %llu to %llu are missing",
-					 off, (unsigned long long)r.next_seq,
-					 (unsigned long long)ch.seq - 1);
-				add_skip(info, off, off, why);
-			}
-			if (take_chunk(&r, off, &ch))
-				return DMT_READ_CORRUPT;
-			off += sizeof(ch) + ch.size;
-			skipped = false;
-			continue;
-		}
-		if (!salvage) {
-			snprintf(err, errlen, "%s", why);
-			/* events() fails only in the strict reader: report the record. */
-			return c == CHUNK_SHORT ? DMT_READ_TRUNCATED : DMT_READ_CORRUPT;
-		}
-		next = resync(&r, off + 1);
-		if (next == len && c == CHUNK_SHORT && !info->nr_skipped) {
-			/* Nothing valid after it: the file was cut, not damaged. */
-			snprintf(err, errlen, "%s", why);
-			return DMT_READ_TRUNCATED;
-		}
-		add_skip(info, off, next, why);
-		off = next;
-		skipped = true;
-	}
-	if (info->nr_skipped) {
-		snprintf(err, errlen, "salvaged: skipped %llu damaged range%s, %llu bytes; read "
-			 "the rest", (unsigned long long)info->nr_skipped,
-			 info->nr_skipped == 1 ? "" : "s", (unsigned long long)info->skipped_bytes);
-		return DMT_READ_SALVAGED;
-	}
-	return DMT_READ_OK;
+	/* A plain scan checks no EVENTS payload: nothing to compute ahead. */
+	r.ahead = scan && !salvage ? NULL : ahead_start(data, len, off);
+	rc = read_chunks(&r, off, skipped);
+	dmt_crc_ahead_hits = ahead_stop(r.ahead);
+	return rc;
 }
 
 int dmt_read_buffer_flags(const unsigned char *data, size_t len, const struct devmem_ops *ops,

@@ -182,6 +182,14 @@ int dmt_read_buffer_flags(const unsigned char *data, size_t len, const struct de
 			  void *ctx, struct dmt_info *info, unsigned int flags, char *err,
 			  size_t errlen);
 void dmt_info_free(struct dmt_info *info);
+/*
+ * Reads of at least this many bytes have chunk CRCs computed a few chunks
+ * ahead by a second thread (when there is a second CPU); results are the
+ * same either way. For tests: 0 always, SIZE_MAX never; and how many CRCs
+ * the last read took from that thread.
+ */
+extern size_t dmt_crc_ahead_min;
+extern uint64_t dmt_crc_ahead_hits;
 /* "key=value" lookup in a META or END payload; NULL if absent. */
 const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t len);
 /*

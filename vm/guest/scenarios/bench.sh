@@ -134,8 +134,14 @@ if [ "${bench_cost:-1}" = 1 ]; then
 			ready /tmp/rec.err "recording to"
 		fi
 		warm_up
-		devmem-wl bench "$pages" "$rounds" >/dev/null
+		# five times as long as a pair's run: CPU time comes in 10 ms ticks
+		c0=$(cpu_ticks $tp)
+		w0=$(cut -d' ' -f1 /proc/uptime)
+		devmem-wl bench "$pages" $((rounds * 5)) >/dev/null
+		c1=$(cpu_ticks $tp)
+		w1=$(cut -d' ' -f1 /proc/uptime)
 		progstats ${tool}cost
+		echo "cost tool=$tool cpu_ticks=$((c1 - c0)) wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }')"
 		kill -INT $tp $ep
 		wait $tp $ep
 		rm -f /tmp/bench.dmt
