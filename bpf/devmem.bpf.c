@@ -34,6 +34,8 @@ const volatile bool emit_records = true;	/* recordings: ring buffer records */
  * (the replay knows each page's owner from its init record).
  */
 const volatile bool track_owners = true;
+/* proc_counts slots: fewer when user space gives them back (devmemtop) */
+const volatile __u32 max_procs = DEVMEM_MAX_PROCS;
 /* Fallback modes: which argument of zone_device_page_init() is the order
  * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
 const volatile __u32 page_init_order_arg;
@@ -402,67 +404,96 @@ static __noinline __u32 new_pgmap_slot(__u64 pgmap)
 {
 	__u32 slot, *sp;
 
+	/* Checked first: a full table must not keep counting up and wrap. */
+	if (next_slot >= DEVMEM_MAX_PGMAPS) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return DEVMEM_MAX_PGMAPS;
+	}
 	slot = __sync_fetch_and_add(&next_slot, 1);
 	if (slot >= DEVMEM_MAX_PGMAPS) {
 		drop(DEVMEM_DROP_PGMAP_MAP);
 		return DEVMEM_MAX_PGMAPS;
 	}
-	/* Another CPU may give this pgmap a slot first: then its slot is used. */
-	bpf_map_update_elem(&pgmap_slot, &pgmap, &slot, BPF_NOEXIST);
+	/*
+	 * Another CPU may give this pgmap a slot first: then its slot is used,
+	 * and ours goes back if no slot was handed out after it.
+	 */
+	if (bpf_map_update_elem(&pgmap_slot, &pgmap, &slot, BPF_NOEXIST))
+		__sync_val_compare_and_swap(&next_slot, slot + 1, slot);
 	sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
 	return sp ? *sp : DEVMEM_MAX_PGMAPS;
 }
 
 /*
+ * This CPU's cache entries are shared by every program on the CPU, and one
+ * program can interrupt another (an IRQ, or preemption): so an entry is
+ * read data first and key last, and written key cleared first, data, then
+ * key, then checked again. A program interrupted anywhere sees either a
+ * whole entry or a miss, and never takes another entry's slot.
+ */
+#define cache_barrier() asm volatile("" ::: "memory")
+
+/*
  * What the hot paths need of a pgmap, from this CPU's cache when the event
  * is on the same pgmap as the last one (a migration batch's pages are):
  * its type, and in a live view its slot. A miss learns the pgmap from the
- * kernel (pgmap_meta_of) and gives it a slot.
+ * kernel (pgmap_meta_of) and gives it a slot. False for no pgmap.
  */
-static __always_inline struct pgmap_cache *pgmap_cached(__u64 pgmap)
+static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 {
 	struct devmem_pgmap_meta *m;
 	struct pgmap_cache *c;
 	__u32 k = 0, gen, *sp;
 
+	*slot = DEVMEM_MAX_PGMAPS;
+	*type = 0;
 	if (!pgmap)
-		return NULL;
+		return false;
 	gen = slot_gen;		/* read first: a change after it is seen next time */
 	c = bpf_map_lookup_elem(&last_pgmap, &k);
-	if (!c)
-		return NULL;
-	if (c->pgmap == pgmap && c->gen == gen)
-		return c;
+	if (c) {
+		*slot = c->slot;
+		*type = c->type;
+		cache_barrier();
+		if (c->pgmap == pgmap && c->gen == gen)
+			return true;
+	}
 	m = pgmap_meta_of(pgmap);
-	c->slot = DEVMEM_MAX_PGMAPS;
+	*slot = DEVMEM_MAX_PGMAPS;
 	if (count_in_kernel) {
 		sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
-		c->slot = sp ? *sp : new_pgmap_slot(pgmap);
+		*slot = sp ? *sp : new_pgmap_slot(pgmap);
 	}
-	c->type = m ? m->type : 0;
-	c->gen = gen;
-	c->pgmap = pgmap;
-	return c;
+	*type = m ? m->type : 0;
+	if (c) {
+		c->pgmap = 0;
+		cache_barrier();
+		c->slot = *slot;
+		c->type = *type;
+		c->gen = gen;
+		cache_barrier();
+		c->pgmap = pgmap;
+		cache_barrier();
+		if (c->slot != *slot || c->type != *type || c->gen != gen)
+			c->pgmap = 0;	/* overwritten meanwhile: a miss next time */
+	}
+	return true;
 }
 
 static __always_inline __u32 pgmap_type(__u64 pgmap)
 {
-	struct pgmap_cache *c = pgmap_cached(pgmap);
+	__u32 slot, type;
 
-	return c ? c->type : 0;
+	pgmap_cached(pgmap, &slot, &type);
+	return type;
 }
 
 static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 {
-	struct pgmap_cache *c;
-	__u32 slot;
+	__u32 slot, type;
 
-	if (!count_in_kernel)
+	if (!count_in_kernel || !pgmap_cached(pgmap, &slot, &type))
 		return NULL;
-	c = pgmap_cached(pgmap);
-	if (!c)
-		return NULL;
-	slot = c->slot;
 	return bpf_map_lookup_elem(&pgmap_counts, &slot);
 }
 
@@ -473,10 +504,15 @@ static __noinline __u32 new_proc_slot(__u32 pid, bool current)
 	__u32 slot, *sp;
 
 	if (bpf_map_pop_elem(&free_proc_slots, &slot)) {
-		slot = __sync_fetch_and_add(&next_proc_slot, 1);
-		if (slot >= DEVMEM_MAX_PROCS) {
+		/* Checked first: a full table must not keep counting up and wrap. */
+		if (next_proc_slot >= max_procs) {
 			drop(DEVMEM_DROP_PROC_MAP);
-			return DEVMEM_MAX_PROCS;
+			return max_procs;
+		}
+		slot = __sync_fetch_and_add(&next_proc_slot, 1);
+		if (slot >= max_procs) {
+			drop(DEVMEM_DROP_PROC_MAP);
+			return max_procs;
 		}
 	}
 	p = bpf_map_lookup_elem(&proc_counts, &slot);
@@ -492,9 +528,10 @@ static __noinline __u32 new_proc_slot(__u32 pid, bool current)
 		bpf_map_push_elem(&free_proc_slots, &slot, 0);
 	}
 	sp = bpf_map_lookup_elem(&proc_slot, &pid);
-	return sp ? *sp : DEVMEM_MAX_PROCS;
+	return sp ? *sp : max_procs;
 }
 
+/* The same cache discipline as pgmap_cached(). */
 static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool current)
 {
 	struct proc_cache *c;
@@ -504,18 +541,27 @@ static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool
 		return NULL;
 	gen = proc_gen;		/* read first: an eviction after it is seen next time */
 	c = bpf_map_lookup_elem(&last_proc, &k);
-	if (!c)
+	if (c) {
+		slot = c->slot;
+		cache_barrier();
+		if (c->tgid == pid + 1 && c->gen == gen)	/* 0 is no process yet */
+			return bpf_map_lookup_elem(&proc_counts, &slot);
+	}
+	sp = bpf_map_lookup_elem(&proc_slot, &pid);
+	slot = sp ? *sp : new_proc_slot(pid, current);
+	if (slot >= max_procs)
 		return NULL;
-	if (c->tgid != pid + 1 || c->gen != gen) {
-		sp = bpf_map_lookup_elem(&proc_slot, &pid);
-		slot = sp ? *sp : new_proc_slot(pid, current);
-		if (slot >= DEVMEM_MAX_PROCS)
-			return NULL;
+	if (c) {
+		c->tgid = 0;
+		cache_barrier();
 		c->slot = slot;
 		c->gen = gen;
-		c->tgid = pid + 1;	/* 0 is no process yet */
+		cache_barrier();
+		c->tgid = pid + 1;
+		cache_barrier();
+		if (c->slot != slot || c->gen != gen)
+			c->tgid = 0;
 	}
-	slot = c->slot;
 	return bpf_map_lookup_elem(&proc_counts, &slot);
 }
 
@@ -713,7 +759,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 	if (pgmap) {
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 
-		pgmap_cached(pgmap);	/* learns the pgmap for records too */
+		pgmap_type(pgmap);	/* learns the pgmap for records too */
 		if (s)
 			ADD(s->gets, nr);
 	}
@@ -733,7 +779,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 	__u32 pid = current_pid();
 
 	count_event(DEVMEM_REC_PUT_PGMAP);
-	pgmap_cached(pgmap);
+	pgmap_type(pgmap);
 	if (s)
 		ADD(s->puts, nr);
 	if (filter_pid) {
@@ -762,7 +808,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	struct devmem_rec_longterm *r;
 
 	count_event(DEVMEM_REC_LONGTERM);
-	pgmap_cached(pgmap);
+	pgmap_type(pgmap);
 	if (s) {
 		if (result)
 			ADD(s->longterm_failed, nr);
@@ -831,7 +877,7 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	struct devmem_rec_fault *r;
 
 	count_event(DEVMEM_REC_FAULT);
-	pgmap_cached(pgmap);
+	pgmap_type(pgmap);
 	if (s) {
 		ADD(s->faults, 1);
 		if (latency_ns) {
@@ -902,7 +948,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
-		pgmap_cached(pgmap);
+		pgmap_type(pgmap);
 		if (s) {
 			ADD(s->to_device, to_dev);
 			ADD(s->to_system, to_sys);

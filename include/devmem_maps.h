@@ -14,7 +14,13 @@
 #include "devmem_abi.h"
 
 #define DEVMEM_MAX_PGMAPS 1024
-#define DEVMEM_MAX_PROCS 1024	/* processes counted at once (slots come back) */
+/*
+ * Processes a live view counts at once. Their per-CPU slots come back when
+ * devmemtop forgets an exited process; it asks for DEVMEM_EVICTING_PROCS
+ * then, and for the full DEVMEM_MAX_PROCS when it keeps every row.
+ */
+#define DEVMEM_MAX_PROCS 4096
+#define DEVMEM_EVICTING_PROCS 1024
 /*
  * The owner table is a hash of chunks, allocated only when touched
  * (BPF_F_NO_PREALLOC): one chunk covers 512 pages (a 2 MiB PMD of 4 KiB

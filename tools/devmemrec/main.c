@@ -101,10 +101,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT) {
 		int32_t id = ((struct devmem_rec_page *)data)->stack_id;
 
-		if (id >= 0 && id + 1ull != r->last_stack) {
-			u64map_put(&r->stack_ids, id + 1ull, 1);
+		if (id >= 0 && id + 1ull != r->last_stack &&
+		    !u64map_put(&r->stack_ids, id + 1ull, 1))
 			r->last_stack = id + 1ull;
-		}
 	}
 	return 0;
 }

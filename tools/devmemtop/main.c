@@ -181,7 +181,8 @@ static void usage(FILE *f)
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
 "                        most held pages first); the rest are comm=\"other\"\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
-"                        default they go once shown exited; at most 16384)\n"
+"                        default they go once shown exited; at most 4096\n"
+"                        processes are counted in a session then)\n"
 "  -v, --version\n"
 "  -h, --help\n"
 "\n"
@@ -352,6 +353,16 @@ int main(int argc, char **argv)
 	/* Totals need no record per page; only a per-pid view does. */
 	o.records = o.filter_pid != 0;
 	o.counts = !o.records;
+	/*
+	 * In another pid namespace the BPF side's tgids are the host's: /proc
+	 * here cannot say whether they live, so no row is taken for gone.
+	 * With -p there is one process's row and no proc_counts entries: it
+	 * is marked exited, never removed. Forgetting processes gives their
+	 * BPF slots back, so fewer are needed (docs/counting.md).
+	 */
+	t.probe = devmem_in_init_pidns();
+	t.evict = t.probe && !keep_exited && !o.records;
+	o.max_procs = t.evict ? DEVMEM_EVICTING_PROCS : DEVMEM_MAX_PROCS;
 	rc = devmem_attach(&t.sess, &o, err, sizeof(err));
 	if (rc) {
 		if (json)
@@ -367,14 +378,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "devmemtop: attached in %s mode%s%s\n",
 			devmem_mode_name(t.sess.mode), t.sess.unavailable[0] ? "; not seen: " : "",
 			t.sess.unavailable);
-	/*
-	 * In another pid namespace the BPF side's tgids are the host's: /proc
-	 * here cannot say whether they live, so no row is taken for gone.
-	 * With -p there is one process's row and no proc_counts entries: it
-	 * is marked exited, never removed.
-	 */
-	t.probe = devmem_in_init_pidns();
-	t.evict = t.probe && !keep_exited && !o.records;
 	if (!t.probe && !json)
 		fprintf(stderr, "devmemtop: in a pid namespace: rows of exited processes are "
 			"kept (their pids are not ours to look up)\n");

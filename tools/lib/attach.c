@@ -249,6 +249,15 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	skel->rodata->count_in_kernel = o->counts;
 	skel->rodata->emit_records = o->records;
 	skel->rodata->track_owners = o->counts || o->filter_pid || mode != DEVMEM_MODE_TRACEPOINT;
+	{
+		/* Per-CPU slots take memory on every CPU: only what is asked for. */
+		uint32_t procs = !o->counts ? 1 : o->max_procs ? o->max_procs : DEVMEM_MAX_PROCS;
+
+		skel->rodata->max_procs = procs;
+		bpf_map__set_max_entries(skel->maps.proc_counts, procs);
+		bpf_map__set_max_entries(skel->maps.proc_slot, procs);
+		bpf_map__set_max_entries(skel->maps.free_proc_slots, procs);
+	}
 	if (o->ringbuf_bytes && bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes)) {
 		snprintf(err, errlen, "ring buffer size %u: not a power of 2 of at least a page",
 			 o->ringbuf_bytes);

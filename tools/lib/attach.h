@@ -31,6 +31,12 @@ struct devmem_attach_opts {
 	 */
 	bool counts, records;
 	uint32_t ringbuf_bytes;	/* 0: the default; a power of 2 >= 4096 */
+	/*
+	 * Processes counted at once (counts only): their slots come back only
+	 * when the caller forgets processes (devmem_proc_forget_kernel()).
+	 * 0: DEVMEM_MAX_PROCS.
+	 */
+	uint32_t max_procs;
 };
 
 struct devmem_bpf;
