@@ -75,6 +75,13 @@ struct {
 	__type(value, struct devmem_pgmap_counts);
 } pgmap_counts SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEVMEM_MAX_PGMAPS);
+	__type(key, __u32);
+	__type(value, struct devmem_pgmap_lat);
+} pgmap_lat SEC(".maps");
+
 /* pgmap address -> its slot in pgmap_counts (user space reads it too) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -497,6 +504,15 @@ static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 	return bpf_map_lookup_elem(&pgmap_counts, &slot);
 }
 
+static __always_inline struct devmem_pgmap_lat *pgmap_lat_of(__u64 pgmap)
+{
+	__u32 slot, type;
+
+	if (!count_in_kernel || !pgmap_cached(pgmap, &slot, &type))
+		return NULL;
+	return bpf_map_lookup_elem(&pgmap_lat, &slot);
+}
+
 /* A process's slot in proc_counts, given out at its first event. */
 static __noinline __u32 new_proc_slot(__u32 pid, bool current)
 {
@@ -878,14 +894,14 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 
 	count_event(DEVMEM_REC_FAULT);
 	pgmap_type(pgmap);
-	if (s) {
+	if (s)
 		ADD(s->faults, 1);
-		if (latency_ns) {
-			__u32 b = lat_bucket(latency_ns);
+	if (s && latency_ns) {
+		struct devmem_pgmap_lat *l = pgmap_lat_of(pgmap);
+		__u32 b = lat_bucket(latency_ns);
 
-			if (b < DEVMEM_LAT_BUCKETS)
-				ADD(s->fault_lat[b], 1);
-		}
+		if (l && b < DEVMEM_LAT_BUCKETS)
+			ADD(l->fault_lat[b], 1);
 	}
 	if (p)
 		ADD(p->faults, 1);

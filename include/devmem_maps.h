@@ -48,6 +48,14 @@ struct devmem_pgmap_counts {
 				 * series, which has a get event for them) */
 	__u64 ref_frees;	/* frees that drop a reference (fallback modes) */
 	__u64 to_device, to_system, longterm, longterm_failed, cow, faults;
+};
+
+/*
+ * pgmap_lat: key __u32 slot (as pgmap_counts), one copy for all CPUs with
+ * atomic adds: a fault is a page copy, rare next to page events, and 40
+ * buckets per CPU would make pgmap_counts four times as big.
+ */
+struct devmem_pgmap_lat {
 	__u64 fault_lat[DEVMEM_LAT_BUCKETS];	/* see devmem_abi.h */
 };
 

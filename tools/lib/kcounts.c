@@ -43,8 +43,6 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 		sum->longterm_failed += v->longterm_failed;
 		sum->cow += v->cow;
 		sum->faults += v->faults;
-		for (int b = 0; b < DEVMEM_LAT_BUCKETS; b++)
-			sum->fault_lat[b] += v->fault_lat[b];
 	}
 }
 
@@ -124,12 +122,15 @@ bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc
  * A pgmap's per-CPU totals: pgmap_slot names its slot in the pgmap_counts
  * array (see devmem.bpf.c). 0, or -1 when the pgmap was never counted.
  */
-static int lookup_counts(const struct devmem_session *s, __u64 pgmap, void *vals)
+static int lookup_counts(const struct devmem_session *s, __u64 pgmap, void *vals,
+			 struct devmem_pgmap_lat *lat)
 {
 	__u32 slot;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_slot), &pgmap, &slot))
 		return -1;
+	if (lat && bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_lat), &slot, lat))
+		memset(lat, 0, sizeof(*lat));
 	return bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_counts), &slot, vals);
 }
 
@@ -169,7 +170,8 @@ static bool reborn(const struct devmem_pgmap_row *r, const struct devmem_pgmap_m
 
 /* One pgmap's totals into its row; the kernel's numbers replace ours. */
 static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
-			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c)
+			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c,
+			const struct devmem_pgmap_lat *lat)
 {
 	struct devmem_pgmap_row *r;
 	uint64_t i;
@@ -209,7 +211,7 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	r->longterm_failed = c->longterm_failed;
 	r->cow = c->cow;
 	r->faults = c->faults;
-	memcpy(r->fault_lat, c->fault_lat, sizeof(r->fault_lat));
+	memcpy(r->fault_lat, lat->fault_lat, sizeof(r->fault_lat));
 }
 
 int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s)
@@ -232,11 +234,12 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		struct devmem_pgmap_counts c;
 
 		if (!bpf_map_lookup_elem(meta_fd, &next, &m)) {
-			bool counted = !lookup_counts(s, next, vals);
+			struct devmem_pgmap_lat lat;
+			bool counted = !lookup_counts(s, next, vals, &lat);
 
 			if (counted)
 				sum_pgmap(&c, vals, n);
-			apply_pgmap(st, next, &m, counted ? &c : NULL);
+			apply_pgmap(st, next, &m, counted ? &c : NULL, &lat);
 		}
 		key = next;
 		prev = &key;
@@ -290,7 +293,7 @@ static size_t read_net(const struct devmem_session *s, struct net_by_start *out,
 		struct devmem_pgmap_meta m;
 		struct devmem_pgmap_counts c;
 
-		if (!lookup_counts(s, next, vals) &&
+		if (!lookup_counts(s, next, vals, NULL) &&
 		    !bpf_map_lookup_elem(meta_fd, &next, &m) && nr < max) {
 			sum_pgmap(&c, vals, n);
 			out[nr].start = m.start;
