@@ -76,10 +76,7 @@ FILENAME ~ /patched-off/ { if (/^mode=off/) pat[++np] = val("pages_moved") / val
 	rate[val("mode"), val("pair")] = val("pages_moved") / val("elapsed_ns")
 	if (val("pair") > pairs) pairs = val("pair")
 	if (val("mode") == "on") { rec += val("recorded"); lost += val("overrun") }
-	if (val("mode") == "top") {
-		cpu[++nc] = val("top_cpu_ticks") / val("top_wall_cs")
-		if (val("top_dropped") == "") tdrop_unknown = 1; else tdrop += val("top_dropped")
-	}
+	if (val("mode") == "top") { if (val("top_dropped") == "") tdrop_unknown = 1; else tdrop += val("top_dropped") }
 	if (val("mode") == "rec") { recrate[++nr] = val("rec_events") / (val("elapsed_ns") / 1e9); rdrop += val("rec_dropped") }
 	moved = val("pages_moved")
 }

@@ -504,6 +504,16 @@ static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
 	return bpf_map_lookup_elem(&pgmap_counts, &slot);
 }
 
+/*
+ * A recording's pgmaps are learned at their events (user space describes
+ * them from pgmap_meta); a live view learned them in pgmap_counts_of().
+ */
+static __always_inline void learn_pgmap(__u64 pgmap)
+{
+	if (emit_records)
+		pgmap_type(pgmap);
+}
+
 static __always_inline struct devmem_pgmap_lat *pgmap_lat_of(__u64 pgmap)
 {
 	__u32 slot, type;
@@ -775,7 +785,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 	if (pgmap) {
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 
-		pgmap_type(pgmap);	/* learns the pgmap for records too */
+		learn_pgmap(pgmap);
 		if (s)
 			ADD(s->gets, nr);
 	}
@@ -795,7 +805,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 	__u32 pid = current_pid();
 
 	count_event(DEVMEM_REC_PUT_PGMAP);
-	pgmap_type(pgmap);
+	learn_pgmap(pgmap);
 	if (s)
 		ADD(s->puts, nr);
 	if (filter_pid) {
@@ -824,7 +834,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	struct devmem_rec_longterm *r;
 
 	count_event(DEVMEM_REC_LONGTERM);
-	pgmap_type(pgmap);
+	learn_pgmap(pgmap);
 	if (s) {
 		if (result)
 			ADD(s->longterm_failed, nr);
@@ -893,7 +903,7 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	struct devmem_rec_fault *r;
 
 	count_event(DEVMEM_REC_FAULT);
-	pgmap_type(pgmap);
+	learn_pgmap(pgmap);
 	if (s)
 		ADD(s->faults, 1);
 	if (s && latency_ns) {
@@ -964,7 +974,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
-		pgmap_type(pgmap);
+		learn_pgmap(pgmap);
 		if (s) {
 			ADD(s->to_device, to_dev);
 			ADD(s->to_system, to_sys);

@@ -5,13 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-if out=$(make -s build/test_folded 2>&1); then
-	build/test_folded
-	rc=$?
-	[ $rc -eq 0 ] || echo "FAIL folded: test_folded exited $rc"
-else
-	fail "folded unit tests build with ASan and UBSan" "$out"
-fi
+run_unit folded "folded unit tests"
 if ! out=$(make -s build/devmemreport build/devmemleak build/gen-trace 2>&1 | grep -v "warning: Using"; \
 	   [ -x build/devmemreport ] && [ -x build/devmemleak ] && [ -x build/gen-trace ]); then
 	fail "devmemreport, devmemleak and gen-trace build" "$out"

@@ -38,3 +38,16 @@ check_patch() {
 		fail "$g $name has a commit message" "$body lines of text"
 	fi
 }
+
+# run_unit NAME WHAT: build build/test_NAME (ASan, UBSan) and run it; its own
+# PASS/FAIL lines are the checks, a crash or a failed build is one more.
+run_unit() {
+	local out rc
+	if out=$(make -s build/test_$1 2>&1); then
+		build/test_$1
+		rc=$?
+		[ $rc -eq 0 ] || echo "FAIL $1: test_$1 exited $rc"
+	else
+		fail "$2 build with ASan and UBSan" "$out"
+	fi
+}

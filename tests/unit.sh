@@ -64,22 +64,10 @@ else
 fi
 
 # tools/lib under AddressSanitizer and UBSan.
-if out=$(make -s build/test_lib 2>&1); then
-	build/test_lib
-	rc=$?
-	[ $rc -eq 0 ] || echo "FAIL lib: test_lib exited $rc"
-else
-	fail "lib unit tests build with ASan and UBSan" "$out"
-fi
+run_unit lib "lib unit tests"
 
 # A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
-if out=$(make -s build/test_procs 2>&1); then
-	build/test_procs
-	rc=$?
-	[ $rc -eq 0 ] || echo "FAIL procs: test_procs exited $rc"
-else
-	fail "procs unit tests build with ASan and UBSan" "$out"
-fi
+run_unit procs "procs unit tests"
 
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.

@@ -7,8 +7,8 @@
 # The events are those of whichever series the kernel has: zone_device and
 # migrate_device (kpatches/, Linux 7.3: the bench's kernel) or devmem
 # (kpatches/6.12).
-#   top    devmemtop attached, reporting every second; its CPU time is read
-#          from /proc/PID/stat
+#   top    devmemtop attached, reporting every second (its CPU time is
+#          read from /proc/PID/stat in the longer cost run below)
 #   rec    devmemrec recording to a file in tmpfs; its record count and drops
 #          come from its own summary
 #   empty  empty BPF programs (bpf-empty) on the page init and folio free
@@ -83,14 +83,10 @@ while [ $i -le $pairs ]; do
 			tp=$!
 			ready /tmp/top.out "attached in"
 			warm_up
-			c0=$(cpu_ticks $tp)
-			w0=$(cut -d' ' -f1 /proc/uptime)
 			line=$(devmem-wl bench "$pages" "$rounds")
-			c1=$(cpu_ticks $tp)
-			w1=$(cut -d' ' -f1 /proc/uptime)
 			kill -INT $tp
 			wait $tp
-			extra="top_cpu_ticks=$((c1 - c0)) top_wall_cs=$(echo "$w0 $w1" | awk '{ printf "%d", ($2 - $1) * 100 }') top_dropped=$(grep -o '[0-9]* lost' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
+			extra="top_dropped=$(grep -o '[0-9]* lost' /tmp/top.out | tail -1 | cut -d' ' -f1)";;
 		rec)
 			devmemrec -o /tmp/bench.dmt 2>/tmp/rec.err &
 			rp=$!
