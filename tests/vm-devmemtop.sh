@@ -166,6 +166,19 @@ expect "late start: live pages on private pgmaps, pages the churn moved since at
 	"[512,true]"
 expect "late start: no live-count mismatch with debugfs" \
 	"$(echo "$doc" | jq '[.pgmaps[] | select(.live_mismatch)] | length')" 0
+expect "late start: once the churn is over, every pgmap's live count is exact (settled)" \
+	"$(echo "$doc" | jq '[.pgmaps[] | select(.live_exact | not)] | length')" 0
+# The recording started at the same time: the hold workload's 512 pages,
+# quiet through the debugfs read, are exact; the churning pgmap is exact
+# (0 live at the end) or says it is an estimate.
+rep=$(echo "$late" | awk '$0 == "--- report" { on = 1; next } /^--- / { on = 0 } on' | grep -v '^late_report_rc=')
+expect "late start: devmemrec and devmemreport exit 0" \
+	"$(echo "$late" | kv late_rec_rc) $(echo "$late" | kv late_report_rc)" "0 0"
+expect "late start: the recording's private pgmaps: one holds exactly 512, exact; the rest 0 or inexact" \
+	"$(echo "$rep" | jq -c '[.pgmaps[] | select(.type == "private")] |
+		[([.[] | select(.live_exact and .live_pages == 512)] | length),
+		 ([.[] | select(.live_exact and .live_pages != 512 and .live_pages != 0)] | length)]')" \
+	"[1,0]"
 # Processes that come and go (docs/devmemtop.md, "Processes"): 20 short
 # jobs, then a leaker that exits holding 16 pages. Each job is shown, as
 # exited, with its exact numbers; then its row and its proc_counts entry go.

@@ -81,6 +81,23 @@ for flavor in patched vanilla; do
 			"$(echo "$rep" | jq -c '[([.pgmaps[].inits] | add) == ([.pgmaps[].frees] | add), ([.pgmaps[].live_pages] | add)]')" \
 			"[true,0]"
 	done
+	if [ $flavor = patched ]; then
+		# Late start on 7.3's debugfs zone_device/pgmaps: 2048 pages (4 THPs)
+		# out before devmemtop and devmemrec started, exact and settled.
+		s=$(awk '$0 == "=== late73" { on = 1; next } /^=== / { on = 0 } on' "$log")
+		expect "7.3 late start: workload, devmemtop, devmemrec exit 0, 2048 pages on the device" \
+			"$(echo "$s" | kv_ wl_rc) $(echo "$s" | kv_ top_rc) $(echo "$s" | kv_ rec_rc) $(echo "$s" | kv_ on_device)" \
+			"0 0 0 2048"
+		doc=$(echo "$s" | sed -n '/^--- top/,/^--- /p' | grep '^{' | tail -1)
+		expect "7.3 late start: devmemtop: private live, exact, as debugfs counts it, no mismatch" \
+			"$(echo "$doc" | jq -c '[.pgmaps[] | select(.type == "private")] |
+			  [([.[].live_pages] | add), all(.[]; .live_exact), ([.[].live_pages_kernel // 0] | add),
+			   any(.[]; .live_mismatch)]')" "[2048,true,2048,false]"
+		rep=$(echo "$s" | sed -n '/^--- report/,/^--- /p' | grep '^{')
+		expect "7.3 late start: devmemreport: private live from the recording's PGMAPS, exact" \
+			"$(echo "$rep" | jq -c '[.pgmaps[] | select(.type == "private")] |
+			  [([.[].live_pages] | add), all(.[]; .live_exact)]')" "[2048,true]"
+	fi
 	expect "7.3 $flavor: no BPF program left behind" "$(grep -o '^bpf_progs_after=[0-9]*' "$log" | cut -d= -f2)" 0
 done
 expect "7.3: hmm-tests fail the same cases with and without the series (tracepoint vs fentry)" \

@@ -190,6 +190,96 @@ static void test_seed_debugfs(void)
 	devmem_state_free(&st);
 }
 
+/* The BPF side's description of the one pgmap of test_late_start. */
+static int late_resolve(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
+{
+	(void)ctx;
+	if (pgmap != 0xb000)
+		return -1;
+	meta->start = 0x40000000;
+	meta->end = 0x4fffffff;
+	meta->type = DEVMEM_PGMAP_PRIVATE;
+	return 0;
+}
+
+/*
+ * Late start (docs/counting.md): debugfs is read after attach, while pages
+ * may move. A live view settles a pgmap's base only from a read during
+ * which its totals stood still; a recording's replay takes the records
+ * from before the read out of the base and calls those during it inexact.
+ */
+static void test_late_start(void)
+{
+	static const char text[] =
+		"# pgmap type start end owner nr_pages live_pages\n"
+		"0 private 0x40000000 0x4fffffff 0 65536 530\n"
+		"0 private 0x50000000 0x5fffffff 0 65536 7\n";
+	/* 0x40000000 moved pages during the read: 20 in, 2 out, then 30 in */
+	struct devmem_pgmap_net before[] = { { 0x40000000, 20, 2 } };
+	struct devmem_pgmap_net after[] = { { 0x40000000, 50, 2 } };
+	struct devmem_pgmap_net quiet[] = { { 0x40000000, 60, 2 } };
+	struct devmem_state st = { 0 }, rep = { 0 };
+	struct devmem_rec_page r;
+	size_t i;
+
+	CHECK("late start: two rows seeded", devmem_state_seed_text(&st, text) == 2);
+	for (i = 0; i < st.nr_pgmaps; i++)
+		st.pgmaps[i].live_pending = true;
+	CHECK("late start: the pgmap that moved pages during the read stays pending",
+	      devmem_state_settle_text(&st, text, before, 1, after, 1) == 1 &&
+	      st.pgmaps[0].live_pending && !st.pgmaps[1].live_pending);
+	CHECK("late start: a quiet pgmap never counted keeps debugfs's count",
+	      devmem_pgmap_live(&st.pgmaps[1]) == 7);
+	st.pgmaps[0].inits = 50;
+	st.pgmaps[0].frees = 2;
+	CHECK("late start: the pending estimate takes the totals after the read out",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 530);
+	/* The next read: 10 more in, and nothing moves across it. */
+	CHECK("late start: a read with the pgmap quiet settles it",
+	      devmem_state_settle_text(&st,
+				       "0 private 0x40000000 0x4fffffff 0 65536 540\n"
+				       "0 private 0x50000000 0x5fffffff 0 65536 7\n",
+				       quiet, 1, quiet, 1) == 0 && !st.pgmaps[0].live_pending);
+	st.pgmaps[0].inits = 60;
+	CHECK("late start: settled, live is debugfs's count with nothing counted twice",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 540);
+	st.pgmaps[1].live_pending = true;
+	st.pgmaps[1].destroyed = true;
+	CHECK("late start: a destroyed pgmap is not waited for",
+	      devmem_state_settle_text(&st, text, before, 1, after, 1) == 0 &&
+	      st.pgmaps[1].live_pending);
+	devmem_state_free(&st);
+
+	/* A recording: read from 1000 to 2000 ns, 530 live then. */
+	rep.resolve = late_resolve;
+	devmem_state_seed_text(&rep, "0 private 0x40000000 0x4fffffff 0 65536 530\n"
+				     "# read_ns 1000 2000\n");
+	CHECK("late start: the chunk's read window is kept",
+	      rep.seed_from_ns == 1000 && rep.seed_to_ns == 2000);
+	for (i = 0; i < 12; i++) {
+		r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 100 + i, 0xb000);
+		r.hdr.ts_ns = 500 + i;	/* before the read: in debugfs's 530 */
+		feed(&rep, &r);
+	}
+	r = page_rec(DEVMEM_REC_FOLIO_FREE, 10, 100, 0xb000);
+	r.hdr.ts_ns = 900;
+	feed(&rep, &r);
+	for (i = 0; i < 5; i++) {
+		r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 200 + i, 0xb000);
+		r.hdr.ts_ns = 3000 + i;	/* after */
+		feed(&rep, &r);
+	}
+	CHECK("late start: a replay counts the records before the read once",
+	      rep.nr_pgmaps == 1 && devmem_pgmap_live(&rep.pgmaps[0]) == 535 &&
+	      !rep.pgmaps[0].live_pending);
+	r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 300, 0xb000);
+	r.hdr.ts_ns = 1500;	/* during the read: in or out of its count */
+	feed(&rep, &r);
+	CHECK("late start: a record during the read leaves the base an estimate",
+	      devmem_pgmap_live(&rep.pgmaps[0]) == 535 && rep.pgmaps[0].live_pending);
+	devmem_state_free(&rep);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -1729,6 +1819,7 @@ int main(void)
 	test_state_accounting();
 	test_u64map();
 	test_seed_debugfs();
+	test_late_start();
 	test_json();
 	test_json_bytes();
 	test_exit_codes_doc();

@@ -29,7 +29,7 @@
 #include "tracefile.h"
 #include "u64map.h"
 
-#define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
+#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 #define TOOL_VERSION "0.1"
 
 struct rec {
@@ -277,6 +277,7 @@ int main(int argc, char **argv)
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
 	char err[1024], text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "";
 	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
+	uint64_t read_from, read_to;
 	struct rec r = { 0 };
 	const char *out = NULL;
 	struct devmem_session s;
@@ -371,8 +372,24 @@ int main(int argc, char **argv)
 		 (unsigned long long)r.filter_pgmap,
 		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
 	dmt_write_chunk(&r.w, DMT_CHUNK_META, text, strlen(text));
-	/* The pgmaps that exist now, whole, right after META (errors are sticky in r.w). */
+	/*
+	 * The pgmaps that exist now, whole, right after META (errors are sticky
+	 * in r.w), and when they were read: the records from before the read
+	 * are in its live counts already (docs/counting.md, "Late start").
+	 */
+	read_from = now_ns(CLOCK_MONOTONIC);
 	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
+	read_to = now_ns(CLOCK_MONOTONIC);
+	if (pgmaps && pgmaps_len) {
+		char *p = realloc(pgmaps, pgmaps_len + 64);
+
+		if (p) {
+			pgmaps = p;
+			pgmaps_len += snprintf(p + pgmaps_len, 64, "# read_ns %llu %llu\n",
+					       (unsigned long long)read_from,
+					       (unsigned long long)read_to);
+		}
+	}
 	dmt_write_text(&r.w, DMT_CHUNK_PGMAPS, pgmaps ? pgmaps : "", pgmaps ? pgmaps_len : 0);
 	free(pgmaps);
 	if (!r.w.error && devmem_session_records(&s, on_record, &r, err, sizeof(err))) {

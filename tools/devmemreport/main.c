@@ -56,7 +56,7 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 		       range, devmem_pgmap_type_name(r->type), r->driver[0] ? r->driver : "unknown",
 		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs,
 		       r->inits, r->frees, r->to_device, r->to_system, r->longterm, r->cow, r->faults,
-		       r->destroyed ? "  (destroyed)" : "");
+		       r->destroyed ? "  (destroyed)" : r->live_pending ? "  ~live" : "");
 	}
 	printf("\n%-7s %-16s %6s %8s %8s %8s %7s %8s %6s\n", "PID", "COMM", "HELD", "INITS", "TODEV",
 	       "FROMDEV", "FAULTS", "LONGTERM", "COW");

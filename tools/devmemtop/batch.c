@@ -43,7 +43,7 @@ void batch_text(struct top *t)
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
 		row_line(pgmap_columns, pgmap_columns_shown(), pg[i]);
-		puts(pgmap_mismatch(t, pg[i]) ? " !live" : "");
+		puts(pgmap_mismatch(t, pg[i]) ? " !live" : pg[i]->live_pending ? " ~live" : "");
 	}
 	if (i < n)
 		printf("(%zu more pgmaps)\n", n - i);

@@ -46,6 +46,10 @@ struct top {
 	int *mismatch_runs;	/* consecutive intervals true != shadow */
 	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read */
 	size_t nr_live_true;
+	/* Late start: rows whose base is still an estimate, and the tries. */
+	int live_pending;
+	unsigned int settle_tries;
+	uint64_t settled_ns;
 	/*
 	 * Processes that exit (tools/lib/procs.h): probe marks rows of gone
 	 * processes exited (only in the initial pid namespace, where the BPF

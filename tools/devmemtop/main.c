@@ -26,7 +26,7 @@
 #include "output.h"
 #include "replay.h"
 
-#define DEBUGFS_PGMAPS "/sys/kernel/debug/devmem/pgmaps"
+#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -125,11 +125,29 @@ static void check_live(struct top *t)
 		 * pages move, debugfs and the totals are read moments apart.
 		 */
 		bool quiet = r->inits == r->mark[RATE_INIT] && r->frees == r->mark[RATE_FREE];
-		bool differ = quiet && t->live_true[i] >= 0 &&
+		bool differ = quiet && t->live_true[i] >= 0 && !r->live_pending &&
 			      t->live_true[i] != devmem_pgmap_live(r);
 
 		t->mismatch_runs[i] = differ ? t->mismatch_runs[i] + 1 : 0;
 	}
+}
+
+/*
+ * Late start (docs/counting.md): a pgmap that moved pages while debugfs was
+ * read at start has an estimated base until a read finds it quiet. Tried
+ * each interval at first, then, as each read walks every struct page, at
+ * most every LIVE_CHECK_NS.
+ */
+static void settle_live(struct top *t)
+{
+	uint64_t now = devmem_now_ns();
+
+	if (t->live_pending <= 0 ||
+	    (t->settle_tries >= 10 && now - t->settled_ns < LIVE_CHECK_NS))
+		return;
+	t->settle_tries++;
+	t->settled_ns = now;
+	t->live_pending = devmem_state_settle_live(&t->st, &t->sess, DEBUGFS_PGMAPS);
 }
 
 void devmemtop_collect(struct top *t)
@@ -148,6 +166,7 @@ void devmemtop_collect(struct top *t)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
+	settle_live(t);
 	check_live(t);
 	devmem_state_mark(&t->st, devmem_now_ns());
 }
@@ -384,7 +403,8 @@ int main(int argc, char **argv)
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
 	t.st.resolve = devmem_resolve_pgmap;
 	t.st.resolve_ctx = &t.sess;
-	if (devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS) <= 0 && !json)
+	t.live_pending = devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS);
+	if (t.live_pending <= 0 && !json)
 		fprintf(stderr, "devmemtop: no device memory known yet: %s; pgmaps appear "
 			"here when their pages are used\n", access(DEBUGFS_PGMAPS, R_OK) ?
 			"this kernel has no debugfs devmem/pgmaps to list existing ones" :

@@ -79,6 +79,8 @@ static void draw(struct top *t, const char *prompt)
 			draw_row(y, pgmap_columns, pgmap_columns_shown(), rows[i], COLS);
 			if (pgmap_mismatch(t, rows[i]))
 				printw(" !live");
+			else if (rows[i]->live_pending)
+				printw(" ~live");
 		}
 		free(rows);
 	} else {

@@ -481,3 +481,17 @@ bool devmem_in_init_pidns(void)
 	/* PROC_PID_INIT_INO: the initial pid namespace's fixed inode number */
 	return st.st_ino == 0xEFFFFFFCU;
 }
+
+const char *devmem_debugfs_pgmaps(void)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/debug/zone_device/pgmaps",	/* kpatches/ (7.3) */
+		"/sys/kernel/debug/devmem/pgmaps",	/* kpatches/6.12/ */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!access(paths[i], F_OK))
+			return paths[i];
+	return paths[0];
+}

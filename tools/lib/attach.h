@@ -91,5 +91,11 @@ uint64_t devmem_now_ns(void);	/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
  * namespace's tgids, which a tool in a container cannot match with its own.
  */
 bool devmem_in_init_pidns(void);
+/*
+ * debugfs's list of live pgmaps: zone_device/pgmaps with the 7.3 series,
+ * devmem/pgmaps with the 6.12 one; the first that exists, else the 7.3
+ * path (for messages).
+ */
+const char *devmem_debugfs_pgmaps(void);
 
 #endif

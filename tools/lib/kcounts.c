@@ -273,14 +273,8 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 	return 0;
 }
 
-/* inits - frees per pgmap start, from the totals; the sum over all pgmaps. */
-struct net_by_start {
-	uint64_t start;
-	int64_t net;
-};
-
-static size_t read_net(const struct devmem_session *s, struct net_by_start *out, size_t max,
-		       int64_t *fingerprint)
+/* Every counted pgmap's inits and frees, by start; how many. */
+static size_t read_net(const struct devmem_session *s, struct devmem_pgmap_net *out, size_t max)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
 	int slot_fd = bpf_map__fd(s->skel->maps.pgmap_slot);
@@ -288,17 +282,16 @@ static size_t read_net(const struct devmem_session *s, struct net_by_start *out,
 	__u64 key, next, *prev = NULL;
 	size_t nr = 0;
 
-	*fingerprint = 0;
-	while (vals && !bpf_map_get_next_key(slot_fd, prev, &next)) {
+	while (vals && nr < max && !bpf_map_get_next_key(slot_fd, prev, &next)) {
 		struct devmem_pgmap_meta m;
 		struct devmem_pgmap_counts c;
 
 		if (!lookup_counts(s, next, vals, NULL) &&
-		    !bpf_map_lookup_elem(meta_fd, &next, &m) && nr < max) {
+		    !bpf_map_lookup_elem(meta_fd, &next, &m)) {
 			sum_pgmap(&c, vals, n);
 			out[nr].start = m.start;
-			out[nr].net = (int64_t)c.inits - (int64_t)c.frees;
-			*fingerprint += (int64_t)(c.inits * 3 + c.frees);
+			out[nr].inits = c.inits;
+			out[nr].frees = c.frees;
 			nr++;
 		}
 		key = next;
@@ -308,45 +301,70 @@ static size_t read_net(const struct devmem_session *s, struct net_by_start *out,
 	return nr;
 }
 
+#define DEBUGFS_TEXT_MAX (1 << 20)
+
+/*
+ * One try (docs/counting.md, "Late start"): the totals, debugfs, the
+ * totals again. seed: first add a row per debugfs line, pending. Returns
+ * the rows still pending (or seeded, with seed), or -errno.
+ */
+static int settle_once(struct devmem_state *st, const struct devmem_session *s,
+		       const char *path, bool seed)
+{
+	struct devmem_pgmap_net *before = calloc(2 * DEVMEM_MAX_PGMAPS, sizeof(*before));
+	struct devmem_pgmap_net *after = before + DEVMEM_MAX_PGMAPS;
+	char *text = malloc(DEBUGFS_TEXT_MAX);
+	size_t nb, na, len, i, first = st->nr_pgmaps;
+	int rc = -ENOMEM;
+	FILE *f;
+
+	if (!before || !text)
+		goto out;
+	nb = read_net(s, before, DEVMEM_MAX_PGMAPS);
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		goto out;
+	}
+	len = fread(text, 1, DEBUGFS_TEXT_MAX - 1, f);
+	fclose(f);
+	text[len] = 0;
+	na = read_net(s, after, DEVMEM_MAX_PGMAPS);
+	if (seed) {
+		rc = devmem_state_seed_text(st, text);
+		for (i = first; i < st->nr_pgmaps; i++)
+			st->pgmaps[i].live_pending = true;
+	}
+	i = devmem_state_settle_text(st, text, before, nb, after, na);
+	if (!seed)
+		rc = (int)i;
+out:
+	free(before);
+	free(text);
+	return rc;
+}
+
 int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
 			   const char *debugfs_path)
 {
-	struct net_by_start *net = calloc(DEVMEM_MAX_PGMAPS, sizeof(*net));
-	size_t nr = 0, i, j, first = st->nr_pgmaps;
-	int64_t before = 0, after = 1;
-	char *text = malloc(1 << 20);
-	int tries, rc;
+	int rc = settle_once(st, s, debugfs_path, true), tries;
 
-	if (!net || !text) {
-		free(net);
-		free(text);
-		return -ENOMEM;
-	}
-	for (tries = 0; tries < 20 && before != after; tries++) {
-		FILE *f;
-		size_t len;
-
-		read_net(s, net, DEVMEM_MAX_PGMAPS, &before);
-		f = fopen(debugfs_path, "r");
-		if (!f) {
-			rc = -errno;
-			goto out;
-		}
-		len = fread(text, 1, (1 << 20) - 1, f);
-		fclose(f);
-		text[len] = 0;
-		nr = read_net(s, net, DEVMEM_MAX_PGMAPS, &after);
-	}
-	rc = devmem_state_seed_text(st, text);
-	/* Pages handed out since attach are already in inits - frees. */
-	for (i = first; i < st->nr_pgmaps; i++)
-		for (j = 0; j < nr; j++)
-			if (net[j].start == st->pgmaps[i].start)
-				st->pgmaps[i].live_base -= net[j].net;
-out:
-	free(net);
-	free(text);
+	/* A few quick tries; what stays pending is tried at each interval. */
+	for (tries = 0; rc > 0 && tries < 3 && devmem_state_settle_live(st, s, debugfs_path) > 0;
+	     tries++)
+		;
 	return rc;
+}
+
+int devmem_state_settle_live(struct devmem_state *st, const struct devmem_session *s,
+			     const char *debugfs_path)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_pgmaps; i++)
+		if (st->pgmaps[i].live_pending && !st->pgmaps[i].destroyed)
+			return settle_once(st, s, debugfs_path, false);
+	return 0;
 }
 
 uint64_t devmem_events_seen(const struct devmem_session *s)

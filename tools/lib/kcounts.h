@@ -21,12 +21,16 @@ int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *met
 /*
  * Seed pgmaps that existed before the session from debugfs, so that their
  * live pages are the kernel's: pages handed out since attach are in both
- * debugfs and the totals, and are taken out of the base once. Reads until
- * the totals stand still around the debugfs read. Returns the number of
- * pgmaps seeded, or -errno.
+ * debugfs and the totals, and are taken out of the base once. A pgmap that
+ * moved pages during the read keeps an estimate, live_pending, until a
+ * read with it quiet (docs/counting.md, "Late start"); this tries a few
+ * times at once. Returns the number of pgmaps seeded, or -errno.
  */
 int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
 			   const char *debugfs_path);
+/* One more try for the pending rows: how many stay pending, or -errno. */
+int devmem_state_settle_live(struct devmem_state *st, const struct devmem_session *s,
+			     const char *debugfs_path);
 
 /*
  * A devmem_proc_forget_fn (procs.h) on the proc_counts map (ctx: the

@@ -25,6 +25,7 @@ void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 	json_bool(j, "destroyed", r->destroyed);
 	json_i64(j, "live_pages", devmem_pgmap_live(r));
 	json_i64(j, "live_bytes", devmem_pgmap_live(r) * 4096);
+	json_bool(j, "live_exact", !r->live_pending);
 	json_i64(j, "refs", r->refs);
 	json_u64(j, "inits", r->inits);
 	json_u64(j, "frees", r->frees);

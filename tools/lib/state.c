@@ -192,6 +192,21 @@ static void on_pgmap(struct devmem_state *st, const struct devmem_rec_pgmap *r, 
 static void st_pgmap_create(void *ctx, const struct devmem_rec_pgmap *r) { on_pgmap(ctx, r, true); }
 static void st_pgmap_destroy(void *ctx, const struct devmem_rec_pgmap *r) { on_pgmap(ctx, r, false); }
 
+/*
+ * A recording started late (docs/counting.md, "Late start"): a page event
+ * recorded before debugfs was read is in the seeded base already; one
+ * recorded while it was read may or may not be.
+ */
+static void seed_overlap(const struct devmem_state *st, struct devmem_pgmap_row *pg,
+			 const struct devmem_rec_page *r, int64_t pages)
+{
+	if (!pg->seeded)
+		return;
+	pg->live_base -= pages;
+	if (r->hdr.ts_ns >= st->seed_from_ns)
+		pg->live_pending = true;
+}
+
 static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
@@ -200,6 +215,8 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 
 	count(st, &r->hdr);
 	if (pg) {
+		if (r->hdr.ts_ns < st->seed_to_ns)
+			seed_overlap(st, pg, r, r->nr_pages);
 		pg->inits += r->nr_pages;
 		if (!(r->flags & DEVMEM_PAGE_REF_SEPARATE))
 			pg->refs += r->nr_pages;
@@ -222,6 +239,8 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 
 	count(st, &r->hdr);
 	if (pg) {
+		if (r->hdr.ts_ns < st->seed_to_ns)
+			seed_overlap(st, pg, r, -(int64_t)r->nr_pages);
 		pg->frees += r->nr_pages;
 		if (st->refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
 					 r->type == DEVMEM_PGMAP_COHERENT))
@@ -400,6 +419,11 @@ int devmem_state_seed_text(struct devmem_state *st, const char *text)
 		struct devmem_pgmap_row *rows, *r;
 		uint32_t t;
 
+		if (sscanf(line, "# read_ns %llu %llu", &start, &end) == 2) {
+			st->seed_from_ns = start;
+			st->seed_to_ns = end;
+			continue;
+		}
 		if (line[0] == '#' || sscanf(line, "%31s %31s %llx %llx %31s %llu %llu",
 					     id, type, &start, &end, owner, &nr, &live) != 7)
 			continue;
@@ -418,10 +442,64 @@ int devmem_state_seed_text(struct devmem_state *st, const char *text)
 		r->end = end;
 		r->nr_pages = nr;
 		r->live_base = live;
+		r->seeded = true;
 		r->type = t;
 		n++;
 	}
 	return n;
+}
+
+/* debugfs's live pages for the range at start, or -1 if it lists none. */
+static int64_t text_live(const char *text, uint64_t start)
+{
+	unsigned long long s, live;
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (line[0] != '#' &&
+		    sscanf(line, "%*s %*s %llx %*s %*s %*s %llu", &s, &live) == 2 && s == start)
+			return (int64_t)live;
+	return -1;
+}
+
+static const struct devmem_pgmap_net *net_of(const struct devmem_pgmap_net *v, size_t n,
+					     uint64_t start)
+{
+	static const struct devmem_pgmap_net none;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].start == start)
+			return &v[i];
+	return &none;	/* never counted: nothing since attach */
+}
+
+size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
+				const struct devmem_pgmap_net *before, size_t nb,
+				const struct devmem_pgmap_net *after, size_t na)
+{
+	size_t i, pending = 0;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		struct devmem_pgmap_row *r = &st->pgmaps[i];
+		const struct devmem_pgmap_net *b, *a;
+		int64_t live;
+
+		/* A destroyed pgmap keeps its estimate: no read can settle it. */
+		if (!r->live_pending || r->destroyed)
+			continue;
+		live = text_live(text, r->start);
+		if (live < 0) {	/* not listed while torn down: it will be destroyed */
+			pending++;
+			continue;
+		}
+		b = net_of(before, nb, r->start);
+		a = net_of(after, na, r->start);
+		r->live_base = live - ((int64_t)a->inits - (int64_t)a->frees);
+		r->live_pending = a->inits != b->inits || a->frees != b->frees;
+		pending += r->live_pending;
+	}
+	return pending;
 }
 
 int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)

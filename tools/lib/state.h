@@ -30,6 +30,10 @@ struct devmem_pgmap_row {
 	uint32_t type;
 	bool destroyed;
 	int64_t live_base;	/* live pages when first seen (debugfs) */
+	bool seeded;		/* from debugfs: live_base holds pages out before */
+	bool live_pending;	/* live_base is an estimate: the pgmap moved pages
+				 * while debugfs was read (docs/counting.md,
+				 * "Late start"); a quiet read settles it */
 	int64_t refs;		/* shadow references taken since start */
 	uint64_t inits, frees, gets, get_failed, puts;
 	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
@@ -86,6 +90,12 @@ struct devmem_state {
 	 * lookup per record fewer.
 	 */
 	bool pages_elsewhere;
+	/*
+	 * A recording's debugfs read (the PGMAPS chunk's "# read_ns FROM TO"
+	 * line; 0 0 without): the pages of records before FROM are in the
+	 * seeded base already; records during the read leave it an estimate.
+	 */
+	uint64_t seed_from_ns, seed_to_ns;
 	bool refs_on_free;	/* no put_pgmap events (fallback modes): a free of
 				 * a private or coherent page drops its reference,
 				 * and gets are not held as references */
@@ -114,6 +124,21 @@ static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
 /* The same from the file's text (a trace's PGMAPS chunk). */
 int devmem_state_seed_text(struct devmem_state *st, const char *text);
+/* A pgmap's inits and frees at one moment, by its start. */
+struct devmem_pgmap_net {
+	uint64_t start, inits, frees;
+};
+/*
+ * Late start: settle the live base of the pending rows from one debugfs
+ * text, read between two reads of the totals (before, after; nb, na
+ * entries). A row whose pgmap handed out or freed nothing across the read
+ * is settled: its base is debugfs's live count less the pages counted
+ * since attach. Any other gets that estimate, from the totals after the
+ * read, and stays pending. Returns how many rows are still pending.
+ */
+size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
+				const struct devmem_pgmap_net *before, size_t nb,
+				const struct devmem_pgmap_net *after, size_t na);
 /* Describe a pgmap (from the BPF side's map); adopts a debugfs row by start. */
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages);

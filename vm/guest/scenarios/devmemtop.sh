@@ -92,12 +92,16 @@ run_late() {
 	cat >/tmp/late.sh <<-'LATE'
 	devmemtop -j -d 0.5 >/tmp/late.json 2>/dev/null &
 	top=$!
+	devmemrec -o /tmp/late.dmt 2>/dev/null &
+	rec=$!
 	n=0
 	while [ ! -e /tmp/churn.done ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 	sleep 1
-	kill -INT $top
+	kill -INT $top $rec
 	wait $top
 	echo "late_top_rc=$?"
+	wait $rec
+	echo "late_rec_rc=$?"
 	LATE
 	DEVMEM_WL_MIDWAY="sh /tmp/late.sh" devmem-wl hold 512 0 >/tmp/late.out
 	wait
@@ -106,6 +110,9 @@ run_late() {
 	echo "churn_done=$([ -e /tmp/churn.done ] && echo 1 || echo 0)"
 	echo "--- json"
 	tail -1 /tmp/late.json
+	echo "--- report"
+	devmemreport -j /tmp/late.dmt
+	echo "late_report_rc=$?"
 	echo "--- end"
 }
 [ "${top_late:-1}" = 1 ] && run_late

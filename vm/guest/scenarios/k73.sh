@@ -6,6 +6,20 @@
 modes=$(echo "${k73_modes:-tracepoint}" | tr _ " ")
 echo "kernel=$(uname -r)"
 echo "nproc=$(nproc)"
+# Late start (docs/counting.md) on the series' debugfs zone_device/pgmaps:
+# devmemtop and devmemrec started while 4 THPs (2048 pages) sit on device 0.
+if [ -e /sys/kernel/debug/zone_device/pgmaps ]; then
+	DEVMEM_WL_MIDWAY="devmemrec -o /tmp/late73.dmt 2>/dev/null & r=\$!; devmemtop -j -n 3 -d 0.3 >/tmp/late73.json 2>/dev/null; echo top_rc=\$?; kill -INT \$r; wait \$r; echo rec_rc=\$?" \
+		devmem-wl thp 4 0 >/tmp/late73.out 2>&1
+	echo "=== late73"
+	echo "wl_rc=$?"
+	cat /tmp/late73.out
+	echo "--- top"
+	tail -1 /tmp/late73.json
+	echo "--- report"
+	devmemreport -j /tmp/late73.dmt
+	echo "--- end"
+fi
 for mode in $modes; do
 	devmemrec --attach=$mode -o /tmp/k73-$mode.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
