@@ -433,10 +433,13 @@ static __noinline __u32 new_pgmap_slot(__u64 pgmap)
 
 /*
  * This CPU's cache entries are shared by every program on the CPU, and one
- * program can interrupt another (an IRQ, or preemption): so an entry is
- * read data first and key last, and written key cleared first, data, then
- * key, then checked again. A program interrupted anywhere sees either a
- * whole entry or a miss, and never takes another entry's slot.
+ * program can interrupt another (an IRQ, or preemption in fentry mode): so
+ * an entry is written key cleared first, data, then key, then checked
+ * again; and read key, data, key, as a seqlock is: the data counts only if
+ * the key was the same before and after. An entry written whole between
+ * the reader's two key reads changed the key, so the reader misses rather
+ * than take another entry's slot. (Reading the key only after the data let
+ * a writer run between the two and hand its key to the old data.)
  */
 #define cache_barrier() asm volatile("" ::: "memory")
 
@@ -459,10 +462,15 @@ static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 	gen = slot_gen;		/* read first: a change after it is seen next time */
 	c = bpf_map_lookup_elem(&last_pgmap, &k);
 	if (c) {
+		__u64 key = c->pgmap;
+		__u32 cgen;
+
+		cache_barrier();
 		*slot = c->slot;
 		*type = c->type;
+		cgen = c->gen;
 		cache_barrier();
-		if (c->pgmap == pgmap && c->gen == gen)
+		if (key == pgmap && c->pgmap == pgmap && cgen == gen)
 			return true;
 	}
 	m = pgmap_meta_of(pgmap);
@@ -568,9 +576,14 @@ static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool
 	gen = proc_gen;		/* read first: an eviction after it is seen next time */
 	c = bpf_map_lookup_elem(&last_proc, &k);
 	if (c) {
-		slot = c->slot;
+		__u32 key = c->tgid, cgen;
+
 		cache_barrier();
-		if (c->tgid == pid + 1 && c->gen == gen)	/* 0 is no process yet */
+		slot = c->slot;
+		cgen = c->gen;
+		cache_barrier();
+		/* 0 is no process yet */
+		if (key == pid + 1 && c->tgid == pid + 1 && cgen == gen)
 			return bpf_map_lookup_elem(&proc_counts, &slot);
 	}
 	sp = bpf_map_lookup_elem(&proc_slot, &pid);

@@ -179,6 +179,26 @@ expect "late start: the recording's private pgmaps: one holds exactly 512, exact
 		[([.[] | select(.live_exact and .live_pages == 512)] | length),
 		 ([.[] | select(.live_exact and .live_pages != 512 and .live_pages != 0)] | length)]')" \
 	"[1,0]"
+# Eviction by another process (scenario run_evict): the evicting process
+# is charged the 512 pages it moved to system, their holder keeps its own
+# numbers, and the pgmap balances: 516 each way, nothing live.
+ev=$(awk '$0 == "=== evict" { on = 1; next } /^=== / { on = 0 } on' "$log")
+hold_pid=$(echo "$ev" | grep '^wl=hold' | kv pid)
+short_pid=$(echo "$ev" | grep '^wl=private' | kv pid)
+expect "evict: hold and devmemtop exit 0; 512 held, the other process moved and faulted back its 4" \
+	"$(echo "$ev" | kv hold_rc) $(echo "$ev" | kv evict_top_rc) $(echo "$ev" | grep '^wl=hold' | kv on_device) $(echo "$ev" | grep '^wl=private' | kv faulted_back)" \
+	"0 0 512 4"
+doc=$(echo "$ev" | awk '$0 == "--- json" { on = 1; next } /^--- / { on = 0 } on')
+expect "evict: the holder: held,inits,to_device,to_system" \
+	"$(echo "$doc" | jq -c --argjson p "${hold_pid:-0}" '[.processes[] | select(.pid == $p) | [.held, .inits, .to_device, .to_system]]')" \
+	"[[0,512,512,0]]"
+expect "evict: the process that closed the device: held,inits,to_device,to_system (4 + 512)" \
+	"$(echo "$doc" | jq -c --argjson p "${short_pid:-0}" '[.processes[] | select(.pid == $p) | [.held, .inits, .to_device, .to_system]]')" \
+	"[[0,4,4,516]]"
+expect "evict: device 0's pgmap: inits,frees,to_device,to_system,live" \
+	"$(echo "$doc" | jq -c '[.pgmaps[] | select(.type == "private" and .inits > 0)] |
+		[([.[].inits] | add), ([.[].frees] | add), ([.[].to_device] | add), ([.[].to_system] | add), ([.[].live_pages] | add)]')" \
+	"[516,516,516,516,0]"
 # Processes that come and go (docs/devmemtop.md, "Processes"): 20 short
 # jobs, then a leaker that exits holding 16 pages. Each job is shown, as
 # exited, with its exact numbers; then its row and its proc_counts entry go.

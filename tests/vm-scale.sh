@@ -30,17 +30,15 @@ private_sum='[.pgmaps[] | select(.type == "private")] |
 
 # Under contention migration is best effort (a busy page is skipped); the
 # workload retries, as a driver would, until its page tables say every page
-# is where it sent it. The kernel can move a page more often than that (a
-# page sent to the device, faulted back by a racing access, sent again),
-# and the workload cannot see those extra trips; so the tools must agree
-# with each other exactly, and with the workload on everything it can know:
-# nothing stays on the device, every page handed out is freed, at least
-# what it moved was moved, each of its tasks got a row. Under this
-# contention the kernel has also been seen to move one page more back to
-# system than it handed out (2049 for 2048, 769 for 768), counted alike by
-# the series' finalize event and by the fallback modes' own count of the
-# pfn arrays: so "all came back" is to_system >= to_device (not explained
-# yet; see the closing note of issue 7).
+# is where it sent it, so it knows exactly what it moved. Its tasks close
+# their device files only when all are done: test_hmm's release evicts
+# every page of the device (dmirror_fops_release), and a task closing
+# early moved its sibling's pages back behind its back. That eviction could
+# also catch a destination device page that a failed migration was just
+# dropping (migrate_device_finalize() unlocks it before the last put; it
+# was never mapped, so never counted to the device) and move it to system:
+# the one extra page back (2049 for 2048) seen before. So now every number
+# is exact: the kernel's moves are the workload's, per task.
 procs='[.processes[] | select(.pid as $p | $pids | index($p))] |
 	[length, ([.[].held] | add), ([.[].inits] | add), ([.[].to_device] | add), ([.[].to_system] | add)]'
 for mode in tracepoint fentry kprobe; do
@@ -61,13 +59,15 @@ for mode in tracepoint fentry kprobe; do
 	expect "$name: devmemtop and devmemreport agree on the 4 tasks (rows,held,inits,to_device,to_system)" \
 		"$(echo "$top" | jq -c --argjson pids "$pids" "$procs")" \
 		"$(echo "$rep" | jq -c --argjson pids "$pids" "$procs")"
-	moved=$(echo "$t" | jq '.[3]')
-	got=$(echo "$t" | jq -c --argjson td "${td:-0}" --argjson tf "${tf:-0}" --arg m $mode \
-		'[.[0] == .[1], .[2], .[3] >= $td, .[4] >= .[3], if $m == "tracepoint" then .[5] > 0 else .[5] == 0 end]')
-	expect "$name: inits==frees, live, moved>=workload's, all came back, faults seen" "$got" "[true,0,true,true,true]"
+	got=$(echo "$t" | jq -c --argjson td "${td:-0}" --argjson back "$((${ts:-0} + ${tf:-0}))" --arg m $mode \
+		'[.[0] == .[1], .[2], .[3] == $td, .[4] == $back, if $m == "tracepoint" then .[5] > 0 else .[5] == 0 end]')
+	expect "$name: inits==frees, live, to_device and to_system (moved + faulted) the workload's, faults seen" \
+		"$got" "[true,0,true,true,true]"
 	expect "$name: devmemtop: the 4 tasks' rows: rows,held,inits,to_device,to_system" \
-		"$(echo "$top" | jq -c --argjson pids "$pids" "$procs")" "[4,0,$moved,$moved,$(echo "$t" | jq '.[4]')]"
-	pass "$name: the kernel moved $moved pages to the device, the workload saw $td"
+		"$(echo "$top" | jq -c --argjson pids "$pids" "$procs")" "[4,0,$td,$td,$td]"
+	expect "$name: devmemtop: each task moved exactly its own 512 each way" \
+		"$(echo "$top" | jq -c --argjson pids "$pids" '[.processes[] | select(.pid as $p | $pids | index($p)) |
+			[.to_device, .to_system]] | unique')" "[[512,512]]"
 	expect "$name: devmemtop dropped nothing" "$(echo "$top" | jq .drops.total)" 0
 	expect "$name: devmemreport complete, nothing dropped, every event recorded" \
 		"$(echo "$rep" | jq -c '[.complete, .drops.dropped, .records == .drops.events_seen]')" "[true,0,true]"
@@ -84,9 +84,9 @@ for mode in fentry kprobe; do
 	name="scale $mode: a direct finalize after racing vma finalizes"
 	expect "$name: devmemtop exit 0, release evicted 64 of 64" \
 		"$(echo "$s" | kv nest_top_rc) $(echo "$s" | grep '^wl=release' | kv evicted) $(echo "$s" | grep '^wl=release' | kv on_device)" "0 64 64"
-	expect "$name: private pgmaps: to_system >= to_device (none missed), live" \
+	expect "$name: private pgmaps: to_system == to_device (none missed), live" \
 		"$(echo "$s" | part top | jq -c '[.pgmaps[] | select(.type == "private")] |
-			[(([.[].to_system] | add) >= ([.[].to_device] | add)), ([.[].live_pages] | add)]')" '[true,0]'
+			[(([.[].to_system] | add) == ([.[].to_device] | add)), ([.[].live_pages] | add)]')" '[true,0]'
 done
 
 s=$(section tiny)

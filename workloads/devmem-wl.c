@@ -359,7 +359,8 @@ struct task_job {
 	size_t intact;
 };
 
-static void task_run(struct task_job *j, size_t n, size_t rounds, pthread_barrier_t *start)
+static void task_run(struct task_job *j, size_t n, size_t rounds, pthread_barrier_t *start,
+		     pthread_barrier_t *done)
 {
 	int fd = dmirror_open(j->dev);
 	char *buf = buf_map(n);
@@ -374,6 +375,13 @@ static void task_run(struct task_job *j, size_t n, size_t rounds, pthread_barrie
 	left = pages_on_device(fd, buf, n);
 	j->intact = buf_intact(buf, n);	/* faults every page back */
 	j->faulted = left - pages_on_device(fd, buf, n);
+	/*
+	 * test_hmm's release of a device file evicts every page of the device
+	 * (dmirror_fops_release), the other tasks' too: a task closing while
+	 * another still migrates would move that task's pages back behind its
+	 * back, and the kernel's counts could no longer be the workload's.
+	 */
+	pthread_barrier_wait(done);
 	munmap(buf, n * page_size);
 	close(fd);
 }
@@ -381,7 +389,7 @@ static void task_run(struct task_job *j, size_t n, size_t rounds, pthread_barrie
 static int wl_parallel(size_t n, size_t rounds, size_t ntasks)
 {
 	struct shared {
-		pthread_barrier_t start;
+		pthread_barrier_t start, done;
 		struct task_job jobs[];
 	} *sh = mmap(NULL, sizeof(*sh) + ntasks * sizeof(sh->jobs[0]), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -392,7 +400,8 @@ static int wl_parallel(size_t n, size_t rounds, size_t ntasks)
 
 	if (sh == MAP_FAILED || pthread_barrierattr_init(&attr) ||
 	    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) ||
-	    pthread_barrier_init(&sh->start, &attr, ntasks))
+	    pthread_barrier_init(&sh->start, &attr, ntasks) ||
+	    pthread_barrier_init(&sh->done, &attr, ntasks))
 		die("parallel");
 	for (i = 0; i < ntasks; i++) {
 		pid_t pid;
@@ -402,7 +411,7 @@ static int wl_parallel(size_t n, size_t rounds, size_t ntasks)
 		if (pid < 0)
 			die("fork");
 		if (!pid) {
-			task_run(&sh->jobs[i], n, rounds, &sh->start);
+			task_run(&sh->jobs[i], n, rounds, &sh->start, &sh->done);
 			_exit(0);
 		}
 		sh->jobs[i].pid = pid;

@@ -1519,6 +1519,14 @@ static void test_metrics_exposition(void)
 	      !strstr(text, "# EOF") && has_line(text, "# TYPE devmem_info gauge"));
 	free(text);
 	free(om);
+	/* Late start: a base still estimated says so. */
+	for (b = 0; b < (int)st.nr_pgmaps; b++)
+		st.pgmaps[b].live_pending = st.pgmaps[b].type == DEVMEM_PGMAP_PRIVATE;
+	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
+	CHECK("metrics: live_exact is 0 for a pgmap whose live pages are an estimate, 1 else",
+	      has_line(text, "devmem_pgmap_live_exact{" PRIV "} 0") &&
+	      has_line(text, "devmem_pgmap_live_exact{" COH "} 1"));
+	free(text);
 
 	CHECK("metrics: Prometheus's Accept header gets OpenMetrics",
 	      devmem_metrics_negotiate("application/openmetrics-text;version=1.0.0,"

@@ -132,18 +132,34 @@ static void check_live(struct top *t)
 	}
 }
 
+/* A pending pgmap that moved no page through the last interval. */
+static bool pending_quiet(const struct top *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->st.nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+
+		if (r->live_pending && !r->destroyed && r->inits == r->mark[RATE_INIT] &&
+		    r->frees == r->mark[RATE_FREE])
+			return true;
+	}
+	return false;
+}
+
 /*
  * Late start (docs/counting.md): a pgmap that moved pages while debugfs was
  * read at start has an estimated base until a read finds it quiet. Tried
- * each interval at first, then, as each read walks every struct page, at
- * most every LIVE_CHECK_NS.
+ * each interval at first and whenever a pending pgmap was quiet through
+ * one; otherwise, as each read walks every struct page, at most every
+ * LIVE_CHECK_NS.
  */
 static void settle_live(struct top *t)
 {
 	uint64_t now = devmem_now_ns();
 
 	if (t->live_pending <= 0 ||
-	    (t->settle_tries >= 10 && now - t->settled_ns < LIVE_CHECK_NS))
+	    (t->settle_tries >= 10 && now - t->settled_ns < LIVE_CHECK_NS && !pending_quiet(t)))
 		return;
 	t->settle_tries++;
 	t->settled_ns = now;

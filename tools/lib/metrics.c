@@ -256,7 +256,7 @@ static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
 	return v;
 }
 
-enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
+enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_LIVE_EXACT, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
 		G_WAIT_AGE, G_WAIT_PAGES, G_LAST_WAIT, G_MAX };
 
 static const struct {
@@ -264,6 +264,7 @@ static const struct {
 } pgmap_gauges[G_MAX] = {
 	[G_LIVE] = { "devmem_pgmap_live_pages", "Device pages of this pgmap handed out and not freed." },
 	[G_LIVE_BYTES] = { "devmem_pgmap_live_bytes", "devmem_pgmap_live_pages in bytes (4 KiB pages)." },
+	[G_LIVE_EXACT] = { "devmem_pgmap_live_exact", "0 while devmem_pgmap_live_pages is an estimate: the pgmap moved pages while debugfs was read at start; else 1." },
 	[G_CAPACITY] = { "devmem_pgmap_capacity_pages", "Pages this pgmap spans." },
 	[G_REFS] = { "devmem_pgmap_references", "References to this pgmap taken since devmemtop started and not dropped." },
 	[G_DESTROYED] = { "devmem_pgmap_destroyed", "1 once the pgmap was torn down (memunmap_pages)." },
@@ -279,6 +280,7 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
 	switch (g) {
 	case G_LIVE: return i64s(b, devmem_pgmap_live(r));
 	case G_LIVE_BYTES: return i64s(b, devmem_pgmap_live(r) * 4096);
+	case G_LIVE_EXACT: return u64s(b, !r->live_pending);
 	case G_CAPACITY: return u64s(b, r->nr_pages);
 	case G_REFS: return i64s(b, r->refs);
 	case G_DESTROYED: return u64s(b, r->destroyed);
@@ -304,6 +306,7 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 {
 	const struct devmem_pgmap_row *pick = &st->pgmaps[s[n - 1].row];
 	int64_t sum = 0;
+	bool exact = true;
 	size_t k;
 
 	for (k = 0; k < n; k++) {
@@ -312,7 +315,10 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 		if (!r->destroyed)
 			pick = r;
 		sum += g == G_REFS ? r->refs : devmem_pgmap_live(r);
+		exact &= !r->live_pending;
 	}
+	if (g == G_LIVE_EXACT)	/* of the sum: every row's must be */
+		return u64s(b, exact);
 	if (g == G_LIVE)
 		return i64s(b, sum);
 	if (g == G_LIVE_BYTES)

@@ -163,6 +163,30 @@ run_exits() {
 	echo "--- end"
 }
 
+# Device pages that turn into system pages behind their owner's back:
+# test_hmm's release of a device file evicts every page of the device
+# (dmirror_fops_release), whoever holds them. 512 pages held on device 0
+# while another process opens device 0, moves and faults back 4 pages of
+# its own, and closes it.
+run_evict() {
+	rm -f /tmp/evict.json
+	devmemtop -j -d 0.3 --keep-exited >/tmp/evict.json 2>/dev/null &
+	top=$!
+	wait_doc /tmp/evict.json
+	DEVMEM_WL_MIDWAY='DEVMEM_WL_MIDWAY= devmem-wl private 4 0' devmem-wl hold 512 0 >/tmp/evict.out
+	echo "=== evict"
+	echo "hold_rc=$?"
+	sleep 1
+	kill -INT $top
+	wait $top
+	echo "evict_top_rc=$?"
+	cat /tmp/evict.out
+	echo "--- json"
+	tail -1 /tmp/evict.json
+	echo "--- end"
+}
+[ "${top_evict:-1}" = 1 ] && run_evict
+
 echo "bpf_progs_before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 for mode in $modes; do
 	run_top private $mode INT devmem-wl private 64 0
