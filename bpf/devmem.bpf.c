@@ -96,7 +96,9 @@ static __u32 slot_gen;		/* bumped when a pgmap address gets a new slot */
 /* Each CPU's last pgmap: its slot (live views) and type (records). */
 struct pgmap_cache {
 	__u64 pgmap;
-	__u32 slot, gen, type, pad;
+	__u32 slot, gen, type;
+	__u32 seq, busy;	/* see cache_barrier() */
+	__u32 pad;
 };
 
 struct {
@@ -138,7 +140,9 @@ static __u32 next_proc_slot;
 __u32 proc_gen;			/* bumped by user space at each eviction */
 
 struct proc_cache {
-	__u32 tgid, slot, gen, pad;
+	__u32 tgid, slot, gen;
+	__u32 seq, busy;	/* see cache_barrier() */
+	__u32 pad;
 };
 
 struct {
@@ -433,13 +437,13 @@ static __noinline __u32 new_pgmap_slot(__u64 pgmap)
 
 /*
  * This CPU's cache entries are shared by every program on the CPU, and one
- * program can interrupt another (an IRQ, or preemption in fentry mode): so
- * an entry is written key cleared first, data, then key, then checked
- * again; and read key, data, key, as a seqlock is: the data counts only if
- * the key was the same before and after. An entry written whole between
- * the reader's two key reads changed the key, so the reader misses rather
- * than take another entry's slot. (Reading the key only after the data let
- * a writer run between the two and hand its key to the old data.)
+ * program can interrupt another (an IRQ, or preemption in fentry mode). So
+ * an entry is a seqlock with one writer at a time: a writer takes busy by
+ * compare-and-swap (a program that finds it taken leaves the entry alone),
+ * makes seq odd, writes, makes it even again. A reader takes the entry
+ * only if seq was even and the same before and after its reads: whatever
+ * wrote in between, one writer or several in turn, it misses rather than
+ * take another entry's slot.
  */
 #define cache_barrier() asm volatile("" ::: "memory")
 
@@ -462,15 +466,16 @@ static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 	gen = slot_gen;		/* read first: a change after it is seen next time */
 	c = bpf_map_lookup_elem(&last_pgmap, &k);
 	if (c) {
-		__u64 key = c->pgmap;
-		__u32 cgen;
+		__u32 seq = c->seq, cgen;
+		__u64 key;
 
 		cache_barrier();
+		key = c->pgmap;
 		*slot = c->slot;
 		*type = c->type;
 		cgen = c->gen;
 		cache_barrier();
-		if (key == pgmap && c->pgmap == pgmap && cgen == gen)
+		if (!(seq & 1) && c->seq == seq && key == pgmap && cgen == gen)
 			return true;
 	}
 	m = pgmap_meta_of(pgmap);
@@ -480,17 +485,17 @@ static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 		*slot = sp ? *sp : new_pgmap_slot(pgmap);
 	}
 	*type = m ? m->type : 0;
-	if (c) {
-		c->pgmap = 0;
+	if (c && !__sync_val_compare_and_swap(&c->busy, 0, 1)) {
+		c->seq++;
 		cache_barrier();
+		c->pgmap = pgmap;
 		c->slot = *slot;
 		c->type = *type;
 		c->gen = gen;
 		cache_barrier();
-		c->pgmap = pgmap;
+		c->seq++;
 		cache_barrier();
-		if (c->slot != *slot || c->type != *type || c->gen != gen)
-			c->pgmap = 0;	/* overwritten meanwhile: a miss next time */
+		c->busy = 0;
 	}
 	return true;
 }
@@ -576,30 +581,31 @@ static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool
 	gen = proc_gen;		/* read first: an eviction after it is seen next time */
 	c = bpf_map_lookup_elem(&last_proc, &k);
 	if (c) {
-		__u32 key = c->tgid, cgen;
+		__u32 seq = c->seq, key, cgen;
 
 		cache_barrier();
+		key = c->tgid;
 		slot = c->slot;
 		cgen = c->gen;
 		cache_barrier();
-		/* 0 is no process yet */
-		if (key == pid + 1 && c->tgid == pid + 1 && cgen == gen)
+		/* tgid + 1: 0 is no process yet */
+		if (!(seq & 1) && c->seq == seq && key == pid + 1 && cgen == gen)
 			return bpf_map_lookup_elem(&proc_counts, &slot);
 	}
 	sp = bpf_map_lookup_elem(&proc_slot, &pid);
 	slot = sp ? *sp : new_proc_slot(pid, current);
 	if (slot >= max_procs)
 		return NULL;
-	if (c) {
-		c->tgid = 0;
+	if (c && !__sync_val_compare_and_swap(&c->busy, 0, 1)) {
+		c->seq++;
 		cache_barrier();
+		c->tgid = pid + 1;
 		c->slot = slot;
 		c->gen = gen;
 		cache_barrier();
-		c->tgid = pid + 1;
+		c->seq++;
 		cache_barrier();
-		if (c->slot != slot || c->gen != gen)
-			c->tgid = 0;
+		c->busy = 0;
 	}
 	return bpf_map_lookup_elem(&proc_counts, &slot);
 }

@@ -418,9 +418,21 @@ static int wl_parallel(size_t n, size_t rounds, size_t ntasks)
 	}
 	printf("wl=parallel pid=%d npages=%zu rounds=%zu tasks=%zu cpus=%ld pids=",
 	       getpid(), n, rounds, ntasks, sysconf(_SC_NPROCESSORS_ONLN));
+	/*
+	 * A task that fails never reaches the barriers: the others would wait
+	 * for it for good. Kill them, so a failure is a failure, not a hang.
+	 */
 	for (i = 0; i < ntasks; i++) {
-		ok &= waitpid(sh->jobs[i].pid, &status, 0) == sh->jobs[i].pid &&
-		      WIFEXITED(status) && !WEXITSTATUS(status);
+		pid_t pid = waitpid(-1, &status, 0);
+		size_t k;
+
+		if (pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status))
+			continue;
+		ok = 0;
+		for (k = 0; k < ntasks; k++)
+			kill(sh->jobs[k].pid, SIGKILL);
+	}
+	for (i = 0; i < ntasks; i++) {
 		to_dev += sh->jobs[i].to_device;
 		to_sys += sh->jobs[i].to_system;
 		faulted += sh->jobs[i].faulted;

@@ -248,6 +248,11 @@ static void test_late_start(void)
 	CHECK("late start: a destroyed pgmap is not waited for",
 	      devmem_state_settle_text(&st, text, before, 1, after, 1) == 0 &&
 	      st.pgmaps[1].live_pending);
+	st.pgmaps[0].live_pending = true;
+	CHECK("late start: nor one debugfs stopped listing (its teardown began); it stays an estimate",
+	      devmem_state_settle_text(&st, "0 private 0x50000000 0x5fffffff 0 65536 7\n",
+				       quiet, 1, quiet, 1) == 0 &&
+	      st.pgmaps[0].live_pending && devmem_pgmap_live(&st.pgmaps[0]) == 540);
 	devmem_state_free(&st);
 
 	/* A recording: read from 1000 to 2000 ns, 530 live then. */

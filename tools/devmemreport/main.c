@@ -69,6 +69,28 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 	}
 }
 
+/*
+ * A seeded pgmap's live count is exact only if every record of its pages
+ * is in the file (docs/counting.md, "Late start"): not with a pid or pgmap
+ * filter, not with records lost, not without the END chunk that says.
+ */
+static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
+			 const struct dmt_info *info)
+{
+	uint64_t lost = 0, no_stack = 0;
+	char pid[32] = "0", pgmap[32] = "0";
+	size_t i;
+
+	dmt_meta_get(first->meta, "filter_pid", pid, sizeof(pid));
+	dmt_meta_get(first->meta, "filter_pgmap", pgmap, sizeof(pgmap));
+	if (strtoull(pid, NULL, 0) == 0 && strtoull(pgmap, NULL, 0) == 0 &&
+	    !devmem_lost_from_end(info->end, &lost, &no_stack) && lost == 0)
+		return;
+	for (i = 0; i < st->nr_pgmaps; i++)
+		if (st->pgmaps[i].seeded)
+			st->pgmaps[i].live_pending = true;
+}
+
 static void json_report(const char *path, const struct dmt_info *info, const struct devmem_state *st,
 			const char *warning)
 {
@@ -227,6 +249,7 @@ int main(int argc, char **argv)
 		rep.want_folded = folded != NULL;
 		rc = dmt_read_flags(path, report_ops(), &rep, &info, flags, err, sizeof(err));
 		pgmap_names_apply(stp, first.pgmap_names);	/* named where it was recorded */
+		seeded_exact(stp, &first, &info);
 	}
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		exit_rc = rc == DMT_READ_IO ? DEVMEM_EXIT_ERROR : DEVMEM_EXIT_CORRUPT;

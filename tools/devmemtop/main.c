@@ -140,7 +140,7 @@ static bool pending_quiet(const struct top *t)
 	for (i = 0; i < t->st.nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
 
-		if (r->live_pending && !r->destroyed && r->inits == r->mark[RATE_INIT] &&
+		if (r->live_pending && !r->destroyed && !r->waiting && r->inits == r->mark[RATE_INIT] &&
 		    r->frees == r->mark[RATE_FREE])
 			return true;
 	}
@@ -157,13 +157,16 @@ static bool pending_quiet(const struct top *t)
 static void settle_live(struct top *t)
 {
 	uint64_t now = devmem_now_ns();
+	int rc;
 
 	if (t->live_pending <= 0 ||
 	    (t->settle_tries >= 10 && now - t->settled_ns < LIVE_CHECK_NS && !pending_quiet(t)))
 		return;
 	t->settle_tries++;
 	t->settled_ns = now;
-	t->live_pending = devmem_state_settle_live(&t->st, &t->sess, DEBUGFS_PGMAPS);
+	rc = devmem_state_settle_live(&t->st, &t->sess, DEBUGFS_PGMAPS);
+	if (rc >= 0)	/* a read that failed is tried again */
+		t->live_pending = rc;
 }
 
 void devmemtop_collect(struct top *t)
@@ -421,10 +424,11 @@ int main(int argc, char **argv)
 	t.st.resolve_ctx = &t.sess;
 	t.live_pending = devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS);
 	if (t.live_pending <= 0 && !json)
-		fprintf(stderr, "devmemtop: no device memory known yet: %s; pgmaps appear "
-			"here when their pages are used\n", access(DEBUGFS_PGMAPS, R_OK) ?
-			"this kernel has no debugfs devmem/pgmaps to list existing ones" :
-			"debugfs devmem/pgmaps lists none");
+		fprintf(stderr, "devmemtop: no device memory known yet: %s %s; pgmaps appear "
+			"here when their pages are used\n", DEBUGFS_PGMAPS, access(DEBUGFS_PGMAPS, R_OK) ?
+			"cannot be read (no such file: the kernel lacks the series, or debugfs "
+			"is not mounted), so pgmaps made before we started are not listed" :
+			"lists none");
 	if (o.records && devmem_session_records(&t.sess, on_record, &t, err, sizeof(err))) {
 		fprintf(stderr, "devmemtop: %s\n", err);
 		devmem_detach(&t.sess);

@@ -273,21 +273,27 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 	return 0;
 }
 
-/* Every counted pgmap's inits and frees, by start; how many. */
-static size_t read_net(const struct devmem_session *s, struct devmem_pgmap_net *out, size_t max)
+/*
+ * Every counted live pgmap's inits and frees, by start; how many, or
+ * -ENOMEM. A destroyed one keeps its entries until its address is reused:
+ * it is left out, so that a new pgmap on its range is not judged by it.
+ */
+static int read_net(const struct devmem_session *s, struct devmem_pgmap_net *out, int max)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
 	int slot_fd = bpf_map__fd(s->skel->maps.pgmap_slot);
 	void *vals = malloc(percpu_stride(sizeof(struct devmem_pgmap_counts)) * n);
 	__u64 key, next, *prev = NULL;
-	size_t nr = 0;
+	int nr = 0;
 
-	while (vals && nr < max && !bpf_map_get_next_key(slot_fd, prev, &next)) {
+	if (!vals)
+		return -ENOMEM;
+	while (nr < max && !bpf_map_get_next_key(slot_fd, prev, &next)) {
 		struct devmem_pgmap_meta m;
 		struct devmem_pgmap_counts c;
 
 		if (!lookup_counts(s, next, vals, NULL) &&
-		    !bpf_map_lookup_elem(meta_fd, &next, &m)) {
+		    !bpf_map_lookup_elem(meta_fd, &next, &m) && !m.destroyed) {
 			sum_pgmap(&c, vals, n);
 			out[nr].start = m.start;
 			out[nr].inits = c.inits;
@@ -307,6 +313,10 @@ static size_t read_net(const struct devmem_session *s, struct devmem_pgmap_net *
  * One try (docs/counting.md, "Late start"): the totals, debugfs, the
  * totals again. seed: first add a row per debugfs line, pending. Returns
  * the rows still pending (or seeded, with seed), or -errno.
+ *
+ * A view fed by records (-p) has no totals: the records from before the
+ * read are taken out of the base as they are replayed (seed_from_ns), and
+ * the rows stay estimates, since the filter hides other processes' pages.
  */
 static int settle_once(struct devmem_state *st, const struct devmem_session *s,
 		       const char *path, bool seed)
@@ -314,13 +324,18 @@ static int settle_once(struct devmem_state *st, const struct devmem_session *s,
 	struct devmem_pgmap_net *before = calloc(2 * DEVMEM_MAX_PGMAPS, sizeof(*before));
 	struct devmem_pgmap_net *after = before + DEVMEM_MAX_PGMAPS;
 	char *text = malloc(DEBUGFS_TEXT_MAX);
-	size_t nb, na, len, i, first = st->nr_pgmaps;
-	int rc = -ENOMEM;
+	bool totals = s->skel->rodata->count_in_kernel;
+	size_t len, i, first = st->nr_pgmaps;
+	int rc = -ENOMEM, nb = 0, na = 0;
 	FILE *f;
 
 	if (!before || !text)
 		goto out;
-	nb = read_net(s, before, DEVMEM_MAX_PGMAPS);
+	if (totals && (nb = read_net(s, before, DEVMEM_MAX_PGMAPS)) < 0) {
+		rc = nb;
+		goto out;
+	}
+	st->seed_from_ns = totals ? 0 : devmem_now_ns();
 	f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
@@ -329,15 +344,21 @@ static int settle_once(struct devmem_state *st, const struct devmem_session *s,
 	len = fread(text, 1, DEBUGFS_TEXT_MAX - 1, f);
 	fclose(f);
 	text[len] = 0;
-	na = read_net(s, after, DEVMEM_MAX_PGMAPS);
+	st->seed_to_ns = totals ? 0 : devmem_now_ns();
+	if (totals && (na = read_net(s, after, DEVMEM_MAX_PGMAPS)) < 0) {
+		rc = na;
+		goto out;
+	}
 	if (seed) {
 		rc = devmem_state_seed_text(st, text);
 		for (i = first; i < st->nr_pgmaps; i++)
 			st->pgmaps[i].live_pending = true;
 	}
-	i = devmem_state_settle_text(st, text, before, nb, after, na);
-	if (!seed)
-		rc = (int)i;
+	if (totals) {
+		i = devmem_state_settle_text(st, text, before, nb, after, na);
+		if (!seed)
+			rc = (int)i;
+	}
 out:
 	free(before);
 	free(text);
@@ -361,6 +382,8 @@ int devmem_state_settle_live(struct devmem_state *st, const struct devmem_sessio
 {
 	size_t i;
 
+	if (!s->skel->rodata->count_in_kernel)
+		return 0;	/* records: no later read can settle them */
 	for (i = 0; i < st->nr_pgmaps; i++)
 		if (st->pgmaps[i].live_pending && !st->pgmaps[i].destroyed)
 			return settle_once(st, s, debugfs_path, false);

@@ -421,7 +421,7 @@ int devmem_state_seed_text(struct devmem_state *st, const char *text)
 
 		if (sscanf(line, "# read_ns %llu %llu", &start, &end) == 2) {
 			st->seed_from_ns = start;
-			st->seed_to_ns = end;
+			st->seed_to_ns = end < start ? start : end;	/* a bad file's */
 			continue;
 		}
 		if (line[0] == '#' || sscanf(line, "%31s %31s %llx %llx %31s %llu %llu",
@@ -488,11 +488,14 @@ size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
 		/* A destroyed pgmap keeps its estimate: no read can settle it. */
 		if (!r->live_pending || r->destroyed)
 			continue;
+		/*
+		 * Not listed: its teardown began (debugfs skips a pgmap it cannot
+		 * take a live reference on), maybe waiting on leaked pages for
+		 * good. No read can settle it: its estimate stays.
+		 */
 		live = text_live(text, r->start);
-		if (live < 0) {	/* not listed while torn down: it will be destroyed */
-			pending++;
+		if (live < 0)
 			continue;
-		}
 		b = net_of(before, nb, r->start);
 		a = net_of(after, na, r->start);
 		r->live_base = live - ((int64_t)a->inits - (int64_t)a->frees);

@@ -119,7 +119,7 @@ static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 {
 	return r->live_base + (int64_t)r->inits - (int64_t)r->frees;
 }
-/* Seed pgmaps that existed before we started from debugfs devmem/pgmaps;
+/* Seed pgmaps that existed before we started from debugfs's pgmaps file;
  * returns how many, or -errno when the file cannot be read. */
 int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
 /* The same from the file's text (a trace's PGMAPS chunk). */

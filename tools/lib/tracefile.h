@@ -32,7 +32,7 @@ struct dmt_file_header {
 
 enum dmt_chunk_type {
 	DMT_CHUNK_META = 1,	/* text, "key=value" lines */
-	DMT_CHUNK_PGMAPS = 2,	/* text, debugfs devmem/pgmaps at start */
+	DMT_CHUNK_PGMAPS = 2,	/* text, debugfs's pgmaps file at start */
 	DMT_CHUNK_EVENTS = 3,	/* devmem records, back to back (devmem_abi.h) */
 	DMT_CHUNK_KSYMS = 4,	/* text, "address name" lines */
 	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */

@@ -174,8 +174,9 @@ run_evict() {
 	top=$!
 	wait_doc /tmp/evict.json
 	DEVMEM_WL_MIDWAY='DEVMEM_WL_MIDWAY= devmem-wl private 4 0' devmem-wl hold 512 0 >/tmp/evict.out
+	rc=$?
 	echo "=== evict"
-	echo "hold_rc=$?"
+	echo "hold_rc=$rc"
 	sleep 1
 	kill -INT $top
 	wait $top

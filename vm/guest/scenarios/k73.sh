@@ -11,8 +11,9 @@ echo "nproc=$(nproc)"
 if [ -e /sys/kernel/debug/zone_device/pgmaps ]; then
 	DEVMEM_WL_MIDWAY="devmemrec -o /tmp/late73.dmt 2>/dev/null & r=\$!; devmemtop -j -n 3 -d 0.3 >/tmp/late73.json 2>/dev/null; echo top_rc=\$?; kill -INT \$r; wait \$r; echo rec_rc=\$?" \
 		devmem-wl thp 4 0 >/tmp/late73.out 2>&1
+	rc=$?
 	echo "=== late73"
-	echo "wl_rc=$?"
+	echo "wl_rc=$rc"
 	cat /tmp/late73.out
 	echo "--- top"
 	tail -1 /tmp/late73.json
