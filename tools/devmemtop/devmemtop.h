@@ -46,7 +46,11 @@ struct top {
 	int *mismatch_runs;	/* consecutive intervals true != shadow */
 	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read */
 	size_t nr_live_true;
-	/* Late start: rows whose base is still an estimate, and the tries. */
+	/*
+	 * Late start: rows worth another debugfs read (the seeded count at
+	 * first, then what the last try left pending: rows debugfs no longer
+	 * lists stay estimates but are not read for), and the tries.
+	 */
 	int live_pending;
 	unsigned int settle_tries;
 	uint64_t settled_ns;
