@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include "httpd.h"
 #include "json.h"
+#include "ksyms.h"
 #include "exit_codes.h"
 #include "leaks.h"
 #include "output.h"
@@ -879,6 +880,59 @@ static void test_ksyms_resolve(void)
 	pgmap_ksyms_resolve(f, h, 1);
 	fclose(f);
 	CHECK("kallsyms without root (all zeros) names nothing", !h[0].found);
+}
+
+/*
+ * The stack a tracepoint program takes, leaf first: its own frame, the
+ * tracepoint's, then the caller's. Whether or not kallsyms still listed the
+ * program when it was read, the text starts at the traced function.
+ */
+static void test_stack_text(void)
+{
+	static const char with_prog[] =
+		"ffffffff81000000 T _text\n"
+		"ffffffff81001000 T zone_device_page_init\n"
+		"ffffffff81002000 t __traceiter_devmem_page_init\n"
+		"ffffffff81003000 T bpf_trace_run1\n"
+		"ffffffff81004000 T dmirror_migrate_to_device.constprop.0\n"
+		"ffffffff81a00000 T asm_sysvec_apic_timer_interrupt\n"
+		"ffffffff81a01000 D some_data\n"
+		"ffffffffa0001000 t bpf_prog_6deef7357e7b4530_on_page_init\t[bpf]\n"
+		"ffffffffa0100000 t bpf_trampoline_6442491234\t[bpf]\n";
+	uint64_t tp[6] = { 0xffffffffa0001040, 0xffffffff81003010, 0xffffffff81002020,
+			   0xffffffff81001030, 0xffffffff81004040, 0 };
+	uint64_t fentry[4] = { 0xffffffffa0001040, 0xffffffffa0100020, 0xffffffff81001000,
+			       0xffffffff81004040 };
+	const char *want = "zone_device_page_init+0x30;dmirror_migrate_to_device.constprop.0+0x40";
+	struct ksyms k;
+	char buf[512], name[64];
+	FILE *f = fmemopen((void *)with_prog, strlen(with_prog), "r");
+
+	CHECK("kallsyms text: the 8 text symbols, data left out", !ksyms_read(&k, f) && k.n == 8);
+	fclose(f);
+	CHECK("a tracepoint stack starts at the traced function",
+	      !strcmp(ksyms_stack_text(&k, tp, 6, buf, sizeof(buf)), want));
+	CHECK("an fentry stack starts at the traced function",
+	      !strcmp(ksyms_stack_text(&k, fentry, 4, buf, sizeof(buf)),
+		      "zone_device_page_init+0;dmirror_migrate_to_device.constprop.0+0x40"));
+	ksyms_free(&k);
+
+	/* The same stack, read while kallsyms no longer listed the programs. */
+	f = fmemopen((void *)with_prog, strstr(with_prog, "ffffffffa0001000") - with_prog, "r");
+	CHECK("kallsyms text without the programs", !ksyms_read(&k, f) && k.n == 6);
+	fclose(f);
+	CHECK("a program kallsyms lost is not named after the kernel's last function",
+	      !strcmp(ksyms_name(&k, 0xffffffffa0001040, name, sizeof(name)), "0xffffffffa0001040"));
+	CHECK("... and a tracepoint stack still starts at the traced function",
+	      !strcmp(ksyms_stack_text(&k, tp, 6, buf, sizeof(buf)), want));
+	CHECK("... and an fentry stack too",
+	      !strcmp(ksyms_stack_text(&k, fentry, 4, buf, sizeof(buf)),
+		      "zone_device_page_init+0;dmirror_migrate_to_device.constprop.0+0x40"));
+	CHECK("a function's end is still named",
+	      !strcmp(ksyms_name(&k, 0xffffffff81a00000 + KSYMS_MAX_FUNC_SIZE - 1, name, sizeof(name)),
+		      "asm_sysvec_apic_timer_interrupt+0xfffff"));
+	CHECK("a stack with no frames is empty", !ksyms_stack_text(&k, tp + 5, 1, buf, sizeof(buf))[0]);
+	ksyms_free(&k);
 }
 
 static void write_file(char *path, const char *text)
@@ -1843,6 +1897,7 @@ int main(void)
 	test_driver_names();
 	test_iomem();
 	test_ksyms_resolve();
+	test_stack_text();
 	test_pgmap_namer();
 	test_namer_kallsyms_cache();
 	test_leak_scope();

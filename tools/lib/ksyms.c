@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,28 @@ static int by_addr(const void *a, const void *b)
 int ksyms_load(struct ksyms *k)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
+	int e;
+
+	memset(k, 0, sizeof(*k));
+	if (!f)
+		return -errno;
+	/*
+	 * Fewer read()s: the kernel lists BPF programs by position, so one
+	 * unloaded between two reads shifts the rest and one is skipped.
+	 */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	e = ksyms_read(k, f);
+	fclose(f);
+	return e;
+}
+
+int ksyms_read(struct ksyms *k, FILE *f)
+{
 	size_t cap = 0, ncap = 0, nlen = 0, i;
 	unsigned long long addr;
 	char type, name[256];
 
 	memset(k, 0, sizeof(*k));
-	if (!f)
-		return -errno;
 	while (fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, name) == 3) {
 		size_t l = strlen(name) + 1;
 
@@ -46,13 +62,11 @@ int ksyms_load(struct ksyms *k)
 		k->syms[k->n++].name = (char *)(uintptr_t)nlen;	/* offset until names settles */
 		nlen += l;
 	}
-	fclose(f);
 	for (i = 0; i < k->n; i++)
 		k->syms[i].name = k->names + (uintptr_t)k->syms[i].name;
 	qsort(k->syms, k->n, sizeof(*k->syms), by_addr);
 	return k->n ? 0 : -ENOENT;
 oom:
-	fclose(f);
 	ksyms_free(k);
 	return -ENOMEM;
 }
@@ -69,7 +83,11 @@ const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t l
 		else
 			hi = mid;
 	}
-	if (lo && addr)
+	/*
+	 * Past any function's end, the nearest symbol below is a wrong name: a
+	 * BPF program missing from kallsyms would take the kernel's last one.
+	 */
+	if (lo && addr && addr - k->syms[lo - 1].addr < KSYMS_MAX_FUNC_SIZE)
 		snprintf(buf, len, "%s+%#llx", k->syms[lo - 1].name,
 			 (unsigned long long)(addr - k->syms[lo - 1].addr));
 	else
@@ -82,4 +100,42 @@ void ksyms_free(struct ksyms *k)
 	free(k->syms);
 	free(k->names);
 	memset(k, 0, sizeof(*k));
+}
+
+static bool is_tracer_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"bpf_prog_", "bpf_trace_run", "__traceiter_", "__bpf_trace_", "bpf_trampoline_",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t nips,
+			     char *buf, size_t len)
+{
+	char name[160];
+	size_t start = 0, n = 0, i;
+
+	buf[0] = 0;
+	/*
+	 * The tracer's own frames say nothing about the caller. They are the
+	 * leaf end, through the last tracepoint or trampoline frame; one that
+	 * kallsyms could not name (a program unloaded while it was read) must
+	 * not keep the named ones above it.
+	 */
+	for (i = 0; i < nips && i < KSYMS_TRACER_FRAMES; i++)
+		if (ips[i] && is_tracer_frame(ksyms_name(k, ips[i], name, sizeof(name))))
+			start = i + 1;
+	while (start < nips && ips[start] && ksyms_name(k, ips[start], name, sizeof(name))[0] == '0')
+		start++;	/* unnamed at the leaf: a JIT image */
+	for (i = start; i < nips && ips[i] && n < len - 1; i++) {
+		ksyms_name(k, ips[i], name, sizeof(name));
+		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", name);
+	}
+	return buf;
 }

@@ -14,24 +14,11 @@ const char *devmem_stack_text(const struct devmem_session *s, const struct ksyms
 {
 	uint64_t ips[MAX_FRAMES] = { 0 };
 	uint32_t key = id;
-	size_t n = 0;
-	int i;
 
 	buf[0] = 0;
 	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stacks), &key, ips))
 		return buf;
-	for (i = 0; i < MAX_FRAMES && ips[i] && n < len - 1; i++) {
-		char name[160];
-
-		ksyms_name(k, ips[i], name, sizeof(name));
-		/* The tracer's own frames say nothing about the leak. */
-		if (!n && (!strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
-			   !strncmp(name, "__traceiter_", 12) || !strncmp(name, "__bpf_trace_", 12) ||
-			   !strncmp(name, "bpf_trampoline_", 15)))
-			continue;
-		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", name);
-	}
-	return buf;
+	return ksyms_stack_text(k, ips, MAX_FRAMES, buf, len);
 }
 
 const char *devmem_stack_lookup(const char *stacks, int32_t id, char *buf, size_t len)
