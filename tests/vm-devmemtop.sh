@@ -158,7 +158,7 @@ done
 # 512 are live: none of the churn's pages is counted twice.
 late=$(awk '$0 == "=== late" { on = 1; next } /^=== / { on = 0 } on' "$log")
 expect "late start: devmemtop exit 0, the churn ran to its end" \
-	"$(echo "$late" | kv late_top_rc) $(echo "$late" | kv churn_done)" "0 1"
+	"$(echo "$late" | kv late_top_rc) $(echo "$late" | kv churn_done_at_stop)" "0 1"
 expect "late start: the hold workload moved 512 pages" "$(echo "$late" | grep -o 'on_device=[0-9]*' | head -1)" "on_device=512"
 doc=$(echo "$late" | awk '$0 == "--- json" { on = 1; next } /^--- / { on = 0 } on')
 expect "late start: live pages on private pgmaps, pages the churn moved since attach (> 0)" \

@@ -62,8 +62,10 @@ pids+=($!)
 
 log=$out/data.log
 rm -f "$log"	# not an old run's: wait_log reads it while the VM boots
-for ((i = 0; i < 50; i++)); do ss -ltn | grep -q ":$prom\b" && break; sleep 0.1; done
-msg=$($top --listen 127.0.0.1:$prom 2>&1 >/dev/null); rc=$?
+for ((i = 0; i < 600; i++)); do ss -ltn | grep -q ":$prom\b" && break; sleep 0.1; done
+ss -ltn | grep -q ":$prom\b" || fail "metrics: Prometheus listens on $prom" "not after 60 s"
+# Bounded: were the port free after all, this devmemtop could attach here.
+msg=$(timeout 20 $top -n 1 --listen 127.0.0.1:$prom 2>&1 >/dev/null); rc=$?
 expect "metrics: --listen on a port in use exits 1, before attaching" "$rc" 1
 case $msg in
 *"Address already in use"*) pass "metrics: and says the address is in use";;

@@ -127,4 +127,22 @@ case $(get devnull_err) in
 *"/dev/null is a device: refused"*) pass "record: devmemrec says why it refuses /dev/null";;
 *) fail "record: devmemrec says why it refuses /dev/null" "$(get devnull_err)";;
 esac
+# Stopped early (record.sh "early"): each tool ends cleanly on SIGINT or
+# SIGTERM sent as soon as it catches them, and 0.3 s in; one of those
+# must have come before the tool was ready, or nothing was tested.
+early=$(grep '^early ' "$log")
+expect "record: early stops: 9 runs" "$(echo "$early" | grep -c .)" 9
+expect "record: devmemrec stopped early exits 0 with a complete file, every time" \
+	"$(echo "$early" | grep '^early rec ' | grep -vc 'rc=0 report_rc=0 "complete":true$')" 0
+expect "record: devmemtop stopped early exits 0 after a last document, every time" \
+	"$(echo "$early" | grep '^early top ' | grep -vc 'rc=0 docs=[1-9][0-9]* last_doc={.*}$')" 0
+bad=0
+while read -r line; do
+	echo "${line#*last_doc=}" | jq -e .pgmaps >/dev/null 2>&1 || bad=$((bad + 1))
+done < <(echo "$early" | grep '^early top ')
+expect "record: ... and that document is valid JSON" "$bad" 0
+expect "record: devmemleak stopped early says no verdict (interrupted) and exits 24, every time" \
+	"$(echo "$early" | grep '^early leak ' | grep -vc 'rc=24 interrupted=1$')" 0
+expect "record: the stops came while loading, before any tool was ready" \
+	"$(echo "$early" | grep ' caught ' | grep -c 'ready=0')" 6
 expect "record: no BPF program left behind" "$(get bpf_progs_after)" 0

@@ -255,8 +255,9 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct out
 	/* In a container our pid is not the one the records carry. */
 	if (sess.tracks_tasks && devmem_in_init_pidns())
 		leak_tracker_scope(&L, getpid());
-	devmem_catch_signals();
-	child = start_command(argv, o);
+	child = devmem_stop ? -1 : start_command(argv, o);
+	if (child < 0 && devmem_stop)
+		snprintf(o->what, sizeof(o->what), "`%s` not run: interrupted first", argv[0]);
 	while (child > 0 && !devmem_stop) {
 		if (devmem_session_poll(&sess, POLL_MS) < 0)
 			poll_errors++;	/* records may be gone: no verdict */
@@ -533,6 +534,7 @@ int main(int argc, char **argv)
 		if (dmt_meta_get(info.end, "end_ns", err, sizeof(err)))
 			now = strtoull(err, NULL, 10);
 	} else {
+		devmem_catch_signals();	/* a stop while loading: "interrupted", no verdict */
 		rc = devmem_attach(&sess, &ao, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "devmemleak: %s\n", err);

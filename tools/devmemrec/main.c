@@ -336,6 +336,12 @@ int main(int argc, char **argv)
 	}
 	/* A file size limit must give EFBIG, cut back and reported, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
+	/*
+	 * From here a SIGINT or SIGTERM ends the recording cleanly, even one
+	 * sent while the programs load (seconds, on a big kernel): the file
+	 * still gets its END chunk.
+	 */
+	devmem_catch_signals();
 	rc = devmem_attach(&s, &o, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "devmemrec: %s\n", err);
@@ -398,8 +404,10 @@ int main(int argc, char **argv)
 		devmem_detach(&s);
 		return DEVMEM_EXIT_ERROR;
 	}
-	devmem_catch_signals();
-	if (optind < argc && !r.w.error) {
+	if (optind < argc && !r.w.error && devmem_stop) {
+		fprintf(stderr, "devmemrec: interrupted before COMMAND started; not run\n");
+		status = W_EXITCODE(0, devmem_stop);	/* exits 128 + the signal, as a shell */
+	} else if (optind < argc && !r.w.error) {
 		child = fork();
 		if (child < 0) {
 			perror("devmemrec: fork");

@@ -401,6 +401,7 @@ int main(int argc, char **argv)
 	t.probe = devmem_in_init_pidns();
 	t.evict = t.probe && !keep_exited && !o.records;
 	o.max_procs = t.evict ? DEVMEM_EVICTING_PROCS : DEVMEM_MAX_PROCS;
+	devmem_catch_signals();	/* a stop while loading still prints a last document */
 	rc = devmem_attach(&t.sess, &o, err, sizeof(err));
 	if (rc) {
 		if (json)
@@ -434,7 +435,6 @@ int main(int argc, char **argv)
 		devmem_detach(&t.sess);
 		return DEVMEM_EXIT_ERROR;
 	}
-	devmem_catch_signals();
 	devmemtop_collect(&t);
 	rc = DEVMEM_EXIT_OK;
 	if (exporting) {
@@ -449,7 +449,8 @@ int main(int argc, char **argv)
 	if (!batch) {
 		rc = ui_run(&t, poll_events, (int)count);
 	} else {
-		for (iter = 0; !devmem_stop && (!count || iter < count); iter++) {
+		/* Every run prints a document, the last one after a stop. */
+		for (iter = 0; !count || iter < count; iter++) {
 			uint64_t end = devmem_now_ns() + (uint64_t)(t.interval_s * 1e9);
 
 			/* Short polls: the BPF side wakes us only for a full buffer. */
@@ -465,6 +466,8 @@ int main(int argc, char **argv)
 				batch_json(&t);
 			else if (!quiet)
 				batch_text(&t);
+			if (devmem_stop)
+				break;
 		}
 	}
 	devmem_detach(&t.sess);

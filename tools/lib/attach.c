@@ -353,8 +353,7 @@ volatile int devmem_stop;
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
-	devmem_stop = 1;
+	devmem_stop = sig;	/* which one, for an exit status */
 }
 
 void devmem_catch_signals(void)

@@ -82,7 +82,7 @@ typedef int (*devmem_record_fn)(void *ctx, void *data, size_t size);
 int devmem_session_records(struct devmem_session *s, devmem_record_fn fn, void *ctx,
 			   char *err, size_t errlen);
 int devmem_session_poll(struct devmem_session *s, int timeout_ms);
-/* SIGINT and SIGTERM set devmem_stop; tools leave their loop on it. */
+/* SIGINT and SIGTERM set devmem_stop (to the signal); tools leave their loop on it. */
 extern volatile int devmem_stop;
 void devmem_catch_signals(void);
 uint64_t devmem_now_ns(void);	/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */

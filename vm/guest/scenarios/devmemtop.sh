@@ -14,8 +14,7 @@ run_top() {
 	rm -f /tmp/top.json
 	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
 	top=$!
-	n=0
-	while [ ! -s /tmp/top.json ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	wait_doc /tmp/top.json
 	during=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')
 	DEVMEM_WL_MIDWAY="sleep 1.5" "$@" >/tmp/wl.out
 	rc=$?
@@ -95,7 +94,8 @@ run_late() {
 	devmemrec -o /tmp/late.dmt 2>/dev/null &
 	rec=$!
 	n=0
-	while [ ! -e /tmp/churn.done ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	while [ ! -e /tmp/churn.done ] && [ $n -lt 3000 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "churn_done_at_stop=$([ -e /tmp/churn.done ] && echo 1 || echo 0)"
 	sleep 1
 	kill -INT $top $rec
 	wait $top

@@ -4,10 +4,11 @@
 # --folded while devmemrec records; then devmemleak -i --folded and
 # devmemreport --folded on the recording, and a recording without stacks.
 # The host checks the files and opens the leak in speedscope.
+. /scenarios/lib.sh	# wait_recording
 echo 4 >/sys/module/test_hmm/parameters/leak_every
-devmemrec -o /tmp/leak.dmt >/dev/null 2>&1 &
+devmemrec -o /tmp/leak.dmt >/dev/null 2>/tmp/rec.err &
 rec=$!
-sleep 1
+wait_recording /tmp/rec.err
 devmemleak --folded /tmp/leak.folded -- devmem-wl coherent 64 3 >/tmp/leak.out 2>&1
 echo "leak_rc=$?"
 echo 0 >/sys/module/test_hmm/parameters/leak_every

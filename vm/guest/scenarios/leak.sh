@@ -50,9 +50,9 @@ echo "linger_rc=$?"
 echo "--- linger"; cat /tmp/c
 
 echo 4 >/sys/module/test_hmm/parameters/leak_every
-devmemrec -o /tmp/leak.dmt >/dev/null 2>&1 &
+devmemrec -o /tmp/leak.dmt >/dev/null 2>/tmp/rec.err &
 rec=$!
-sleep 1
+wait_recording /tmp/rec.err
 devmemleak --junit /tmp/leak.xml -- devmem-wl coherent 64 3 >/tmp/leak.out 2>&1
 echo "leak_rc=$?"
 sleep 1.2

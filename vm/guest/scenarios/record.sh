@@ -75,7 +75,7 @@ mount -t tmpfs -o size=256k tmpfs /mnt/small
 devmemrec -o /mnt/small/full.dmt -- sh -c 'devmem-wl private 8 0; sleep 2;
 	devmem-wl bench 64 100 0' >/tmp/full.out 2>/tmp/full.err
 echo "full_rc=$?"
-echo "bpf_progs_after_full=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+echo "bpf_progs_after_full=$(bpf_progs_left)"
 sed 's/^/full_wl: /' /tmp/full.out
 echo "--- full stderr"
 cat /tmp/full.err
@@ -94,4 +94,47 @@ devmemrec -o /dev/null -- true >/dev/null 2>/tmp/devnull.err
 echo "devnull_rc=$?"
 echo "devnull_mode_after=$(stat -c %a /dev/null)"
 echo "devnull_err=$(cat /tmp/devnull.err)"
+
+# Stopped early: a SIGINT or SIGTERM at any moment, even while the programs
+# load (about a second here), ends each tool cleanly. "caught" sends it as
+# soon as /proc says the tool catches it; 0.3 s is mid-load on this guest.
+wait_caught() {	# PID SIGNUM
+	n=0
+	while [ $n -lt 300 ]; do
+		c=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$1/status 2>/dev/null)
+		[ -n "$c" ] && [ $(( (0x$c >> ($2 - 1)) & 1 )) -eq 1 ] && return
+		sleep 0.01
+		n=$((n + 1))
+	done
+}
+early() {	# TOOL SIGNAL SIGNUM WHEN
+	rm -f /tmp/early.*
+	case $1 in
+	rec) devmemrec -o /tmp/early.dmt 2>/tmp/early.err & ;;
+	top) devmemtop -j -d 0.5 >/tmp/early.json 2>/tmp/early.err & ;;
+	leak) devmemleak -- sh -c 'touch /tmp/early.started; sleep 30' >/tmp/early.err 2>&1 & ;;
+	esac
+	p=$!
+	if [ "$4" = caught ]; then wait_caught $p $3; else sleep $4; fi
+	case $1 in
+	rec) grep -q 'recording to' /tmp/early.err && ready=1 || ready=0;;
+	top) [ -s /tmp/early.json ] && ready=1 || ready=0;;
+	leak) [ -e /tmp/early.started ] && ready=1 || ready=0;;
+	esac
+	kill -$2 $p
+	wait $p
+	rc=$?
+	case $1 in
+	rec) devmemreport -j /tmp/early.dmt >/tmp/early.rep 2>&1
+	     more="report_rc=$? $(grep -o '"complete":[a-z]*' /tmp/early.rep | head -1)";;
+	top) more="docs=$(grep -c '^{' /tmp/early.json) last_doc=$(tail -1 /tmp/early.json)";;
+	leak) more="interrupted=$(grep -c 'no verdict.*interrupted' /tmp/early.err)";;
+	esac
+	echo "early $1 $2 $4 ready=$ready rc=$rc $more"
+}
+for tool in rec top leak; do
+	early $tool INT 2 caught
+	early $tool TERM 15 caught
+	early $tool INT 2 0.3
+done
 echo "bpf_progs_after=$(bpf_progs_left)"

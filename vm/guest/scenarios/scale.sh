@@ -21,7 +21,7 @@ for mode in $modes; do
 	devmemrec --attach=$mode -o /tmp/thr.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
 	wait_doc /tmp/top.json
-	sleep 1
+	wait_recording /tmp/rec.err
 	devmemleak --attach=$mode --settle 0.5 -- devmem-wl parallel 128 3 4 >/tmp/leak.out 2>&1
 	rc=$?
 	echo "=== parallel $mode"
