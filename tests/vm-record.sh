@@ -128,14 +128,14 @@ case $(get devnull_err) in
 *) fail "record: devmemrec says why it refuses /dev/null" "$(get devnull_err)";;
 esac
 # Stopped early (record.sh "early"): each tool ends cleanly on SIGINT or
-# SIGTERM sent as soon as it catches them, and 0.3 s in; one of those
-# must have come before the tool was ready, or nothing was tested.
+# SIGTERM sent as soon as it catches them, and 0.3 s in; the "caught" ones
+# must come before the tool was ready, or nothing was tested.
 early=$(grep '^early ' "$log")
-expect "record: early stops: 9 runs" "$(echo "$early" | grep -c .)" 9
+expect "record: early stops: 13 runs" "$(echo "$early" | grep -c .)" 13
 expect "record: devmemrec stopped early exits 0 with a complete file, every time" \
 	"$(echo "$early" | grep '^early rec ' | grep -vc 'rc=0 report_rc=0 "complete":true$')" 0
-expect "record: devmemtop stopped early exits 0 after a last document, every time" \
-	"$(echo "$early" | grep '^early top ' | grep -vc 'rc=0 docs=[1-9][0-9]* last_doc={.*}$')" 0
+expect "record: devmemtop stopped early exits 0 after one last document, every time" \
+	"$(echo "$early" | grep '^early top ' | grep -vc 'rc=0 docs=1 last_doc={.*}$')" 0
 bad=0
 while read -r line; do
 	echo "${line#*last_doc=}" | jq -e .pgmaps >/dev/null 2>&1 || bad=$((bad + 1))
@@ -144,5 +144,11 @@ expect "record: ... and that document is valid JSON" "$bad" 0
 expect "record: devmemleak stopped early says no verdict (interrupted) and exits 24, every time" \
 	"$(echo "$early" | grep '^early leak ' | grep -vc 'rc=24 interrupted=1$')" 0
 expect "record: the stops came while loading, before any tool was ready" \
-	"$(echo "$early" | grep ' caught ' | grep -c 'ready=0')" 6
+	"$(echo "$early" | grep ' caught ' | grep -c 'ready=0')" 7
+expect "record: devmemrec -- COMMAND stopped while loading: not run, exit 130, a complete file" \
+	"$(echo "$early" | sed -n 's/^early reccmd INT caught \(ready=0 rc=130 report_rc=0 "complete":true\) .*/\1/p')" \
+	'ready=0 rc=130 report_rc=0 "complete":true'
+expect "record: ... on which devmemleak -i gives no verdict (exit 24): the command never ran" \
+	"$(echo "$early" | sed -n 's/^early reccmd .* \(leak_i_rc=[0-9]* never_ran=[0-9]*\)$/\1/p')" \
+	'leak_i_rc=24 never_ran=1'
 expect "record: no BPF program left behind" "$(get bpf_progs_after)" 0

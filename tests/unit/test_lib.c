@@ -928,11 +928,45 @@ static void test_stack_text(void)
 	CHECK("... and an fentry stack too",
 	      !strcmp(ksyms_stack_text(&k, fentry, 4, buf, sizeof(buf)),
 		      "zone_device_page_init+0;dmirror_migrate_to_device.constprop.0+0x40"));
+	{
+		/* CI, vm-folded: the program, a stale interrupt return address, the tracepoint. */
+		uint64_t stray[6] = { 0xffffffffa0001040, 0xffffffff81a00010, 0xffffffff81003010,
+				      0xffffffff81002020, 0xffffffff81001030, 0xffffffff81004040 };
+
+		CHECK("a stray frame between the program and the tracepoint is cut with them",
+		      !strcmp(ksyms_stack_text(&k, stray, 6, buf, sizeof(buf)), want));
+	}
 	CHECK("a function's end is still named",
 	      !strcmp(ksyms_name(&k, 0xffffffff81a00000 + KSYMS_MAX_FUNC_SIZE - 1, name, sizeof(name)),
 		      "asm_sysvec_apic_timer_interrupt+0xfffff"));
 	CHECK("a stack with no frames is empty", !ksyms_stack_text(&k, tp + 5, 1, buf, sizeof(buf))[0]);
 	ksyms_free(&k);
+
+	/* kprobe mode: the stack starts at the probed function. */
+	f = fmemopen((void *)with_prog, strlen(with_prog), "r");
+	CHECK("kallsyms text again", !ksyms_read(&k, f));
+	fclose(f);
+	{
+		uint64_t stray[6] = { 0xffffffffa0001040, 0xffffffff81a00010, 0xffffffff81003010,
+				      0xffffffff81002020, 0xffffffff81001030, 0xffffffff81004040 };
+
+		CHECK("... and so it is with the program named",
+		      !strcmp(ksyms_stack_text(&k, stray, 6, buf, sizeof(buf)), want));
+	}
+	{
+		uint64_t kp[4] = { 0xffffffff81001010, 0xffffffff81004040, 0xffffffffa0100020,
+				   0xffffffff81000100 };
+
+		CHECK("a kprobe stack keeps every frame, another tool's trampoline deeper in too",
+		      !strcmp(ksyms_stack_text(&k, kp, 4, buf, sizeof(buf)),
+			      "zone_device_page_init+0x10;dmirror_migrate_to_device.constprop.0+0x40;"
+			      "bpf_trampoline_6442491234+0x20;_text+0x100"));
+	}
+	ksyms_free(&k);
+	memset(&k, 0, sizeof(k));	/* kallsyms unreadable: nothing named */
+	CHECK("with nothing named the stack is its addresses, not empty",
+	      !strcmp(ksyms_stack_text(&k, tp, 2, buf, sizeof(buf)),
+		      "0xffffffffa0001040;0xffffffff81003010"));
 }
 
 static void write_file(char *path, const char *text)

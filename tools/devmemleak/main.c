@@ -355,6 +355,9 @@ static uint64_t read_recording(const char *input, struct outcome *o)
 		no_verdict(o, "%s", "the recording did not finish");
 		return UINT64_MAX;
 	}
+	/* A command stopped before it started leaked nothing because it did nothing. */
+	if (dmt_meta_get(info.end, "command_not_run", buf, sizeof(buf)) && atoi(buf))
+		no_verdict(o, "%s", "the recorded command never ran (devmemrec was stopped first)");
 	return lost + L.st.oom;
 }
 

@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 	size_t pgmaps_len = 0;
 	int c, rc, status = 0, k;
 	pid_t child = 0;
+	bool command_ran = false;
 
 	while ((c = getopt_long(argc, argv, "+o:d:p:h", longopts, NULL)) != -1) {
 		char *end;
@@ -409,8 +410,10 @@ int main(int argc, char **argv)
 		status = W_EXITCODE(0, devmem_stop);	/* exits 128 + the signal, as a shell */
 	} else if (optind < argc && !r.w.error) {
 		child = fork();
+		command_ran = child > 0;
 		if (child < 0) {
 			perror("devmemrec: fork");
+			status = W_EXITCODE(127, 0);	/* could not run, as a shell says */
 			devmem_stop = 1;
 		} else if (child == 0) {
 			signal(SIGXFSZ, SIG_DFL);	/* the command's own limits as usual */
@@ -419,7 +422,7 @@ int main(int argc, char **argv)
 			_exit(127);
 		}
 	}
-	if (!r.w.error)
+	if (!r.w.error && !devmem_stop)
 		fprintf(stderr, "devmemrec: recording to %s in %s mode\n", out,
 			devmem_mode_name(s.mode));
 	flushed = now_ns(CLOCK_MONOTONIC);
@@ -458,7 +461,7 @@ int main(int argc, char **argv)
 			 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
 			 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
 			 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
-			 "events_seen=%llu\n",
+			 "events_seen=%llu\ncommand_not_run=%d\n",
 			 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
 			 (unsigned long long)r.filtered, (unsigned long long)dropped,
 			 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
@@ -468,7 +471,7 @@ int main(int argc, char **argv)
 			 (unsigned long long)drops[DEVMEM_DROP_STACK],
 			 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
 			 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
-			 (unsigned long long)devmem_events_seen(&s));
+			 (unsigned long long)devmem_events_seen(&s), optind < argc && !command_ran);
 		r.ended = true;
 		/*
 		 * Each stops at the first write error: the writer keeps it. The

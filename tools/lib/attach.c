@@ -304,6 +304,7 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 	};
 	char why[3][320] = { "", "", "" };
 	struct btf *btf;
+	sigset_t stops, was;
 	bool perm = false;
 	size_t i;
 	int e;
@@ -320,6 +321,15 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		snprintf(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
 		return DEVMEM_EXIT_NO_BTF;
 	}
+	/*
+	 * A stop signal waits until the programs are in: one pending during a
+	 * load makes the verifier start over, and five in a row would fail
+	 * the mode and fall back to another. The tool sees it right after.
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &was);
 	for (i = 0; i < 3; i++) {
 		if (o->mode != DEVMEM_MODE_AUTO && o->mode != order[i])
 			continue;
@@ -328,6 +338,7 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 			break;
 		perm |= e == -EPERM || e == -EACCES;
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	btf__free(btf);
 	if (s->skel)
 		return DEVMEM_EXIT_OK;

@@ -24,7 +24,7 @@ const struct devmem_exit_code devmem_exit_codes[] = {
 	{ 24, "no_verdict", DEVMEM_TOOL_LEAK,
 	  "no verdict: events lost, COMMAND could not start, or the tool failed; the report says why" },
 	{ -1, "command", DEVMEM_TOOL_REC | DEVMEM_TOOL_LEAK,
-	  "otherwise COMMAND's own status (a signal N gives 128+N, as in a shell)" },
+	  "otherwise COMMAND's own status (a signal N gives 128+N, as in a shell); COMMAND not run: 128+N when a signal N stopped us first, 127 when it could not start" },
 };
 const unsigned int devmem_nr_exit_codes = sizeof(devmem_exit_codes) / sizeof(devmem_exit_codes[0]);
 

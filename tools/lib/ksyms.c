@@ -21,11 +21,6 @@ int ksyms_load(struct ksyms *k)
 	memset(k, 0, sizeof(*k));
 	if (!f)
 		return -errno;
-	/*
-	 * Fewer read()s: the kernel lists BPF programs by position, so one
-	 * unloaded between two reads shifts the rest and one is skipped.
-	 */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	e = ksyms_read(k, f);
 	fclose(f);
 	return e;
@@ -41,7 +36,7 @@ int ksyms_read(struct ksyms *k, FILE *f)
 	while (fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, name) == 3) {
 		size_t l = strlen(name) + 1;
 
-		if (type != 't' && type != 'T')
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')	/* W: weak functions */
 			continue;
 		if (k->n == cap) {
 			struct ksym *p = realloc(k->syms, (cap = cap ? cap * 2 : 4096) * sizeof(*p));
@@ -102,17 +97,30 @@ void ksyms_free(struct ksyms *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static bool is_tracer_frame(const char *name)
+static bool starts_with(const char *name, const char *const *prefixes, size_t n)
 {
-	static const char *const prefixes[] = {
-		"bpf_prog_", "bpf_trace_run", "__traceiter_", "__bpf_trace_", "bpf_trampoline_",
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+	for (i = 0; i < n; i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
 			return true;
 	return false;
+}
+
+/* The program and its trampoline: the leaf end, or unnamed if kallsyms missed them. */
+static bool is_bpf_frame(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trampoline_" };
+
+	return name[0] == '0' || starts_with(name, prefixes, 2);
+}
+
+/* A tracepoint's own frames: they call the program and nothing else. */
+static bool is_tracepoint_frame(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_trace_run", "__traceiter_", "__bpf_trace_" };
+
+	return starts_with(name, prefixes, 3);
 }
 
 const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t nips,
@@ -123,16 +131,21 @@ const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t 
 
 	buf[0] = 0;
 	/*
-	 * The tracer's own frames say nothing about the caller. They are the
-	 * leaf end, through the last tracepoint or trampoline frame; one that
-	 * kallsyms could not name (a program unloaded while it was read) must
-	 * not keep the named ones above it.
+	 * The tracer's own frames say nothing about the caller: the BPF frames
+	 * at the leaf, then, in tracepoint mode, the tracepoint's, which may
+	 * come after a stray frame (an interrupt entry's return address left
+	 * on the stack was seen there under TCG). kallsyms, read while other
+	 * programs were being freed, can miss the program, so it may be
+	 * unnamed; a trampoline deeper in is another tool's, on a caller.
 	 */
-	for (i = 0; i < nips && i < KSYMS_TRACER_FRAMES; i++)
-		if (ips[i] && is_tracer_frame(ksyms_name(k, ips[i], name, sizeof(name))))
+	while (start < nips && ips[start] &&
+	       is_bpf_frame(ksyms_name(k, ips[start], name, sizeof(name))))
+		start++;
+	if (start == nips || !ips[start])
+		start = 0;	/* nothing named: show the addresses */
+	for (i = 0; i < nips && ips[i] && i < KSYMS_TRACER_FRAMES; i++)
+		if (is_tracepoint_frame(ksyms_name(k, ips[i], name, sizeof(name))) && i >= start)
 			start = i + 1;
-	while (start < nips && ips[start] && ksyms_name(k, ips[start], name, sizeof(name))[0] == '0')
-		start++;	/* unnamed at the leaf: a JIT image */
 	for (i = start; i < nips && ips[i] && n < len - 1; i++) {
 		ksyms_name(k, ips[i], name, sizeof(name));
 		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", name);

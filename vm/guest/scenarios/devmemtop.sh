@@ -138,7 +138,7 @@ run_exits() {
 	echo 4 >/sys/module/test_hmm/parameters/leak_every
 	devmem-wl coherent 64 3 | sed 's/^/leaker: /'
 	echo 0 >/sys/module/test_hmm/parameters/leak_every
-	sleep 2	# several intervals: shown exited, then gone
+	sleep 4	# several intervals: shown exited, then gone
 	for id in $(bpftool map show | sed -n 's/^\([0-9]*\): hash  *name proc_slot .*/\1/p'); do
 		echo "--- proc_slot $id"
 		bpftool -j map dump id $id

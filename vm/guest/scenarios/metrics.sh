@@ -30,7 +30,7 @@ echo "guest_wget_rc=$? lines=$(wc -l </tmp/first.prom)"
 sleep 3
 
 run() {
-	DEVMEM_WL_MIDWAY="sleep 2" "$@" >/tmp/wl.out
+	DEVMEM_WL_MIDWAY="sleep 3" "$@" >/tmp/wl.out	# 3 scrapes see the peak
 	echo "rc=$? $(cat /tmp/wl.out)"
 }
 echo "--- workloads"

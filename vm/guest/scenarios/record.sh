@@ -57,7 +57,7 @@ while ! grep -q 'recording to' /tmp/kill.err && [ $n -lt 200 ]; do sleep 0.1; n=
 devmem-wl private 8 0 | sed 's/^/kill_wl: /'
 devmem-wl coherent 8 2 | sed 's/^/kill_wl: /'
 devmem-wl coherent 8 3 | sed 's/^/kill_wl: /'
-sleep 3	# the recorder writes a chunk at least every second
+sleep 5	# the recorder writes a chunk at least every second
 kill -9 $rec
 wait $rec 2>/dev/null
 echo "--- pgmaps-at-kill"
@@ -72,7 +72,7 @@ echo "--- end"
 # make whole chunks), then one that writes far more than fits.
 mkdir -p /mnt/small
 mount -t tmpfs -o size=256k tmpfs /mnt/small
-devmemrec -o /mnt/small/full.dmt -- sh -c 'devmem-wl private 8 0; sleep 2;
+devmemrec -o /mnt/small/full.dmt -- sh -c 'devmem-wl private 8 0; sleep 4;
 	devmem-wl bench 64 100 0' >/tmp/full.out 2>/tmp/full.err
 echo "full_rc=$?"
 echo "bpf_progs_after_full=$(bpf_progs_left)"
@@ -98,6 +98,8 @@ echo "devnull_err=$(cat /tmp/devnull.err)"
 # Stopped early: a SIGINT or SIGTERM at any moment, even while the programs
 # load (about a second here), ends each tool cleanly. "caught" sends it as
 # soon as /proc says the tool catches it; 0.3 s is mid-load on this guest.
+# A background job starts with SIGINT ignored, so one sent before the tool
+# catches it would be lost: a watchdog turns that hang into a failure.
 wait_caught() {	# PID SIGNUM
 	n=0
 	while [ $n -lt 300 ]; do
@@ -111,6 +113,8 @@ early() {	# TOOL SIGNAL SIGNUM WHEN
 	rm -f /tmp/early.*
 	case $1 in
 	rec) devmemrec -o /tmp/early.dmt 2>/tmp/early.err & ;;
+	reccmd) devmemrec -o /tmp/early.dmt -- sh -c 'touch /tmp/early.started; sleep 30' \
+		2>/tmp/early.err & ;;
 	top) devmemtop -j -d 0.5 >/tmp/early.json 2>/tmp/early.err & ;;
 	leak) devmemleak -- sh -c 'touch /tmp/early.started; sleep 30' >/tmp/early.err 2>&1 & ;;
 	esac
@@ -119,22 +123,31 @@ early() {	# TOOL SIGNAL SIGNUM WHEN
 	case $1 in
 	rec) grep -q 'recording to' /tmp/early.err && ready=1 || ready=0;;
 	top) [ -s /tmp/early.json ] && ready=1 || ready=0;;
-	leak) [ -e /tmp/early.started ] && ready=1 || ready=0;;
+	reccmd|leak) [ -e /tmp/early.started ] && ready=1 || ready=0;;
 	esac
 	kill -$2 $p
+	(sleep 60; kill -KILL $p 2>/dev/null) &
+	dog=$!
 	wait $p
 	rc=$?
+	kill $dog 2>/dev/null
 	case $1 in
-	rec) devmemreport -j /tmp/early.dmt >/tmp/early.rep 2>&1
+	rec|reccmd) devmemreport -j /tmp/early.dmt >/tmp/early.rep 2>&1
 	     more="report_rc=$? $(grep -o '"complete":[a-z]*' /tmp/early.rep | head -1)";;
 	top) more="docs=$(grep -c '^{' /tmp/early.json) last_doc=$(tail -1 /tmp/early.json)";;
 	leak) more="interrupted=$(grep -c 'no verdict.*interrupted' /tmp/early.err)";;
 	esac
+	if [ $1 = reccmd ]; then
+		devmemleak -i /tmp/early.dmt >/tmp/early.leak 2>&1
+		more="$more leak_i_rc=$? never_ran=$(grep -c 'no verdict: the recorded command never ran' /tmp/early.leak)"
+	fi
 	echo "early $1 $2 $4 ready=$ready rc=$rc $more"
 }
 for tool in rec top leak; do
 	early $tool INT 2 caught
 	early $tool TERM 15 caught
 	early $tool INT 2 0.3
+	early $tool TERM 15 0.3
 done
+early reccmd INT 2 caught
 echo "bpf_progs_after=$(bpf_progs_left)"
