@@ -112,7 +112,7 @@ static bool is_bpf_frame(const char *name)
 {
 	static const char *const prefixes[] = { "bpf_prog_", "bpf_trampoline_" };
 
-	return name[0] == '0' || starts_with(name, prefixes, 2);
+	return name[0] == '0' || starts_with(name, prefixes, sizeof(prefixes) / sizeof(*prefixes));
 }
 
 /* A tracepoint's own frames: they call the program and nothing else. */
@@ -120,7 +120,7 @@ static bool is_tracepoint_frame(const char *name)
 {
 	static const char *const prefixes[] = { "bpf_trace_run", "__traceiter_", "__bpf_trace_" };
 
-	return starts_with(name, prefixes, 3);
+	return starts_with(name, prefixes, sizeof(prefixes) / sizeof(*prefixes));
 }
 
 const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t nips,

@@ -9,8 +9,18 @@ echo "nproc=$(nproc)"
 # Late start (docs/counting.md) on the series' debugfs zone_device/pgmaps:
 # devmemtop and devmemrec started while 4 THPs (2048 pages) sit on device 0.
 if [ -e /sys/kernel/debug/zone_device/pgmaps ]; then
-	DEVMEM_WL_MIDWAY="devmemrec -o /tmp/late73.dmt 2>/tmp/late73.err & r=\$!; n=0; while ! grep -q 'recording to' /tmp/late73.err && [ \$n -lt 300 ]; do sleep 0.1; n=\$((n + 1)); done; devmemtop -j -n 3 -d 0.3 >/tmp/late73.json 2>/dev/null; echo top_rc=\$?; kill -INT \$r; wait \$r; echo rec_rc=\$?" \
-		devmem-wl thp 4 0 >/tmp/late73.out 2>&1
+	cat >/tmp/late73.sh <<-'LATE'
+	. /scenarios/lib.sh	# wait_recording
+	devmemrec -o /tmp/late73.dmt 2>/tmp/late73.err &
+	r=$!
+	wait_recording /tmp/late73.err
+	devmemtop -j -n 3 -d 0.3 >/tmp/late73.json 2>/dev/null
+	echo top_rc=$?
+	kill -INT $r
+	wait $r
+	echo rec_rc=$?
+	LATE
+	DEVMEM_WL_MIDWAY="sh /tmp/late73.sh" devmem-wl thp 4 0 >/tmp/late73.out 2>&1
 	rc=$?
 	echo "=== late73"
 	echo "wl_rc=$rc"
