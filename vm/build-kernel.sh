@@ -70,6 +70,20 @@ if [ -s "$out/bzImage" ]; then
 	exit 0
 fi
 
+# One build per kernel at a time: a second one (another shell, a test beside
+# make check) would unpack over the first one's tree. It waits, then takes
+# the first one's result from the cache.
+mkdir -p "$cache"
+exec 9>"$cache/$prefix-$flavor.lock"
+if ! flock -n 9; then
+	echo "build-kernel $version: $flavor: another build holds $cache/$prefix-$flavor.lock, waiting" >&2
+	flock 9
+fi
+if [ -s "$out/bzImage" ]; then
+	echo "$out"
+	exit 0
+fi
+
 build=$cache/build-$prefix-$flavor
 src=$build/$pkg
 rm -rf "$build"
