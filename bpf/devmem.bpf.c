@@ -34,6 +34,12 @@ const volatile bool emit_records = true;	/* recordings: ring buffer records */
  * (the replay knows each page's owner from its init record).
  */
 const volatile bool track_owners = true;
+/*
+ * The mode sees a teardown end (7.3's destroy_end, memunmap_pages()
+ * return): a pgmap counts as destroyed only then, and waits until then.
+ * Without it (6.12's series) the destroy event is all there is.
+ */
+const volatile bool teardown_ends;
 /* proc_counts slots: fewer when user space gives them back (devmemtop) */
 const volatile __u32 max_procs = DEVMEM_MAX_PROCS;
 /* Fallback modes: which argument of zone_device_page_init() is the order
@@ -231,7 +237,8 @@ struct {
  * and by function: memremap_pages() calls get_dev_pagemap() before it
  * returns, so one slot per thread would be overwritten.
  */
-enum stash_fn { STASH_MEMREMAP = 1, STASH_PAGE_INIT, STASH_GET_PGMAP, STASH_LONGTERM };
+enum stash_fn { STASH_MEMREMAP = 1, STASH_PAGE_INIT, STASH_GET_PGMAP, STASH_LONGTERM,
+	       STASH_MEMUNMAP };
 
 struct stash_key {
 	__u32 tid, fn;
@@ -612,6 +619,20 @@ static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool
 
 #define ADD(field, n) __sync_fetch_and_add(&(field), (n))
 
+/* log2 of a folio's page count (a power of 2), without a loop */
+static __always_inline __u32 order_of(__u32 nr)
+{
+	__u32 o = 0;
+
+	if (nr >> 16) { nr >>= 16; o += 16; }
+	if (nr >> 8) { nr >>= 8; o += 8; }
+	if (nr >> 4) { nr >>= 4; o += 4; }
+	if (nr >> 2) { nr >>= 2; o += 2; }
+	if (nr >> 1)
+		o += 1;
+	return o;
+}
+
 /* The owner slot of a page; creates its chunk when create is set. */
 static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
 {
@@ -695,7 +716,7 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	m = pgmap_meta_of(pgmap);	/* (re)learns type and range from the kernel */
 	if (m) {
 		m->nr_pages = nr_pages;
-		m->destroyed = type == DEVMEM_REC_PGMAP_DESTROY;
+		m->destroyed = type == DEVMEM_REC_PGMAP_DESTROY && !teardown_ends;
 	}
 	r = reserve(type, sizeof(*r));
 	if (!r)
@@ -731,7 +752,7 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 		ADD(p->held, nr);
 	}
 	if (owner)
-		*owner = pid + 1;
+		*owner = (pid + 1) | order_of(nr) << DEVMEM_OWNER_ORDER_SHIFT;
 	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
 	if (!r)
 		return;
@@ -756,7 +777,7 @@ static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
 
 	count_event(DEVMEM_REC_FOLIO_FREE);
 	if (owner) {
-		pid = *owner;
+		pid = *owner & DEVMEM_OWNER_PID_MASK;
 		*owner = 0;
 	}
 	if (s) {
@@ -948,22 +969,40 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_pgmap_wait(const struct dev_pagemap *pg, __u32 stage,
+/*
+ * A teardown begins (the task calling memunmap_pages() is current) or ends.
+ * Rare, so the waiter's stack is worth a full unwind in a recording; a live
+ * view reads the waiter's stack as it is now, from /proc.
+ */
+/* wait_ns of an end whose mode saw only the call: time it from the begin */
+#define WAIT_FROM_BEGIN (~0ULL)
+
+static __always_inline void on_pgmap_wait(void *ctx, const struct dev_pagemap *pg, __u32 stage,
 					  __u64 live_pages, __u64 wait_ns)
 {
-	__u64 pgmap = addr_of(pg);
+	__u64 pgmap = addr_of(pg), id = bpf_get_current_pid_tgid();
 	struct devmem_pgmap_meta *m = pgmap_meta_of(pgmap);
 	struct devmem_rec_pgmap_wait *r;
 
 	count_event(DEVMEM_REC_PGMAP_WAIT);
 	if (m) {
 		m->waiting = stage == DEVMEM_WAIT_BEGIN;
+		m->destroyed = stage == DEVMEM_WAIT_END;
 		if (stage == DEVMEM_WAIT_BEGIN) {
 			m->wait_since_ns = bpf_ktime_get_ns();
 			m->wait_live_pages = live_pages;
+			m->wait_pid = id >> 32;
+			m->wait_tid = (__u32)id;
+			bpf_get_current_comm(m->wait_comm, sizeof(m->wait_comm));
 		} else {
+			/* fallback modes: the whole call, as the entry saw it begin */
+			if (wait_ns == WAIT_FROM_BEGIN)
+				wait_ns = m->wait_tid == (__u32)id ?
+					  bpf_ktime_get_ns() - m->wait_since_ns : 0;
 			m->wait_ns = wait_ns;
 		}
+	} else if (wait_ns == WAIT_FROM_BEGIN) {
+		wait_ns = 0;
 	}
 	r = reserve(DEVMEM_REC_PGMAP_WAIT, sizeof(*r));
 	if (!r)
@@ -973,6 +1012,15 @@ static __always_inline void on_pgmap_wait(const struct dev_pagemap *pg, __u32 st
 	r->wait_ns = wait_ns;
 	r->stage = stage;
 	r->pad = 0;
+	r->stack_id = -1;
+	if (capture_stacks && stage == DEVMEM_WAIT_BEGIN) {
+		r->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (r->stack_id < 0) {
+			drop(DEVMEM_DROP_STACK);
+			r->stack_id = -1;
+		}
+	}
+	r->pad2 = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
@@ -1135,14 +1183,14 @@ SEC("tp_btf/zone_device_pgmap_destroy_begin")
 int BPF_PROG(tp_zd_destroy_begin, const struct dev_pagemap *pgmap, unsigned long live_pages)
 {
 	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
-	on_pgmap_wait(pgmap, DEVMEM_WAIT_BEGIN, live_pages, 0);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_BEGIN, live_pages, 0);
 	return 0;
 }
 
 SEC("tp_btf/zone_device_pgmap_destroy_end")
 int BPF_PROG(tp_zd_destroy_end, const struct dev_pagemap *pgmap, u64 wait_ns)
 {
-	on_pgmap_wait(pgmap, DEVMEM_WAIT_END, 0, wait_ns);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_END, 0, wait_ns);
 	return 0;
 }
 
@@ -1373,10 +1421,23 @@ int BPF_PROG(fexit_memremap_pages, struct dev_pagemap *pgmap, int nid, void *ret
 	return 0;
 }
 
+/*
+ * The teardown from memunmap_pages() entry to return: the wait for the last
+ * references is in between, and a call that never returns is a hung one.
+ * How many pages it waits for comes from the page records and totals.
+ */
 SEC("fentry/memunmap_pages")
 int BPF_PROG(fentry_memunmap_pages, struct dev_pagemap *pgmap)
 {
 	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_BEGIN, DEVMEM_LIVE_UNKNOWN, 0);
+	return 0;
+}
+
+SEC("fexit/memunmap_pages")
+int BPF_PROG(fexit_memunmap_pages, struct dev_pagemap *pgmap)
+{
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_END, 0, WAIT_FROM_BEGIN);
 	return 0;
 }
 
@@ -1486,7 +1547,19 @@ int BPF_KRETPROBE(krp_memremap_pages, void *ret)
 SEC("kprobe/memunmap_pages")
 int BPF_KPROBE(kp_memunmap_pages, struct dev_pagemap *pgmap)
 {
+	stash_args(STASH_MEMUNMAP, (__u64)pgmap, 0);
 	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_BEGIN, DEVMEM_LIVE_UNKNOWN, 0);
+	return 0;
+}
+
+SEC("kretprobe/memunmap_pages")
+int BPF_KRETPROBE(krp_memunmap_pages)
+{
+	struct entry_args a;
+
+	if (unstash_args(STASH_MEMUNMAP, &a))
+		on_pgmap_wait(ctx, (void *)a.a0, DEVMEM_WAIT_END, 0, WAIT_FROM_BEGIN);
 	return 0;
 }
 

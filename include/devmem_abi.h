@@ -140,6 +140,15 @@ enum devmem_wait_stage {
 	DEVMEM_WAIT_END = 2,	/* waited wait_ns */
 };
 
+/*
+ * BEGIN: hdr is the task that calls memunmap_pages() and waits; live_pages
+ * is DEVMEM_LIVE_UNKNOWN where the kernel does not count them (fallback
+ * modes: the reader knows them from the page records). END: the teardown
+ * finished; wait_ns is the wait (tracepoints) or the whole call (fallback
+ * modes, where only memunmap_pages() entry and return are seen).
+ */
+#define DEVMEM_LIVE_UNKNOWN (~0ULL)
+
 struct devmem_rec_pgmap_wait {
 	struct devmem_rec_hdr hdr;
 	__u64 pgmap;
@@ -147,6 +156,9 @@ struct devmem_rec_pgmap_wait {
 	__u64 wait_ns;
 	__u32 stage;		/* enum devmem_wait_stage */
 	__u32 pad;
+	/* added within ABI 2: older records are shorter, read as -1 */
+	__s32 stack_id;		/* BEGIN: the waiting task's kernel stack, -1 none */
+	__u32 pad2;
 };
 
 /*

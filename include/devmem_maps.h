@@ -39,6 +39,9 @@ struct devmem_pgmap_meta {
 	__u32 waiting;		/* memunmap_pages() waits for references */
 	__u64 wait_since_ns, wait_live_pages, wait_ns;
 	__u64 ops;		/* pgmap->ops: names the driver (pgmap_names.c) */
+	/* the task in memunmap_pages(), from the teardown's begin */
+	__u32 wait_pid, wait_tid;
+	char wait_comm[DEVMEM_COMM_LEN];
 };
 
 /* pgmap_counts: per-CPU, key __u64 pgmap address. Sum over CPUs. */
@@ -66,7 +69,14 @@ struct devmem_proc_counts {
 	__u64 inits, to_device, to_system, faults, longterm, cow;
 };
 
-/* page_owner: key __u64 pfn >> DEVMEM_CHUNK_SHIFT; tgid + 1 per page, 0 none. */
+/*
+ * page_owner: key __u64 pfn >> DEVMEM_CHUNK_SHIFT; per folio, at its first
+ * page: (tgid + 1) | order << DEVMEM_OWNER_ORDER_SHIFT, 0 none. tgids are
+ * below PID_MAX_LIMIT (1 << 22), so the order fits above them, and a
+ * reader can count pages, not folios (a teardown's holders).
+ */
+#define DEVMEM_OWNER_ORDER_SHIFT 27
+#define DEVMEM_OWNER_PID_MASK ((1u << DEVMEM_OWNER_ORDER_SHIFT) - 1)
 struct devmem_owner_chunk {
 	__u32 owner[DEVMEM_CHUNK_PAGES];
 };

@@ -98,8 +98,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		r->write_errors++;
 	else
 		r->kept++;
-	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT) {
-		int32_t id = ((struct devmem_rec_page *)data)->stack_id;
+	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT ||
+	    ((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PGMAP_WAIT) {
+		int32_t id = ((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT ?
+			     ((struct devmem_rec_page *)data)->stack_id :
+			     size >= sizeof(struct devmem_rec_pgmap_wait) ?
+			     ((struct devmem_rec_pgmap_wait *)data)->stack_id : -1;
 
 		if (id >= 0 && id + 1ull != r->last_stack &&
 		    !u64map_put(&r->stack_ids, id + 1ull, 1))

@@ -195,6 +195,10 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 		r->wait_since_ns = m->wait_since_ns;
 		r->wait_live_pages = m->wait_live_pages;
 		r->wait_ns = m->wait_ns;
+		r->wait_pid = m->wait_pid;
+		r->wait_tid = m->wait_tid;
+		memcpy(r->wait_comm, m->wait_comm, sizeof(r->wait_comm));
+		r->wait_comm[sizeof(r->wait_comm) - 1] = 0;
 	}
 	if (!c)
 		return;
@@ -403,4 +407,53 @@ uint64_t devmem_events_seen(const struct devmem_session *s)
 				sum += v[c];
 	free(v);
 	return sum;
+}
+
+struct owner_pages {
+	uint32_t tgid;
+	uint64_t pages;
+};
+
+int devmem_pgmap_owners(const struct devmem_session *s, uint64_t first, uint64_t nr,
+			void (*fn)(void *ctx, uint32_t tgid, uint64_t pages), void *ctx)
+{
+	int fd = bpf_map__fd(s->skel->maps.page_owner);
+	struct devmem_owner_chunk chunk;
+	struct owner_pages *o = NULL, *grown;
+	size_t no = 0, k;
+	uint64_t key, pfn, last = first + nr;
+
+	if (fd < 0)
+		return -EBADF;
+	for (key = first >> DEVMEM_CHUNK_SHIFT; nr && key <= (last - 1) >> DEVMEM_CHUNK_SHIFT; key++) {
+		if (bpf_map_lookup_elem(fd, &key, &chunk))
+			continue;	/* nothing handed out there */
+		for (k = 0; k < DEVMEM_CHUNK_PAGES; k++) {
+			uint32_t v = chunk.owner[k], tgid, order;
+			size_t i;
+
+			pfn = (key << DEVMEM_CHUNK_SHIFT) + k;
+			if (!v || pfn < first || pfn >= last)
+				continue;
+			tgid = (v & DEVMEM_OWNER_PID_MASK) - 1;
+			order = v >> DEVMEM_OWNER_ORDER_SHIFT;
+			for (i = 0; i < no && o[i].tgid != tgid; i++)
+				;
+			if (i == no) {
+				grown = realloc(o, (no + 1) * sizeof(*o));
+				if (!grown) {
+					free(o);
+					return -ENOMEM;
+				}
+				o = grown;
+				o[no].tgid = tgid;
+				o[no++].pages = 0;
+			}
+			o[i].pages += 1ull << order;
+		}
+	}
+	for (k = 0; k < no; k++)
+		fn(ctx, o[k].tgid, o[k].pages);
+	free(o);
+	return 0;
 }

@@ -24,8 +24,7 @@ static const struct {
 	[DEVMEM_REC_FAULT]		= { "fault", V2(struct devmem_rec_fault, latency_ns) },
 	[DEVMEM_REC_MIGRATE]		= { "migrate", sizeof(struct devmem_rec_migrate),
 					    sizeof(struct devmem_rec_migrate) },
-	[DEVMEM_REC_PGMAP_WAIT]		= { "pgmap_wait", sizeof(struct devmem_rec_pgmap_wait),
-					    sizeof(struct devmem_rec_pgmap_wait) },
+	[DEVMEM_REC_PGMAP_WAIT]		= { "pgmap_wait", V2(struct devmem_rec_pgmap_wait, stack_id) },
 	[DEVMEM_REC_TASK_FORK]		= { "task_fork", sizeof(struct devmem_rec_task),
 					    sizeof(struct devmem_rec_task) },
 	[DEVMEM_REC_TASK_EXIT]		= { "task_exit", sizeof(struct devmem_rec_task),
@@ -38,6 +37,7 @@ union rec_upgrade {
 	struct devmem_rec_pgmap_ref ref;
 	struct devmem_rec_longterm longterm;
 	struct devmem_rec_fault fault;
+	struct devmem_rec_pgmap_wait wait;
 };
 
 static const void *upgrade(const void *data, size_t size, union rec_upgrade *u)
@@ -53,6 +53,7 @@ static const void *upgrade(const void *data, size_t size, union rec_upgrade *u)
 	case DEVMEM_REC_PUT_PGMAP:	u->ref.nr = 1; break;
 	case DEVMEM_REC_LONGTERM:	u->longterm.nr_pages = 1; break;
 	case DEVMEM_REC_FAULT:		u->fault.nr_pages = 1; break;
+	case DEVMEM_REC_PGMAP_WAIT:	u->wait.stack_id = -1; break;
 	}
 	return u;
 }

@@ -340,10 +340,18 @@ static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
 	count(st, &r->hdr);
 	if (!pg)
 		return;
+	/* A teardown that began has not destroyed the pgmap until it ends. */
 	pg->waiting = r->stage == DEVMEM_WAIT_BEGIN;
+	pg->destroyed = r->stage == DEVMEM_WAIT_END;
 	if (pg->waiting) {
 		pg->wait_since_ns = r->hdr.ts_ns;
 		pg->wait_live_pages = r->live_pages;
+		pg->wait_pid = r->hdr.pid;
+		pg->wait_tid = r->hdr.tid;
+		memcpy(pg->wait_comm, r->hdr.comm, sizeof(pg->wait_comm));
+		pg->wait_comm[sizeof(pg->wait_comm) - 1] = 0;
+		pg->wait_stack_id = r->stack_id;
+		pg->wait_has_stack = r->stack_id >= 0;
 	} else {
 		pg->wait_ns = r->wait_ns;
 	}

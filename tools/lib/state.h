@@ -38,9 +38,19 @@ struct devmem_pgmap_row {
 	uint64_t inits, frees, gets, get_failed, puts;
 	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
 	uint64_t fault_lat[DEVMEM_LAT_BUCKETS];	/* faults that said how long */
-	/* memunmap_pages() waiting for the last references (ABI 2 kernels) */
+	/*
+	 * memunmap_pages() waiting for the last references (ABI 2 kernels):
+	 * since when, how many pages were live then (DEVMEM_LIVE_UNKNOWN where
+	 * the kernel does not say), which task waits, and its kernel stack at
+	 * the begin (recordings, where wait_has_stack). destroyed only once it
+	 * ended.
+	 */
 	bool waiting;
 	uint64_t wait_since_ns, wait_live_pages, wait_ns;
+	uint32_t wait_pid, wait_tid;
+	char wait_comm[DEVMEM_COMM_LEN];
+	int32_t wait_stack_id;
+	bool wait_has_stack;
 	uint64_t mark[RATE_MAX];
 	double rate[RATE_MAX];
 };
