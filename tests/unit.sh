@@ -69,6 +69,9 @@ run_unit lib "lib unit tests"
 # A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
 
+# The teardown report and the procfs task reader under it, ASan, UBSan.
+run_unit teardown "teardown unit tests"
+
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
 if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then

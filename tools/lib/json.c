@@ -115,6 +115,12 @@ void json_str(struct json *j, const char *k, const char *v)
 	put_string(j->f, v);
 }
 
+void json_null(struct json *j, const char *k)
+{
+	key(j, k);
+	fputs("null", j->f);
+}
+
 void json_u64(struct json *j, const char *k, uint64_t v)
 {
 	key(j, k);

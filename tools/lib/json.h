@@ -26,6 +26,7 @@ void json_i64(struct json *j, const char *key, int64_t val);
 void json_hex(struct json *j, const char *key, uint64_t val);	/* "0x..." string */
 void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
 void json_end(struct json *j);	/* newline, flush */
 
 #endif

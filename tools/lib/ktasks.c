@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ktasks.h"
+
+const char *ktasks_proc_root = "/proc";
+
+/* "[<0>] memunmap_pages+0x1c6/0x2d0" -> "memunmap_pages" appended to buf. */
+static void read_stack(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *fn = strchr(line, ']'), *end;
+		size_t l;
+
+		if (!fn)
+			continue;
+		fn++;
+		while (*fn == ' ')
+			fn++;
+		end = fn + strcspn(fn, "+ \n");
+		l = end - fn;
+		if (!l || n + l + 2 > len)
+			continue;
+		if (n)
+			buf[n++] = ';';
+		memcpy(buf + n, fn, l);
+		n += l;
+		buf[n] = 0;
+	}
+	fclose(f);
+}
+
+/* /proc/.../stat: "tid (comm) S ...": comm may hold spaces and parentheses. */
+static int read_stat(const char *path, struct ktask *t)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], *open, *close;
+	size_t l;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	open = strchr(line, '(');
+	close = strrchr(line, ')');
+	if (!open || !close || close < open || close[1] != ' ' || !close[2])
+		return -EINVAL;
+	l = close - open - 1;
+	if (l >= sizeof(t->comm))
+		l = sizeof(t->comm) - 1;
+	memcpy(t->comm, open + 1, l);
+	t->comm[l] = 0;
+	t->state = close[2];
+	return 0;
+}
+
+static int read_task(uint32_t pid, uint32_t tid, struct ktask *t, bool blocked_only)
+{
+	char path[256];
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	if (!pid) {	/* /proc/TID is the thread's own view, even for a non-leader */
+		FILE *f;
+		char line[128];
+
+		snprintf(path, sizeof(path), "%s/%u/status", ktasks_proc_root, tid);
+		f = fopen(path, "r");
+		if (!f)
+			return -errno;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Tgid: %u", &pid) == 1)
+				break;
+		fclose(f);
+		if (!pid)
+			return -ESRCH;
+	}
+	t->pid = pid;
+	snprintf(path, sizeof(path), "%s/%u/task/%u/stat", ktasks_proc_root, pid, tid);
+	e = read_stat(path, t);
+	if (e) {
+		t->state = 0;
+		return e;
+	}
+	if (blocked_only && t->state != 'D')
+		return 0;
+	snprintf(path, sizeof(path), "%s/%u/task/%u/stack", ktasks_proc_root, pid, tid);
+	read_stack(path, t->stack, sizeof(t->stack));
+	return 0;
+}
+
+int ktask_read(uint32_t pid, uint32_t tid, struct ktask *t)
+{
+	return read_task(pid, tid, t, false);
+}
+
+bool ktask_stack_has(const char *stack, const char *fn)
+{
+	size_t l = strlen(fn);
+	const char *p = stack;
+
+	while (l && (p = strstr(p, fn))) {
+		if ((p == stack || p[-1] == ';') && (p[l] == 0 || p[l] == ';'))
+			return true;
+		p += l;
+	}
+	return false;
+}
+
+static bool numeric(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int ktasks_find(const char *fn, struct ktask *out, size_t max)
+{
+	DIR *procs = opendir(ktasks_proc_root), *tasks;
+	struct dirent *p, *t;
+	char path[512];
+	int found = 0;
+
+	if (!procs)
+		return -errno;
+	while ((p = readdir(procs))) {
+		if (!numeric(p->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/task", ktasks_proc_root, p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;	/* gone meanwhile */
+		while ((t = readdir(tasks))) {
+			struct ktask k;
+
+			if (!numeric(t->d_name) ||
+			    read_task(strtoul(p->d_name, NULL, 10), strtoul(t->d_name, NULL, 10), &k,
+				      true) || k.state != 'D' || !ktask_stack_has(k.stack, fn))
+				continue;
+			if ((size_t)found < max)
+				out[found] = k;
+			found++;
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+	return found;
+}
