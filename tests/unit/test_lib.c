@@ -1429,7 +1429,7 @@ static char *metrics_text(const struct devmem_metrics *m, const struct devmem_st
 	static const uint64_t drops[DEVMEM_DROP_MAX] = { [DEVMEM_DROP_RINGBUF] = 4 };
 	struct devmem_metrics_info info = { .version = "0.0.0-test", .attach_mode = "tracepoint", .kernel = "6.12.0",
 					    .drops = drops, .recursion_misses = 1,
-					    .now_ns = 3500000000ull };
+					    .now_ns = 3500000000ull, .stall_ns = 2000000000ull };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -2,6 +2,7 @@
 /* Batch mode: plain text or one JSON document per interval on stdout. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "devmemtop.h"
 #include "json.h"
@@ -59,6 +60,26 @@ void batch_text(struct top *t)
 		printf("(%zu more processes)\n", n - i);
 	free(pr);
 	putchar('\n');
+	for (i = 0; i < t->nr_td; i++) {
+		char label[3 * DEVMEM_NAME_LEN];
+
+		teardown_text(stdout, &t->td[i], devmem_pgmap_label(&t->st,
+			      t->st.pgmaps[t->td_row[i]].pgmap, label, sizeof(label)));
+		putchar('\n');
+	}
+	for (i = 0; i < t->nr_early; i++) {
+		const struct ktask *k = &t->early[i];
+
+		printf("in memunmap_pages() since before we started: pid %u tid %u (%s)%s\n",
+		       k->pid, k->tid, k->comm, k->state ? "" : ", returned since");
+		for (const char *f = k->stack; k->state && *f; ) {
+			size_t l = strcspn(f, ";");
+
+			printf("    %.*s\n", (int)l, f);
+			f += l + (f[l] == ';');
+		}
+		putchar('\n');
+	}
 	fflush(stdout);
 }
 
@@ -104,6 +125,8 @@ void batch_json(struct top *t)
 		json_double(&j, "free_per_s", r->rate[RATE_FREE]);
 		json_double(&j, "to_device_per_s", r->rate[RATE_TO_DEVICE]);
 		json_double(&j, "to_system_per_s", r->rate[RATE_TO_SYSTEM]);
+		if (top_teardown(t, r))
+			teardown_json(&j, top_teardown(t, r));
 		json_obj_close(&j);
 	}
 	free(pg);
@@ -117,6 +140,28 @@ void batch_json(struct top *t)
 		json_obj_close(&j);
 	}
 	free(pr);
+	json_arr_close(&j);
+	json_arr_open(&j, "teardown_tasks_before_start");
+	for (i = 0; i < t->nr_early; i++) {
+		const struct ktask *k = &t->early[i];
+
+		json_obj_open(&j, NULL);
+		json_u64(&j, "pid", k->pid);
+		json_u64(&j, "tid", k->tid);
+		json_str(&j, "comm", k->comm);
+		json_bool(&j, "waiting", k->state != 0);
+		json_arr_open(&j, "stack");
+		for (const char *f = k->stack; k->state && *f; ) {
+			char frame[128];
+			size_t l = strcspn(f, ";");
+
+			snprintf(frame, sizeof(frame), "%.*s", (int)l, f);
+			json_str(&j, NULL, frame);
+			f += l + (f[l] == ';');
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+	}
 	json_arr_close(&j);
 	json_obj_close(&j);
 	json_end(&j);

@@ -8,6 +8,7 @@
 #include "attach.h"
 #include "pgmap_names.h"
 #include "state.h"
+#include "teardown.h"
 
 enum view { VIEW_PGMAPS, VIEW_PROCS };
 
@@ -62,7 +63,25 @@ struct top {
 	 */
 	bool probe, evict;
 	uint64_t procs_removed;
+	/*
+	 * Teardowns that wait (docs/teardown.md), rebuilt each interval:
+	 * td[i] reports pgmap row td_row[i]. A wait stalls after stall_s.
+	 */
+	double stall_s;
+	struct teardown_report *td;
+	size_t *td_row, nr_td;
+	/*
+	 * Tasks already blocked in memunmap_pages() when we started: their
+	 * teardown began unseen. Found once, from procfs; re-read each
+	 * interval (state 0 once the call returned or the task is gone).
+	 */
+#define TOP_MAX_EARLY 16
+	struct ktask early[TOP_MAX_EARLY];
+	size_t nr_early;
 };
+
+/* The teardown report of a pgmap row, or NULL when it has none. */
+const struct teardown_report *top_teardown(const struct top *t, const struct devmem_pgmap_row *r);
 
 bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r);
 bool proc_visible(const struct top *t, const struct devmem_proc_row *r);

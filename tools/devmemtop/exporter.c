@@ -62,6 +62,7 @@ static int render(struct top *t, enum devmem_metrics_format fmt)
 		.attach_mode = devmem_mode_name(t->sess.mode), .kernel = t->kernel,
 		.drops = t->drops, .recursion_misses = t->recursion_misses,
 		.bad_records = t->bad_records, .now_ns = devmem_now_ns(),
+		.stall_ns = (uint64_t)(t->stall_s * 1e9),
 	};
 	char *buf = NULL;
 	size_t len = 0;

@@ -169,6 +169,92 @@ static void settle_live(struct top *t)
 		t->live_pending = rc;
 }
 
+static void add_owner(void *ctx, uint32_t tgid, uint64_t pages)
+{
+	struct top *t = ((void **)ctx)[0];
+	struct teardown_report *rep = ((void **)ctx)[1];
+	const struct devmem_proc_row *p = NULL;
+	uint64_t i;
+
+	if (u64map_get(&t->st.proc_idx, tgid + 1ull, &i))
+		p = &t->st.procs[i];
+	teardown_add_holder(rep, tgid, p ? p->comm : "", p && t->probe ? p->exited : -1, pages, 0);
+}
+
+/*
+ * What each waiting teardown waits for: the waiting task as procfs shows
+ * it now, the pages still out by the process they were handed to.
+ */
+static void collect_teardowns(struct top *t)
+{
+	uint64_t now = devmem_now_ns();
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nr_td; i++)
+		teardown_free(&t->td[i]);
+	t->nr_td = 0;
+	for (i = 0; i < t->st.nr_pgmaps; i++)
+		n += teardown_wanted(&t->st.pgmaps[i]);
+	if (!n)
+		return;
+	free(t->td);
+	free(t->td_row);
+	t->td = calloc(n, sizeof(*t->td));
+	t->td_row = calloc(n, sizeof(*t->td_row));
+	if (!t->td || !t->td_row) {
+		t->st.oom++;
+		return;
+	}
+	for (i = 0; i < t->st.nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+		struct teardown_report *rep = &t->td[t->nr_td];
+		void *ctx[2] = { t, rep };
+
+		if (!teardown_wanted(r))
+			continue;
+		teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9), true,
+			       !t->st.refs_on_free);
+		if (r->start && r->end > r->start)
+			devmem_pgmap_owners(&t->sess, r->start >> 12, (r->end - r->start + 1) >> 12,
+					    add_owner, ctx);
+		teardown_finish(rep);
+		t->td_row[t->nr_td++] = i;
+	}
+}
+
+const struct teardown_report *top_teardown(const struct top *t, const struct devmem_pgmap_row *r)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_td; i++)
+		if (&t->st.pgmaps[t->td_row[i]] == r)
+			return &t->td[i];
+	return NULL;
+}
+
+/* Tasks blocked in memunmap_pages() before we started, as they are now. */
+static void find_early_waiters(struct top *t)
+{
+	int n = ktasks_find("memunmap_pages", t->early, TOP_MAX_EARLY);
+
+	t->nr_early = n < 0 ? 0 : (size_t)n < TOP_MAX_EARLY ? (size_t)n : TOP_MAX_EARLY;
+}
+
+static void refresh_early_waiters(struct top *t)
+{
+	for (size_t i = 0; i < t->nr_early; i++) {
+		struct ktask k;
+
+		if (!t->early[i].state)
+			continue;
+		if (ktask_read(t->early[i].pid, t->early[i].tid, &k) ||
+		    !ktask_stack_has(k.stack, "memunmap_pages"))
+			t->early[i].state = 0;	/* returned, or gone */
+		else
+			t->early[i] = k;
+	}
+}
+
 void devmemtop_collect(struct top *t)
 {
 	/* Before the read: the read after a process is found gone is final. */
@@ -188,6 +274,8 @@ void devmemtop_collect(struct top *t)
 	settle_live(t);
 	check_live(t);
 	devmem_state_mark(&t->st, devmem_now_ns());
+	collect_teardowns(t);
+	refresh_early_waiters(t);
 }
 
 static void usage(FILE *f)
@@ -218,6 +306,8 @@ static void usage(FILE *f)
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
 "                        most held pages first); the rest are comm=\"other\"\n"
+"      --stall SEC       a pgmap teardown that waits this long is stalled\n"
+"                        (default %.0f; docs/teardown.md)\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
 "                        default they go once shown exited; at most 4096\n"
 "                        processes are counted in a session then)\n"
@@ -232,7 +322,7 @@ static void usage(FILE *f)
 "  devmemtop -b 5 3             three text reports, 5 s apart\n"
 "  devmemtop -j -p 1234         JSON for what process 1234 does\n"
 "  devmemtop --attach=fentry    without the devmem tracepoints\n"
-"  devmemtop --listen :9464     a Prometheus exporter on port 9464\n");
+"  devmemtop --listen :9464     a Prometheus exporter on port 9464\n", TEARDOWN_DEFAULT_STALL_S);
 	fputc('\n', f);
 	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
 }
@@ -287,12 +377,14 @@ int main(int argc, char **argv)
 		{ "textfile", required_argument, NULL, 'T' },
 		{ "metrics-max-procs", required_argument, NULL, 'M' },
 		{ "keep-exited", no_argument, NULL, 'K' },
+		{ "stall", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
-	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
+	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
+			 .stall_s = TEARDOWN_DEFAULT_STALL_S };
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
 	bool batch = false, json = false, usage_err, keep_exited = false;
 	double count = 0, v;
@@ -366,6 +458,10 @@ int main(int argc, char **argv)
 			xo.max_procs = (size_t)v;
 			break;
 		case 'K': keep_exited = true; break;
+		case 'S':
+			if (parse_num(optarg, &t.stall_s, 0))
+				goto bad;
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -435,6 +531,7 @@ int main(int argc, char **argv)
 		devmem_detach(&t.sess);
 		return DEVMEM_EXIT_ERROR;
 	}
+	find_early_waiters(&t);
 	devmemtop_collect(&t);
 	rc = DEVMEM_EXIT_OK;
 	if (exporting) {
@@ -477,6 +574,10 @@ int main(int argc, char **argv)
 	pgmap_namer_free(&t.namer);
 	free(t.live_true);
 	free(t.mismatch_runs);
+	for (size_t i = 0; i < t.nr_td; i++)
+		teardown_free(&t.td[i]);
+	free(t.td);
+	free(t.td_row);
 	return rc;
 bad:
 	fprintf(stderr, "devmemtop: bad argument '%s'\n", argv[optind - 1]);

@@ -99,6 +99,27 @@ static void draw(struct top *t, const char *prompt)
 		}
 		free(rows);
 	}
+	/* Teardowns that wait: what for, and who holds it (docs/teardown.md). */
+	for (i = 0; i < t->nr_td && y < LINES - 2; i++) {
+		const struct teardown_report *r = &t->td[i];
+		char label[3 * DEVMEM_NAME_LEN], st[64];
+
+		if (i == 0)
+			y++;
+		if (r->stalled)
+			attron(A_BOLD);
+		pgmap_short_name(&t->st.pgmaps[t->td_row[i]], label, sizeof(label));
+		mvprintw(y++, 0, "teardown %s: %s, %lld pages out; task %u (%s)%s", label,
+			 teardown_state(r, st, sizeof(st)), (long long)r->outstanding,
+			 r->task.pid, r->task_known ? r->task.comm : "?",
+			 r->nr_holders ? "; held by:" : "");
+		for (n = 0; n < r->nr_holders && n < 3; n++)
+			printw(" %u (%s%s) %llu", r->holders[n].pid, r->holders[n].comm,
+			       r->holders[n].exited > 0 ? ", exited" : "",
+			       (unsigned long long)r->holders[n].pages);
+		if (r->stalled)
+			attroff(A_BOLD);
+	}
 	mvprintw(LINES - 1, 0, "%s", prompt ? prompt :
 		 "1/2 view  </> sort  p pause  +/- interval  f pid  g pgmap  q quit");
 	refresh();

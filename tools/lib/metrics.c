@@ -257,7 +257,7 @@ static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
 }
 
 enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_LIVE_EXACT, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
-		G_WAIT_AGE, G_WAIT_PAGES, G_LAST_WAIT, G_MAX };
+		G_WAIT_AGE, G_WAIT_PAGES, G_WAIT_OUT, G_STALLED, G_LAST_WAIT, G_MAX };
 
 static const struct {
 	const char *name, *help;
@@ -271,12 +271,16 @@ static const struct {
 	[G_WAITING] = { "devmem_teardown_waiting", "1 while memunmap_pages() waits for this pgmap's last references." },
 	[G_WAIT_AGE] = { "devmem_teardown_wait_seconds", "How long the current teardown has waited so far; 0 when none waits." },
 	[G_WAIT_PAGES] = { "devmem_teardown_wait_pages", "Live pages when the current teardown began to wait; 0 when none waits." },
+	[G_WAIT_OUT] = { "devmem_teardown_outstanding_pages", "Pages the current teardown still waits for; 0 when none waits." },
+	[G_STALLED] = { "devmem_teardown_stalled", "1 while the current teardown has waited at least --stall seconds: alert on it." },
 	[G_LAST_WAIT] = { "devmem_teardown_last_wait_seconds", "How long the last finished teardown waited." },
 };
 
 static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_gauge g,
-			    uint64_t now_ns)
+			    uint64_t now_ns, uint64_t stall_ns)
 {
+	uint64_t waited = r->waiting && now_ns > r->wait_since_ns ? now_ns - r->wait_since_ns : 0;
+
 	switch (g) {
 	case G_LIVE: return i64s(b, devmem_pgmap_live(r));
 	case G_LIVE_BYTES: return i64s(b, devmem_pgmap_live(r) * 4096);
@@ -285,9 +289,13 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
 	case G_REFS: return i64s(b, r->refs);
 	case G_DESTROYED: return u64s(b, r->destroyed);
 	case G_WAITING: return u64s(b, r->waiting);
-	case G_WAIT_AGE:
-		return secs(b, r->waiting && now_ns > r->wait_since_ns ? now_ns - r->wait_since_ns : 0);
-	case G_WAIT_PAGES: return u64s(b, r->waiting ? r->wait_live_pages : 0);
+	case G_WAIT_AGE: return secs(b, waited);
+	/* the fallback modes see no count at the begin: the live pages then */
+	case G_WAIT_PAGES:
+		return r->waiting && r->wait_live_pages == DEVMEM_LIVE_UNKNOWN ?
+		       i64s(b, devmem_pgmap_live(r)) : u64s(b, r->waiting ? r->wait_live_pages : 0);
+	case G_WAIT_OUT: return i64s(b, r->waiting ? devmem_pgmap_live(r) : 0);
+	case G_STALLED: return u64s(b, r->waiting && waited >= stall_ns);
 	case G_LAST_WAIT: return secs(b, r->wait_ns);
 	case G_MAX: break;
 	}
@@ -302,7 +310,8 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
  * seeded for the range.
  */
 static const char *group_gauge(char *b, const struct devmem_state *st,
-			       const struct pgmap_series *s, size_t n, enum pg_gauge g, uint64_t now_ns)
+			       const struct pgmap_series *s, size_t n, enum pg_gauge g, uint64_t now_ns,
+			       uint64_t stall_ns)
 {
 	const struct devmem_pgmap_row *pick = &st->pgmaps[s[n - 1].row];
 	int64_t sum = 0;
@@ -325,7 +334,7 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 		return i64s(b, sum * 4096);
 	if (g == G_REFS)
 		return i64s(b, sum);
-	return pg_gauge(b, pick, g, now_ns);
+	return pg_gauge(b, pick, g, now_ns, stall_ns);
 }
 
 /*
@@ -369,7 +378,7 @@ static void write_histogram(FILE *f, const struct pgmap_series *s, size_t n,
 }
 
 static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct devmem_state *st,
-			 uint64_t now_ns)
+			 uint64_t now_ns, uint64_t stall_ns)
 {
 	struct pgmap_series *s = pgmap_series(st);
 	size_t n = st->nr_pgmaps, c, i, j;
@@ -396,7 +405,7 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 		for (i = 0; i < n; i = j) {
 			j = group_end(s, n, i);
 			sample(f, pgmap_gauges[g].name, "", &s[i].labels, NULL, NULL,
-			       group_gauge(v, st, s + i, j - i, g, now_ns));
+			       group_gauge(v, st, s + i, j - i, g, now_ns, stall_ns));
 		}
 	}
 	family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,
@@ -661,7 +670,7 @@ void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct 
 	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bad_record", u64s(v, info->bad_records));
 	sample(f, "devmem_events_lost", "_total", NULL, "kind", "untracked_oom", u64s(v, st->oom));
 
-	write_pgmaps(f, fmt, st, info->now_ns);
+	write_pgmaps(f, fmt, st, info->now_ns, info->stall_ns);
 	write_procs(f, fmt, m, st);
 	if (fmt == DEVMEM_METRICS_OPENMETRICS)
 		fputs("# EOF\n", f);

@@ -70,6 +70,7 @@ struct devmem_metrics_info {
 	const uint64_t *drops;	/* DEVMEM_DROP_MAX, or NULL */
 	uint64_t recursion_misses, bad_records;
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, for teardown ages */
+	uint64_t stall_ns;	/* a teardown waiting this long is stalled */
 };
 
 /*
