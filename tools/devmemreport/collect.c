@@ -98,6 +98,16 @@ static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 	PUSH(r, life, p);
 }
 
+static void rp_wait(void *ctx, const struct devmem_rec_pgmap_wait *w)
+{
+	struct report *r = ctx;
+
+	seen(r, &w->hdr);
+	leak_tracker_ops()->pgmap_wait(ctx, w);
+	if (w->stage == DEVMEM_WAIT_END)
+		PUSH(r, ends, w);
+}
+
 /* Faults and migrations carry no stack: --folded files them under "[no stack]". */
 static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
 {
@@ -132,6 +142,7 @@ const struct devmem_ops *report_ops(void)
 		ops.cow = rp_cow;
 		ops.pgmap_create = rp_create;
 		ops.pgmap_destroy = rp_destroy;
+		ops.pgmap_wait = rp_wait;
 		ops.fault = rp_fault;
 		ops.migrate = rp_migrate;
 	}
@@ -144,6 +155,7 @@ void report_free(struct report *r)
 	free(r->longterm);
 	free(r->cow);
 	free(r->life);
+	free(r->ends);
 	free(r->samples);
 	folded_free(&r->folded);
 	memset(r, 0, sizeof(*r));

@@ -21,6 +21,8 @@ struct report {
 	size_t ncow, capcow;
 	struct devmem_rec_pgmap *life;	/* pgmap create and destroy */
 	size_t nlife, caplife;
+	struct devmem_rec_pgmap_wait *ends;	/* teardowns that ended */
+	size_t nends, capends;
 	struct sample *samples;	/* kept only for --perfetto and --svg */
 	size_t nsamples, capsamples;
 	bool want_samples;

@@ -16,12 +16,57 @@
 #include "output.h"
 #include "pgmap_names.h"
 #include "state.h"
+#include "teardown.h"
 #include "tracefile.h"
 #include "collect.h"
 #include "render.h"
 
 /* Where the skipped ranges of a salvaged file go in the JSON document. */
 static const struct dmt_info *salvaged;
+static double stall_s = TEARDOWN_DEFAULT_STALL_S;
+
+/*
+ * The teardown of row r as the recording left it (docs/teardown.md): the
+ * waiting task as recorded, the pages still out at the end by holder and
+ * allocation stack. "Now" is the end of the recording.
+ */
+static void teardown_of(struct teardown_report *t, const struct report *rep,
+			const struct devmem_pgmap_row *r, const struct dmt_info *info)
+{
+	struct leak_group *g = NULL;
+	char buf[32];
+	uint64_t now = rep->last_ts;
+	size_t n;
+
+	if (dmt_meta_get(info->end, "end_ns", buf, sizeof(buf)))
+		now = strtoull(buf, NULL, 10);
+	teardown_begin(t, r, now, (uint64_t)(stall_s * 1e9), false, !rep->t.st.refs_on_free);
+	if (r->wait_has_stack)
+		stacks_in_file((void *)info->stacks, r->wait_stack_id, t->begin_stack,
+			       sizeof(t->begin_stack));
+	n = leak_groups(&rep->t, stacks_in_file, (void *)info->stacks, NULL, 0, &g);
+	teardown_add_groups(t, g, n, NULL, NULL);
+	free(g);
+	teardown_finish(t);
+}
+
+static void text_teardowns(const struct report *rep, const struct dmt_info *info)
+{
+	const struct devmem_state *st = &rep->t.st;
+	size_t i;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		struct teardown_report t;
+		char label[3 * DEVMEM_NAME_LEN];
+
+		if (!teardown_wanted(&st->pgmaps[i]))
+			continue;
+		teardown_of(&t, rep, &st->pgmaps[i], info);
+		putchar('\n');
+		teardown_text(stdout, &t, pgmap_short_name(&st->pgmaps[i], label, sizeof(label)));
+		teardown_free(&t);
+	}
+}
 
 static void text_report(const char *path, const struct dmt_info *info, const struct devmem_state *st,
 			const char *warning)
@@ -56,7 +101,8 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 		       range, devmem_pgmap_type_name(r->type), r->driver[0] ? r->driver : "unknown",
 		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs,
 		       r->inits, r->frees, r->to_device, r->to_system, r->longterm, r->cow, r->faults,
-		       r->destroyed ? "  (destroyed)" : r->live_pending ? "  ~live" : "");
+		       r->waiting ? "  (teardown waiting)" : r->destroyed ? "  (destroyed)" :
+		       r->live_pending ? "  ~live" : "");
 	}
 	printf("\n%-7s %-16s %6s %8s %8s %8s %7s %8s %6s\n", "PID", "COMM", "HELD", "INITS", "TODEV",
 	       "FROMDEV", "FAULTS", "LONGTERM", "COW");
@@ -91,9 +137,10 @@ static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
 			st->pgmaps[i].live_pending = true;
 }
 
-static void json_report(const char *path, const struct dmt_info *info, const struct devmem_state *st,
+static void json_report(const char *path, const struct dmt_info *info, const struct report *rep,
 			const char *warning)
 {
+	const struct devmem_state *st = &rep->t.st;
 	static const char *const meta_keys[] = { "kernel", "boot_id", "host", "attach_mode",
 						 "unavailable", "tool" };
 	static const char *const end_keys[] = { "dropped", "ringbuf_full", "pgmap_map_full",
@@ -144,6 +191,13 @@ static void json_report(const char *path, const struct dmt_info *info, const str
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		json_obj_open(&j, NULL);
 		devmem_json_pgmap_fields(&j, &st->pgmaps[i]);
+		if (teardown_wanted(&st->pgmaps[i])) {
+			struct teardown_report t;
+
+			teardown_of(&t, rep, &st->pgmaps[i], info);
+			teardown_json(&j, &t);
+			teardown_free(&t);
+		}
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
@@ -162,7 +216,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
-"                    [--limit N] [--salvage] [--raw-addresses] FILE\n"
+"                    [--limit N] [--salvage] [--raw-addresses] [--stall SEC] FILE\n"
 "       devmemreport --version\n"
 "\n"
 "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
@@ -174,7 +228,10 @@ static void usage(FILE *f)
 "--salvage skips damaged chunks instead of refusing the file, names the\n"
 "skipped byte ranges on stderr and reports the rest. Pgmaps go by driver\n"
 "and device names, resolved when the trace was recorded; --raw-addresses\n"
-"adds their kernel addresses and owners.\n"
+"adds their kernel addresses and owners. A teardown (memunmap_pages())\n"
+"that had not ended when the recording did is shown with the task that\n"
+"waits and the pages it waits for; waiting --stall SEC (default 10) or\n"
+"longer, it is stalled (docs/teardown.md).\n"
 "\n");
 	devmem_print_exit_codes(f, DEVMEM_TOOL_REPORT);
 }
@@ -190,6 +247,7 @@ int main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "salvage", no_argument, NULL, 'V' },
 		{ "raw-addresses", no_argument, NULL, 'X' },
+		{ "stall", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -223,6 +281,17 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'V': flags |= DMT_READ_SALVAGE; break;
+		case 'T': {
+			char *end;
+
+			errno = 0;
+			stall_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(stall_s >= 0)) {
+				fprintf(stderr, "devmemreport: --stall %s: not a number of seconds\n", optarg);
+				return DEVMEM_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'X': devmem_raw_addresses = true; break;
 		case 'v': devmem_print_version(stdout, "devmemreport"); return DEVMEM_EXIT_OK;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
@@ -279,11 +348,12 @@ int main(int argc, char **argv)
 	if (folded && !strcmp(folded, "-")) {
 		/* stdout holds the folded stacks alone */
 	} else if (json) {
-		json_report(path, &info, stp, rc ? err : NULL);
+		json_report(path, &info, &rep, rc ? err : NULL);
 	} else if (csv) {
 		render_csv(&rep);
 	} else {
 		text_report(path, &info, stp, rc ? err : NULL);
+		text_teardowns(&rep, &info);
 		render_listings(&rep, info.stacks, limit);
 	}
 	if (perfetto && render_perfetto(&rep, perfetto))

@@ -33,7 +33,7 @@ static const char *range_of(const struct report *r, uint64_t pgmap, char *buf, s
 void render_listings(const struct report *r, const char *stacks, size_t limit)
 {
 	struct leak_group *g = NULL;
-	size_t i, n, li = 0, ci = 0, pi = 0, shown = 0;
+	size_t i, n, li = 0, ei = 0, ci = 0, pi = 0, shown = 0;
 	char range[256];
 
 	printf("\nlong-term pin migrations: %zu\n", r->nlongterm);
@@ -59,18 +59,26 @@ void render_listings(const struct report *r, const char *stacks, size_t limit)
 
 	/* Timeline: pgmap lifecycle, long-term migrations and CoW, in time order. */
 	printf("\ntimeline (pgmap lifecycle, long-term migrations, CoW):\n");
-	while (shown < limit && (li < r->nlife || pi < r->nlongterm || ci < r->ncow)) {
+	while (shown < limit && (li < r->nlife || ei < r->nends || pi < r->nlongterm || ci < r->ncow)) {
 		uint64_t tl = li < r->nlife ? r->life[li].hdr.ts_ns : UINT64_MAX;
+		uint64_t te = ei < r->nends ? r->ends[ei].hdr.ts_ns : UINT64_MAX;
 		uint64_t tp = pi < r->nlongterm ? r->longterm[pi].hdr.ts_ns : UINT64_MAX;
 		uint64_t tc = ci < r->ncow ? r->cow[ci].hdr.ts_ns : UINT64_MAX;
 
-		if (tl <= tp && tl <= tc) {
+		/* A destroy record is memunmap_pages() beginning: it may never end. */
+		if (tl <= te && tl <= tp && tl <= tc) {
 			const struct devmem_rec_pgmap *p = &r->life[li++];
 
 			printf("  +%10.6fs %-16s %s %#" PRIx64 "-%#" PRIx64 " %s%s\n", rel_s(r, tl),
 			       p->hdr.comm, p->hdr.type == DEVMEM_REC_PGMAP_CREATE ? "pgmap created  " :
-			       "pgmap destroyed", (uint64_t)p->start, (uint64_t)p->end, devmem_pgmap_type_name(p->type),
+			       "teardown began ", (uint64_t)p->start, (uint64_t)p->end, devmem_pgmap_type_name(p->type),
 			       p->error ? " (failed)" : "");
+		} else if (te <= tp && te <= tc) {
+			const struct devmem_rec_pgmap_wait *w = &r->ends[ei++];
+
+			printf("  +%10.6fs %-16s teardown ended  %s after %.3f s: pgmap destroyed\n",
+			       rel_s(r, te), w->hdr.comm, range_of(r, w->pgmap, range, sizeof(range)),
+			       w->wait_ns / 1e9);
 		} else if (tp <= tc) {
 			printf("  +%10.6fs %-16s long-term pin moved pfn %#" PRIx64 " to system memory\n",
 			       rel_s(r, tp), r->longterm[pi].hdr.comm, (uint64_t)r->longterm[pi].src_pfn);
@@ -82,8 +90,9 @@ void render_listings(const struct report *r, const char *stacks, size_t limit)
 		}
 		shown++;
 	}
-	if (li + pi + ci < r->nlife + r->nlongterm + r->ncow)
-		printf("  ... and %zu more\n", r->nlife + r->nlongterm + r->ncow - li - pi - ci);
+	if (li + ei + pi + ci < r->nlife + r->nends + r->nlongterm + r->ncow)
+		printf("  ... and %zu more\n", r->nlife + r->nends + r->nlongterm + r->ncow -
+		       li - ei - pi - ci);
 
 	n = leak_groups(&r->t, stacks_in_file, (void *)stacks, NULL, 0, &g);
 	for (i = 0, shown = 0; i < n; i++)
