@@ -34,6 +34,7 @@
 #include "replay.h"
 #include "stacks.h"
 #include "state.h"
+#include "teardown.h"
 #include "tracefile.h"
 
 #define MAX_SUPPRESS 64
@@ -135,6 +136,10 @@ static void usage(FILE *f)
 "                            pages to come back (default %.0f)\n"
 "      --quiet MS            ... and stop once none came back for MS ms and its\n"
 "                            processes are gone (default %d)\n"
+"      --timeout SEC         stop waiting for COMMAND after SEC seconds: stuck in a\n"
+"                            pgmap teardown, the pages it waits for are the\n"
+"                            verdict; else no verdict (default: no limit)\n"
+"      --stall SEC           a teardown waiting this long is stalled (default %.0f)\n"
 "      --error-exitcode N    exit status for leaks, 1..255 (default %d)\n"
 "      --suppress FILE       leaks whose stack contains a line of FILE do not count\n"
 "      --junit FILE          also write the verdict as JUnit XML\n"
@@ -143,12 +148,13 @@ static void usage(FILE *f)
 "      --attach MODE         auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES       ring buffer size (power of 2, default 8 MiB)\n"
 "  -h, --help\n"
-"\n", DEFAULT_SETTLE_S, DEFAULT_QUIET_MS, DEVMEM_EXIT_LEAKS);
+"\n", DEFAULT_SETTLE_S, DEFAULT_QUIET_MS, TEARDOWN_DEFAULT_STALL_S, DEVMEM_EXIT_LEAKS);
 	devmem_print_exit_codes(f, DEVMEM_TOOL_LEAK);
 	fprintf(f,
 "\n"
-"Example:\n"
-"  devmemleak --junit leaks.xml -- ./gpu-tests --quick\n");
+"Examples:\n"
+"  devmemleak --junit leaks.xml -- ./gpu-tests --quick\n"
+"  devmemleak --timeout 60 -- rmmod my_gpu_driver\n");
 }
 
 /* How the run went, for the report and the exit status. */
@@ -246,9 +252,21 @@ static void describe_status(struct outcome *o, const char *cmd, int status)
  * gone and none of its pages came back for quiet_ms, at most settle_s.
  * Returns the total losses.
  */
-static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct outcome *o)
+/* A pgmap teardown that waits now, if any (the first). */
+static const struct devmem_pgmap_row *waiting_teardown(void)
+{
+	for (size_t i = 0; i < L.st.nr_pgmaps; i++)
+		if (L.st.pgmaps[i].waiting)
+			return &L.st.pgmaps[i];
+	return NULL;
+}
+
+static uint64_t run_live(char **argv, double settle_s, long quiet_ms, double timeout_s,
+			 struct outcome *o)
 {
 	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, poll_errors = 0, exited = 0;
+	uint64_t started = devmem_now_ns();
+	bool timed_out = false;
 	int status = 0;
 	pid_t child;
 
@@ -265,6 +283,39 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, struct out
 			exited = devmem_now_ns();
 			break;
 		}
+		if (timeout_s > 0 && ms_since(started) >= timeout_s * 1e3) {
+			timed_out = true;
+			break;
+		}
+	}
+	if (timed_out) {
+		const struct devmem_pgmap_row *w;
+		char pgmap[3 * DEVMEM_NAME_LEN];
+
+		/*
+		 * A task in memunmap_pages() sleeps uninterruptibly: it cannot be
+		 * killed, and waiting for it would hang the gate. Kill what can
+		 * die and leave the rest; the records so far are the verdict.
+		 */
+		kill(child, SIGKILL);
+		if (devmem_session_poll(&sess, 0) < 0)
+			poll_errors++;
+		w = waiting_teardown();
+		if (w) {
+			pgmap_namer_update(&namer, &L.st);
+			snprintf(o->what, sizeof(o->what), "`%s` still running after --timeout %g s, "
+				 "pid %u stuck in the teardown of pgmap %s", argv[0], timeout_s,
+				 w->wait_pid, devmem_pgmap_label(&L.st, w->pgmap, pgmap, sizeof(pgmap)));
+			snprintf(o->settle, sizeof(o->settle), "not settled: the teardown waits for "
+				 "the pages below");
+		} else {
+			snprintf(o->what, sizeof(o->what), "`%s` still running after --timeout %g s: "
+				 "killed", argv[0], timeout_s);
+			no_verdict(o, "%s", "the command did not finish within --timeout, and no "
+				   "pgmap teardown waits");
+		}
+		o->cmd_status = 128 + SIGKILL;
+		child = -1;
 	}
 	if (child > 0 && !exited) {	/* interrupted: the command goes too */
 		kill(child, SIGTERM);
@@ -388,6 +439,35 @@ static void print_groups(const struct leak_group *g, size_t n, bool mine, uint64
 	}
 }
 
+static int pid_gone(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return kill((pid_t)pid, 0) && errno == ESRCH;
+}
+
+/* What each teardown that waits (or waited with pages out) waits for. */
+static void print_teardowns(const struct leak_group *g, size_t n, uint64_t now, double stall_s,
+			    int (*exited)(void *ctx, uint32_t pid), bool live)
+{
+	for (size_t i = 0; i < L.st.nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &L.st.pgmaps[i];
+		struct teardown_report t;
+		char label[3 * DEVMEM_NAME_LEN];
+
+		if (!teardown_wanted(r))
+			continue;
+		teardown_begin(&t, r, now, (uint64_t)(stall_s * 1e9), live, !L.st.refs_on_free);
+		if (r->wait_has_stack)
+			(live ? stack_live : stack_recorded)(NULL, r->wait_stack_id, t.begin_stack,
+							     sizeof(t.begin_stack));
+		teardown_add_groups(&t, g, n, exited, NULL);
+		teardown_finish(&t);
+		putchar('\n');
+		teardown_text(stdout, &t, devmem_pgmap_label(&L.st, r->pgmap, label, sizeof(label)));
+		teardown_free(&t);
+	}
+}
+
 static int write_junit(const char *path, const struct outcome *o, int verdict, int leak_status,
 		       uint64_t leaked, uint64_t leaked_refs, uint64_t lost,
 		       const struct leak_group *g, size_t n)
@@ -454,6 +534,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'v' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ringbuf", required_argument, NULL, 'R' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "stall", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -465,6 +547,7 @@ int main(int argc, char **argv)
 	size_t ngroups, nsup = 0, i, j;
 	double settle = DEFAULT_SETTLE_S;
 	long quiet = DEFAULT_QUIET_MS, leak_status = DEVMEM_EXIT_LEAKS;
+	double timeout = 0, stall = TEARDOWN_DEFAULT_STALL_S;
 	static struct outcome o;
 	int c, rc, verdict;
 
@@ -487,6 +570,16 @@ int main(int argc, char **argv)
 		case 'E':
 			leak_status = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || leak_status < 1 || leak_status > 255)
+				goto usage_error;
+			break;
+		case 'T':
+			timeout = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(timeout > 0 && timeout <= 86400 * 30))
+				goto usage_error;
+			break;
+		case 'L':
+			stall = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(stall >= 0 && stall <= 86400 * 30))
 				goto usage_error;
 			break;
 		case 'P': suppress_path = optarg; break;
@@ -557,7 +650,7 @@ int main(int argc, char **argv)
 			no_verdict(&o, "%s", "cannot read the ring buffer");
 			goto done_early;
 		}
-		lost = run_live(argv + optind, settle, quiet, &o);
+		lost = run_live(argv + optind, settle, quiet, timeout, &o);
 		now = devmem_now_ns();
 		ksyms_load(&ksyms);
 		pgmap_namer_update(&namer, &L.st);	/* driver and device, as devmemtop */
@@ -606,6 +699,7 @@ int main(int argc, char **argv)
 		printf("%llu page inits without a stack (stack map full): shown as (no stack), not lost\n",
 		       (unsigned long long)no_stack);
 	print_groups(groups, ngroups, true, now);
+	print_teardowns(groups, ngroups, now, stall, input ? NULL : pid_gone, !input);
 	/* The pages the verdict counts, by stack (docs/folded.md). */
 	if (folded && folded_write_pages(folded, FOLDED_LEAKED, &L, &(struct folded_opts){
 			input ? stack_recorded : stack_live, NULL, &L.st, suppress, nsup })) {
