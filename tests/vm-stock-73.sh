@@ -3,7 +3,9 @@
 # two vCPUs, test_hmm built out of tree for it from the same source package
 # (vm/fetch-stock-73.sh) and loaded with insmod: every workload, THP ones
 # included, under devmemtop and devmemleak in fentry and kprobe modes, and
-# all of them recorded by devmemrec: every count in pages, exact.
+# all of them recorded by devmemrec: every count in pages, exact. Then
+# test_hmm's leak injector in each mode: the leaked pages' whole allocation
+# stack, as devmemleak and devmemreport --folded print it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -60,6 +62,36 @@ for mode in fentry kprobe; do
 	expect "stock 7.3 $mode: devmemreport: every page handed out was freed" \
 		"$(echo "$rep" | jq -c '[([.pgmaps[].inits] | add) == ([.pgmaps[].frees] | add), ([.pgmaps[].live_pages] | add)]')" \
 		"[true,0]"
+done
+# The leak injector's 16 pages, by allocation stack: the whole stack, every
+# frame in order, root first as --folded prints it. fexit and kretprobe
+# both run after zone_device_page_init returned, so the leaf is the
+# return address in its caller, dmirror_devmem_alloc_page (test_hmm.c:
+# dmirror_migrate_alloc_and_copy is inlined into dmirror_migrate_to_device,
+# vfs_ioctl into __x64_sys_ioctl, and x64_sys_call tail-calls the syscall).
+# The tracer's frames (BPF program, trampoline) are cut; ORC leaves no
+# stale frame between the others.
+stock_leak_stack="entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_ioctl;\
+dmirror_fops_unlocked_ioctl;dmirror_migrate_to_device.constprop.0;dmirror_devmem_alloc_page.isra.0"
+for mode in fentry kprobe; do
+	s=$(section "leak $mode")
+	name="stock 7.3 $mode leak"
+	pid=$(echo "$s" | grep -o '^wl=coherent pid=[0-9]*' | cut -d= -f3)
+	nopg() { sed -E 's/;coherent pgmap 0x[0-9a-f]+-0x[0-9a-f]+;/;coherent pgmap;/'; }
+	expect "$name: devmemleak finds the 16 injected pages, devmemrec exits 0" \
+		"$(echo "$s" | sed -n 's/^devmemleak: .*: \([0-9]*\) leaked device pages.*/\1/p') $(echo "$s" | kv_ rec_rc)" \
+		"16 0"
+	expect "$name: devmemleak --folded: the 16 pages under the whole allocation stack" \
+		"$(echo "$s" | sed -n '/^--- folded live$/,/^--- /p' | sed '1d;$d' | nopg)" \
+		"leaked device pages;coherent pgmap;devmem-wl ($pid);$stock_leak_stack 16"
+	rep=$(echo "$s" | sed -n '/^--- folded report$/,/^report_rc=/p' | sed '1d;$d')
+	expect "$name: devmemreport --folded: still out at the end, the same stack" \
+		"$(echo "$rep" | grep '^live device pages;' | nopg)" \
+		"live device pages;coherent pgmap;devmem-wl ($pid);$stock_leak_stack 16"
+	expect "$name: devmemreport --folded: all 64 handed out under it" \
+		"$(echo "$rep" | grep '^device pages handed out;' | nopg)" \
+		"device pages handed out;coherent pgmap;devmem-wl ($pid);$stock_leak_stack 64"
+	expect "$name: devmemreport exits 0" "$(echo "$s" | kv_ report_rc)" 0
 done
 expect "stock 7.3: no BPF program left behind" "$(grep -o '^bpf_progs_after=[0-9]*' "$log" | cut -d= -f2)" 0
 con=$out/console.log

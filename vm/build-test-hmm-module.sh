@@ -16,6 +16,12 @@
 # modules; the headers generated here are compared with Debian's too.
 # The module is not signed (MODULE_SIG without MODULE_SIG_FORCE: it loads
 # and taints the kernel).
+#
+# test_hmm.c gets the test_hmm.c hunks of kpatches/0008 (the leak injector,
+# module parameter leak_every), applied to the copy in the module's build
+# directory: the shared source tree stays Debian's. The injector is off
+# unless the parameter is set, so the module is Debian's test_hmm until
+# then; the stock-kernel tests need it to assert a leak's stacks.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +31,8 @@ abi=7.3.4+deb13
 flavour=amd64
 rel=$abi-$flavour
 die() { echo "build-test-hmm-module: $*" >&2; exit 1; }
+leak_patch=$(ls "$here"/../kpatches/0008-lib-test_hmm-add-a-leak-injector-*.patch) ||
+	die "no leak injector patch (kpatches/0008) to apply"
 
 fetch() { "$here/fetch-debian.sh" "$suite" "$@" || die "cannot fetch $* from $suite"; }
 hdeb=$(fetch "linux-headers-$rel")
@@ -33,7 +41,8 @@ sdeb=$(fetch "linux-source-7.3=$hver")
 sver=$(dpkg-deb -f "$sdeb" Version)
 [ "$sver" = "$hver" ] || die "linux-source-7.3 $sver does not match linux-headers-$rel $hver"
 
-key=$( { echo "$rel $hver $sver"; gcc --version | head -1; cat "$0"; } | sha256sum | cut -c1-16)
+key=$( { echo "$rel $hver $sver"; gcc --version | head -1; cat "$0" "$leak_patch"; } |
+	sha256sum | cut -c1-16)
 out=$cache/test-hmm-$rel-$key
 if [ -s "$out/test_hmm.ko" ]; then
 	echo "$out/test_hmm.ko"
@@ -82,6 +91,9 @@ done
 cp "$deb/Module.symvers" "$obj/Module.symvers"
 
 cp "$src/lib/test_hmm.c" "$src/lib/test_hmm_uapi.h" "$work/mod/"
+(cd "$work/mod" && git apply -p2 --include=test_hmm.c "$leak_patch") ||
+	die "kpatches/0008 does not apply to lib/test_hmm.c of linux-source-7.3 $sver"
+grep -q 'module_param(leak_every' "$work/mod/test_hmm.c" || die "kpatches/0008 left test_hmm.c without leak_every"
 echo 'obj-m := test_hmm.o' >"$work/mod/Kbuild"
 echo "build-test-hmm-module: make M=... modules" >&2
 nice -n 10 make -C "$obj" M="$work/mod" ARCH=x86 KERNELRELEASE="$rel" modules >>"$log" 2>&1 ||
@@ -95,6 +107,7 @@ dpkg-deb --fsys-tarfile "$mdeb" | tar -xO "./usr/lib/modules/$rel/kernel/lib/tes
 	xz -dc >"$work/ref.ko" || die "no test_bpf.ko.xz in $mdeb"
 want=$(modinfo -F vermagic "$work/ref.ko")
 [ "$vm" = "$want" ] || die "vermagic '$vm' is not Debian's '$want'"
+modinfo -F parm "$ko" | grep -q '^leak_every:' || die "test_hmm.ko has no leak_every parameter"
 echo "build-test-hmm-module: vermagic '$vm' depends '$(modinfo -F depends "$ko")'" >&2
 
 mkdir -p "$out.tmp"

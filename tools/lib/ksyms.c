@@ -107,7 +107,12 @@ static bool starts_with(const char *name, const char *const *prefixes, size_t n)
 	return false;
 }
 
-/* The program and its trampoline: the leaf end, or unnamed if kallsyms missed them. */
+/*
+ * The tracer's own frames at the leaf of a stack taken by a BPF program:
+ * the program itself (more than one frame if it called a subprogram) and,
+ * in fentry/fexit mode, its trampoline; unnamed if kallsyms, read while
+ * other programs were being loaded or freed, missed them.
+ */
 static bool is_bpf_frame(const char *name)
 {
 	static const char *const prefixes[] = { "bpf_prog_", "bpf_trampoline_" };
@@ -115,7 +120,12 @@ static bool is_bpf_frame(const char *name)
 	return name[0] == '0' || starts_with(name, prefixes, sizeof(prefixes) / sizeof(*prefixes));
 }
 
-/* A tracepoint's own frames: they call the program and nothing else. */
+/*
+ * In tracepoint mode, next: the tracepoint's frames, which call the
+ * program. Which of them a stack holds depends on the kernel: 7.3 with
+ * static calls and ORC shows bpf_trace_run3 alone (__bpf_trace_* ends in
+ * a tail call); without static calls __traceiter_* calls __bpf_trace_*.
+ */
 static bool is_tracepoint_frame(const char *name)
 {
 	static const char *const prefixes[] = { "bpf_trace_run", "__traceiter_", "__bpf_trace_" };
@@ -131,21 +141,24 @@ const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t 
 
 	buf[0] = 0;
 	/*
-	 * The tracer's own frames say nothing about the caller: the BPF frames
-	 * at the leaf, then, in tracepoint mode, the tracepoint's, which may
-	 * come after a stray frame (an interrupt entry's return address left
-	 * on the stack was seen there under TCG). kallsyms, read while other
-	 * programs were being freed, can miss the program, so it may be
-	 * unnamed; a trampoline deeper in is another tool's, on a caller.
+	 * The tracer's frames are real frames, but they say nothing about the
+	 * caller: cut the BPF frames at the leaf, then the tracepoint's right
+	 * after them. The rest is the traced function and its callers, as the
+	 * kernel's unwinder gave them. Only the leading run is cut: a
+	 * trampoline deeper in is another tool's fentry on a caller, and a
+	 * frame the unwinder put between the program and the tracepoint (the
+	 * guess unwinder reports stale return addresses, CONFIG_UNWINDER_GUESS)
+	 * stays, with what follows it: it is what the kernel reported.
 	 */
 	while (start < nips && ips[start] &&
 	       is_bpf_frame(ksyms_name(k, ips[start], name, sizeof(name))))
 		start++;
 	if (start == nips || !ips[start])
 		start = 0;	/* nothing named: show the addresses */
-	for (i = 0; i < nips && ips[i] && i < KSYMS_TRACER_FRAMES; i++)
-		if (is_tracepoint_frame(ksyms_name(k, ips[i], name, sizeof(name))) && i >= start)
-			start = i + 1;
+	else
+		while (start < nips && ips[start] &&
+		       is_tracepoint_frame(ksyms_name(k, ips[start], name, sizeof(name))))
+			start++;
 	for (i = start; i < nips && ips[i] && n < len - 1; i++) {
 		ksyms_name(k, ips[i], name, sizeof(name));
 		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", name);

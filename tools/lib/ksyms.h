@@ -20,16 +20,15 @@ struct ksyms {
 
 /* No kernel function is this long: farther from a symbol is unnamed. */
 #define KSYMS_MAX_FUNC_SIZE (1ULL << 20)
-/* How deep the tracer's own frames can reach from the leaf. */
-#define KSYMS_TRACER_FRAMES 8
 
 int ksyms_load(struct ksyms *k);	/* 0, or -errno */
 int ksyms_read(struct ksyms *k, FILE *f);	/* kallsyms text from f */
 /* Writes "name+0xoff" (or the hex address) to buf. */
 const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t len);
 /*
- * "frame;frame;..." from the leaf, without the tracer's frames; buf, or ""
- * for no frames. ips ends at nips or the first 0.
+ * "frame;frame;..." from the leaf, without the tracer's frames at the leaf
+ * (the BPF program and trampoline, then the tracepoint's); buf, or "" for
+ * no frames. ips ends at nips or the first 0.
  */
 const char *ksyms_stack_text(const struct ksyms *k, const uint64_t *ips, size_t nips,
 			     char *buf, size_t len);

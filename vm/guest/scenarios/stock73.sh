@@ -3,8 +3,9 @@
 # of tree for it (vm/fetch-stock-73.sh) in /lib/modules-extra: load it with
 # its two coherent devices, then each workload, THP ones included, under
 # devmemtop and devmemleak in fentry and kprobe modes, and a devmemrec
-# recording of all of them per mode. The host (tests/vm-stock-73.sh)
-# checks the pages. Sections as in k73.sh.
+# recording of all of them per mode; then, per mode, a leak from test_hmm's
+# leak injector in folded stacks. The host (tests/vm-stock-73.sh) checks
+# the pages and the stacks. Sections as in k73.sh.
 . /scenarios/lib.sh
 modes=$(echo "${stock73_modes:-fentry_kprobe}" | tr _ " ")
 echo "kernel=$(uname -r)"
@@ -48,6 +49,33 @@ for mode in $modes; do
 	cat /tmp/rec.err
 	devmemreport --json /tmp/stock73-$mode.dmt
 	echo
+	echo "--- end"
+done
+# The leak injector (kpatches/0008, applied to this test_hmm.ko) keeps
+# every 4th of 64 coherent pages: devmemleak --folded live, and
+# devmemreport --folded on devmemrec's recording, in each mode. Last, as
+# the leaked pages stay out for good.
+for mode in $modes; do
+	devmemrec --attach=$mode -o /tmp/leak-$mode.dmt >/dev/null 2>/tmp/rec.err &
+	rec=$!
+	wait_recording /tmp/rec.err
+	echo 4 >/sys/module/test_hmm/parameters/leak_every
+	devmemleak --attach=$mode --folded /tmp/leak-$mode.folded -- devmem-wl coherent 64 3 \
+		>/tmp/leak.out 2>&1
+	rc=$?
+	echo 0 >/sys/module/test_hmm/parameters/leak_every
+	sleep 1.2
+	kill -INT $rec
+	wait $rec
+	recrc=$?
+	echo "=== leak $mode"
+	echo "leak_rc=$rc rec_rc=$recrc"
+	cat /tmp/leak.out
+	echo "--- folded live"
+	cat /tmp/leak-$mode.folded
+	echo "--- folded report"
+	devmemreport --folded - /tmp/leak-$mode.dmt
+	echo "report_rc=$?"
 	echo "--- end"
 done
 echo "bpf_progs_after=$(bpf_progs_left)"
