@@ -58,12 +58,20 @@ $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
 $(BUILD)/devmem.skel.h: $(BUILD)/devmem.bpf.o
 	$(BPFTOOL) gen skeleton $< name devmem_bpf > $@
 
+# The struct page walk (docs/pagewalk.md): its own object and skeleton.
+$(BUILD)/pagewalk.bpf.o: bpf/pagewalk.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/pagewalk.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BUILD)/pagewalk.skel.h: $(BUILD)/pagewalk.bpf.o
+	$(BPFTOOL) gen skeleton $< name pagewalk_bpf > $@
+
 # The release, from VERSION: only tools/lib/version.c reads it.
 $(BUILD)/release.h: VERSION | $(BUILD)
 	printf '#define DEVMEM_RELEASE "%s"\n' "$$(cat VERSION)" >$@
 $(BUILD)/obj/lib/version.o: $(BUILD)/release.h
 
-$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h
+$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
