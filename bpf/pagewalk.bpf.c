@@ -23,6 +23,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u64 vmemmap_base_addr;	/* &vmemmap_base, 0 if not dynamic */
+const volatile __u32 walk_steps = DEVMEM_WALK_STEPS;	/* per run; tests make it small */
 
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
 #define PAGE_SHIFT		12
@@ -165,7 +166,7 @@ int pagewalk(void *ctx)
 {
 	learn_vmemmap();
 	walk_n = 0;
-	bpf_loop(DEVMEM_WALK_STEPS, walk_step, NULL, 0);
+	bpf_loop(walk_steps, walk_step, NULL, 0);
 	return 0;
 }
 
@@ -244,6 +245,6 @@ int pgmap_scan(void *ctx)
 {
 	learn_vmemmap();
 	scan_n = 0;
-	bpf_loop(DEVMEM_WALK_STEPS, scan_step, NULL, 0);
+	bpf_loop(walk_steps, scan_step, NULL, 0);
 	return 0;
 }

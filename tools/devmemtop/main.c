@@ -25,6 +25,7 @@
 #include "procs.h"
 #include "output.h"
 #include "replay.h"
+#include "walk.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 
@@ -218,6 +219,8 @@ static void usage(FILE *f)
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
 "                        most held pages first); the rest are comm=\"other\"\n"
+"      --no-walk         do not walk the pgmaps' struct pages at start\n"
+"      --walk-folios N   folios listed per pgmap by that walk (default 64)\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
 "                        default they go once shown exited; at most 4096\n"
 "                        processes are counted in a session then)\n"
@@ -287,6 +290,8 @@ int main(int argc, char **argv)
 		{ "textfile", required_argument, NULL, 'T' },
 		{ "metrics-max-procs", required_argument, NULL, 'M' },
 		{ "keep-exited", no_argument, NULL, 'K' },
+		{ "no-walk", no_argument, NULL, 'W' },
+		{ "walk-folios", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -294,7 +299,8 @@ int main(int argc, char **argv)
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
-	bool batch = false, json = false, usage_err, keep_exited = false;
+	bool batch = false, json = false, usage_err, keep_exited = false, walk = true;
+	double walk_folios = DEVMEM_WALK_LISTED_DEFAULT;
 	double count = 0, v;
 	char err[1024];
 	bool quiet;
@@ -366,6 +372,11 @@ int main(int argc, char **argv)
 			xo.max_procs = (size_t)v;
 			break;
 		case 'K': keep_exited = true; break;
+		case 'W': walk = false; break;
+		case 'F':
+			if (parse_num(optarg, &walk_folios, 0) || walk_folios > 1e6)
+				goto bad;
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -430,6 +441,9 @@ int main(int argc, char **argv)
 			"cannot be read (no such file: the kernel lacks the series, or debugfs "
 			"is not mounted), so pgmaps made before we started are not listed" :
 			"lists none");
+	/* Pages out before we started, a hung teardown's too (docs/pagewalk.md). */
+	if (walk)
+		walk_at_start(&t, (size_t)walk_folios);
 	if (o.records && devmem_session_records(&t.sess, on_record, &t, err, sizeof(err))) {
 		fprintf(stderr, "devmemtop: %s\n", err);
 		devmem_detach(&t.sess);
@@ -475,6 +489,7 @@ int main(int argc, char **argv)
 		exporter_close();
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
+	walk_free();
 	free(t.live_true);
 	free(t.mismatch_runs);
 	return rc;

@@ -44,6 +44,7 @@ static uint64_t kallsyms_addr(const char *name)
 int devmem_pagewalk_open(struct pagewalk **out, char *err, size_t errlen)
 {
 	struct pagewalk *w = calloc(1, sizeof(*w));
+	const char *env;
 	int rc;
 
 	if (!w) {
@@ -59,6 +60,13 @@ int devmem_pagewalk_open(struct pagewalk **out, char *err, size_t errlen)
 	}
 	/* KASLR moves the vmemmap; without randomization it sits at its default. */
 	w->skel->rodata->vmemmap_base_addr = kallsyms_addr("vmemmap_base");
+	/*
+	 * Fewer steps per run, for tests: a walk must come out the same
+	 * however it is cut into runs.
+	 */
+	env = getenv("DEVMEM_PAGEWALK_STEPS");
+	if (env && strtoul(env, NULL, 0) > 0 && strtoul(env, NULL, 0) <= DEVMEM_WALK_STEPS)
+		w->skel->rodata->walk_steps = strtoul(env, NULL, 0);
 	rc = pagewalk_bpf__load(w->skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot load the page walk (syscall programs with "
