@@ -117,6 +117,14 @@ $(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
 
+$(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
+
+# The walk itself on the host's own kernel (root, BPF): tests/unit.sh.
+$(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/lib/pagewalk.o \
+		$(BUILD)/obj/lib/pagewalk_model.o $(BUILD)/obj/lib/json.o
+	$(CC) $(CFLAGS) $(INCLUDES) -static -o $@ $^ $(STATIC_LIBS)
+
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
 $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
