@@ -27,7 +27,8 @@ const volatile __u32 walk_steps = DEVMEM_WALK_STEPS;	/* per run; tests make it s
 
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
 #define PAGE_SHIFT		12
-#define VMEMMAP_BYTES		(1ULL << 43)	/* x86-64: 1 << 46 bytes of RAM, 5-level aside */
+/* The vmemmap of 52 bits of physical memory (5-level paging): 64 bytes a page */
+#define VMEMMAP_BYTES		(1ULL << 46)
 /* enum memory_type: MEMORY_DEVICE_PRIVATE (1) to MEMORY_DEVICE_PCI_P2PDMA (5) */
 #define MEMORY_TYPE_FIRST	1
 #define MEMORY_TYPE_LAST	5
@@ -183,8 +184,8 @@ static __always_inline int pgmap_covering(__u64 p, __u64 pfn, struct devmem_walk
 
 	__u32 type = 0;
 
-	/* Not a kernel address, or a struct page's (an lru list's link) */
-	if (p >> 47 != 0x1ffff || (p >= vmemmap && p < vmemmap + VMEMMAP_BYTES))
+	/* Not a kernel address (4- or 5-level), or a struct page's (an lru link) */
+	if ((__s64)p >= 0 || (p >= vmemmap && p < vmemmap + VMEMMAP_BYTES))
 		return -1;
 	if (bpf_core_read(&nr, sizeof(nr), &pg->nr_range) || nr < 1 || nr > 64)
 		return -1;

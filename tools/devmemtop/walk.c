@@ -21,6 +21,15 @@ struct walked {
 static struct walked *walked;
 static size_t nr_walked;
 
+static const struct walked *walk_of(const struct devmem_pgmap_row *r);
+
+const struct devmem_walk_summary *walk_summary(const struct devmem_pgmap_row *r)
+{
+	const struct walked *x = walk_of(r);
+
+	return x ? &x->s : NULL;
+}
+
 static const struct walked *walk_of(const struct devmem_pgmap_row *r)
 {
 	size_t i;

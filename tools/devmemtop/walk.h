@@ -9,6 +9,11 @@
 
 /* Find and walk every pgmap; how many were walked, or <0 (said on stderr). */
 int walk_at_start(struct top *t, size_t max_listed);
+/*
+ * What the walk at start found for a row, NULL if it was not walked: for
+ * the teardown report of a pgmap whose memunmap_pages() waits.
+ */
+const struct devmem_walk_summary *walk_summary(const struct devmem_pgmap_row *r);
 /* The row's "pages_walk" object, if it was walked. */
 void walk_json(struct json *j, const struct devmem_pgmap_row *r);
 /* The text section: a line per walked pgmap. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The struct page walk's loader and runs: see pagewalk.h and bpf/pagewalk.bpf.c. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,8 @@ int devmem_pgmap_find(struct pagewalk *w, const struct devmem_pfn_range *extra, 
 	FILE *fp = fopen("/proc/iomem", "r");
 	size_t len = 0, i;
 	int n = 0, rc = 0;
+	/* What the scan looked at, on stderr: for a pgmap it should have found. */
+	bool debug = getenv("DEVMEM_PAGEWALK_DEBUG");
 
 	if (fp && text) {
 		len = fread(text, 1, (1 << 20) - 1, fp);
@@ -225,10 +228,17 @@ int devmem_pgmap_find(struct pagewalk *w, const struct devmem_pfn_range *extra, 
 		free(f.v);
 		return -ENOMEM;
 	}
-	for (i = 0; n > 0 && i < (size_t)n && !rc; i++)
+	for (i = 0; n > 0 && i < (size_t)n && !rc; i++) {
 		rc = devmem_pgmap_scan(w, r[i].start, r[i].end, SCAN_STRIDE, found_cb, &f);
+		if (debug)
+			fprintf(stderr, "pagewalk: scan pfns %#llx-%#llx: %d, %zu pgmaps so far\n",
+				(unsigned long long)r[i].start, (unsigned long long)r[i].end, rc, f.n);
+	}
 	for (i = 0; i < nr_extra && !rc; i++)
 		rc = devmem_pgmap_scan(w, extra[i].start, extra[i].end, SCAN_STRIDE, found_cb, &f);
+	for (i = 0; debug && i < f.n; i++)
+		fprintf(stderr, "pagewalk: pgmap type %u %#llx-%#llx\n", f.v[i].type,
+			(unsigned long long)f.v[i].start, (unsigned long long)f.v[i].end);
 	free(r);
 	if (rc < 0) {
 		free(f.v);
