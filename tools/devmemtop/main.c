@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	bool quiet;
 	struct utsname u;
-	int c, rc, iter;
+	int c, rc, iter, walked;
 
 	while ((c = getopt_long(argc, argv, "bjd:n:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -435,15 +435,14 @@ int main(int argc, char **argv)
 	t.st.resolve = devmem_resolve_pgmap;
 	t.st.resolve_ctx = &t.sess;
 	t.live_pending = devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS);
-	if (t.live_pending <= 0 && !json)
+	/* Pages out before we started, a hung teardown's too (docs/pagewalk.md). */
+	walked = walk ? walk_at_start(&t, (size_t)walk_folios) : 0;
+	if (t.live_pending <= 0 && walked <= 0 && !json)
 		fprintf(stderr, "devmemtop: no device memory known yet: %s %s; pgmaps appear "
 			"here when their pages are used\n", DEBUGFS_PGMAPS, access(DEBUGFS_PGMAPS, R_OK) ?
 			"cannot be read (no such file: the kernel lacks the series, or debugfs "
 			"is not mounted), so pgmaps made before we started are not listed" :
 			"lists none");
-	/* Pages out before we started, a hung teardown's too (docs/pagewalk.md). */
-	if (walk)
-		walk_at_start(&t, (size_t)walk_folios);
 	if (o.records && devmem_session_records(&t.sess, on_record, &t, err, sizeof(err))) {
 		fprintf(stderr, "devmemtop: %s\n", err);
 		devmem_detach(&t.sess);
