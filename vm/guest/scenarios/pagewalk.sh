@@ -67,7 +67,7 @@ if [ ! -w $le ]; then
 	exit 0
 fi
 echo "leak_injector=yes"
-# Leaks on device 3 (coherent), which nothing after needs: leak_every=2 over
+# Leaks on device 3 (coherent, at spm_addr_dev0), which nothing after needs: leak_every=2 over
 # 2 THPs keeps the second (512 pages), then 4 over 64 pages (device folios
 # 3 to 66 of the count) keeps 4, 8, ... 64: 16 pages. 528 pages, 17 folios.
 echo 2 >$le
