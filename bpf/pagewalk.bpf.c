@@ -7,9 +7,11 @@
  *
  * Both programs are BPF_PROG_TYPE_SYSCALL, run with BPF_PROG_TEST_RUN: no
  * attach point, sleepable (a long walk does not hold off preemption or an
- * RCU grace period; the run only disables migration), and the base helper
- * set gives them bpf_probe_read_kernel() (with CAP_PERFMON, and unless
- * lockdown forbids reading kernel memory) and bpf_loop() on 6.12 and 7.3.
+ * RCU grace period; the run only disables migration), and their helpers
+ * (syscall_prog_func_proto() -> tracing_prog_func_proto() ->
+ * bpf_base_func_proto(), on 6.12 and 7.3) include bpf_probe_read_kernel()
+ * (with CAP_PERFMON, unless lockdown forbids reading kernel memory) and
+ * bpf_loop().
  * Inputs and outputs are globals in .bss, which user space has mmapped.
  * One run does at most DEVMEM_WALK_STEPS steps; user space goes on from
  * where it stopped.
