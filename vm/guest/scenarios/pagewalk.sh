@@ -78,6 +78,18 @@ devmem-wl coherent 64 3 >/tmp/leak-coh.out 2>&1
 echo "coherent_rc=$?"
 echo 0 >$le
 cat /tmp/leak-thp.out /tmp/leak-coh.out
+# A private THP on device 1, kept whole (leak_every=1: the one folio):
+# faulting it back can never finish, so the workload is killed.
+echo 1 >$le
+devmem-wl thp 1 1 >/tmp/leak-pthp.out 2>&1 &
+pthp=$!
+sleep 4
+kill -9 $pthp
+wait $pthp
+echo 0 >$le
+cat /tmp/leak-pthp.out
+devmem-wl release 8 1 >/tmp/release1.out 2>&1 &
+rel1=$!
 # The release evicts what it can, then waits in memunmap_pages() for good.
 devmem-wl release 8 3 >/tmp/release.out 2>&1 &
 rel=$!
@@ -88,7 +100,8 @@ while [ $i -lt 60 ] && [ "$(cat /proc/$rel/wchan 2>/dev/null)" != memunmap_pages
 done
 echo "=== hang"
 echo "release_wchan=$(cat /proc/$rel/wchan 2>/dev/null)"
-echo "release_state=$(awk '{ print $3 }' /proc/$rel/stat 2>/dev/null)"
+echo "release_state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' /proc/$rel/status)"
+echo "release1_wchan=$(cat /proc/$rel1/wchan 2>/dev/null)"
 t0=$(date +%s)
 top >/tmp/hang.json
 echo "top_rc=$?"
