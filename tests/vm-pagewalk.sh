@@ -37,11 +37,23 @@ check() {	# check NAME LOG LEAKS(yes/no)
 		[([.[].p.in_use_pages] | add),
 		 ([.[].p.in_use_folios] | add) == ([.[].p.folios_not_listed] | add) + ([.[].p.folios[]] | length),
 		 ([.[].p.folios[]] | length) <= 64 * length, ([.[].p.folios[] | select(.refcount < 1)] | length)]'
-	# Pages the kernel freed after the workload counted them (devmemtop sees
-	# the frees after it attached; all before its walk, or this fails).
-	expect "$k hold: the walk finds exactly the 5000 held, less what was freed since; folios listed or counted" \
-		"$(echo "$doc" | jq -c "$walks | .[0] += ($(echo "$doc" | jq '[.pgmaps[] | .frees - .inits] | add'))")" \
-		"[5000,true,true,0]"
+	# The stock kernel sometimes frees a few dozen of the held pages after
+	# the workload counted them (both devmemtops see the frees): what is
+	# still out is the early devmemtop's live count.
+	early_live=$(echo "$s" | sed -n '/^--- early-after/,/^--- /p' | grep '^{' | jq '[.pgmaps[].live_pages] | add')
+	expect "$k hold: the walk finds exactly the pages still held (5000 or a few less); folios listed or counted" \
+		"$(echo "$doc" | jq -c "$walks | .[0] -= $early_live") $([ "$early_live" -gt 4900 ] && echo most)" \
+		"[0,true,true,0] most"
+	# A devmemtop started before the workload counted every page handed
+	# out and freed: its live count, unchanged across the late runs, is
+	# what the late walk must find, pgmap by pgmap.
+	expect "$k hold: the early devmemtop exits 0 and saw nothing move during the late runs" \
+		"$(echo "$s" | kv_ early_rc) $(for d in before after; do echo "$s" | sed -n "/^--- early-$d/,/^--- /p" | grep '^{' |
+		  jq -c '[.pgmaps[] | .inits, .frees] | add'; done | uniq | wc -l)" "0 1"
+	expect "$k hold: the late walk is the early devmemtop's live count, pgmap by pgmap" \
+		"$(echo "$doc" | jq -c '[.pgmaps[] | select(.pages_walk.in_use_pages > 0) | [.start, .pages_walk.in_use_pages]] | sort')" \
+		"$(echo "$s" | sed -n '/^--- early-after/,/^--- /p' | grep '^{' |
+		   jq -c '[.pgmaps[] | select(.live_pages > 0) | [.start, .live_pages]] | sort')"
 	expect "$k hold: nothing moved between the two walks" \
 		"$(echo "$s" | sed -n '/^--- cut/,/^--- /p' | grep '^{' | jq -c '[.pgmaps[] | .inits, .frees] | add')" 0
 	if [ "$3" = yes ]; then	# the kernel's own count (the series' debugfs)

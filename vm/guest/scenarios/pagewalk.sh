@@ -39,7 +39,11 @@ grep -w vmemmap_base /proc/kallsyms
 echo "--- end"
 
 # 5000 pages held on device 0: more folios than one run's buffer (4096).
+# devmemtop from before the workload counts every page it hands out and
+# frees: at the end, the live count the late walk must equal.
 cat >/tmp/hold.sh <<'HOLD'
+sleep 2	# let it settle: the check needs a quiet window
+tail -1 /tmp/early.json >/tmp/early-before.json
 for f in /sys/kernel/debug/zone_device/pgmaps /sys/kernel/debug/devmem/pgmaps; do
 	[ -r $f ] && cat $f >/tmp/hold-debugfs
 done
@@ -47,9 +51,17 @@ devmemtop -j -n 1 -d 0.3 >/tmp/hold.json 2>/dev/null
 echo "top_rc=$?" >/tmp/hold.rc
 DEVMEM_PAGEWALK_STEPS=1000 devmemtop -j -n 1 -d 0.3 >/tmp/hold-cut.json 2>/dev/null
 echo "cut_rc=$?" >>/tmp/hold.rc
+sleep 0.6
+tail -1 /tmp/early.json >/tmp/early-after.json
 HOLD
+devmemtop -j -d 0.2 >/tmp/early.json 2>/dev/null &
+early=$!
+wait_doc /tmp/early.json
 DEVMEM_WL_MIDWAY="sh /tmp/hold.sh" devmem-wl hold 5000 0 >/tmp/hold.out 2>&1
 rc=$?
+kill -INT $early
+wait $early
+echo "early_rc=$?" >>/tmp/hold.rc
 echo "=== hold"
 echo "wl_rc=$rc"
 cat /tmp/hold.out /tmp/hold.rc
@@ -57,6 +69,10 @@ echo "--- top"
 tail -1 /tmp/hold.json
 echo "--- cut"
 tail -1 /tmp/hold-cut.json
+echo "--- early-before"
+cat /tmp/early-before.json
+echo "--- early-after"
+cat /tmp/early-after.json
 echo "--- debugfs"
 cat /tmp/hold-debugfs 2>/dev/null
 echo "--- end"
