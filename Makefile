@@ -58,12 +58,20 @@ $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
 $(BUILD)/devmem.skel.h: $(BUILD)/devmem.bpf.o
 	$(BPFTOOL) gen skeleton $< name devmem_bpf > $@
 
+# The struct page walk (docs/pagewalk.md): its own object and skeleton.
+$(BUILD)/pagewalk.bpf.o: bpf/pagewalk.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/pagewalk.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BUILD)/pagewalk.skel.h: $(BUILD)/pagewalk.bpf.o
+	$(BPFTOOL) gen skeleton $< name pagewalk_bpf > $@
+
 # The release, from VERSION: only tools/lib/version.c reads it.
 $(BUILD)/release.h: VERSION | $(BUILD)
 	printf '#define DEVMEM_RELEASE "%s"\n' "$$(cat VERSION)" >$@
 $(BUILD)/obj/lib/version.o: $(BUILD)/release.h
 
-$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h
+$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -112,6 +120,14 @@ $(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/
 
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
+
+$(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
+
+# The walk itself on the host's own kernel (root, BPF): tests/unit.sh.
+$(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/lib/pagewalk.o \
+		$(BUILD)/obj/lib/pagewalk_model.o $(BUILD)/obj/lib/json.o
+	$(CC) $(CFLAGS) $(INCLUDES) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
 $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)

@@ -29,6 +29,14 @@ static __always_inline struct dev_pagemap *devmem_page_pgmap(const void *page)
 	return BPF_CORE_READ((struct folio___pgmap_in_folio *)page, pgmap);
 }
 
+/* Where that pointer sits in the struct page of a folio's first page. */
+static __always_inline __u32 devmem_pgmap_offset(void)
+{
+	if (bpf_core_field_exists(struct page___pgmap_in_page, pgmap))
+		return bpf_core_field_offset(struct page___pgmap_in_page, pgmap);
+	return bpf_core_field_offset(struct folio___pgmap_in_folio, pgmap);
+}
+
 /*
  * Pages in a folio, read at entry to the free. Device private memory comes
  * in large folios since Linux 6.19 ("mm/zone_device: support large zone

@@ -72,6 +72,20 @@ run_unit procs "procs unit tests"
 # The teardown report and the procfs task reader under it, ASan, UBSan.
 run_unit teardown "teardown unit tests"
 
+# The struct page walk's pure half (tools/lib/pagewalk_model.c), ASan, UBSan;
+# then the walk on this host's kernel image, whole and cut into runs of 1000
+# steps (over 4096 folios: it resumes across full buffers too): the same.
+run_unit pagewalk "pagewalk unit tests"
+if out=$(make -s build/pagewalk-host 2>&1 | grep -v "warning: Using"; build/pagewalk-host); then
+	got=$(echo "$out" | awk '{ split($0, f, /[ =]/); print (f[6] > 4096 && f[4] == f[8] && f[6] == f[10] && f[12] == 1) }')
+	expect "pagewalk on the host: the kernel image, whole and in 1000-step runs, the same ($out)" "$got" 1
+else
+	case "$out" in
+	*skip:*) echo "SKIP pagewalk on the host: ${out#*skip: }";;
+	*) fail "pagewalk on the host" "$out";;
+	esac
+fi
+
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
 if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "lost.h"
 #include "output.h"
+#include "walk.h"
 
 static void row_line(const struct column *cols, size_t n, const void *row)
 {
@@ -50,6 +51,7 @@ void batch_text(struct top *t)
 		printf("(%zu more pgmaps)\n", n - i);
 	free(pg);
 	putchar('\n');
+	walk_text(t);
 	header_line(proc_columns, nr_proc_columns);
 	n = sorted_procs(t, &pr);
 	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
@@ -125,6 +127,7 @@ void batch_json(struct top *t)
 		json_double(&j, "free_per_s", r->rate[RATE_FREE]);
 		json_double(&j, "to_device_per_s", r->rate[RATE_TO_DEVICE]);
 		json_double(&j, "to_system_per_s", r->rate[RATE_TO_SYSTEM]);
+		walk_json(&j, r);
 		if (top_teardown(t, r))
 			teardown_json(&j, top_teardown(t, r));
 		json_obj_close(&j);

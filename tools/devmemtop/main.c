@@ -25,6 +25,7 @@
 #include "procs.h"
 #include "output.h"
 #include "replay.h"
+#include "walk.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 
@@ -308,6 +309,8 @@ static void usage(FILE *f)
 "                        most held pages first); the rest are comm=\"other\"\n"
 "      --stall SEC       a pgmap teardown that waits this long is stalled\n"
 "                        (default %.0f; docs/teardown.md)\n"
+"      --no-walk         do not walk the pgmaps' struct pages at start\n"
+"      --walk-folios N   folios listed per pgmap by that walk (default 64)\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
 "                        default they go once shown exited; at most 4096\n"
 "                        processes are counted in a session then)\n"
@@ -378,6 +381,8 @@ int main(int argc, char **argv)
 		{ "metrics-max-procs", required_argument, NULL, 'M' },
 		{ "keep-exited", no_argument, NULL, 'K' },
 		{ "stall", required_argument, NULL, 'S' },
+		{ "no-walk", no_argument, NULL, 'W' },
+		{ "walk-folios", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -386,12 +391,13 @@ int main(int argc, char **argv)
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
 			 .stall_s = TEARDOWN_DEFAULT_STALL_S };
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
-	bool batch = false, json = false, usage_err, keep_exited = false;
+	bool batch = false, json = false, usage_err, keep_exited = false, walk = true;
+	double walk_folios = DEVMEM_WALK_LISTED_DEFAULT;
 	double count = 0, v;
 	char err[1024];
 	bool quiet;
 	struct utsname u;
-	int c, rc, iter;
+	int c, rc, iter, walked;
 
 	while ((c = getopt_long(argc, argv, "bjd:n:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -462,6 +468,11 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, &t.stall_s, 0))
 				goto bad;
 			break;
+		case 'W': walk = false; break;
+		case 'F':
+			if (parse_num(optarg, &walk_folios, 0) || walk_folios > 1e6)
+				goto bad;
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -520,7 +531,9 @@ int main(int argc, char **argv)
 	t.st.resolve = devmem_resolve_pgmap;
 	t.st.resolve_ctx = &t.sess;
 	t.live_pending = devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS);
-	if (t.live_pending <= 0 && !json)
+	/* Pages out before we started, a hung teardown's too (docs/pagewalk.md). */
+	walked = walk ? walk_at_start(&t, (size_t)walk_folios) : 0;
+	if (t.live_pending <= 0 && walked <= 0 && !json)
 		fprintf(stderr, "devmemtop: no device memory known yet: %s %s; pgmaps appear "
 			"here when their pages are used\n", DEBUGFS_PGMAPS, access(DEBUGFS_PGMAPS, R_OK) ?
 			"cannot be read (no such file: the kernel lacks the series, or debugfs "
@@ -572,6 +585,7 @@ int main(int argc, char **argv)
 		exporter_close();
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
+	walk_free();
 	free(t.live_true);
 	free(t.mismatch_runs);
 	for (size_t i = 0; i < t.nr_td; i++)
