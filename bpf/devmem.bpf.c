@@ -318,6 +318,8 @@ static __always_inline void count_event(__u32 type)
 		__sync_fetch_and_add(n, 1);
 }
 
+#include "fault_spin.bpf.h"
+
 /* The pfn of a struct page (or folio) at address addr. */
 static __always_inline __u64 pfn_of(__u64 addr)
 {
@@ -916,15 +918,20 @@ static __always_inline __u32 lat_bucket(__u64 ns)
 static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 				     __u64 latency_ns, __u32 nr)
 {
-	__u64 pgmap = (__u64)devmem_page_pgmap(page);
+	__u64 pgmap = (__u64)devmem_page_pgmap(page), pfn = page_to_pfn(page);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
+	bool stuck = pgmap && fault_spin_note(pgmap, pfn, address);
 	struct devmem_rec_fault *r;
 
 	count_event(DEVMEM_REC_FAULT);
 	learn_pgmap(pgmap);
 	if (s)
 		ADD(s->faults, 1);
+	if (s && stuck)
+		ADD(s->faults_no_progress, 1);
+	if (p && stuck)
+		ADD(p->faults_no_progress, 1);
 	if (s && latency_ns) {
 		struct devmem_pgmap_lat *l = pgmap_lat_of(pgmap);
 		__u32 b = lat_bucket(latency_ns);
@@ -937,11 +944,11 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
 	if (!r)
 		return;
-	r->pfn = page_to_pfn(page);
+	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->address = address;
 	r->ret = ret;
-	r->pad = 0;
+	r->flags = stuck ? DEVMEM_FAULT_NO_PROGRESS : 0;
 	r->latency_ns = latency_ns;
 	r->nr_pages = nr;
 	r->pad2 = 0;
@@ -994,6 +1001,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
 		learn_pgmap(pgmap);
+		fault_spin_moved(to_sys);
 		if (s) {
 			ADD(s->to_device, to_dev);
 			ADD(s->to_system, to_sys);
