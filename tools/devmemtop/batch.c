@@ -39,6 +39,11 @@ void batch_text(struct top *t)
 	       t->st.event_rate, (unsigned long long)total_drops(t));
 	if (t->sess.unavailable[0])
 		printf("  not seen in this mode: %s\n", t->sess.unavailable);
+	for (i = 0; i < t->spins.n && t->spins.v[i].state == DEVMEM_SPIN_STUCK; i++) {
+		char line[256];
+
+		puts(devmem_stuck_text(&t->spins.v[i], &t->st, line, sizeof(line)));
+	}
 	header_line(pgmap_columns, pgmap_columns_shown());
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
@@ -89,6 +94,11 @@ void batch_json(struct top *t)
 	json_u64(&j, "total", total_drops(t));
 	json_obj_close(&j);
 	json_u64(&j, "processes_removed", t->procs_removed);
+	json_double(&j, "stuck_after_s", t->stuck_after_ns / 1e9);
+	json_u64(&j, "faults_spinning", t->spins.nr_spinning);
+	json_arr_open(&j, "stuck_faults");
+	devmem_json_stuck(&j, &t->spins, &t->st);
+	json_arr_close(&j);
 	json_arr_open(&j, "pgmaps");
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n; i++) {
@@ -104,6 +114,8 @@ void batch_json(struct top *t)
 		json_double(&j, "free_per_s", r->rate[RATE_FREE]);
 		json_double(&j, "to_device_per_s", r->rate[RATE_TO_DEVICE]);
 		json_double(&j, "to_system_per_s", r->rate[RATE_TO_SYSTEM]);
+		json_double(&j, "faults_per_s", r->rate[RATE_FAULT]);
+		json_u64(&j, "stuck", r->stuck);
 		json_obj_close(&j);
 	}
 	free(pg);
@@ -114,6 +126,8 @@ void batch_json(struct top *t)
 		json_obj_open(&j, NULL);
 		devmem_json_proc_fields(&j, pr[i]);
 		json_bool(&j, "exited", pr[i]->exited);
+		json_double(&j, "faults_per_s", pr[i]->fault_rate);
+		json_u64(&j, "stuck", pr[i]->stuck);
 		json_obj_close(&j);
 	}
 	free(pr);

@@ -8,6 +8,7 @@
 #include "attach.h"
 #include "pgmap_names.h"
 #include "state.h"
+#include "stuck.h"
 
 enum view { VIEW_PGMAPS, VIEW_PROCS };
 
@@ -62,6 +63,9 @@ struct top {
 	 */
 	bool probe, evict;
 	uint64_t procs_removed;
+	/* Threads whose fault repeats without progress (stuck.h), judged each interval. */
+	struct devmem_spins spins;
+	uint64_t stuck_after_ns;	/* --stuck-after */
 };
 
 bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r);

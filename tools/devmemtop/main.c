@@ -25,6 +25,7 @@
 #include "procs.h"
 #include "output.h"
 #include "replay.h"
+#include "stuck_live.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 
@@ -183,6 +184,9 @@ void devmemtop_collect(struct top *t)
 	/* Paused, nothing is shown: nothing shown exited may go. */
 	if (t->evict && !t->paused)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
+	if (devmem_spins_read(&t->spins, &t->sess, devmem_now_ns()))
+		t->spins.oom++;
+	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	settle_live(t);
@@ -218,6 +222,8 @@ static void usage(FILE *f)
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
 "                        most held pages first); the rest are comm=\"other\"\n"
+"      --stuck-after SEC a fault that repeats without progress this long is\n"
+"                        stuck (default 1)\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
 "                        default they go once shown exited; at most 4096\n"
 "                        processes are counted in a session then)\n"
@@ -287,12 +293,14 @@ int main(int argc, char **argv)
 		{ "textfile", required_argument, NULL, 'T' },
 		{ "metrics-max-procs", required_argument, NULL, 'M' },
 		{ "keep-exited", no_argument, NULL, 'K' },
+		{ "stuck-after", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
-	struct top t = { .interval_s = 1, .sort_col = { 4, 2 } };	/* LIVE, HELD */
+	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
+			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT };
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
 	bool batch = false, json = false, usage_err, keep_exited = false;
 	double count = 0, v;
@@ -366,6 +374,11 @@ int main(int argc, char **argv)
 			xo.max_procs = (size_t)v;
 			break;
 		case 'K': keep_exited = true; break;
+		case 'S':
+			if (parse_num(optarg, &v, 0.001) || v > 1e6)
+				goto bad;
+			t.stuck_after_ns = (uint64_t)(v * 1e9);
+			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
 		}
@@ -475,6 +488,7 @@ int main(int argc, char **argv)
 		exporter_close();
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
+	devmem_spins_free(&t.spins);
 	free(t.live_true);
 	free(t.mismatch_runs);
 	return rc;

@@ -39,6 +39,7 @@ struct devmem_pgmap_row {
 	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
 	uint64_t fault_lat[DEVMEM_LAT_BUCKETS];	/* faults that said how long */
 	uint64_t faults_no_progress;	/* DEVMEM_FAULT_NO_PROGRESS faults */
+	uint32_t stuck;		/* threads stuck faulting on it now (stuck.h) */
 	/* memunmap_pages() waiting for the last references (ABI 2 kernels) */
 	bool waiting;
 	uint64_t wait_since_ns, wait_live_pages, wait_ns;
@@ -61,6 +62,7 @@ struct devmem_proc_row {
 	uint64_t faults_no_progress;
 	uint64_t fault_mark;	/* faults at the last interval mark */
 	double fault_rate;	/* faults per second over the last interval */
+	uint32_t stuck;		/* its threads stuck faulting now (stuck.h) */
 	uint64_t serial;	/* the row's identity: never reused in a state */
 	/*
 	 * Liveness, kept by the live view only (procs.h); a replay of a
