@@ -39,6 +39,8 @@ const volatile __u32 max_procs = DEVMEM_MAX_PROCS;
 /* Fallback modes: which argument of zone_device_page_init() is the order
  * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
 const volatile __u32 page_init_order_arg;
+/* Fallback modes: list private pgmaps' ->migrate_to_ram for user space to hook. */
+const volatile bool learn_fault_hooks;
 
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
@@ -401,6 +403,8 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	zero.start = BPF_CORE_READ(pg, range.start);
 	zero.end = BPF_CORE_READ(pg, range.end);
 	zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	if (learn_fault_hooks)
+		fault_hook_learn(pg, zero.type);
 	/* A pgmap made before we started: its size from its first range. */
 	if (zero.end > zero.start)
 		zero.nr_pages = (zero.end - zero.start + 1) >> 12;
@@ -1262,6 +1266,8 @@ int BPF_PROG(tp_md_longterm, unsigned long src_pfn, unsigned long dst_pfn,
 
 /* ---- fentry and kprobe modes ---- */
 
+#include "fault_fallback.bpf.h"
+
 /* The pgmap of a device page, from its struct page (vmemmap + pfn). */
 static __always_inline __u64 pgmap_of_pfn(__u64 pfn)
 {
@@ -1359,6 +1365,8 @@ static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 static __always_inline void vma_finalize_exit(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), *n = vma_finalize_depth(false);
+
+	fault_setup_done();	/* the fault's migration is committed */
 
 	if (n && *n > 1)
 		*n -= 1;

@@ -24,6 +24,9 @@ struct fault_task {
 	__u64 sys_at_fault;	/* sys_moved at its last fault */
 	__u64 first_ns;		/* the first fault on this page of the run */
 	__u64 repeats;
+	/* fallback modes (fault_fallback.bpf.h): the fault in progress */
+	__u64 entry_vmf, entry_ns;	/* ->migrate_to_ram(), from its kprobe */
+	__u64 setup_page, setup_addr, setup_ns;	/* migrate_vma_setup(fault_page) */
 	__u32 listed;		/* has an entry in fault_spins */
 	__u32 pad;
 };
@@ -42,6 +45,28 @@ struct {
 	__type(key, __u32);
 	__type(value, struct devmem_fault_spin);
 } fault_spins SEC(".maps");
+
+/* Fallback modes: each private pgmap's ->migrate_to_ram, to hook by kprobe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_FAULT_HOOKS);
+	__type(key, __u64);
+	__type(value, __u32);
+} fault_hooks SEC(".maps");
+
+/* A device private pgmap's fault callback, for user space to hook. */
+static __always_inline void fault_hook_learn(const struct dev_pagemap *pg, __u32 type)
+{
+	__u64 fn;
+	__u32 one = 1;
+
+	if (type != DEVMEM_PGMAP_PRIVATE)
+		return;
+	fn = (__u64)BPF_CORE_READ(pg, ops, migrate_to_ram);
+	if (fn && bpf_map_update_elem(&fault_hooks, &fn, &one, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&fault_hooks, &fn))
+		drop(DEVMEM_DROP_PGMAP_MAP);
+}
 
 /* A committed migration batch of this thread: progress for its faults. */
 static __always_inline void fault_spin_moved(__u64 to_sys)

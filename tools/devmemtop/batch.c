@@ -7,6 +7,7 @@
 #include "json.h"
 #include "lost.h"
 #include "output.h"
+#include "fault_hooks.h"
 
 static void row_line(const struct column *cols, size_t n, const void *row)
 {
@@ -39,6 +40,13 @@ void batch_text(struct top *t)
 	       t->st.event_rate, (unsigned long long)total_drops(t));
 	if (t->sess.unavailable[0])
 		printf("  not seen in this mode: %s\n", t->sess.unavailable);
+	if (t->sess.fault_hooks) {
+		char hooks[256];
+
+		printf("  faults seen through: %s\n",
+		       devmem_fault_hooks_names(&t->sess, hooks, sizeof(hooks))[0] ? hooks :
+		       "(no device private pgmap seen yet)");
+	}
 	for (i = 0; i < t->spins.n && t->spins.v[i].state == DEVMEM_SPIN_STUCK; i++) {
 		char line[256];
 
@@ -95,6 +103,11 @@ void batch_json(struct top *t)
 	json_obj_close(&j);
 	json_u64(&j, "processes_removed", t->procs_removed);
 	json_double(&j, "stuck_after_s", t->stuck_after_ns / 1e9);
+	if (t->sess.fault_hooks) {
+		char hooks[256];
+
+		json_str(&j, "fault_hooks", devmem_fault_hooks_names(&t->sess, hooks, sizeof(hooks)));
+	}
 	json_u64(&j, "faults_spinning", t->spins.nr_spinning);
 	json_arr_open(&j, "stuck_faults");
 	devmem_json_stuck(&j, &t->spins, &t->st);

@@ -25,6 +25,7 @@
 #include "procs.h"
 #include "output.h"
 #include "replay.h"
+#include "fault_hooks.h"
 #include "stuck_live.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
@@ -184,6 +185,7 @@ void devmemtop_collect(struct top *t)
 	/* Paused, nothing is shown: nothing shown exited may go. */
 	if (t->evict && !t->paused)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
+	devmem_fault_hooks_update(&t->sess, false);
 	if (devmem_spins_read(&t->spins, &t->sess, devmem_now_ns()))
 		t->spins.oom++;
 	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
