@@ -1,0 +1,98 @@
+#!/bin/sh
+# Stuck faults (docs/counting.md, "Faults that move nothing"), in each
+# attach mode on the patched 7.3 kernel, whose test_hmm has the leak
+# injector (kpatches/0008): with leak_every=N, every Nth device page the
+# driver hands out keeps an extra reference, so it can never migrate back
+# and a CPU read of it faults forever. Each spin run migrates exactly N
+# pages with leak_count a multiple of N (it only counts while leak_every
+# is set), so the leaked page is the last one, buf + (N-1) pages. Per mode:
+#  - devmemtop -j, already running, must flag the spinning task within 5 s
+#    (ms from the workload's line to the first document that names it);
+#  - devmemtop -b and --textfile started while it spins (in the fallback
+#    modes the driver's ->migrate_to_ram() gets hooked mid-spin);
+#  - SIGKILL ends the spin, and the documents say so within 2 s;
+#  - a clean `devmem-wl private 64 0` under a fresh devmemtop: no stuck
+#    fault in any document, no fault without progress.
+. /scenarios/lib.sh
+modes=$(echo "${stuck_modes:-tracepoint}" | tr _ " ")
+N=4
+leak=/sys/module/test_hmm/parameters/leak_every
+echo "kernel=$(uname -r)"
+echo "nproc=$(nproc)"
+echo "leak_param=$([ -w $leak ] && echo yes || echo no)"
+
+# centiseconds since boot
+now_cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
+for mode in $modes; do
+	rm -f /tmp/top.json /tmp/spin.out /tmp/stuck.prom
+	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
+	top=$!
+	wait_doc /tmp/top.json
+	echo $N >$leak
+	devmem-wl spin $N 0 >/tmp/spin.out 2>&1 &
+	wl=$!
+	n=0
+	while ! grep -q '^wl=spin' /tmp/spin.out && [ $n -lt 300 ]; do sleep 0.05; n=$((n + 1)); done
+	t0=$(now_cs)
+	n=0 flagged=none
+	while [ $n -lt 100 ]; do
+		if tail -1 /tmp/top.json | grep -q "\"stuck_faults\":\[{\"pid\":$wl,"; then
+			flagged=$((($(now_cs) - t0) * 10))
+			break
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	stuckdoc=$(grep "\"stuck_faults\":\[{\"pid\":$wl," /tmp/top.json | head -1)
+	# While it spins: a text report and the metrics, from a devmemtop of their own
+	devmemtop -b -d 1.5 -n 2 --attach=$mode --textfile /tmp/stuck.prom >/tmp/stuck.txt 2>&1
+	textrc=$?
+	kill -9 $wl
+	wait $wl
+	wlrc=$?
+	echo 0 >$leak
+	sleep 2.5
+	kill -INT $top
+	wait $top
+	toprc=$?
+	echo "=== spin $mode"
+	cat /tmp/spin.out
+	echo "wl_rc=$wlrc top_rc=$toprc text_rc=$textrc flagged_ms=$flagged"
+	echo "--- stuck doc"
+	echo "$stuckdoc"
+	echo "--- last doc"
+	tail -1 /tmp/top.json
+	echo "--- text"
+	cat /tmp/stuck.txt
+	echo "--- metrics"
+	grep '^devmem_stuck_faults\|^devmem_fault_no_progress_total\|^devmem_events_lost_total{kind="spin_map_full"}' /tmp/stuck.prom
+	echo "--- errors"
+	cat /tmp/top.err
+	echo "--- end"
+
+	# A clean run: ordinary faults are never stuck.
+	rm -f /tmp/top.json
+	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
+	top=$!
+	wait_doc /tmp/top.json
+	devmem-wl private 64 0 >/tmp/clean.out 2>&1
+	rc=$?
+	sleep 1.2
+	kill -INT $top
+	wait $top
+	toprc=$?
+	echo "=== clean $mode"
+	cat /tmp/clean.out
+	echo "wl_rc=$rc top_rc=$toprc docs=$(grep -c '^{' /tmp/top.json)"
+	echo "docs_with_stuck=$(grep -c '"stuck_faults":\[{' /tmp/top.json)"
+	echo "--- last doc"
+	tail -1 /tmp/top.json
+	echo "--- end"
+done
+echo "leak_every_after=$(cat $leak)"
+echo "bpf_progs_after=$(bpf_progs_left)"
+exit 0
