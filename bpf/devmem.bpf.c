@@ -1357,6 +1357,7 @@ static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 	on_finalize((const __u64 *)BPF_CORE_READ(m, src), (const __u64 *)BPF_CORE_READ(m, dst),
 		    BPF_CORE_READ(m, npages), BPF_CORE_READ(m, start),
 		    (__u64)BPF_CORE_READ(m, pgmap_owner));
+	fault_setup_done(m);	/* after its batch: the fault's migration is committed */
 	n = vma_finalize_depth(true);
 	if (n)
 		*n += 1;
@@ -1365,8 +1366,6 @@ static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 static __always_inline void vma_finalize_exit(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), *n = vma_finalize_depth(false);
-
-	fault_setup_done();	/* the fault's migration is committed */
 
 	if (n && *n > 1)
 		*n -= 1;

@@ -13,8 +13,14 @@
  *  - migrate_vma_setup() with args->fault_page set, which is how every
  *    driver migrates the faulting page (the page's extra reference from
  *    do_swap_page() is accounted for only through fault_page, Linux 6.0),
- *    to migrate_vma_finalize(): attached at load, so it counts the faults
- *    that come before the hook is in (a pgmap's first ones).
+ *    to the migrate_vma_finalize() of the same args: attached at load, so
+ *    it counts the faults that come before the hook is in (a pgmap's
+ *    first ones). Entry programs only: an fexit program on a function
+ *    that is hot when it is attached (a task spinning on a fault) took
+ *    the 7.3 guest down under TCG (tests/vm-stuck.sh), and none is
+ *    needed: the fault is counted at the finalize's entry, right after
+ *    its batch. A fault whose setup fails has no finalize and is not
+ *    counted this way.
  *
  * Once the hook is in, a fault enters it before its migrate_vma_setup(),
  * which then leaves the fault to the hook (entry_vmf). The return probe is
@@ -44,29 +50,34 @@ static __always_inline void fault_setup_enter(const struct migrate_vma *args)
 	t = fault_task_of(true);
 	if (!t || t->entry_vmf)
 		return;
+	t->setup_args = (__u64)args;
 	t->setup_page = (__u64)page;
 	t->setup_addr = BPF_CORE_READ(args, start);
 	t->setup_ns = bpf_ktime_get_ns();
 }
 
-/* The fault's migration is over: committed (finalize) or failed (setup). */
-static __always_inline void fault_setup_done(void)
+/*
+ * migrate_vma_finalize(args), after its batch was counted: the end of the
+ * fault whose setup took the same args for the same page. A stale entry
+ * (a setup that failed) matches no later finalize: another migration has
+ * no fault_page, another fault overwrote it.
+ */
+static __always_inline void fault_setup_done(const struct migrate_vma *args)
 {
-	struct fault_task *t = fault_task_of(false);
+	struct fault_task *t;
 	__u64 page, ns;
 
-	if (!t || !t->setup_page)
+	if (!bpf_core_field_exists(args->fault_page))
+		return;
+	t = fault_task_of(false);
+	if (!t || !t->setup_page || t->setup_args != (__u64)args)
 		return;
 	page = t->setup_page;
+	if ((__u64)BPF_CORE_READ(args, fault_page) != page)
+		return;
 	t->setup_page = 0;
 	ns = bpf_ktime_get_ns() - t->setup_ns;
 	on_fault((const void *)page, t->setup_addr, 0, ns ? ns : 1, 1);
-}
-
-static __always_inline void fault_setup_exit(int ret)
-{
-	if (ret)	/* no finalize follows a failed setup */
-		fault_setup_done();
 }
 
 SEC("fentry/migrate_vma_setup")
@@ -76,24 +87,10 @@ int BPF_PROG(fentry_vma_setup, struct migrate_vma *args)
 	return 0;
 }
 
-SEC("fexit/migrate_vma_setup")
-int BPF_PROG(fexit_vma_setup, struct migrate_vma *args, int ret)
-{
-	fault_setup_exit(ret);
-	return 0;
-}
-
 SEC("kprobe/migrate_vma_setup")
 int BPF_KPROBE(kp_vma_setup, struct migrate_vma *args)
 {
 	fault_setup_enter(args);
-	return 0;
-}
-
-SEC("kretprobe/migrate_vma_setup")
-int BPF_KRETPROBE(krp_vma_setup, int ret)
-{
-	fault_setup_exit(ret);
 	return 0;
 }
 

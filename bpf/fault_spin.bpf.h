@@ -26,7 +26,7 @@ struct fault_task {
 	__u64 repeats;
 	/* fallback modes (fault_fallback.bpf.h): the fault in progress */
 	__u64 entry_vmf, entry_ns;	/* ->migrate_to_ram(), from its kprobe */
-	__u64 setup_page, setup_addr, setup_ns;	/* migrate_vma_setup(fault_page) */
+	__u64 setup_args, setup_page, setup_addr, setup_ns;	/* migrate_vma_setup(fault_page) */
 	__u32 listed;		/* has an entry in fault_spins */
 	__u32 pad;
 };
