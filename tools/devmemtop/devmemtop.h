@@ -45,7 +45,8 @@ struct top {
 	uint64_t drops[DEVMEM_DROP_MAX], recursion_misses, bad_records;
 	int64_t *live_true;	/* per pgmap row, from debugfs; -1 unknown */
 	int *mismatch_runs;	/* consecutive intervals true != shadow */
-	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read */
+	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read, and the
+							 * pages handed out and freed then */
 	size_t nr_live_true;
 	/*
 	 * Late start: rows worth another debugfs read (the seeded count at

@@ -69,7 +69,7 @@ static int poll_events(struct top *t, int timeout_ms)
 
 static void check_live(struct top *t)
 {
-	uint64_t now = devmem_now_ns();
+	uint64_t now = devmem_now_ns(), moved = 0;
 	FILE *f;
 	char line[256];
 	size_t i;
@@ -83,11 +83,20 @@ static void check_live(struct top *t)
 			return;
 		}
 	}
+	/*
+	 * Only pages handed out or freed, and pgmaps made or torn down, change
+	 * what debugfs says: faults do not, and a task spinning on a stuck
+	 * fault makes 10^4 a second, each of which made the next interval
+	 * walk every struct page again.
+	 */
+	for (i = 0; i < t->st.nr_pgmaps; i++)
+		moved += t->st.pgmaps[i].inits + t->st.pgmaps[i].frees + t->st.pgmaps[i].destroyed;
+	moved += t->st.nr_pgmaps;
 	if (t->live_checked_ns && now - t->live_checked_ns < LIVE_CHECK_NS &&
-	    t->st.events == t->live_checked_events)
+	    moved == t->live_checked_events)
 		return;
 	t->live_checked_ns = now;
-	t->live_checked_events = t->st.events;
+	t->live_checked_events = moved;
 	f = fopen(DEBUGFS_PGMAPS, "r");
 
 	if (t->nr_live_true < t->st.nr_pgmaps) {
