@@ -1357,7 +1357,7 @@ static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 	on_finalize((const __u64 *)BPF_CORE_READ(m, src), (const __u64 *)BPF_CORE_READ(m, dst),
 		    BPF_CORE_READ(m, npages), BPF_CORE_READ(m, start),
 		    (__u64)BPF_CORE_READ(m, pgmap_owner));
-	fault_setup_done(m);	/* after its batch: the fault's migration is committed */
+	fault_at_finalize(m);	/* after its batch: a fault's migration is committed */
 	n = vma_finalize_depth(true);
 	if (n)
 		*n += 1;

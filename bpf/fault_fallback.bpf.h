@@ -10,19 +10,18 @@
  *    kp_fault_hook/krp_fault_hook pair to it (tools/lib/fault_hooks.c),
  *    in both modes: an fentry program's target is fixed when it is loaded.
  *    This sees a driver that gives up before it migrates anything.
- *  - migrate_vma_setup() with args->fault_page set, which is how every
- *    driver migrates the faulting page (the page's extra reference from
- *    do_swap_page() is accounted for only through fault_page, Linux 6.0),
- *    to the migrate_vma_finalize() of the same args: attached at load, so
- *    it counts the faults that come before the hook is in (a pgmap's
- *    first ones). Entry programs only: an fexit program on a function
- *    that is hot when it is attached (a task spinning on a fault) took
- *    the 7.3 guest down under TCG (tests/vm-stuck.sh), and none is
- *    needed: the fault is counted at the finalize's entry, right after
- *    its batch. A fault whose setup fails has no finalize and is not
- *    counted this way.
+ *  - migrate_vma_finalize() of a migrate_vma with fault_page set, which
+ *    is how every driver migrates the faulting page (the page's extra
+ *    reference from do_swap_page() is accounted for only through
+ *    fault_page, Linux 6.0): the programs every fallback mode has on it
+ *    already, so it counts the faults that come before the hook is in (a
+ *    pgmap's first ones), right after their batch. No latency this way,
+ *    and a fault whose migrate_vma_setup() fails (no finalize) is not
+ *    seen. A program on migrate_vma_setup() to time it took the 7.3 guest
+ *    down under qemu TCG while a task spun through it (tests/vm-stuck.sh,
+ *    three runs; see docs/devmemtop.md).
  *
- * Once the hook is in, a fault enters it before its migrate_vma_setup(),
+ * Once the hook is in, a fault enters it before its migrate_vma_finalize(),
  * which then leaves the fault to the hook (entry_vmf). The return probe is
  * attached before the entry one, so a fault the entry saw is always
  * finished by the return. Included by devmem.bpf.c after on_fault().
@@ -36,8 +35,12 @@ static __always_inline struct fault_task *fault_task_of(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/* migrate_vma_setup(): a fault's migration begins, unless the hook has it. */
-static __always_inline void fault_setup_enter(const struct migrate_vma *args)
+/*
+ * migrate_vma_finalize(args), after its batch was counted: with
+ * args->fault_page set, this is a fault's migration, unless the hook has
+ * the fault (its entry ran first). No latency: the start is not seen.
+ */
+static __always_inline void fault_at_finalize(const struct migrate_vma *args)
 {
 	struct fault_task *t;
 	const struct page *page;
@@ -47,51 +50,10 @@ static __always_inline void fault_setup_enter(const struct migrate_vma *args)
 	page = BPF_CORE_READ(args, fault_page);
 	if (!page)
 		return;
-	t = fault_task_of(true);
-	if (!t || t->entry_vmf)
-		return;
-	t->setup_args = (__u64)args;
-	t->setup_page = (__u64)page;
-	t->setup_addr = BPF_CORE_READ(args, start);
-	t->setup_ns = bpf_ktime_get_ns();
-}
-
-/*
- * migrate_vma_finalize(args), after its batch was counted: the end of the
- * fault whose setup took the same args for the same page. A stale entry
- * (a setup that failed) matches no later finalize: another migration has
- * no fault_page, another fault overwrote it.
- */
-static __always_inline void fault_setup_done(const struct migrate_vma *args)
-{
-	struct fault_task *t;
-	__u64 page, ns;
-
-	if (!bpf_core_field_exists(args->fault_page))
-		return;
 	t = fault_task_of(false);
-	if (!t || !t->setup_page || t->setup_args != (__u64)args)
+	if (t && t->entry_vmf)
 		return;
-	page = t->setup_page;
-	if ((__u64)BPF_CORE_READ(args, fault_page) != page)
-		return;
-	t->setup_page = 0;
-	ns = bpf_ktime_get_ns() - t->setup_ns;
-	on_fault((const void *)page, t->setup_addr, 0, ns ? ns : 1, 1);
-}
-
-SEC("fentry/migrate_vma_setup")
-int BPF_PROG(fentry_vma_setup, struct migrate_vma *args)
-{
-	fault_setup_enter(args);
-	return 0;
-}
-
-SEC("kprobe/migrate_vma_setup")
-int BPF_KPROBE(kp_vma_setup, struct migrate_vma *args)
-{
-	fault_setup_enter(args);
-	return 0;
+	on_fault(page, BPF_CORE_READ(args, start), 0, 0, 1);
 }
 
 /* The driver's ->migrate_to_ram(); no section target: user space attaches them. */
@@ -120,7 +82,6 @@ int BPF_KRETPROBE(krp_fault_hook, unsigned int ret)
 	vmf = (struct vm_fault *)t->entry_vmf;
 	ns = bpf_ktime_get_ns() - t->entry_ns;
 	t->entry_vmf = 0;
-	t->setup_page = 0;
 	on_fault(BPF_CORE_READ(vmf, page), BPF_CORE_READ(vmf, address), ret, ns ? ns : 1, 1);
 	return 0;
 }

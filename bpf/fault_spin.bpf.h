@@ -24,9 +24,8 @@ struct fault_task {
 	__u64 sys_at_fault;	/* sys_moved at its last fault */
 	__u64 first_ns;		/* the first fault on this page of the run */
 	__u64 repeats;
-	/* fallback modes (fault_fallback.bpf.h): the fault in progress */
-	__u64 entry_vmf, entry_ns;	/* ->migrate_to_ram(), from its kprobe */
-	__u64 setup_args, setup_page, setup_addr, setup_ns;	/* migrate_vma_setup(fault_page) */
+	/* fallback modes: the fault in ->migrate_to_ram(), from its kprobe */
+	__u64 entry_vmf, entry_ns;
 	__u32 listed;		/* has an entry in fault_spins */
 	__u32 pad;
 };
