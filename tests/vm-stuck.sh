@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 make -s all 2>&1 | grep -v "warning: Using" || true
 kp=$(vm/build-kernel.sh 7.3) || { fail "stuck: build the patched 7.3 kernel" "see above"; exit 1; }
 vm/mkinitramfs.sh build/initramfs-stuck.cpio.gz build/devmem-wl build/devmemtop
-VM_APPEND="stuck_modes=tracepoint_fentry_kprobe" vm/run-vm.sh "$kp" build/initramfs-stuck.cpio.gz stuck \
+VM_APPEND="stuck_modes=tracepoint_kprobe_fentry stuck_spin_modes=tracepoint_kprobe" vm/run-vm.sh "$kp" build/initramfs-stuck.cpio.gz stuck \
 	build/vm-stuck 1200
 expect "stuck: guest ran every run" $? 0
 
@@ -20,10 +20,15 @@ kv_() { grep -o "\\b$1=[0-9a-fx]*" | head -1 | cut -d= -f2; }
 expect "stuck: patched 7.3.4, test_hmm has leak_every" \
 	"$(grep -o '^kernel=.*' "$log") $(grep -o '^leak_param=.*' "$log")" "kernel=7.3.4 leak_param=yes"
 N=4
-for mode in tracepoint fentry kprobe; do
+for mode in tracepoint kprobe fentry; do
 	section() { awk -v h="=== $1 $mode" '$0 == h { on = 1; next } /^=== / { on = 0 } on' "$log"; }
 	s=$(section spin)
 	name="stuck $mode"
+	# fentry: no spin (a trampoline on a function spun through takes the
+	# TCG guest down, docs/devmemtop.md); its clean run below
+	if [ $mode = fentry ]; then
+		expect "$name: no spin in this mode" "$(echo "$s" | head -1)" skipped
+	else
 	wl=$(echo "$s" | grep '^wl=spin' | head -1)
 	pid=$(echo "$wl" | kv_ pid) buf=$(echo "$wl" | kv_ buf)
 	expect "$name: the workload migrated its $N pages and spun until SIGKILL (137)" \
@@ -74,6 +79,7 @@ for mode in tracepoint fentry kprobe; do
 	else
 		fail "$name: metrics: devmem_fault_no_progress_total counts the repeats" "$(echo "$prom" | head -5)"
 	fi
+	fi
 
 	s=$(section clean)
 	name="stuck $mode clean"
@@ -86,8 +92,9 @@ for mode in tracepoint fentry kprobe; do
 	expect "$name: its pgmap: 64 faults, 0 without progress, stuck 0" \
 		"$(echo "$last" | jq -c '[.pgmaps[] | select(.type == "private" and .inits > 0) |
 		  [.faults, .faults_no_progress, .stuck]]')" "[[64,0,0]]"
+	pdoc=$(echo "$s" | sed -n '/^--- proc doc/,/^--- /p' | grep '^{')
 	expect "$name: its process: 64 faults, 0 without progress" \
-		"$(echo "$last" | jq -c --argjson p "$cpid" '[.processes[] | select(.pid == $p) |
+		"$(echo "$pdoc" | jq -c --argjson p "$cpid" '[.processes[] | select(.pid == $p) |
 		  [.faults, .faults_no_progress, .stuck]]')" "[[64,0,0]]"
 done
 expect "stuck: leak_every back to 0" "$(grep -o '^leak_every_after=.*' "$log")" "leak_every_after=0"
