@@ -45,7 +45,7 @@ void batch_text(struct top *t)
 
 		printf("  faults seen through: %s\n",
 		       devmem_fault_hooks_names(&t->sess, hooks, sizeof(hooks))[0] ? hooks :
-		       "(no device private pgmap seen yet)");
+		       "migrate_vma_finalize() (no driver callback hooked)");
 	}
 	for (i = 0; i < t->spins.n && t->spins.v[i].state == DEVMEM_SPIN_STUCK; i++) {
 		char line[256];
