@@ -105,7 +105,8 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
 		 tools/lib/metrics.c tools/lib/httpd.c tools/lib/procs.c tools/lib/ksyms.c \
-		 tools/lib/teardown.c tools/lib/ktasks.c
+		 tools/lib/teardown.c tools/lib/ktasks.c \
+		 tools/lib/stuck.c
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
@@ -113,6 +114,9 @@ $(BUILD)/test_procs: tests/unit/test_procs.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
 $(BUILD)/test_teardown: tests/unit/test_teardown.c $(UNIT_LIB_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+
+$(BUILD)/test_stuck: tests/unit/test_stuck.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
 $(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)

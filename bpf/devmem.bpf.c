@@ -45,6 +45,8 @@ const volatile __u32 max_procs = DEVMEM_MAX_PROCS;
 /* Fallback modes: which argument of zone_device_page_init() is the order
  * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
 const volatile __u32 page_init_order_arg;
+/* Fallback modes: list private pgmaps' ->migrate_to_ram for user space to hook. */
+const volatile bool learn_fault_hooks;
 
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
@@ -325,6 +327,8 @@ static __always_inline void count_event(__u32 type)
 		__sync_fetch_and_add(n, 1);
 }
 
+#include "fault_spin.bpf.h"
+
 /* The pfn of a struct page (or folio) at address addr. */
 static __always_inline __u64 pfn_of(__u64 addr)
 {
@@ -406,6 +410,8 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	zero.start = BPF_CORE_READ(pg, range.start);
 	zero.end = BPF_CORE_READ(pg, range.end);
 	zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	if (learn_fault_hooks)
+		fault_hook_learn(pg, zero.type);
 	/* A pgmap made before we started: its size from its first range. */
 	if (zero.end > zero.start)
 		zero.nr_pages = (zero.end - zero.start + 1) >> 12;
@@ -937,15 +943,20 @@ static __always_inline __u32 lat_bucket(__u64 ns)
 static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 				     __u64 latency_ns, __u32 nr)
 {
-	__u64 pgmap = (__u64)devmem_page_pgmap(page);
+	__u64 pgmap = (__u64)devmem_page_pgmap(page), pfn = page_to_pfn(page);
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
+	bool stuck = pgmap && fault_spin_note(pgmap, pfn, address);
 	struct devmem_rec_fault *r;
 
 	count_event(DEVMEM_REC_FAULT);
 	learn_pgmap(pgmap);
 	if (s)
 		ADD(s->faults, 1);
+	if (s && stuck)
+		ADD(s->faults_no_progress, 1);
+	if (p && stuck)
+		ADD(p->faults_no_progress, 1);
 	if (s && latency_ns) {
 		struct devmem_pgmap_lat *l = pgmap_lat_of(pgmap);
 		__u32 b = lat_bucket(latency_ns);
@@ -958,11 +969,11 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
 	if (!r)
 		return;
-	r->pfn = page_to_pfn(page);
+	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->address = address;
 	r->ret = ret;
-	r->pad = 0;
+	r->flags = stuck ? DEVMEM_FAULT_NO_PROGRESS : 0;
 	r->latency_ns = latency_ns;
 	r->nr_pages = nr;
 	r->pad2 = 0;
@@ -1042,6 +1053,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 		struct devmem_proc_counts *p = proc_counts_of(current_pid(), true);
 
 		learn_pgmap(pgmap);
+		fault_spin_moved(to_sys);
 		if (s) {
 			ADD(s->to_device, to_dev);
 			ADD(s->to_system, to_sys);
@@ -1302,6 +1314,8 @@ int BPF_PROG(tp_md_longterm, unsigned long src_pfn, unsigned long dst_pfn,
 
 /* ---- fentry and kprobe modes ---- */
 
+#include "fault_fallback.bpf.h"
+
 /* The pgmap of a device page, from its struct page (vmemmap + pfn). */
 static __always_inline __u64 pgmap_of_pfn(__u64 pfn)
 {
@@ -1391,6 +1405,7 @@ static __always_inline void vma_finalize_enter(struct migrate_vma *m)
 	on_finalize((const __u64 *)BPF_CORE_READ(m, src), (const __u64 *)BPF_CORE_READ(m, dst),
 		    BPF_CORE_READ(m, npages), BPF_CORE_READ(m, start),
 		    (__u64)BPF_CORE_READ(m, pgmap_owner));
+	fault_at_finalize(m);	/* after its batch: a fault's migration is committed */
 	n = vma_finalize_depth(true);
 	if (n)
 		*n += 1;

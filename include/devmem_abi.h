@@ -124,12 +124,19 @@ struct devmem_rec_fault {
 	__u64 pgmap;
 	__u64 address;
 	__u32 ret;		/* vm_fault_t */
-	__u32 pad;
+	__u32 flags;		/* DEVMEM_FAULT_*; 0 in files from before them */
 	/* ABI 2 */
 	__u64 latency_ns;	/* ->migrate_to_ram() took this long; 0 unknown */
 	__u32 nr_pages;		/* of the faulting folio */
 	__u32 pad2;
 };
+
+/*
+ * The thread's previous fault was on the same page at the same address and
+ * it migrated nothing to system memory since: this fault repeats one that
+ * moved nothing (docs/counting.md, "Faults that move nothing").
+ */
+#define DEVMEM_FAULT_NO_PROGRESS	(1U << 0)
 
 /* Fault latency histograms: bucket i holds [2^i, 2^(i+1)) ns. */
 #define DEVMEM_LAT_BUCKETS 40
@@ -209,6 +216,8 @@ enum devmem_drop {
 	DEVMEM_DROP_STACK = 4,		/* no stack id (stack map full) */
 	DEVMEM_DROP_PROBE_MISSED = 5,	/* kretprobe instances or fentry runs missed
 					 * (filled in by user space) */
+	DEVMEM_DROP_SPIN_MAP = 6,	/* fault_spins full: a repeating fault
+					 * not listed (still counted) */
 	DEVMEM_DROP_MAX
 };
 

@@ -51,6 +51,7 @@ struct devmem_pgmap_counts {
 				 * series, which has a get event for them) */
 	__u64 ref_frees;	/* frees that drop a reference (fallback modes) */
 	__u64 to_device, to_system, longterm, longterm_failed, cow, faults;
+	__u64 faults_no_progress;	/* DEVMEM_FAULT_NO_PROGRESS faults */
 };
 
 /*
@@ -67,6 +68,7 @@ struct devmem_proc_counts {
 	char comm[DEVMEM_COMM_LEN];
 	__s64 held;		/* pages it was handed and still out (by owner) */
 	__u64 inits, to_device, to_system, faults, longterm, cow;
+	__u64 faults_no_progress;
 };
 
 /*
@@ -80,5 +82,29 @@ struct devmem_proc_counts {
 struct devmem_owner_chunk {
 	__u32 owner[DEVMEM_CHUNK_PAGES];
 };
+
+/*
+ * fault_spins: key __u32 tid. A thread whose fault repeats without
+ * progress (DEVMEM_FAULT_NO_PROGRESS): written by the thread at each such
+ * fault, deleted by it at its next fault that is no repeat. User space
+ * deletes entries that have not moved for a while (the thread stopped
+ * faulting: killed, or the page came back some other way).
+ */
+#define DEVMEM_MAX_SPINS 4096
+struct devmem_fault_spin {
+	__u64 pgmap, pfn, address;
+	__u64 first_ns;		/* the first fault of the run on this page */
+	__u64 last_ns;		/* the latest one */
+	__u64 repeats;		/* faults after the first: none moved anything */
+	__u32 pid, tid;
+	char comm[DEVMEM_COMM_LEN];
+};
+
+/*
+ * fault_hooks: key __u64 address of a device private pgmap's
+ * ops->migrate_to_ram, value __u32 (unused). The fallback modes attach a
+ * kprobe pair to each one user space finds here (tools/lib/fault_hooks.c).
+ */
+#define DEVMEM_MAX_FAULT_HOOKS 64
 
 #endif

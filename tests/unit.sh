@@ -66,6 +66,9 @@ fi
 # tools/lib under AddressSanitizer and UBSan.
 run_unit lib "lib unit tests"
 
+# Stuck faults: what is live, stuck, their order and counts (ASan, UBSan).
+run_unit stuck "stuck unit tests"
+
 # A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
 

@@ -107,7 +107,7 @@ for mode in tracepoint fentry kprobe; do
 		fi
 		pass "$name: every document is valid JSON ($(echo "$docs" | wc -l) documents)"
 		case $wl in
-		private)  to_sys=$n; lt=0; cow=0; faults=$([ $fallback = true ] && echo 0 || echo "$n"); gone=false;;
+		private)  to_sys=$n; lt=0; cow=0; faults=$n; gone=false;;
 		longterm) to_sys=$n; lt=$n; cow=0; faults=0; gone=false;;
 		cow)      to_sys=0; lt=0; cow=$([ $fallback = true ] && echo 0 || echo "$n"); faults=0; gone=false;;
 		release)  to_sys=$n; lt=0; cow=0; faults=0; gone=true;;

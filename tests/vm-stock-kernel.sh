@@ -28,11 +28,11 @@ json=$(sed -n '/^--- json/,/^--- kprobe json/p' "$log" | grep '^{')
 kjson=$(sed -n '/^--- kprobe json/,/^--- end/p' "$log" | grep '^{')
 expect "stock kernel: kprobe mode attaches to the old names (free_zone_device_page)" \
 	"$(get kprobe_rc) $(echo "$kjson" | jq -c '[.mode, .unavailable]' 2>&1)" \
-	'0 ["kprobe","cow_replace, fault, put_pgmap (inlined code)"]'
+	'0 ["kprobe","cow_replace, put_pgmap (inlined code)"]'
 expect "stock kernel: -j prints one valid document in fentry mode with no pgmaps" \
 	"$(echo "$json" | jq -c '[.mode, (.pgmaps | length), .drops.total]' 2>&1)" '["fentry",0,0]'
 expect "stock kernel: says what fentry mode cannot see" \
-	"$(echo "$json" | jq -r .unavailable)" "cow_replace, fault, put_pgmap (inlined code)"
+	"$(echo "$json" | jq -r .unavailable)" "cow_replace, put_pgmap (inlined code)"
 if grep -q "no device memory known yet" "$log"; then
 	pass "stock kernel: says there is no device memory to show"
 else

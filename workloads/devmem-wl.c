@@ -168,6 +168,34 @@ static int wl_private(int dev, size_t n)
 	       0 : EXIT_MISMATCH;
 }
 
+/*
+ * Migrate n pages to device private memory, say where they are, then read
+ * them back from the CPU page by page. A page that cannot leave the device
+ * (test_hmm's leak_every: an extra reference) is faulted on forever: the
+ * read never completes, and the task spins in and out of the fault until
+ * it is killed (SIGKILL: the fault returns to user space each time). The
+ * line comes first, so a test knows the buffer while the task spins.
+ */
+static int wl_spin(int dev, size_t n)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = dmirror_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+	size_t on_dev = pages_on_device(fd, buf, n), intact, left;
+
+	printf("wl=spin pid=%d dev=%d npages=%zu migrated=%llu on_device=%zu buf=%#lx\n",
+	       getpid(), dev, n, (unsigned long long)migrated, on_dev, (unsigned long)buf);
+	fflush(stdout);
+	midway();
+	intact = buf_intact(buf, n);	/* each read faults a page back, or spins */
+	left = pages_on_device(fd, buf, n);
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=spin pid=%d faulted_back=%zu left_on_device=%zu intact=%zu\n", getpid(),
+	       on_dev - left, left, intact);
+	return migrated == n && on_dev == n && left == 0 && intact == n ? 0 : EXIT_MISMATCH;
+}
+
 /* Device coherent pages read in place by the CPU, then unmapped. */
 static int wl_coherent(int dev, size_t n)
 {
@@ -580,6 +608,7 @@ static const struct workload {
 	{ "coherent", 2, "migrate to device coherent memory, read in place, unmap", wl_coherent },
 	{ "hold",     0, "migrate in batches, hold all at once, unmap",         wl_hold },
 	{ "thp",      0, "NPAGES is a number of 2 MiB THPs: to the device, fault back", wl_thp },
+	{ "spin",     0, "to the device, print the buffer, read back (spins on a page that cannot leave)", wl_spin },
 	{ "linger",   0, "to the device, exit; a child keeps them 1.5 s (DEVMEM_WL_LINGER_MS)", wl_linger },
 };
 

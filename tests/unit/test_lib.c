@@ -1391,6 +1391,8 @@ static void metrics_state(struct devmem_state *st)
 	p->to_device = 64;
 	p->to_system = 64;
 	p->faults = 10;
+	p->faults_no_progress = 3;	/* a thread spins on one page */
+	p->stuck = 1;
 	p->fault_lat[0] = 1;	/* 0 or 1 ns */
 	p->fault_lat[10] = 6;	/* 1024..2047 ns */
 	p->fault_lat[20] = 2;	/* ~1 ms */

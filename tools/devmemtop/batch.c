@@ -9,6 +9,7 @@
 #include "lost.h"
 #include "output.h"
 #include "walk.h"
+#include "fault_hooks.h"
 
 static void row_line(const struct column *cols, size_t n, const void *row)
 {
@@ -41,6 +42,18 @@ void batch_text(struct top *t)
 	       t->st.event_rate, (unsigned long long)total_drops(t));
 	if (t->sess.unavailable[0])
 		printf("  not seen in this mode: %s\n", t->sess.unavailable);
+	if (t->sess.fault_hooks) {
+		char hooks[256];
+
+		printf("  faults seen through: %s\n",
+		       devmem_fault_hooks_names(&t->sess, hooks, sizeof(hooks))[0] ? hooks :
+		       "migrate_vma_finalize() (no driver callback hooked)");
+	}
+	for (i = 0; i < t->spins.n && t->spins.v[i].state == DEVMEM_SPIN_STUCK; i++) {
+		char line[256];
+
+		puts(devmem_stuck_text(&t->spins.v[i], &t->st, line, sizeof(line)));
+	}
 	header_line(pgmap_columns, pgmap_columns_shown());
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n && (!t->max_rows || i < t->max_rows); i++) {
@@ -112,6 +125,16 @@ void batch_json(struct top *t)
 	json_u64(&j, "total", total_drops(t));
 	json_obj_close(&j);
 	json_u64(&j, "processes_removed", t->procs_removed);
+	json_double(&j, "stuck_after_s", t->stuck_after_ns / 1e9);
+	if (t->sess.fault_hooks) {
+		char hooks[256];
+
+		json_str(&j, "fault_hooks", devmem_fault_hooks_names(&t->sess, hooks, sizeof(hooks)));
+	}
+	json_u64(&j, "faults_spinning", t->spins.nr_spinning);
+	json_arr_open(&j, "stuck_faults");
+	devmem_json_stuck(&j, &t->spins, &t->st);
+	json_arr_close(&j);
 	json_arr_open(&j, "pgmaps");
 	n = sorted_pgmaps(t, &pg);
 	for (i = 0; i < n; i++) {
@@ -130,6 +153,8 @@ void batch_json(struct top *t)
 		walk_json(&j, r);
 		if (top_teardown(t, r))
 			teardown_json(&j, top_teardown(t, r));
+		json_double(&j, "faults_per_s", r->rate[RATE_FAULT]);
+		json_u64(&j, "stuck", r->stuck);
 		json_obj_close(&j);
 	}
 	free(pg);
@@ -140,6 +165,8 @@ void batch_json(struct top *t)
 		json_obj_open(&j, NULL);
 		devmem_json_proc_fields(&j, pr[i]);
 		json_bool(&j, "exited", pr[i]->exited);
+		json_double(&j, "faults_per_s", pr[i]->fault_rate);
+		json_u64(&j, "stuck", pr[i]->stuck);
 		json_obj_close(&j);
 	}
 	free(pr);

@@ -132,6 +132,15 @@ static void f_longterm(char *b, size_t n, const void *r)
 }
 static void f_cow(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->cow); }
 static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults); }
+static double k_fault_s(const void *r) { return PG(r)->rate[RATE_FAULT]; }
+static void f_fault_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_FAULT]); }
+static double k_noprog(const void *r) { return (double)PG(r)->faults_no_progress; }
+static void f_noprog(char *b, size_t n, const void *r)
+{
+	snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults_no_progress);
+}
+static double k_stuck(const void *r) { return PG(r)->stuck; }
+static void f_stuck(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PG(r)->stuck); }
 
 const struct column pgmap_columns[] = {
 	{ "RANGE", 27, k_pgmap, f_pgmap, false },
@@ -150,6 +159,9 @@ const struct column pgmap_columns[] = {
 	{ "COW", 6, k_cow, f_cow, false },
 	{ "FAULTS", 7, k_faults, f_faults, false },
 	{ "FLT-P50/P99", 13, k_lat, f_lat, false },
+	{ "FLT/s", 8, k_fault_s, f_fault_s, false },
+	{ "NOPROG", 7, k_noprog, f_noprog, false },
+	{ "STUCK", 5, k_stuck, f_stuck, false },
 	/* Last, so that the others keep their places without them. */
 	{ "PGMAP", 18, k_pgmap_addr, f_pgmap_addr, true },
 	{ "OWNER", 18, k_owner, f_owner, true },
@@ -185,6 +197,12 @@ F_U64(f_p_tosys, to_system)
 F_U64(f_p_faults, faults)
 F_U64(f_p_longterm, longterm)
 F_U64(f_p_cow, cow)
+F_U64(f_p_noprog, faults_no_progress)
+static double k_p_fault_s(const void *r) { return PR(r)->fault_rate; }
+static void f_p_fault_s(char *b, size_t n, const void *r) { snprintf(b, n, "%.1f", PR(r)->fault_rate); }
+static double k_p_noprog(const void *r) { return (double)PR(r)->faults_no_progress; }
+static double k_p_stuck(const void *r) { return PR(r)->stuck; }
+static void f_p_stuck(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PR(r)->stuck); }
 
 const struct column proc_columns[] = {
 	{ "PID", 7, k_pid, f_pid, false },
@@ -196,6 +214,9 @@ const struct column proc_columns[] = {
 	{ "FAULTS", 7, k_p_faults, f_p_faults, false },
 	{ "LONGTERM", 8, k_p_longterm, f_p_longterm, false },
 	{ "COW", 6, k_p_cow, f_p_cow, false },
+	{ "FLT/s", 8, k_p_fault_s, f_p_fault_s, false },
+	{ "NOPROG", 7, k_p_noprog, f_p_noprog, false },
+	{ "STUCK", 5, k_p_stuck, f_p_stuck, false },
 };
 const size_t nr_proc_columns = sizeof(proc_columns) / sizeof(proc_columns[0]);
 

@@ -9,6 +9,7 @@
 #include "pgmap_names.h"
 #include "state.h"
 #include "teardown.h"
+#include "stuck.h"
 
 enum view { VIEW_PGMAPS, VIEW_PROCS };
 
@@ -45,7 +46,8 @@ struct top {
 	uint64_t drops[DEVMEM_DROP_MAX], recursion_misses, bad_records;
 	int64_t *live_true;	/* per pgmap row, from debugfs; -1 unknown */
 	int *mismatch_runs;	/* consecutive intervals true != shadow */
-	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read */
+	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read, and the
+							 * pages handed out and freed then */
 	size_t nr_live_true;
 	/*
 	 * Late start: rows worth another debugfs read (the seeded count at
@@ -78,6 +80,9 @@ struct top {
 #define TOP_MAX_EARLY 16
 	struct ktask early[TOP_MAX_EARLY];
 	size_t nr_early;
+	/* Threads whose fault repeats without progress (stuck.h), judged each interval. */
+	struct devmem_spins spins;
+	uint64_t stuck_after_ns;	/* --stuck-after */
 };
 
 /* The teardown report of a pgmap row, or NULL when it has none. */

@@ -26,6 +26,8 @@
 #include "output.h"
 #include "replay.h"
 #include "walk.h"
+#include "fault_hooks.h"
+#include "stuck_live.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
 
@@ -68,7 +70,7 @@ static int poll_events(struct top *t, int timeout_ms)
 
 static void check_live(struct top *t)
 {
-	uint64_t now = devmem_now_ns();
+	uint64_t now = devmem_now_ns(), moved = 0;
 	FILE *f;
 	char line[256];
 	size_t i;
@@ -82,11 +84,20 @@ static void check_live(struct top *t)
 			return;
 		}
 	}
+	/*
+	 * Only pages handed out or freed, and pgmaps made or torn down, change
+	 * what debugfs says: faults do not, and a task spinning on a stuck
+	 * fault makes 10^4 a second, each of which made the next interval
+	 * walk every struct page again.
+	 */
+	for (i = 0; i < t->st.nr_pgmaps; i++)
+		moved += t->st.pgmaps[i].inits + t->st.pgmaps[i].frees + t->st.pgmaps[i].destroyed;
+	moved += t->st.nr_pgmaps;
 	if (t->live_checked_ns && now - t->live_checked_ns < LIVE_CHECK_NS &&
-	    t->st.events == t->live_checked_events)
+	    moved == t->live_checked_events)
 		return;
 	t->live_checked_ns = now;
-	t->live_checked_events = t->st.events;
+	t->live_checked_events = moved;
 	f = fopen(DEBUGFS_PGMAPS, "r");
 
 	if (t->nr_live_true < t->st.nr_pgmaps) {
@@ -270,6 +281,10 @@ void devmemtop_collect(struct top *t)
 	/* Paused, nothing is shown: nothing shown exited may go. */
 	if (t->evict && !t->paused)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
+	devmem_fault_hooks_update(&t->sess, false);
+	if (devmem_spins_read(&t->spins, &t->sess, devmem_now_ns()))
+		t->spins.oom++;
+	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	settle_live(t);
@@ -311,6 +326,8 @@ static void usage(FILE *f)
 "                        (default %.0f; docs/teardown.md)\n"
 "      --no-walk         do not walk the pgmaps' struct pages at start\n"
 "      --walk-folios N   folios listed per pgmap by that walk (default 64)\n"
+"      --stuck-after SEC a fault that repeats without progress this long is\n"
+"                        stuck (default 1)\n"
 "      --keep-exited     keep rows of exited processes that hold no pages (by\n"
 "                        default they go once shown exited; at most 4096\n"
 "                        processes are counted in a session then)\n"
@@ -383,13 +400,15 @@ int main(int argc, char **argv)
 		{ "stall", required_argument, NULL, 'S' },
 		{ "no-walk", no_argument, NULL, 'W' },
 		{ "walk-folios", required_argument, NULL, 'F' },
+		{ "stuck-after", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
-			 .stall_s = TEARDOWN_DEFAULT_STALL_S };
+			 .stall_s = TEARDOWN_DEFAULT_STALL_S,
+			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT };
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
 	bool batch = false, json = false, usage_err, keep_exited = false, walk = true;
 	double walk_folios = DEVMEM_WALK_LISTED_DEFAULT;
@@ -472,6 +491,11 @@ int main(int argc, char **argv)
 		case 'F':
 			if (parse_num(optarg, &walk_folios, 0) || walk_folios > 1e6)
 				goto bad;
+			break;
+		case 'U':
+			if (parse_num(optarg, &v, 0.001) || v > 1e6)
+				goto bad;
+			t.stuck_after_ns = (uint64_t)(v * 1e9);
 			break;
 		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
 		default: usage(stderr); return DEVMEM_EXIT_USAGE;
@@ -586,6 +610,7 @@ int main(int argc, char **argv)
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
 	walk_free();
+	devmem_spins_free(&t.spins);
 	free(t.live_true);
 	free(t.mismatch_runs);
 	for (size_t i = 0; i < t.nr_td; i++)

@@ -70,6 +70,15 @@ static void draw(struct top *t, const char *prompt)
 					  proc_columns[t->sort_col[VIEW_PROCS]].name,
 		 t->filter_pid, t->filter_name[0] ? t->filter_name : pgmap,
 		 t->sess.unavailable[0] ? "  not seen: " : "", t->sess.unavailable);
+	/* Stuck faults first: they are what someone has to act on. */
+	for (i = 0; i < t->spins.n && t->spins.v[i].state == DEVMEM_SPIN_STUCK && y < LINES - 3; i++) {
+		char line[256];
+
+		attron(A_BOLD | A_REVERSE);
+		mvprintw(y++, 0, "%.*s", COLS, devmem_stuck_text(&t->spins.v[i], &t->st, line,
+								  sizeof(line)));
+		attroff(A_BOLD | A_REVERSE);
+	}
 	if (t->view == VIEW_PGMAPS) {
 		const struct devmem_pgmap_row **rows;
 

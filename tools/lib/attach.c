@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "fault_hooks.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
@@ -195,6 +196,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	struct bpf_program *p;
 	uint64_t vmemmap = 0;
 	bool sees_init = false, sees_free = false;
+	bool hook_faults = mode != DEVMEM_MODE_TRACEPOINT && devmem_fault_hooks_possible();
 	int n = 0, ntask = 0, e;
 
 	s->unavailable[0] = 0;
@@ -206,6 +208,13 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	}
 	bpf_object__for_each_program(p, skel->obj) {
 		bool on;
+
+		/* Faults in both fallback modes, attached at run time (fault_hooks.h). */
+		if (p == skel->progs.kp_fault_hook || p == skel->progs.krp_fault_hook) {
+			bpf_program__set_autoload(p, hook_faults);
+			bpf_program__set_autoattach(p, false);
+			continue;
+		}
 
 		/*
 		 * The process tree (task_*) serves every mode, records only;
@@ -244,6 +253,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		skel->rodata->vmemmap_base_addr = vmemmap;
 	skel->rodata->page_init_order_arg = page_init_order_arg(btf);
 	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
+	skel->rodata->learn_fault_hooks = hook_faults;
 	skel->rodata->filter_pid = o->filter_pid;
 	skel->rodata->capture_stacks = o->stacks;
 	skel->rodata->count_in_kernel = o->counts;
@@ -272,16 +282,19 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	else
 		snprintf(s->unavailable + strlen(s->unavailable),
 			 sizeof(s->unavailable) - strlen(s->unavailable),
-			 "%scow_replace, fault, put_pgmap (inlined code)",
+			 "%scow_replace, put_pgmap (inlined code)",
 			 s->unavailable[0] ? ", " : "");
 	e = devmem_bpf__load(skel);
 	if (!e)
 		e = devmem_bpf__attach(skel);
 	if (!e)
 		e = kprobe_attach_renamed(s, skel);
+	if (!e && hook_faults)
+		e = devmem_fault_hooks_init(s);
 	if (e) {
 		e = e < 0 ? e : -errno;
 		snprintf(err, errlen, "%s: %s", mode_names[mode], strerror(-e));
+		devmem_fault_hooks_free(s);
 		devmem_bpf__destroy(skel);
 		return e;
 	}
@@ -359,6 +372,7 @@ void devmem_detach(struct devmem_session *s)
 		ring_buffer__free(s->rb);
 		s->rb = NULL;
 	}
+	devmem_fault_hooks_free(s);
 	devmem_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
@@ -404,6 +418,7 @@ int devmem_session_poll(struct devmem_session *s, int timeout_ms)
 {
 	int e;
 
+	devmem_fault_hooks_update(s, false);
 	if (!s->rb) {
 		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
 
@@ -430,7 +445,7 @@ int devmem_session_poll(struct devmem_session *s, int timeout_ms)
 #define PERF_EVENT_KPROBE_TYPE 3
 #define PERF_EVENT_KRETPROBE_TYPE 4
 
-static uint64_t kprobe_link_missed(int link_fd)
+uint64_t devmem_kprobe_link_missed(int link_fd)
 {
 	uint64_t raw[32] = { 0 }, missed;
 	uint32_t len = sizeof(raw), type, ptype;
@@ -471,8 +486,9 @@ void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DRO
 		struct bpf_link *l = *s->skel->skeleton->progs[i].link;
 
 		if (l && s->mode == DEVMEM_MODE_KPROBE)
-			drops[DEVMEM_DROP_PROBE_MISSED] += kprobe_link_missed(bpf_link__fd(l));
+			drops[DEVMEM_DROP_PROBE_MISSED] += devmem_kprobe_link_missed(bpf_link__fd(l));
 	}
+	drops[DEVMEM_DROP_PROBE_MISSED] += devmem_fault_hooks_missed(s);
 	*recursion_misses = 0;
 	bpf_object__for_each_program(p, s->skel->obj) {
 		struct bpf_prog_info info = {};

@@ -55,6 +55,7 @@ struct devmem_session {
 		const char *func;
 	} kprobe_alt[DEVMEM_MAX_KPROBE_ALT];
 	size_t nr_kprobe_alt;
+	struct devmem_fault_hooks *fault_hooks;	/* fallback modes: fault_hooks.h */
 };
 
 const char *devmem_mode_name(enum devmem_mode mode);
@@ -65,6 +66,8 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 /* Takes what is left in the ring buffer, then detaches everything. */
 void devmem_detach(struct devmem_session *s);
 int devmem_events_fd(const struct devmem_session *s);
+/* kretprobe instances that ran out on a kprobe link (0 when unknown). */
+uint64_t devmem_kprobe_link_missed(int link_fd);
 /*
  * Losses so far: drops[DEVMEM_DROP_*] summed over CPUs (with kretprobe
  * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses.

@@ -43,6 +43,7 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 		sum->longterm_failed += v->longterm_failed;
 		sum->cow += v->cow;
 		sum->faults += v->faults;
+		sum->faults_no_progress += v->faults_no_progress;
 	}
 }
 
@@ -64,6 +65,7 @@ static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN
 		sum->to_device += v->to_device;
 		sum->to_system += v->to_system;
 		sum->faults += v->faults;
+		sum->faults_no_progress += v->faults_no_progress;
 		sum->longterm += v->longterm;
 		sum->cow += v->cow;
 	}
@@ -215,6 +217,7 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	r->longterm_failed = c->longterm_failed;
 	r->cow = c->cow;
 	r->faults = c->faults;
+	r->faults_no_progress = c->faults_no_progress;
 	memcpy(r->fault_lat, lat->fault_lat, sizeof(r->fault_lat));
 }
 

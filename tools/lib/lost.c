@@ -10,8 +10,9 @@ uint64_t devmem_lost(const uint64_t drops[DEVMEM_DROP_MAX], uint64_t recursion_m
 	uint64_t n = recursion_misses + other;
 	unsigned int i;
 
+	/* No stack, no listing of a repeating fault: the event itself was counted. */
 	for (i = 0; i < DEVMEM_DROP_MAX; i++)
-		if (i != DEVMEM_DROP_STACK)
+		if (i != DEVMEM_DROP_STACK && i != DEVMEM_DROP_SPIN_MAP)
 			n += drops[i];
 	return n;
 }
@@ -39,6 +40,7 @@ const char *const devmem_drop_names[DEVMEM_DROP_MAX] = {
 	[DEVMEM_DROP_PAGE_MAP] = "page_map_full",
 	[DEVMEM_DROP_STACK] = "no_stack",
 	[DEVMEM_DROP_PROBE_MISSED] = "probe_missed",
+	[DEVMEM_DROP_SPIN_MAP] = "spin_map_full",
 };
 
 int devmem_lost_from_end(const char *end, uint64_t *lost, uint64_t *no_stack)

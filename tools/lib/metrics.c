@@ -246,6 +246,8 @@ static const struct {
 	  "Device pages replaced by a system page on a copy-on-write fault." },
 	{ "devmem_cpu_faults", PG_FIELD(faults),
 	  "CPU faults on device private pages of this pgmap." },
+	{ "devmem_fault_no_progress", PG_FIELD(faults_no_progress),
+	  "CPU faults that repeated the thread's last fault, on the same page, with nothing migrated to system memory since." },
 };
 
 static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
@@ -257,7 +259,7 @@ static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
 }
 
 enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_LIVE_EXACT, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
-		G_WAIT_AGE, G_WAIT_PAGES, G_WAIT_OUT, G_STALLED, G_LAST_WAIT, G_MAX };
+		G_WAIT_AGE, G_WAIT_PAGES, G_WAIT_OUT, G_STALLED, G_LAST_WAIT, G_STUCK, G_MAX };
 
 static const struct {
 	const char *name, *help;
@@ -274,6 +276,7 @@ static const struct {
 	[G_WAIT_OUT] = { "devmem_teardown_outstanding_pages", "Pages the current teardown still waits for; 0 when none waits." },
 	[G_STALLED] = { "devmem_teardown_stalled", "1 while the current teardown has waited at least --stall seconds: alert on it." },
 	[G_LAST_WAIT] = { "devmem_teardown_last_wait_seconds", "How long the last finished teardown waited." },
+	[G_STUCK] = { "devmem_stuck_faults", "Threads whose CPU fault on this pgmap's pages has repeated without progress for longer than --stuck-after; alert on > 0." },
 };
 
 static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_gauge g,
@@ -297,6 +300,7 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
 	case G_WAIT_OUT: return i64s(b, r->waiting ? devmem_pgmap_live(r) : 0);
 	case G_STALLED: return u64s(b, r->waiting && waited >= stall_ns);
 	case G_LAST_WAIT: return secs(b, r->wait_ns);
+	case G_STUCK: return u64s(b, r->stuck);
 	case G_MAX: break;
 	}
 	return "0";
@@ -323,7 +327,7 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 
 		if (!r->destroyed)
 			pick = r;
-		sum += g == G_REFS ? r->refs : devmem_pgmap_live(r);
+		sum += g == G_REFS ? r->refs : g == G_STUCK ? (int64_t)r->stuck : devmem_pgmap_live(r);
 		exact &= !r->live_pending;
 	}
 	if (g == G_LIVE_EXACT)	/* of the sum: every row's must be */
@@ -332,7 +336,7 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 		return i64s(b, sum);
 	if (g == G_LIVE_BYTES)
 		return i64s(b, sum * 4096);
-	if (g == G_REFS)
+	if (g == G_REFS || g == G_STUCK)	/* threads stuck on any of them */
 		return i64s(b, sum);
 	return pg_gauge(b, pick, g, now_ns, stall_ns);
 }

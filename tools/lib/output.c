@@ -37,6 +37,7 @@ void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 	json_u64(j, "longterm_failed", r->longterm_failed);
 	json_u64(j, "cow", r->cow);
 	json_u64(j, "faults", r->faults);
+	json_u64(j, "faults_no_progress", r->faults_no_progress);
 	json_obj_open(j, "fault_latency_ns");	/* upper bucket edges, log2 buckets */
 	json_u64(j, "p50", devmem_lat_percentile(r->fault_lat, 50));
 	json_u64(j, "p90", devmem_lat_percentile(r->fault_lat, 90));
@@ -73,6 +74,7 @@ void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r)
 	json_u64(j, "to_device", r->to_device);
 	json_u64(j, "to_system", r->to_system);
 	json_u64(j, "faults", r->faults);
+	json_u64(j, "faults_no_progress", r->faults_no_progress);
 	json_u64(j, "longterm", r->longterm);
 	json_u64(j, "cow", r->cow);
 }

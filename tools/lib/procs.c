@@ -76,6 +76,7 @@ void devmem_proc_raw(const struct devmem_proc_row *r, struct devmem_proc_counter
 	out->to_device = r->to_device + r->base.to_device;
 	out->to_system = r->to_system + r->base.to_system;
 	out->faults = r->faults + r->base.faults;
+	out->faults_no_progress = r->faults_no_progress + r->base.faults_no_progress;
 	out->longterm = r->longterm + r->base.longterm;
 	out->cow = r->cow + r->base.cow;
 }
@@ -93,6 +94,7 @@ bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
 {
 	return a->held == b->held && a->inits == b->inits && a->to_device == b->to_device &&
 	       a->to_system == b->to_system && a->faults == b->faults &&
+	       a->faults_no_progress == b->faults_no_progress &&
 	       a->longterm == b->longterm && a->cow == b->cow;
 }
 
@@ -150,6 +152,7 @@ struct devmem_proc_row *devmem_procs_kernel_totals(struct devmem_state *st, uint
 	r->to_device = c->to_device - r->base.to_device;
 	r->to_system = c->to_system - r->base.to_system;
 	r->faults = c->faults - r->base.faults;
+	r->faults_no_progress = c->faults_no_progress - r->base.faults_no_progress;
 	r->longterm = c->longterm - r->base.longterm;
 	r->cow = c->cow - r->base.cow;
 	/* found gone before this read: this read has all it did */

@@ -325,11 +325,14 @@ static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 	count(st, &r->hdr);
 	if (pg) {
 		pg->faults++;
+		pg->faults_no_progress += !!(r->flags & DEVMEM_FAULT_NO_PROGRESS);
 		if (r->latency_ns)
 			pg->fault_lat[devmem_lat_bucket(r->latency_ns)]++;
 	}
-	if (p)
+	if (p) {
 		p->faults++;
+		p->faults_no_progress += !!(r->flags & DEVMEM_FAULT_NO_PROGRESS);
+	}
 }
 
 static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
@@ -564,12 +567,19 @@ void devmem_state_mark(struct devmem_state *st, uint64_t now_ns)
 
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		struct devmem_pgmap_row *r = &st->pgmaps[i];
-		uint64_t now[RATE_MAX] = { r->inits, r->frees, r->to_device, r->to_system };
+		uint64_t now[RATE_MAX] = { r->inits, r->frees, r->to_device, r->to_system, r->faults };
 
 		for (k = 0; k < RATE_MAX; k++) {
 			r->rate[k] = dt > 0 ? (now[k] - r->mark[k]) / dt : 0;
 			r->mark[k] = now[k];
 		}
+	}
+	for (i = 0; i < st->nr_procs; i++) {
+		struct devmem_proc_row *p = &st->procs[i];
+
+		p->fault_rate = dt > 0 && p->faults >= p->fault_mark ?
+				(p->faults - p->fault_mark) / dt : 0;
+		p->fault_mark = p->faults;
 	}
 	st->event_rate = dt > 0 ? (st->events - st->events_mark) / dt : 0;
 	st->events_mark = st->events;

@@ -14,7 +14,7 @@
 
 /* Counters that get a per-second rate at each interval mark. */
 enum devmem_rate {
-	RATE_INIT, RATE_FREE, RATE_TO_DEVICE, RATE_TO_SYSTEM, RATE_MAX
+	RATE_INIT, RATE_FREE, RATE_TO_DEVICE, RATE_TO_SYSTEM, RATE_FAULT, RATE_MAX
 };
 
 #define DEVMEM_NAME_LEN 48
@@ -38,6 +38,8 @@ struct devmem_pgmap_row {
 	uint64_t inits, frees, gets, get_failed, puts;
 	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
 	uint64_t fault_lat[DEVMEM_LAT_BUCKETS];	/* faults that said how long */
+	uint64_t faults_no_progress;	/* DEVMEM_FAULT_NO_PROGRESS faults */
+	uint32_t stuck;		/* threads stuck faulting on it now (stuck.h) */
 	/*
 	 * memunmap_pages() waiting for the last references (ABI 2 kernels):
 	 * since when, how many pages were live then (DEVMEM_LIVE_UNKNOWN where
@@ -59,6 +61,7 @@ struct devmem_pgmap_row {
 struct devmem_proc_counters {
 	int64_t held;
 	uint64_t inits, to_device, to_system, faults, longterm, cow;
+	uint64_t faults_no_progress;
 };
 
 struct devmem_proc_row {
@@ -66,6 +69,10 @@ struct devmem_proc_row {
 	char comm[DEVMEM_COMM_LEN];
 	int64_t held;		/* device pages it was handed, still out */
 	uint64_t inits, to_device, to_system, faults, longterm, cow;
+	uint64_t faults_no_progress;
+	uint64_t fault_mark;	/* faults at the last interval mark */
+	double fault_rate;	/* faults per second over the last interval */
+	uint32_t stuck;		/* its threads stuck faulting now (stuck.h) */
 	uint64_t serial;	/* the row's identity: never reused in a state */
 	/*
 	 * Liveness, kept by the live view only (procs.h); a replay of a
