@@ -93,3 +93,20 @@ bpf_progs_left() {
 	[ "$left" -eq 0 ] || bpftool prog show 2>/dev/null | grep '^[0-9]*:' | sed 's/^/bpf_prog_left: /' >&2
 	echo "$left"
 }
+
+# load_extra_modules: on Debian's stock kernel, the modules the host packed
+# into /lib/modules-extra (test_hmm.ko, built out of tree, and what it
+# needs), in load order; test_hmm gets its two coherent devices' memory.
+# Prints "insmod_rc MODULE STATUS" each. Nothing to do on our own kernels.
+load_extra_modules() {
+	local mods=/lib/modules-extra ko
+	[ -f $mods/modules.order ] || return 0
+	for ko in $(cat $mods/modules.order); do
+		if [ "$ko" = test_hmm.ko ]; then
+			insmod $mods/$ko spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000
+		else
+			insmod $mods/$ko
+		fi
+		echo "insmod_rc $ko $?"
+	done
+}

@@ -8,17 +8,7 @@
 # the kernel has the injector. The host (tests/vm-pagewalk.sh) checks.
 . /scenarios/lib.sh
 echo "kernel=$(uname -r)"
-mods=/lib/modules-extra
-if [ -f $mods/modules.order ]; then
-	for ko in $(cat $mods/modules.order); do
-		if [ "$ko" = test_hmm.ko ]; then
-			insmod $mods/$ko spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000
-		else
-			insmod $mods/$ko
-		fi
-		echo "insmod_rc $ko $?"
-	done
-fi
+load_extra_modules
 top() { devmemtop -j -n 1 -d 0.3 "$@" 2>/tmp/top.err; }
 
 # Clean runs on every device: private 0 and 1, coherent 2 and 3.

@@ -12,15 +12,7 @@ echo "kernel=$(uname -r)"
 echo "nproc=$(nproc)"
 echo "btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 echo "=== insmod"
-mods=/lib/modules-extra
-for ko in $(cat $mods/modules.order); do
-	if [ "$ko" = test_hmm.ko ]; then
-		insmod $mods/$ko spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000
-	else
-		insmod $mods/$ko
-	fi
-	echo "insmod_rc $ko $?"
-done
+load_extra_modules
 n=0
 for i in 0 1 2 3; do [ -c /dev/hmm_dmirror$i ] && n=$((n + 1)); done
 echo "dmirror_devices=$n"

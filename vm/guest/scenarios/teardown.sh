@@ -12,18 +12,7 @@
 mode=${teardown_mode:-tracepoint}
 echo "kernel=$(uname -r)"
 echo "nproc=$(nproc)"
-# Debian's stock kernel: test_hmm (with the leak injector) built out of tree.
-mods=/lib/modules-extra
-if [ -f $mods/modules.order ]; then
-	for ko in $(cat $mods/modules.order); do
-		if [ "$ko" = test_hmm.ko ]; then
-			insmod $mods/$ko spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000
-		else
-			insmod $mods/$ko
-		fi
-		echo "insmod_rc $ko $?"
-	done
-fi
+load_extra_modules	# Debian's stock kernel: test_hmm.ko with the leak injector
 
 devmemrec --attach=$mode -o /tmp/td.dmt >/dev/null 2>/tmp/rec.err &
 rec=$!
