@@ -128,5 +128,9 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 		"$(echo "$s" | grep '^{' | jq -c --argjson wl "${wl:-0}" '.teardown_tasks_before_start |
 		   map([.pid == $wl, .comm, .waiting, (.stack | index("memunmap_pages") != null)])')" \
 		'[[true,"devmem-wl",true,true]]'
+	expect "$name: devmemtop started late walks the struct pages: 16 in use, all in the waiting pgmap" \
+		"$(echo "$s" | grep '^{' | jq -c '[.pgmaps[] | select(.pages_walk.in_use_pages > 0)] |
+		   map([.type, .pages_walk.complete, .pages_walk.in_use_pages, .pages_walk.in_use_folios])')" \
+		'[["private",true,16,16]]'
 	expect "$name: no BPF program left behind" "$(grep -o '^bpf_progs_after=.*' "$log")" "bpf_progs_after=0"
 done
