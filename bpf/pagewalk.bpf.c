@@ -174,6 +174,23 @@ int pagewalk(void *ctx)
 }
 
 /*
+ * memunmap_pages() kills pgmap->ref (__PERCPU_REF_DEAD, bit 1 of
+ * percpu_count_ptr), switches it to atomic mode, which folds the per-CPU
+ * counts into data->count less PERCPU_COUNT_BIAS, and drops the initial
+ * reference: what is left is what it waits for. Until the switch is done
+ * (an RCU grace period) the count still holds the bias, which makes it
+ * negative as a long.
+ */
+static __always_inline void pgmap_ref_state(struct dev_pagemap *pg, struct devmem_walk_pgmap *out)
+{
+	unsigned long pcp = BPF_CORE_READ(pg, ref.percpu_count_ptr);
+	long count = BPF_CORE_READ(pg, ref.data, count.counter);
+
+	out->ref_dead = !!(pcp & 2);
+	out->ref_count = out->ref_dead && count >= 0 ? count : -1;
+}
+
+/*
  * A pgmap pointer read from a page is believed only if the dev_pagemap it
  * points to has a range that covers the page: for a page outside ZONE_DEVICE
  * the word is something else (lru.next), and that is what rules it out.
@@ -209,6 +226,7 @@ static __always_inline int pgmap_covering(__u64 p, __u64 pfn, struct devmem_walk
 			out->type = type;
 			out->ops = (__u64)BPF_CORE_READ(pg, ops);
 			out->owner = (__u64)BPF_CORE_READ(pg, owner);
+			pgmap_ref_state(pg, out);
 			return 0;
 		}
 	}

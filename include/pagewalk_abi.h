@@ -40,6 +40,13 @@ struct devmem_walk_pgmap {
 	__u64 pgmap, start, end;	/* kernel address; physical, end inclusive */
 	__u64 ops, owner;
 	__u32 type, nr_range;
+	/*
+	 * pgmap->ref: killed (memunmap_pages() began: it waits for the rest),
+	 * and then the references still held, or -1 while the kill's switch
+	 * to atomic mode has not finished (the count still holds the bias).
+	 */
+	__u32 ref_dead, pad;
+	__s64 ref_count;
 };
 
 #endif

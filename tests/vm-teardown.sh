@@ -132,5 +132,13 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 		"$(echo "$s" | grep '^{' | jq -c '[.pgmaps[] | select(.pages_walk.in_use_pages > 0)] |
 		   map([.type, .pages_walk.complete, .pages_walk.in_use_pages, .pages_walk.in_use_folios])')" \
 		'[["private",true,16,16]]'
+	expect "$name: devmemtop started late: the walked pgmap's reference is killed, 16 references held" \
+		"$(echo "$s" | grep '^{' | jq -c '[.pgmaps[] | select(.pages_walk.teardown_began)] |
+		   map([.type, .pages_walk.references])')" '[["private",16]]'
+	expect "$name: devmemtop started late: its teardown report, begun before start, the task paired" \
+		"$(echo "$s" | grep '^{' | jq -c --argjson wl "${wl:-0}" '[.pgmaps[] | select(.teardown)] |
+		   map(.teardown | [.waiting, .began_before_start, .outstanding_pages, .references_without_page,
+		   .task.pid == $wl, .task.state, .unattributed_pages])')" \
+		'[[true,true,16,0,true,"uninterruptible",16]]'
 	expect "$name: no BPF program left behind" "$(grep -o '^bpf_progs_after=.*' "$log")" "bpf_progs_after=0"
 done

@@ -213,7 +213,7 @@ static void test_hung(void)
 	if (getenv("TD_DUMP")) fputs(js, stderr);
 	CHECK("JSON: state, task as recorded, pages, references", js && strstr(js,
 	      "\"teardown\":{\"waiting\":true,\"stalled\":true,\"waited_s\":30.000,"
-	      "\"task\":{\"pid\":4242,\"tid\":4243,\"comm\":\"rmmod\","
+	      "\"began_before_start\":false,\"task\":{\"pid\":4242,\"tid\":4243,\"comm\":\"rmmod\","
 	      "\"stack_at_begin\":[\"memunmap_pages\",\"dmirror_device_remove_chunks\"]},"
 	      "\"outstanding_pages\":12,\"outstanding_exact\":true,\"live_pages_at_begin\":12,"
 	      "\"references_without_page\":1,"));
@@ -275,6 +275,43 @@ static void test_old_record(void)
 	      rep.waiting && !rep.stalled && rep.refs_without_page == -1);
 	CHECK("no holder source: all 12 pages unattributed", rep.unattributed == 12 &&
 	      !rep.nr_holders && !rep.stacks_kept);
+	teardown_free(&rep);
+	leak_tracker_free(&t);
+}
+
+/* Found by a walk after it began: 20 pages in use, 21 references. */
+static void test_unseen(void)
+{
+	struct leak_tracker t = { 0 };
+	struct teardown_report rep;
+	struct ktask k = { .pid = 77, .tid = 78, .comm = "rmmod", .state = 'D',
+			   .stack = "memunmap_pages;dmirror_device_remove_chunks" };
+	char *js, *tx;
+
+	pgmap_rec(&t, DEVMEM_REC_PGMAP_CREATE, 1 * SEC);
+	/* since the tool started: 2 of the 20 came back */
+	page(&t, DEVMEM_REC_FOLIO_FREE, 100, "devmem-wl", 0x100000, 2, -1, 9 * SEC);
+	teardown_begin_unseen(&rep, &t.st.pgmaps[0], 12 * SEC, 8 * SEC, 3 * SEC, 20, true, 21);
+	CHECK("unseen: waiting at least since the tool started, stalled past 3 s",
+	      rep.waiting && rep.began_unseen && rep.waited_ns == 4 * SEC && rep.stalled);
+	CHECK("unseen: the walk's 20 pages less the 2 freed since; 3 references without a page",
+	      rep.outstanding == 18 && rep.outstanding_exact && rep.refs_without_page == 3 &&
+	      rep.live_at_begin == -1 && !rep.task_known);
+	teardown_finish(&rep);
+	CHECK("unseen: no holder known", rep.unattributed == 18 && !rep.nr_holders);
+	teardown_set_task(&rep, &k);
+	js = json_of(&rep);
+	CHECK("unseen JSON: began before start, the task paired", js && strstr(js,
+	      "\"waited_s\":4.000,\"began_before_start\":true,\"task\":{\"pid\":77,\"tid\":78,"
+	      "\"comm\":\"rmmod\",\"state\":\"uninterruptible\",\"stack\":[\"memunmap_pages\","));
+	tx = text_of(&rep);
+	CHECK("unseen text: a lower bound, and why", tx && !strncmp(tx,
+	      "teardown of test_hmm/hmm_dmirror#1: stalled at least 4.0 s (began before we started), "
+	      "18 pages outstanding, 3 references without a page (get_dev_pagemap())\n", 120));
+	if (getenv("TD_DUMP") && tx)
+		fputs(tx, stderr);
+	free(js);
+	free(tx);
 	teardown_free(&rep);
 	leak_tracker_free(&t);
 }
@@ -374,6 +411,7 @@ int main(void)
 {
 	test_hung();
 	test_old_record();
+	test_unseen();
 	test_ktasks();
 	return failures ? 1 : 0;
 }

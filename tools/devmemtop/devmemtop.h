@@ -70,6 +70,7 @@ struct top {
 	 * td[i] reports pgmap row td_row[i]. A wait stalls after stall_s.
 	 */
 	double stall_s;
+	uint64_t started_ns;	/* when devmemtop started: an unseen teardown waited longer */
 	struct teardown_report *td;
 	size_t *td_row, nr_td;
 	/*

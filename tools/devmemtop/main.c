@@ -197,16 +197,27 @@ static void add_owner(void *ctx, uint32_t tgid, uint64_t pages)
  * What each waiting teardown waits for: the waiting task as procfs shows
  * it now, the pages still out by the process they were handed to.
  */
+/*
+ * A teardown that began before we started: the walk at start found the
+ * pgmap's reference killed, and no end has been seen since.
+ */
+static bool began_unseen(const struct devmem_pgmap_row *r)
+{
+	const struct devmem_walk_pgmap *pg = walk_pgmap(r);
+
+	return pg && pg->ref_dead && !r->waiting && !r->destroyed && walk_summary(r);
+}
+
 static void collect_teardowns(struct top *t)
 {
 	uint64_t now = devmem_now_ns();
-	size_t i, n = 0;
+	size_t i, n = 0, unseen = 0, waiting = 0;
 
 	for (i = 0; i < t->nr_td; i++)
 		teardown_free(&t->td[i]);
 	t->nr_td = 0;
 	for (i = 0; i < t->st.nr_pgmaps; i++)
-		n += teardown_wanted(&t->st.pgmaps[i]);
+		n += teardown_wanted(&t->st.pgmaps[i]) || began_unseen(&t->st.pgmaps[i]);
 	if (!n)
 		return;
 	free(t->td);
@@ -222,16 +233,36 @@ static void collect_teardowns(struct top *t)
 		struct teardown_report *rep = &t->td[t->nr_td];
 		void *ctx[2] = { t, rep };
 
-		if (!teardown_wanted(r))
+		if (began_unseen(r)) {
+			const struct devmem_walk_summary *s = walk_summary(r);
+
+			teardown_begin_unseen(rep, r, now, t->started_ns, (uint64_t)(t->stall_s * 1e9),
+					      (int64_t)s->in_use_pages, s->done && !s->error,
+					      walk_pgmap(r)->ref_count);
+			unseen++;
+		} else if (teardown_wanted(r)) {
+			teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9), true,
+				       !t->st.refs_on_free);
+		} else {
 			continue;
-		teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9), true,
-			       !t->st.refs_on_free);
+		}
 		if (r->start && r->end > r->start)
 			devmem_pgmap_owners(&t->sess, r->start >> 12, (r->end - r->start + 1) >> 12,
 					    add_owner, ctx);
 		teardown_finish(rep);
 		t->td_row[t->nr_td++] = i;
 	}
+	/*
+	 * Which task waits for which unseen teardown, procfs cannot say (the
+	 * pgmap is an argument in the waiting task's registers); one of each
+	 * can only be each other's.
+	 */
+	for (i = 0; i < t->nr_early; i++)
+		waiting += t->early[i].state != 0;
+	for (i = 0; unseen == 1 && waiting == 1 && i < t->nr_td; i++)
+		for (size_t k = 0; t->td[i].began_unseen && k < t->nr_early; k++)
+			if (t->early[k].state)
+				teardown_set_task(&t->td[i], &t->early[k]);
 }
 
 const struct teardown_report *top_teardown(const struct top *t, const struct devmem_pgmap_row *r)
@@ -407,7 +438,7 @@ int main(int argc, char **argv)
 	/* devmemtop shows no stacks; capturing them is for devmemleak. */
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = false };
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
-			 .stall_s = TEARDOWN_DEFAULT_STALL_S,
+			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = devmem_now_ns(),
 			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT };
 	struct exporter_opts xo = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT };
 	bool batch = false, json = false, usage_err, keep_exited = false, walk = true;

@@ -30,6 +30,13 @@ const struct devmem_walk_summary *walk_summary(const struct devmem_pgmap_row *r)
 	return x ? &x->s : NULL;
 }
 
+const struct devmem_walk_pgmap *walk_pgmap(const struct devmem_pgmap_row *r)
+{
+	const struct walked *x = walk_of(r);
+
+	return x ? &x->pg : NULL;
+}
+
 static const struct walked *walk_of(const struct devmem_pgmap_row *r)
 {
 	size_t i;
@@ -97,6 +104,9 @@ void walk_json(struct json *j, const struct devmem_pgmap_row *r)
 		return;
 	json_obj_open(j, "pages_walk");
 	devmem_walk_summary_json(j, &x->s);
+	/* memunmap_pages() had begun: its reference was killed */
+	json_bool(j, "teardown_began", x->pg.ref_dead);
+	json_i64(j, "references", x->pg.ref_count);
 	json_obj_close(j);
 }
 

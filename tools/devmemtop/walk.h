@@ -14,6 +14,8 @@ int walk_at_start(struct top *t, size_t max_listed);
  * the teardown report of a pgmap whose memunmap_pages() waits.
  */
 const struct devmem_walk_summary *walk_summary(const struct devmem_pgmap_row *r);
+/* The pgmap as the walk found it (its reference's state), or NULL. */
+const struct devmem_walk_pgmap *walk_pgmap(const struct devmem_pgmap_row *r);
 /* The row's "pages_walk" object, if it was walked. */
 void walk_json(struct json *j, const struct devmem_pgmap_row *r);
 /* The text section: a line per walked pgmap. */

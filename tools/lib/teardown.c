@@ -39,6 +39,29 @@ void teardown_begin(struct teardown_report *t, const struct devmem_pgmap_row *r,
 	}
 }
 
+void teardown_begin_unseen(struct teardown_report *t, const struct devmem_pgmap_row *r,
+			   uint64_t now_ns, uint64_t since_ns, uint64_t stall_ns,
+			   int64_t in_use, bool exact, int64_t refs)
+{
+	memset(t, 0, sizeof(*t));
+	t->row = r;
+	t->now_ns = now_ns;
+	t->waiting = t->began_unseen = true;
+	t->waited_ns = now_ns > since_ns ? now_ns - since_ns : 0;
+	t->stalled = t->waited_ns >= stall_ns;
+	/* the walk's pages, plus what was handed out and freed since */
+	t->outstanding = in_use + (r->seeded ? 0 : devmem_pgmap_live(r));
+	t->outstanding_exact = exact;
+	t->live_at_begin = -1;
+	t->refs_without_page = refs >= 0 ? refs - t->outstanding : -1;
+}
+
+void teardown_set_task(struct teardown_report *t, const struct ktask *k)
+{
+	t->task_known = t->task_read = true;
+	t->task = *k;
+}
+
 int teardown_add_holder(struct teardown_report *t, uint32_t pid, const char *comm, int exited,
 			uint64_t pages, uint64_t oldest_ns)
 {
@@ -186,6 +209,7 @@ void teardown_json(struct json *j, const struct teardown_report *t)
 	json_bool(j, "waiting", t->waiting);
 	json_bool(j, "stalled", t->stalled);
 	json_double(j, "waited_s", t->waited_ns / 1e9);
+	json_bool(j, "began_before_start", t->began_unseen);
 	if (t->task_known) {
 		json_obj_open(j, "task");
 		json_u64(j, "pid", t->task.pid);
@@ -241,8 +265,9 @@ void teardown_json(struct json *j, const struct teardown_report *t)
 
 const char *teardown_state(const struct teardown_report *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %.1f s", t->stalled ? "stalled" : t->waiting ? "waiting" :
-		 "ended after", t->waited_ns / 1e9);
+	snprintf(buf, len, "%s %s%.1f s%s", t->stalled ? "stalled" : t->waiting ? "waiting" :
+		 "ended after", t->began_unseen ? "at least " : "", t->waited_ns / 1e9,
+		 t->began_unseen ? " (began before we started)" : "");
 	return buf;
 }
 
@@ -279,7 +304,8 @@ void teardown_text(FILE *f, const struct teardown_report *t, const char *label)
 			text_frames(f, t->begin_stack, "    ");
 		}
 	} else {
-		fprintf(f, "  waiting task: unknown (the teardown began before we started)\n");
+		fprintf(f, "  waiting task: unknown (the teardown began before we started; tasks "
+			"blocked in memunmap_pages() are listed apart)\n");
 	}
 	for (i = 0; i < t->nr_holders; i++) {
 		const struct teardown_holder *h = &t->holders[i];

@@ -44,6 +44,7 @@ struct teardown_report {
 	const struct devmem_pgmap_row *row;
 	uint64_t now_ns;
 	bool waiting;		/* memunmap_pages() has not returned */
+	bool began_unseen;	/* before the tool started: waited_ns is a lower bound */
 	bool stalled;		/* ... for at least the stall threshold */
 	uint64_t waited_ns;	/* so far, or in all once it ended */
 	/* The waiting task, now (procfs); task.state 0 when it is gone. */
@@ -78,6 +79,17 @@ bool teardown_wanted(const struct devmem_pgmap_row *r);
  */
 void teardown_begin(struct teardown_report *t, const struct devmem_pgmap_row *r,
 		    uint64_t now_ns, uint64_t stall_ns, bool live_task, bool refs_known);
+/*
+ * A teardown that began before the tool started (a started tool found the
+ * pgmap's reference killed): it has waited at least since since_ns. The
+ * pages out come from a walk of its struct pages (in_use, exact when the
+ * walk was whole), the references from the killed reference's count (-1
+ * unknown). The waiting task is unknown until teardown_set_task().
+ */
+void teardown_begin_unseen(struct teardown_report *t, const struct devmem_pgmap_row *r,
+			   uint64_t now_ns, uint64_t since_ns, uint64_t stall_ns,
+			   int64_t in_use, bool exact, int64_t refs);
+void teardown_set_task(struct teardown_report *t, const struct ktask *k);
 /* Add pages handed to pid; merged by pid. 0 or -ENOMEM. */
 int teardown_add_holder(struct teardown_report *t, uint32_t pid, const char *comm, int exited,
 			uint64_t pages, uint64_t oldest_ns);
