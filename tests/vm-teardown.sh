@@ -46,8 +46,9 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 	wl=$(echo "$s" | kv_ wl_pid)
 	expect "$name: devmemleak --timeout exits 23 (leaks)" "$(echo "$s" | kv_ hang_rc)" 23
 	hs=$(echo "$s" | kv_ hang_s)
-	# from the command's start; the attach before it takes seconds under TCG
-	if [ -n "$hs" ] && [ "$hs" -ge 20 ] && [ "$hs" -le 45 ]; then
+	# Counted from devmemleak's start: its attach before the command takes
+	# 5-15 s under TCG (kprobes on Debian's kernel the most).
+	if [ -n "$hs" ] && [ "$hs" -ge 20 ] && [ "$hs" -le 60 ]; then
 		pass "$name: devmemleak gave its verdict at the timeout ($hs s)"
 	else
 		fail "$name: devmemleak gave its verdict at the timeout" "took '$hs' s for --timeout 20"
