@@ -141,5 +141,11 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 		   map(.teardown | [.waiting, .began_before_start, .outstanding_pages, .references_without_page,
 		   .task.pid == $wl, .task.state, .unattributed_pages])')" \
 		'[[true,true,16,0,true,"uninterruptible",16]]'
+	expect "$name: devmemtop -b started late: the report, and the task apart" \
+		"$(echo "$s" | kv_ late_text_rc) $(echo "$s" | sed -n '/^--- text/,$p' | grep -c \
+		   -e '^teardown of test_hmm/.*: stalled at least [0-9.]* s (began before we started), 16 pages outstanding$' \
+		   -e "^  waiting in memunmap_pages(): pid $wl tid $wl (devmem-wl), uninterruptible" \
+		   -e '^  16 pages handed out before we started: holder unknown' \
+		   -e "^in memunmap_pages() since before we started: pid $wl tid $wl (devmem-wl)$")" "0 4"
 	expect "$name: no BPF program left behind" "$(grep -o '^bpf_progs_after=.*' "$log")" "bpf_progs_after=0"
 done

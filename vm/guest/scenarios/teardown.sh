@@ -70,6 +70,10 @@ echo "=== late"
 echo "late_rc=$?"
 tail -1 /tmp/late.json
 cat /tmp/late.err
+devmemtop -b -n 1 -d 0.5 --stall 2 --attach=$mode >/tmp/late.txt 2>&1
+echo "late_text_rc=$?"
+echo "--- text"
+cat /tmp/late.txt
 echo "--- end"
 echo "bpf_progs_after=$(bpf_progs_left)"
 dmesg | grep -E 'BUG:|Oops|WARNING:' | head -5
