@@ -33,6 +33,16 @@ echo "--- end"
 # frees: at the end, the live count the late walk must equal.
 cat >/tmp/hold.sh <<'HOLD'
 sleep 2	# let it settle: the check needs a quiet window
+# The early devmemtop's documents can lag the workload under TCG: wait
+# until its last two agree on the inits and frees, before taking one.
+last= n=0
+while [ $n -lt 150 ]; do
+	cur=$(tail -1 /tmp/early.json | grep -oE '"(inits|frees)":[0-9]+' | awk -F: '{ s += $2 } END { print s + 0 }')
+	[ "$cur" != 0 ] && [ "$cur" = "$last" ] && break
+	last=$cur
+	sleep 0.4
+	n=$((n + 1))
+done
 tail -1 /tmp/early.json >/tmp/early-before.json
 for f in /sys/kernel/debug/zone_device/pgmaps /sys/kernel/debug/devmem/pgmaps; do
 	[ -r $f ] && cat $f >/tmp/hold-debugfs
