@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kcounts.h"
+#include "u64map.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
@@ -420,43 +421,53 @@ struct owner_pages {
 int devmem_pgmap_owners(const struct devmem_session *s, uint64_t first, uint64_t nr,
 			void (*fn)(void *ctx, uint32_t tgid, uint64_t pages), void *ctx)
 {
-	int fd = bpf_map__fd(s->skel->maps.page_owner);
+	int fd = bpf_map__fd(s->skel->maps.page_owner), e = 0;
 	struct devmem_owner_chunk chunk;
 	struct owner_pages *o = NULL, *grown;
-	size_t no = 0, k;
-	uint64_t key, pfn, last = first + nr;
+	struct u64map idx = { 0 };	/* tgid + 1 -> index in o[] */
+	size_t no = 0, cap = 0, k, last = 0;
+	uint64_t key, pfn, end = first + nr, i;
 
 	if (fd < 0)
 		return -EBADF;
-	for (key = first >> DEVMEM_CHUNK_SHIFT; nr && key <= (last - 1) >> DEVMEM_CHUNK_SHIFT; key++) {
+	for (key = first >> DEVMEM_CHUNK_SHIFT; nr && key <= (end - 1) >> DEVMEM_CHUNK_SHIFT && !e; key++) {
 		if (bpf_map_lookup_elem(fd, &key, &chunk))
 			continue;	/* nothing handed out there */
 		for (k = 0; k < DEVMEM_CHUNK_PAGES; k++) {
-			uint32_t v = chunk.owner[k], tgid, order;
-			size_t i;
+			uint32_t v = chunk.owner[k], tgid;
 
 			pfn = (key << DEVMEM_CHUNK_SHIFT) + k;
-			if (!v || pfn < first || pfn >= last)
+			if (!v || pfn < first || pfn >= end)
 				continue;
 			tgid = (v & DEVMEM_OWNER_PID_MASK) - 1;
-			order = v >> DEVMEM_OWNER_ORDER_SHIFT;
-			for (i = 0; i < no && o[i].tgid != tgid; i++)
-				;
-			if (i == no) {
-				grown = realloc(o, (no + 1) * sizeof(*o));
-				if (!grown) {
-					free(o);
-					return -ENOMEM;
+			/* a process's pages come in runs: its entry was the last one */
+			if (last < no && o[last].tgid == tgid) {
+				i = last;
+			} else if (!u64map_get(&idx, tgid + 1ull, &i)) {
+				if (no == cap) {
+					cap = cap ? 2 * cap : 16;
+					grown = realloc(o, cap * sizeof(*o));
+					if (!grown) {
+						e = -ENOMEM;
+						break;
+					}
+					o = grown;
 				}
-				o = grown;
+				i = no;
+				if (u64map_put(&idx, tgid + 1ull, i)) {
+					e = -ENOMEM;
+					break;
+				}
 				o[no].tgid = tgid;
 				o[no++].pages = 0;
 			}
-			o[i].pages += 1ull << order;
+			last = i;
+			o[i].pages += 1ull << (v >> DEVMEM_OWNER_ORDER_SHIFT);
 		}
 	}
-	for (k = 0; k < no; k++)
+	for (k = 0; !e && k < no; k++)
 		fn(ctx, o[k].tgid, o[k].pages);
+	u64map_free(&idx);
 	free(o);
-	return 0;
+	return e;
 }
