@@ -87,12 +87,8 @@ void batch_text(struct top *t)
 
 		printf("in memunmap_pages() since before we started: pid %u tid %u (%s)%s\n",
 		       k->pid, k->tid, k->comm, k->state ? "" : ", returned since");
-		for (const char *f = k->stack; k->state && *f; ) {
-			size_t l = strcspn(f, ";");
-
-			printf("    %.*s\n", (int)l, f);
-			f += l + (f[l] == ';');
-		}
+		if (k->state)
+			teardown_text_frames(stdout, k->stack, "    ");
 		putchar('\n');
 	}
 	fflush(stdout);
@@ -180,16 +176,7 @@ void batch_json(struct top *t)
 		json_u64(&j, "tid", k->tid);
 		json_str(&j, "comm", k->comm);
 		json_bool(&j, "waiting", k->state != 0);
-		json_arr_open(&j, "stack");
-		for (const char *f = k->stack; k->state && *f; ) {
-			char frame[128];
-			size_t l = strcspn(f, ";");
-
-			snprintf(frame, sizeof(frame), "%.*s", (int)l, f);
-			json_str(&j, NULL, frame);
-			f += l + (f[l] == ';');
-		}
-		json_arr_close(&j);
+		teardown_json_frames(&j, "stack", k->state ? k->stack : "");
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);

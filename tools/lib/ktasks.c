@@ -75,21 +75,6 @@ static int read_task(uint32_t pid, uint32_t tid, struct ktask *t, bool blocked_o
 
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
-	if (!pid) {	/* /proc/TID is the thread's own view, even for a non-leader */
-		FILE *f;
-		char line[128];
-
-		snprintf(path, sizeof(path), "%s/%u/status", ktasks_proc_root, tid);
-		f = fopen(path, "r");
-		if (!f)
-			return -errno;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Tgid: %u", &pid) == 1)
-				break;
-		fclose(f);
-		if (!pid)
-			return -ESRCH;
-	}
 	t->pid = pid;
 	snprintf(path, sizeof(path), "%s/%u/task/%u/stat", ktasks_proc_root, pid, tid);
 	e = read_stat(path, t);

@@ -31,7 +31,7 @@ struct ktask {
 extern const char *ktasks_proc_root;
 
 /*
- * Fill t for thread tid of process pid (pid 0: tid's own process). Returns
+ * Fill t for thread tid of process pid. Returns
  * 0, or -errno when the thread is gone (t->state 0). A stack the kernel
  * will not show (not root, no CONFIG_STACKTRACE) leaves t->stack "".
  */

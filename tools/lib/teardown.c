@@ -177,8 +177,7 @@ static double age_s(const struct teardown_report *t, uint64_t ns)
 	return ns && t->now_ns > ns ? (t->now_ns - ns) / 1e9 : 0.0;
 }
 
-/* "a;b;c" as a JSON array of frames. */
-static void json_frames(struct json *j, const char *key, const char *stack)
+void teardown_json_frames(struct json *j, const char *key, const char *stack)
 {
 	char buf[4096], *f, *save = NULL;
 
@@ -218,9 +217,9 @@ void teardown_json(struct json *j, const struct teardown_report *t)
 		if (t->task_read)
 			json_str(j, "state", task_state_name(t->task.state));
 		if (t->task.stack[0])
-			json_frames(j, "stack", t->task.stack);
+			teardown_json_frames(j, "stack", t->task.stack);
 		if (t->begin_stack[0])
-			json_frames(j, "stack_at_begin", t->begin_stack);
+			teardown_json_frames(j, "stack_at_begin", t->begin_stack);
 		json_obj_close(j);
 	} else {
 		json_null(j, "task");
@@ -255,7 +254,7 @@ void teardown_json(struct json *j, const struct teardown_report *t)
 			json_str(j, "comm", s->comm);
 			json_u64(j, "pages", s->pages);
 			json_double(j, "oldest_age_s", age_s(t, s->oldest_ns));
-			json_frames(j, "stack", s->stack);
+			teardown_json_frames(j, "stack", s->stack);
 			json_obj_close(j);
 		}
 		json_arr_close(j);
@@ -271,7 +270,7 @@ const char *teardown_state(const struct teardown_report *t, char *buf, size_t le
 	return buf;
 }
 
-static void text_frames(FILE *f, const char *stack, const char *indent)
+void teardown_text_frames(FILE *f, const char *stack, const char *indent)
 {
 	char buf[4096], *fr, *save = NULL;
 
@@ -298,10 +297,10 @@ void teardown_text(FILE *f, const struct teardown_report *t, const char *label)
 			t->task_read ? ", " : "", t->task_read ? task_state_name(t->task.state) : "");
 		if (t->task.stack[0]) {
 			fprintf(f, "  its kernel stack now:\n");
-			text_frames(f, t->task.stack, "    ");
+			teardown_text_frames(f, t->task.stack, "    ");
 		} else if (t->begin_stack[0]) {
 			fprintf(f, "  its kernel stack when the wait began:\n");
-			text_frames(f, t->begin_stack, "    ");
+			teardown_text_frames(f, t->begin_stack, "    ");
 		}
 	} else {
 		fprintf(f, "  waiting task: unknown (the teardown began before we started; tasks "
@@ -325,6 +324,6 @@ void teardown_text(FILE *f, const struct teardown_report *t, const char *label)
 
 		fprintf(f, "  %llu page%s (pid %u, %s) handed out at:\n",
 			(unsigned long long)s->pages, s->pages == 1 ? "" : "s", s->pid, s->comm);
-		text_frames(f, s->stack, "    ");
+		teardown_text_frames(f, s->stack, "    ");
 	}
 }

@@ -110,6 +110,10 @@ void teardown_free(struct teardown_report *t);
 void teardown_json(struct json *j, const struct teardown_report *t);
 /* Text, one indented block; label names the pgmap. */
 void teardown_text(FILE *f, const struct teardown_report *t, const char *label);
+/* A stack as ktasks and stacks.c give it ("a;b;c", leaf first): a JSON
+ * array of frames under key, or one indented frame per line. */
+void teardown_json_frames(struct json *j, const char *key, const char *stack);
+void teardown_text_frames(FILE *f, const char *stack, const char *indent);
 /* "waiting 12.3 s" / "stalled 12.3 s" / "ended after 0.0 s": short state. */
 const char *teardown_state(const struct teardown_report *t, char *buf, size_t len);
 
