@@ -9,22 +9,35 @@
 # ~/.cache/devmemscope), keyed by a hash of patches, config and build script.
 
 CC	?= cc
-BUILD	:= build
+BUILD	?= build
 CFLAGS	:= -O2 -g -Wall -Wextra -Werror -MMD -MP
 export DEVMEMSCOPE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/devmemscope
 
 CLANG	?= clang
 BPFTOOL	?= bpftool
-INCLUDES := -Iinclude -Itools/lib -I$(BUILD)
+# The layers (docs/architecture.md), each with the include path it may use:
+# the pure library (model, replay, trace format), the host readers, the BPF
+# session (the only code that sees the skeleton), and the tools.
+LIB_INC	:= -Iinclude -Itools/lib -Itools/lib/trace
+HOST_INC := $(LIB_INC) -Itools/host
+SESSION_INC := $(HOST_INC) -Itools/session -I$(BUILD)
+INCLUDES := $(SESSION_INC)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -MMD -MP
 # Tools link statically so they copy straight into the VM's initramfs.
 STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a
+REPORT_LIBS := -l:libz.a -lm
 CURSES_LIBS := -l:libncursesw.a -l:libtinfo.a
 
-LIB_SRCS	:= $(wildcard tools/lib/*.c)
-LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRCS))
-TOP_SRCS	:= $(wildcard tools/devmemtop/*.c)
-TOP_OBJS	:= $(patsubst tools/devmemtop/%.c,$(BUILD)/obj/devmemtop/%.o,$(TOP_SRCS))
+LIB_SRCS	:= $(wildcard tools/lib/*.c tools/lib/trace/*.c)
+HOST_SRCS	:= $(wildcard tools/host/*.c)
+SESSION_SRCS	:= $(wildcard tools/session/*.c)
+LIB_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+HOST_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
+SESSION_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(SESSION_SRCS))
+TOP_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(wildcard tools/devmemtop/*.c tools/devmemtop/exporter/*.c))
+REC_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(wildcard tools/devmemrec/*.c))
+REPORT_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(wildcard tools/devmemreport/*.c))
+LEAK_OBJS	:= $(patsubst tools/%.c,$(BUILD)/obj/%.o,$(wildcard tools/devmemleak/*.c))
 DEVMEMTOP	:= $(BUILD)/devmemtop
 DEVMEMREC	:= $(BUILD)/devmemrec
 DEVMEMREPORT	:= $(BUILD)/devmemreport
@@ -71,75 +84,83 @@ $(BUILD)/release.h: VERSION | $(BUILD)
 	printf '#define DEVMEM_RELEASE "%s"\n' "$$(cat VERSION)" >$@
 $(BUILD)/obj/lib/version.o: $(BUILD)/release.h
 
-$(BUILD)/obj/lib/%.o: tools/lib/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
+$(BUILD)/obj/lib/%.o: tools/lib/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(CC) $(CFLAGS) $(LIB_INC) -c $< -o $@
+$(BUILD)/obj/lib/version.o: CFLAGS += -I$(BUILD)
 
-$(BUILD)/obj/devmemtop/%.o: tools/devmemtop/%.c $(BUILD)/devmem.skel.h
+$(BUILD)/obj/host/%.o: tools/host/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(CC) $(CFLAGS) $(HOST_INC) -c $< -o $@
 
-$(DEVMEMTOP): $(TOP_OBJS) $(LIB_OBJS)
+$(BUILD)/obj/session/%.o: tools/session/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SESSION_INC) -c $< -o $@
+
+# devmemreport reads files only: no session layer, so no libbpf, clang or
+# bpftool (tests/layers.sh holds it to that).
+$(BUILD)/obj/devmemreport/%.o: tools/devmemreport/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(HOST_INC) -Itools/devmemreport -c $< -o $@
+
+$(BUILD)/obj/%.o: tools/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SESSION_INC) -Itools/$(firstword $(subst /, ,$*)) -Itools/devmemtop/exporter -c $< -o $@
+
+$(DEVMEMTOP): $(TOP_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) -lm
 
-$(BUILD)/obj/%/main.o: tools/%/main.c $(BUILD)/devmem.skel.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
-
-$(DEVMEMREC): $(BUILD)/obj/devmemrec/main.o $(LIB_OBJS)
+$(DEVMEMREC): $(REC_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
-REPORT_OBJS := $(patsubst tools/devmemreport/%.c,$(BUILD)/obj/devmemreport/%.o,$(wildcard tools/devmemreport/*.c))
-$(BUILD)/obj/devmemreport/%.o: tools/devmemreport/%.c $(BUILD)/devmem.skel.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+$(DEVMEMREPORT): $(REPORT_OBJS) $(HOST_OBJS) $(LIB_OBJS)
+	$(CC) -static -o $@ $^ $(REPORT_LIBS)
 
-$(DEVMEMREPORT): $(REPORT_OBJS) $(LIB_OBJS)
-	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
-
-$(DEVMEMLEAK): $(BUILD)/obj/devmemleak/main.o $(LIB_OBJS)
+$(DEVMEMLEAK): $(LEAK_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
-		 tools/lib/metrics.c tools/lib/httpd.c tools/lib/procs.c tools/lib/ksyms.c \
-		 tools/lib/teardown.c tools/lib/ktasks.c \
+		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/httpd.c \
+		 tools/devmemtop/procs.c tools/host/ksyms.c \
+		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c
+UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
 $(BUILD)/test_procs: tests/unit/test_procs.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
 $(BUILD)/test_teardown: tests/unit/test_teardown.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
 $(BUILD)/test_stuck: tests/unit/test_stuck.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
+$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
 
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
 
 $(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
 
 # The walk itself on the host's own kernel (root, BPF): tests/unit.sh.
-$(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/lib/pagewalk.o \
+$(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk.o \
 		$(BUILD)/obj/lib/pagewalk_model.o $(BUILD)/obj/lib/json.o
-	$(CC) $(CFLAGS) $(INCLUDES) -static -o $@ $^ $(STATIC_LIBS)
+	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
+		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
 
-$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/tracefile.c tools/lib/crc32.c -lz -lm
+$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
 
 # The bench's empty-program baseline (bench/empty.bpf.c).
 $(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)
@@ -205,4 +226,4 @@ kpatches-check: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d)

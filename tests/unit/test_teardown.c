@@ -189,7 +189,7 @@ static void test_hung(void)
 	      r->wait_stack_id == 9 && r->wait_live_pages == 12);
 	CHECK("it is wanted in a report", teardown_wanted(r));
 
-	teardown_begin(&rep, r, 36 * SEC, 10 * SEC, false, true);
+	teardown_begin(&rep, r, 36 * SEC, 10 * SEC, true);
 	stack_of(NULL, r->wait_stack_id, rep.begin_stack, sizeof(rep.begin_stack));
 	n = leak_groups(&t, stack_of, NULL, NULL, 0, &g);
 	CHECK("groups added", teardown_add_groups(&rep, g, n, NULL, NULL) == 0);
@@ -252,7 +252,7 @@ static void test_hung(void)
 	r = &t.st.pgmaps[0];
 	CHECK("an end: no longer waiting, destroyed, waited 34 s",
 	      !r->waiting && r->destroyed && r->wait_ns == 34 * SEC);
-	teardown_begin(&rep, r, 41 * SEC, 10 * SEC, false, true);
+	teardown_begin(&rep, r, 41 * SEC, 10 * SEC, true);
 	teardown_finish(&rep);
 	CHECK("an ended teardown is not stalled", !rep.waiting && !rep.stalled &&
 	      rep.waited_ns == 34 * SEC);
@@ -269,7 +269,7 @@ static void test_old_record(void)
 	hung_feed(&t, offsetof(struct devmem_rec_pgmap_wait, stack_id));
 	CHECK("a short wait record replays, with no stack",
 	      t.st.pgmaps[0].waiting && !t.st.pgmaps[0].wait_has_stack);
-	teardown_begin(&rep, &t.st.pgmaps[0], 7 * SEC, 10 * SEC, false, false);
+	teardown_begin(&rep, &t.st.pgmaps[0], 7 * SEC, 10 * SEC, false);
 	teardown_finish(&rep);
 	CHECK("waiting 1 s is not stalled; references unknown without put events",
 	      rep.waiting && !rep.stalled && rep.refs_without_page == -1);

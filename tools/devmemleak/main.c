@@ -26,6 +26,7 @@
 #include "version.h"
 #include "json.h"
 #include "kcounts.h"
+#include "ktasks.h"
 #include "ksyms.h"
 #include "leaks.h"
 #include "lost.h"
@@ -456,7 +457,9 @@ static void print_teardowns(const struct leak_group *g, size_t n, uint64_t now, 
 
 		if (!teardown_wanted(r))
 			continue;
-		teardown_begin(&t, r, now, (uint64_t)(stall_s * 1e9), live, !L.st.refs_on_free);
+		teardown_begin(&t, r, now, (uint64_t)(stall_s * 1e9), !L.st.refs_on_free);
+		if (live)
+			ktask_read_teardown(&t);
 		if (r->wait_has_stack)
 			(live ? stack_live : stack_recorded)(NULL, r->wait_stack_id, t.begin_stack,
 							     sizeof(t.begin_stack));

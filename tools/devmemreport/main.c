@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "attach.h"
+#include "exit_codes.h"
 #include "lost.h"
 #include "version.h"
 #include "json.h"
@@ -40,7 +40,7 @@ static void teardown_of(struct teardown_report *t, const struct report *rep,
 
 	if (dmt_meta_get(info->end, "end_ns", buf, sizeof(buf)))
 		now = strtoull(buf, NULL, 10);
-	teardown_begin(t, r, now, (uint64_t)(stall_s * 1e9), false, !rep->t.st.refs_on_free);
+	teardown_begin(t, r, now, (uint64_t)(stall_s * 1e9), !rep->t.st.refs_on_free);
 	if (r->wait_has_stack)
 		stacks_in_file((void *)info->stacks, r->wait_stack_id, t->begin_stack,
 			       sizeof(t->begin_stack));

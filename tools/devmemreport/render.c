@@ -8,7 +8,7 @@
 #include "output.h"
 #include "pgmap_names.h"
 #include "render.h"
-#include "stacks.h"
+#include "tracefile.h"
 
 static double rel_s(const struct report *r, uint64_t ts)
 {

@@ -21,6 +21,7 @@
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
+#include "ktasks.h"
 #include "metrics.h"
 #include "procs.h"
 #include "output.h"
@@ -241,8 +242,9 @@ static void collect_teardowns(struct top *t)
 					      walk_pgmap(r)->ref_count);
 			unseen++;
 		} else if (teardown_wanted(r)) {
-			teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9), true,
+			teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9),
 				       !t->st.refs_on_free);
+			ktask_read_teardown(rep);
 		} else {
 			continue;
 		}
@@ -306,7 +308,7 @@ void devmemtop_collect(struct top *t)
 	if (t->sess.rb)
 		devmem_session_poll(&t->sess, 0);
 	else
-		devmem_state_from_kernel(&t->st, &t->sess);
+		devmem_state_from_kernel(&t->st, &t->sess, devmem_procs_kernel_totals);
 	if (t->probe)
 		devmem_procs_probe(&t->st, devmem_proc_probe_procfs, NULL, true);
 	/* Paused, nothing is shown: nothing shown exited may go. */

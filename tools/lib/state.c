@@ -16,6 +16,15 @@ const char *devmem_pgmap_type_name(uint32_t type)
 	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
 }
 
+bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
+			       const struct devmem_proc_counters *b)
+{
+	return a->held == b->held && a->inits == b->inits && a->to_device == b->to_device &&
+	       a->to_system == b->to_system && a->faults == b->faults &&
+	       a->faults_no_progress == b->faults_no_progress &&
+	       a->longterm == b->longterm && a->cow == b->cow;
+}
+
 static void *grow_array(void *arr, size_t *cap, size_t elem)
 {
 	size_t n = *cap ? *cap * 2 : 16;

@@ -64,6 +64,17 @@ struct devmem_proc_counters {
 	uint64_t faults_no_progress;
 };
 
+bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
+			       const struct devmem_proc_counters *b);
+
+/*
+ * Forget the kernel entry of tgid pid, if it still holds exactly raw (the
+ * numbers last read); true when the entry is gone (or was never there),
+ * false when it changed, and must be read again, or cannot be deleted.
+ */
+typedef bool (*devmem_proc_forget_fn)(void *ctx, uint32_t pid,
+				      const struct devmem_proc_counters *raw);
+
 struct devmem_proc_row {
 	uint32_t pid;
 	char comm[DEVMEM_COMM_LEN];

@@ -10,7 +10,7 @@ bool teardown_wanted(const struct devmem_pgmap_row *r)
 }
 
 void teardown_begin(struct teardown_report *t, const struct devmem_pgmap_row *r,
-		    uint64_t now_ns, uint64_t stall_ns, bool live_task, bool refs_known)
+		    uint64_t now_ns, uint64_t stall_ns, bool refs_known)
 {
 	memset(t, 0, sizeof(*t));
 	t->row = r;
@@ -30,12 +30,6 @@ void teardown_begin(struct teardown_report *t, const struct devmem_pgmap_row *r,
 		t->task.pid = r->wait_pid;
 		t->task.tid = r->wait_tid;
 		memcpy(t->task.comm, r->wait_comm, sizeof(t->task.comm));
-		/* as it is now; a task gone (state 0) keeps its recorded names */
-		t->task_read = live_task && r->waiting;
-		if (t->task_read && ktask_read(r->wait_pid, r->wait_tid, &t->task)) {
-			t->task.pid = r->wait_pid;
-			memcpy(t->task.comm, r->wait_comm, sizeof(t->task.comm));
-		}
 	}
 }
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "json.h"
-#include "ktasks.h"
+#include "task.h"
 #include "leaks.h"
 #include "state.h"
 
@@ -72,13 +72,13 @@ struct teardown_report {
 bool teardown_wanted(const struct devmem_pgmap_row *r);
 /*
  * Start a report of row at now_ns (the clock of the row's wait_since_ns).
- * live_task: read the waiting task from procfs (a live tool), else only
- * the recorded pid and comm. stall_ns: how long a wait takes to stall.
+ * The waiting task is the recorded pid and comm; a live tool reads it as
+ * it is now with ktask_read_teardown() (tools/host). stall_ns: how long a wait takes to stall.
  * refs_known: the mode sees every reference (tracepoints), so the ones
  * not tied to a page can be told.
  */
 void teardown_begin(struct teardown_report *t, const struct devmem_pgmap_row *r,
-		    uint64_t now_ns, uint64_t stall_ns, bool live_task, bool refs_known);
+		    uint64_t now_ns, uint64_t stall_ns, bool refs_known);
 /*
  * A teardown that began before the tool started (a started tool found the
  * pgmap's reference killed): it has waited at least since since_ns. The

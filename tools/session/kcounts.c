@@ -222,7 +222,8 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	memcpy(r->fault_lat, lat->fault_lat, sizeof(r->fault_lat));
 }
 
-int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s)
+int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s,
+			     devmem_proc_totals_fn on_proc)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
 	int procs_fd = bpf_map__fd(s->skel->maps.proc_counts);
@@ -260,7 +261,7 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 		if (!bpf_map_lookup_elem(proc_slot_fd, &pnext, &slot) &&
 		    !bpf_map_lookup_elem(procs_fd, &slot, vals)) {
 			sum_proc(&c, comm, vals, n);
-			devmem_procs_kernel_totals(st, pnext, comm, &c);
+			on_proc(st, pnext, comm, &c);
 		}
 		pid = pnext;
 		pprev = &pid;

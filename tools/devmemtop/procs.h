@@ -53,18 +53,8 @@ struct devmem_proc_row *devmem_procs_kernel_totals(struct devmem_state *st, uint
 						   const char *comm,
 						   const struct devmem_proc_counters *c);
 
-bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
-			       const struct devmem_proc_counters *b);
 /* The kernel entry's numbers that a row has read: its own plus its base. */
 void devmem_proc_raw(const struct devmem_proc_row *r, struct devmem_proc_counters *out);
-
-/*
- * Forget the kernel entry of tgid pid, if it still holds exactly raw (the
- * numbers last read); true when the entry is gone (or was never there),
- * false when it changed, and must be read again, or cannot be deleted.
- */
-typedef bool (*devmem_proc_forget_fn)(void *ctx, uint32_t pid,
-				      const struct devmem_proc_counters *raw);
 
 /*
  * Remove rows of exited processes that hold no pages and were shown

@@ -982,3 +982,25 @@ int dmt_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
 	}
 	return -1;
 }
+
+const char *devmem_stack_lookup(const char *stacks, int32_t id, char *buf, size_t len)
+{
+	const char *line;
+
+	buf[0] = 0;
+	for (line = stacks; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char *end;
+		long v = strtol(line, &end, 10);
+
+		if (end != line && v == id && *end == ' ') {
+			size_t n = strcspn(end + 1, "\n");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, end + 1, n);
+			buf[n] = 0;
+			break;
+		}
+	}
+	return buf;
+}

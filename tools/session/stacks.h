@@ -11,7 +11,5 @@
 /* Returns buf, or "" when the id is unknown. */
 const char *devmem_stack_text(const struct devmem_session *s, const struct ksyms *k,
 			      int32_t id, char *buf, size_t len);
-/* Find id's frames in a STACKS chunk ("id frame;frame;...\n" lines). */
-const char *devmem_stack_lookup(const char *stacks, int32_t id, char *buf, size_t len);
 
 #endif

@@ -12,17 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "devmem_abi.h"
-
-#define KTASK_STACK_LEN 1024
-
-struct ktask {
-	uint32_t pid, tid;
-	char comm[DEVMEM_COMM_LEN];
-	char state;			/* /proc stat's: 'D' uninterruptible, 0 gone */
-	char stack[KTASK_STACK_LEN];	/* function names, leaf first, ';'-joined;
-					 * "" when unreadable */
-};
+#include "task.h"
+#include "teardown.h"
 
 /*
  * The root of procfs, "/proc" unless a test points it at a fixture tree
@@ -45,5 +36,10 @@ bool ktask_stack_has(const char *stack, const char *fn);
  * (which may exceed max), or -errno when procfs cannot be read.
  */
 int ktasks_find(const char *fn, struct ktask *out, size_t max);
+/*
+ * A live tool's teardown report: its waiting task as procfs shows it now
+ * (task_read). A task gone keeps the recorded pid and comm, state 0.
+ */
+void ktask_read_teardown(struct teardown_report *t);
 
 #endif

@@ -149,3 +149,16 @@ int ktasks_find(const char *fn, struct ktask *out, size_t max)
 	closedir(procs);
 	return found;
 }
+
+void ktask_read_teardown(struct teardown_report *t)
+{
+	struct ktask was = t->task;
+
+	if (!t->task_known || !t->waiting)
+		return;
+	t->task_read = true;
+	if (ktask_read(was.pid, was.tid, &t->task)) {
+		t->task.pid = was.pid;
+		memcpy(t->task.comm, was.comm, sizeof(t->task.comm));
+	}
+}

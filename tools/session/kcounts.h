@@ -8,11 +8,19 @@
 #define DEVMEM_KCOUNTS_H
 
 #include "attach.h"
-#include "procs.h"
 #include "state.h"
 
-/* Make st's pgmap and process rows, and its event counts, the kernel's. */
-int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s);
+/*
+ * Make st's pgmap rows and event counts the kernel's, and hand each
+ * process entry's totals to on_proc: what a row does with an entry whose
+ * process died or whose pid was reused is the tool's policy (devmemtop's
+ * procs.c).
+ */
+typedef struct devmem_proc_row *(*devmem_proc_totals_fn)(struct devmem_state *st, uint32_t pid,
+							  const char *comm,
+							  const struct devmem_proc_counters *c);
+int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s,
+			     devmem_proc_totals_fn on_proc);
 /*
  * Describe a pgmap address from the BPF side's pgmap_meta map: a
  * devmem_state resolve callback (ctx: the struct devmem_session).
@@ -33,7 +41,7 @@ int devmem_state_settle_live(struct devmem_state *st, const struct devmem_sessio
 			     const char *debugfs_path);
 
 /*
- * A devmem_proc_forget_fn (procs.h) on the proc_counts map (ctx: the
+ * A devmem_proc_forget_fn (state.h) on the proc_counts map (ctx: the
  * struct devmem_session): give a dead process's slot back if unchanged.
  */
 bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc_counters *raw);

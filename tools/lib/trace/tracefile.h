@@ -200,4 +200,7 @@ const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t le
 struct devmem_pgmap_row;
 int dmt_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta);
 
+/* Find id's frames in a STACKS chunk ("id frame;frame;...\n" lines). */
+const char *devmem_stack_lookup(const char *stacks, int32_t id, char *buf, size_t len);
+
 #endif

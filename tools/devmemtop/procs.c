@@ -89,15 +89,6 @@ static bool grew(const struct devmem_proc_counters *now, const struct devmem_pro
 	       now->faults > was->faults || now->longterm > was->longterm || now->cow > was->cow;
 }
 
-bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
-			       const struct devmem_proc_counters *b)
-{
-	return a->held == b->held && a->inits == b->inits && a->to_device == b->to_device &&
-	       a->to_system == b->to_system && a->faults == b->faults &&
-	       a->faults_no_progress == b->faults_no_progress &&
-	       a->longterm == b->longterm && a->cow == b->cow;
-}
-
 struct devmem_proc_row *devmem_procs_kernel_totals(struct devmem_state *st, uint32_t pid,
 						   const char *comm,
 						   const struct devmem_proc_counters *c)
