@@ -44,7 +44,7 @@ struct devmem_pgmap_meta {
 	char wait_comm[DEVMEM_COMM_LEN];
 };
 
-/* pgmap_counts: per-CPU, key __u64 pgmap address. Sum over CPUs. */
+/* pgmap_counts: per-CPU, key __u32 slot (pgmap_slot names it). Sum over CPUs. */
 struct devmem_pgmap_counts {
 	__u64 inits, frees, gets, puts;
 	__u64 ref_inits;	/* inits that take their references (all but 7.3's

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-CPU totals' slots for pgmaps and processes, with each CPU's
+ * cache of its last one, the page owner table and allocation stacks.
+ */
+#ifndef DEVMEM_SLOTS_BPF_H
+#define DEVMEM_SLOTS_BPF_H
+
+/* A pgmap's slot in pgmap_counts, given out at its first event. */
+static __noinline __u32 new_pgmap_slot(__u64 pgmap)
+{
+	__u32 slot, *sp;
+
+	/* Checked first: a full table must not keep counting up and wrap. */
+	if (next_slot >= DEVMEM_MAX_PGMAPS) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return DEVMEM_MAX_PGMAPS;
+	}
+	slot = __sync_fetch_and_add(&next_slot, 1);
+	if (slot >= DEVMEM_MAX_PGMAPS) {
+		drop(DEVMEM_DROP_PGMAP_MAP);
+		return DEVMEM_MAX_PGMAPS;
+	}
+	/*
+	 * Another CPU may give this pgmap a slot first: then its slot is used,
+	 * and ours goes back if no slot was handed out after it.
+	 */
+	if (bpf_map_update_elem(&pgmap_slot, &pgmap, &slot, BPF_NOEXIST))
+		__sync_val_compare_and_swap(&next_slot, slot + 1, slot);
+	sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+	return sp ? *sp : DEVMEM_MAX_PGMAPS;
+}
+
+/*
+ * This CPU's cache entries are shared by every program on the CPU, and one
+ * program can interrupt another (an IRQ, or preemption in fentry mode). So
+ * an entry is a seqlock with one writer at a time: a writer takes busy by
+ * compare-and-swap (a program that finds it taken leaves the entry alone),
+ * makes seq odd, writes, makes it even again. A reader takes the entry
+ * only if seq was even and the same before and after its reads: whatever
+ * wrote in between, one writer or several in turn, it misses rather than
+ * take another entry's slot.
+ */
+#define cache_barrier() asm volatile("" ::: "memory")
+
+/*
+ * What the hot paths need of a pgmap, from this CPU's cache when the event
+ * is on the same pgmap as the last one (a migration batch's pages are):
+ * its type, and in a live view its slot. A miss learns the pgmap from the
+ * kernel (pgmap_meta_of) and gives it a slot. False for no pgmap.
+ */
+static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
+{
+	struct devmem_pgmap_meta *m;
+	struct pgmap_cache *c;
+	__u32 k = 0, gen, *sp;
+
+	*slot = DEVMEM_MAX_PGMAPS;
+	*type = 0;
+	if (!pgmap)
+		return false;
+	gen = slot_gen;		/* read first: a change after it is seen next time */
+	c = bpf_map_lookup_elem(&last_pgmap, &k);
+	if (c) {
+		__u32 seq = c->seq, cgen;
+		__u64 key;
+
+		cache_barrier();
+		key = c->pgmap;
+		*slot = c->slot;
+		*type = c->type;
+		cgen = c->gen;
+		cache_barrier();
+		if (!(seq & 1) && c->seq == seq && key == pgmap && cgen == gen)
+			return true;
+	}
+	m = pgmap_meta_of(pgmap);
+	*slot = DEVMEM_MAX_PGMAPS;
+	if (count_in_kernel) {
+		sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+		*slot = sp ? *sp : new_pgmap_slot(pgmap);
+	}
+	*type = m ? m->type : 0;
+	if (c && !__sync_val_compare_and_swap(&c->busy, 0, 1)) {
+		c->seq++;
+		cache_barrier();
+		c->pgmap = pgmap;
+		c->slot = *slot;
+		c->type = *type;
+		c->gen = gen;
+		cache_barrier();
+		c->seq++;
+		cache_barrier();
+		c->busy = 0;
+	}
+	return true;
+}
+
+static __always_inline __u32 pgmap_type(__u64 pgmap)
+{
+	__u32 slot, type;
+
+	pgmap_cached(pgmap, &slot, &type);
+	return type;
+}
+
+static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
+{
+	__u32 slot, type;
+
+	if (!count_in_kernel || !pgmap_cached(pgmap, &slot, &type))
+		return NULL;
+	return bpf_map_lookup_elem(&pgmap_counts, &slot);
+}
+
+/*
+ * A recording's pgmaps are learned at their events (user space describes
+ * them from pgmap_meta); a live view learned them in pgmap_counts_of().
+ */
+static __always_inline void learn_pgmap(__u64 pgmap)
+{
+	if (emit_records)
+		pgmap_type(pgmap);
+}
+
+static __always_inline struct devmem_pgmap_lat *pgmap_lat_of(__u64 pgmap)
+{
+	__u32 slot, type;
+
+	if (!count_in_kernel || !pgmap_cached(pgmap, &slot, &type))
+		return NULL;
+	return bpf_map_lookup_elem(&pgmap_lat, &slot);
+}
+
+/* A process's slot in proc_counts, given out at its first event. */
+static __noinline __u32 new_proc_slot(__u32 pid, bool current)
+{
+	struct devmem_proc_counts *p;
+	__u32 slot, *sp;
+
+	if (bpf_map_pop_elem(&free_proc_slots, &slot)) {
+		/* Checked first: a full table must not keep counting up and wrap. */
+		if (next_proc_slot >= max_procs) {
+			drop(DEVMEM_DROP_PROC_MAP);
+			return max_procs;
+		}
+		slot = __sync_fetch_and_add(&next_proc_slot, 1);
+		if (slot >= max_procs) {
+			drop(DEVMEM_DROP_PROC_MAP);
+			return max_procs;
+		}
+	}
+	p = bpf_map_lookup_elem(&proc_counts, &slot);
+	if (p && current)
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
+	/*
+	 * Another CPU may give this process a slot first: then its slot is
+	 * used, and ours goes back (a slot never used is still all zero).
+	 */
+	if (bpf_map_update_elem(&proc_slot, &pid, &slot, BPF_NOEXIST)) {
+		if (p)
+			__builtin_memset(p->comm, 0, sizeof(p->comm));
+		bpf_map_push_elem(&free_proc_slots, &slot, 0);
+	}
+	sp = bpf_map_lookup_elem(&proc_slot, &pid);
+	return sp ? *sp : max_procs;
+}
+
+/* The same cache discipline as pgmap_cached(). */
+static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool current)
+{
+	struct proc_cache *c;
+	__u32 k = 0, gen, slot, *sp;
+
+	if (!count_in_kernel)
+		return NULL;
+	gen = proc_gen;		/* read first: an eviction after it is seen next time */
+	c = bpf_map_lookup_elem(&last_proc, &k);
+	if (c) {
+		__u32 seq = c->seq, key, cgen;
+
+		cache_barrier();
+		key = c->tgid;
+		slot = c->slot;
+		cgen = c->gen;
+		cache_barrier();
+		/* tgid + 1: 0 is no process yet */
+		if (!(seq & 1) && c->seq == seq && key == pid + 1 && cgen == gen)
+			return bpf_map_lookup_elem(&proc_counts, &slot);
+	}
+	sp = bpf_map_lookup_elem(&proc_slot, &pid);
+	slot = sp ? *sp : new_proc_slot(pid, current);
+	if (slot >= max_procs)
+		return NULL;
+	if (c && !__sync_val_compare_and_swap(&c->busy, 0, 1)) {
+		c->seq++;
+		cache_barrier();
+		c->tgid = pid + 1;
+		c->slot = slot;
+		c->gen = gen;
+		cache_barrier();
+		c->seq++;
+		cache_barrier();
+		c->busy = 0;
+	}
+	return bpf_map_lookup_elem(&proc_counts, &slot);
+}
+
+#define ADD(field, n) __sync_fetch_and_add(&(field), (n))
+
+/* log2 of a folio's page count (a power of 2), without a loop */
+static __always_inline __u32 order_of(__u32 nr)
+{
+	__u32 o = 0;
+
+	if (nr >> 16) { nr >>= 16; o += 16; }
+	if (nr >> 8) { nr >>= 8; o += 8; }
+	if (nr >> 4) { nr >>= 4; o += 4; }
+	if (nr >> 2) { nr >>= 2; o += 2; }
+	if (nr >> 1)
+		o += 1;
+	return o;
+}
+
+/* The owner slot of a page; creates its chunk when create is set. */
+static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
+{
+	__u64 chunk = pfn >> DEVMEM_CHUNK_SHIFT;
+	__u32 zero = 0, idx = pfn & (DEVMEM_CHUNK_PAGES - 1);
+	struct devmem_owner_chunk *c;
+
+	if (!track_owners)
+		return NULL;
+	c = bpf_map_lookup_elem(&page_owner, &chunk);
+	if (!c && create) {
+		struct devmem_owner_chunk *z = bpf_map_lookup_elem(&zero_chunk, &zero);
+
+		/* Another CPU may insert the same chunk first: EEXIST is fine. */
+		if (z && bpf_map_update_elem(&page_owner, &chunk, z, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&page_owner, &chunk))
+			drop(DEVMEM_DROP_PAGE_MAP);
+		c = bpf_map_lookup_elem(&page_owner, &chunk);
+	}
+	return c ? &c->owner[idx] : NULL;
+}
+
+/* The stack of a device page's allocation: one full unwind per batch. */
+static __always_inline __s32 batch_stack_id(void *ctx, const struct devmem_rec_hdr *h)
+{
+	struct task_stack *c = bpf_task_storage_get(&batch_stack, bpf_get_current_task_btf(), NULL,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__s32 id;
+
+	if (c && c->stack_id >= 0 && h->ts_ns - c->ts_ns < STACK_REUSE_NS)
+		return c->stack_id;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
+		drop(DEVMEM_DROP_STACK);
+		return -1;
+	}
+	if (c) {
+		c->ts_ns = h->ts_ns;	/* the record's: no second clock read */
+		c->stack_id = id;
+	}
+	return id;
+}
+
+static __always_inline void new_batch(void)
+{
+	struct task_stack *c;
+
+	if (!capture_stacks || !emit_records)
+		return;
+	c = bpf_task_storage_get(&batch_stack, bpf_get_current_task_btf(), NULL, 0);
+	if (c)
+		c->stack_id = -1;
+}
+
+#endif
