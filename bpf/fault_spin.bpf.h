@@ -13,7 +13,7 @@
  * with the task). Only a thread that repeats shows up in fault_spins, the
  * one table user space reads: written at each repeat, deleted at the
  * thread's next fault that is not one. Included by devmem.bpf.c after its
- * helpers (drop(), ADD()).
+ * helpers (drop(), DEVMEM_ADD()).
  */
 #ifndef DEVMEM_FAULT_SPIN_BPF_H
 #define DEVMEM_FAULT_SPIN_BPF_H

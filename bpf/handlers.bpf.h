@@ -8,6 +8,17 @@
 
 /* ---- handlers: one per event, shared by all modes ---- */
 
+/*
+ * What an event does to the totals is devmem_rules.h's, shared with the
+ * replay (tools/lib/state.c): a handler learns the event's pgmap, process
+ * and pages from the kernel, passes them to the rule, and emits the
+ * record the replay will pass to the same rule.
+ */
+static __always_inline struct devmem_proc_counters *counters_of(struct devmem_proc_counts *p)
+{
+	return p ? &p->c : NULL;
+}
+
 static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, int error)
 {
 	__u64 pgmap = addr_of(pg);
@@ -61,15 +72,7 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 	struct devmem_rec_page *r;
 
 	count_event(DEVMEM_REC_PAGE_INIT);
-	if (s) {
-		ADD(s->inits, nr);
-		if (!(flags & DEVMEM_PAGE_REF_SEPARATE))
-			ADD(s->ref_inits, nr);
-	}
-	if (p) {
-		ADD(p->inits, nr);
-		ADD(p->held, nr);
-	}
+	devmem_rule_page_init(s, counters_of(p), nr, flags);
 	if (owner)
 		*owner = (pid + 1) | order_of(nr) << DEVMEM_OWNER_ORDER_SHIFT;
 	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
@@ -99,18 +102,8 @@ static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
 		pid = *owner & DEVMEM_OWNER_PID_MASK;
 		*owner = 0;
 	}
-	if (s) {
-		ADD(s->frees, nr);
-		if (refs_on_free && (type == DEVMEM_PGMAP_PRIVATE || type == DEVMEM_PGMAP_COHERENT))
-			ADD(s->ref_frees, nr);
-	}
-	if (pid) {
-		/* The page counts against whoever was handed it, not who frees it. */
-		struct devmem_proc_counts *p = proc_counts_of(pid - 1, false);
-
-		if (p)
-			ADD(p->held, -(__s64)nr);
-	}
+	devmem_rule_folio_free(s, pid ? counters_of(proc_counts_of(pid - 1, false)) : NULL, nr,
+			       refs_on_free, type);
 	if (filter_pid) {
 		__u32 zero = 0;
 		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
@@ -145,8 +138,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 		struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 
 		learn_pgmap(pgmap);
-		if (s)
-			ADD(s->gets, nr);
+		devmem_rule_get_pgmap(s, nr);
 	}
 	r = reserve(DEVMEM_REC_GET_PGMAP, sizeof(*r));
 	if (!r)
@@ -165,8 +157,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 
 	count_event(DEVMEM_REC_PUT_PGMAP);
 	learn_pgmap(pgmap);
-	if (s)
-		ADD(s->puts, nr);
+	devmem_rule_put_pgmap(s, nr);
 	if (filter_pid) {
 		__u32 zero = 0;
 		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
@@ -194,14 +185,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 
 	count_event(DEVMEM_REC_LONGTERM);
 	learn_pgmap(pgmap);
-	if (s) {
-		if (result)
-			ADD(s->longterm_failed, nr);
-		else
-			ADD(s->longterm, nr);
-	}
-	if (p && !result)
-		ADD(p->longterm, nr);
+	devmem_rule_longterm(s, counters_of(p), nr, result);
 	r = reserve(DEVMEM_REC_LONGTERM, sizeof(*r));
 	if (!r)
 		return;
@@ -222,10 +206,7 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	struct devmem_rec_cow *r;
 
 	count_event(DEVMEM_REC_COW);
-	if (s)
-		ADD(s->cow, 1);
-	if (p)
-		ADD(p->cow, 1);
+	devmem_rule_cow(s, counters_of(p));
 	r = reserve(DEVMEM_REC_COW, sizeof(*r));
 	if (!r)
 		return;
@@ -236,21 +217,6 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	r->type = pgmap_type(pgmap);
 	r->pad = 0;
 	bpf_ringbuf_submit(r, wakeup_flags());
-}
-
-static __always_inline __u32 lat_bucket(__u64 ns)
-{
-	__u32 b = 0;
-
-	/* floor(log2(ns)), without a loop the verifier has to unroll */
-	if (ns >> 32) { ns >>= 32; b += 32; }
-	if (ns >> 16) { ns >>= 16; b += 16; }
-	if (ns >> 8) { ns >>= 8; b += 8; }
-	if (ns >> 4) { ns >>= 4; b += 4; }
-	if (ns >> 2) { ns >>= 2; b += 2; }
-	if (ns >> 1)
-		b += 1;
-	return b < DEVMEM_LAT_BUCKETS ? b : DEVMEM_LAT_BUCKETS - 1;
 }
 
 static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
@@ -264,21 +230,14 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 
 	count_event(DEVMEM_REC_FAULT);
 	learn_pgmap(pgmap);
-	if (s)
-		ADD(s->faults, 1);
-	if (s && stuck)
-		ADD(s->faults_no_progress, 1);
-	if (p && stuck)
-		ADD(p->faults_no_progress, 1);
+	devmem_rule_fault(s, counters_of(p), stuck);
 	if (s && latency_ns) {
 		struct devmem_pgmap_lat *l = pgmap_lat_of(pgmap);
-		__u32 b = lat_bucket(latency_ns);
+		__u32 b = devmem_lat_bucket(latency_ns);
 
 		if (l && b < DEVMEM_LAT_BUCKETS)
-			ADD(l->fault_lat[b], 1);
+			DEVMEM_ADD(l->fault_lat[b], 1);
 	}
-	if (p)
-		ADD(p->faults, 1);
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
 	if (!r)
 		return;
@@ -367,14 +326,7 @@ static __always_inline void on_migrate(__u32 stage, __u64 start, __u64 npages,
 
 		learn_pgmap(pgmap);
 		fault_spin_moved(to_sys);
-		if (s) {
-			ADD(s->to_device, to_dev);
-			ADD(s->to_system, to_sys);
-		}
-		if (p) {
-			ADD(p->to_device, to_dev);
-			ADD(p->to_system, to_sys);
-		}
+		devmem_rule_migrated(s, counters_of(p), to_dev, to_sys);
 	}
 	r = reserve(DEVMEM_REC_MIGRATE, sizeof(*r));
 	if (!r)

@@ -206,8 +206,6 @@ static __always_inline struct devmem_proc_counts *proc_counts_of(__u32 pid, bool
 	return bpf_map_lookup_elem(&proc_counts, &slot);
 }
 
-#define ADD(field, n) __sync_fetch_and_add(&(field), (n))
-
 /* log2 of a folio's page count (a power of 2), without a loop */
 static __always_inline __u32 order_of(__u32 nr)
 {

@@ -12,6 +12,7 @@
 #define DEVMEMSCOPE_MAPS_H
 
 #include "devmem_abi.h"
+#include "devmem_counters.h"
 
 #define DEVMEM_MAX_PGMAPS 1024
 /*
@@ -44,15 +45,8 @@ struct devmem_pgmap_meta {
 	char wait_comm[DEVMEM_COMM_LEN];
 };
 
-/* pgmap_counts: per-CPU, key __u32 slot (pgmap_slot names it). Sum over CPUs. */
-struct devmem_pgmap_counts {
-	__u64 inits, frees, gets, puts;
-	__u64 ref_inits;	/* inits that take their references (all but 7.3's
-				 * series, which has a get event for them) */
-	__u64 ref_frees;	/* frees that drop a reference (fallback modes) */
-	__u64 to_device, to_system, longterm, longterm_failed, cow, faults;
-	__u64 faults_no_progress;	/* DEVMEM_FAULT_NO_PROGRESS faults */
-};
+/* pgmap_counts: per-CPU, key __u32 slot (pgmap_slot names it), value
+ * struct devmem_pgmap_counts (devmem_counters.h). Sum over CPUs. */
 
 /*
  * pgmap_lat: key __u32 slot (as pgmap_counts), one copy for all CPUs with
@@ -66,9 +60,7 @@ struct devmem_pgmap_lat {
 /* proc_counts: per-CPU, key __u32 slot (proc_slot). held can be negative on one CPU. */
 struct devmem_proc_counts {
 	char comm[DEVMEM_COMM_LEN];
-	__s64 held;		/* pages it was handed and still out (by owner) */
-	__u64 inits, to_device, to_system, faults, longterm, cow;
-	__u64 faults_no_progress;
+	DEVMEM_PROC_COUNTERS_MEMBER;
 };
 
 /*

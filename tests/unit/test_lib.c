@@ -117,10 +117,18 @@ static void test_state_accounting(void)
 	CHECK("a pid that only frees gets no row of its own", st.nr_procs == 1);
 
 	/* Fallback modes have no put events: a free drops the reference. */
-	st.refs_on_free = true;
-	r = page_rec(DEVMEM_REC_FOLIO_FREE, 10, 503, 0xa000);
-	feed(&st, &r);
-	CHECK("refs_on_free: a free drops the reference", st.pgmaps[0].refs == 1);
+	{
+		struct devmem_state fb = { .refs_on_free = true };
+
+		for (i = 0; i < 2; i++) {
+			r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 500 + i, 0xa000);
+			feed(&fb, &r);
+		}
+		r = page_rec(DEVMEM_REC_FOLIO_FREE, 10, 500, 0xa000);
+		feed(&fb, &r);
+		CHECK("refs_on_free: a free drops the reference", fb.pgmaps[0].refs == 1);
+		devmem_state_free(&fb);
+	}
 
 	/* A destroyed pgmap's address reused by a new one starts a new row. */
 	{

@@ -71,22 +71,17 @@ void devmem_procs_probe(struct devmem_state *st, devmem_proc_probe_fn probe, voi
 
 void devmem_proc_raw(const struct devmem_proc_row *r, struct devmem_proc_counters *out)
 {
-	out->held = r->held + r->base.held;
-	out->inits = r->inits + r->base.inits;
-	out->to_device = r->to_device + r->base.to_device;
-	out->to_system = r->to_system + r->base.to_system;
-	out->faults = r->faults + r->base.faults;
-	out->faults_no_progress = r->faults_no_progress + r->base.faults_no_progress;
-	out->longterm = r->longterm + r->base.longterm;
-	out->cow = r->cow + r->base.cow;
+#define RAW(type, f, ...) out->f = r->f + r->base.f;
+	DEVMEM_PROC_COUNTERS(RAW)
+#undef RAW
 }
 
 /* Anything a dead process cannot do: a count went up (frees only lower held). */
 static bool grew(const struct devmem_proc_counters *now, const struct devmem_proc_counters *was)
 {
-	return now->held > was->held || now->inits > was->inits ||
-	       now->to_device > was->to_device || now->to_system > was->to_system ||
-	       now->faults > was->faults || now->longterm > was->longterm || now->cow > was->cow;
+#define GREW(type, f, ...) || now->f > was->f
+	return false DEVMEM_PROC_COUNTERS(GREW);
+#undef GREW
 }
 
 struct devmem_proc_row *devmem_procs_kernel_totals(struct devmem_state *st, uint32_t pid,
@@ -138,14 +133,9 @@ struct devmem_proc_row *devmem_procs_kernel_totals(struct devmem_state *st, uint
 	devmem_proc_raw(r, &raw);
 	if (!devmem_proc_counters_same(c, &raw))
 		r->exited_shown = false;	/* to be shown with these numbers */
-	r->held = c->held - r->base.held;
-	r->inits = c->inits - r->base.inits;
-	r->to_device = c->to_device - r->base.to_device;
-	r->to_system = c->to_system - r->base.to_system;
-	r->faults = c->faults - r->base.faults;
-	r->faults_no_progress = c->faults_no_progress - r->base.faults_no_progress;
-	r->longterm = c->longterm - r->base.longterm;
-	r->cow = c->cow - r->base.cow;
+#define OWN(type, f, ...) r->f = c->f - r->base.f;
+	DEVMEM_PROC_COUNTERS(OWN)
+#undef OWN
 	/* found gone before this read: this read has all it did */
 	if (r->exited)
 		r->final_read = true;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "devmem_rules.h"
 #include "state.h"
 
 const char *devmem_pgmap_type_name(uint32_t type)
@@ -19,10 +20,9 @@ const char *devmem_pgmap_type_name(uint32_t type)
 bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
 			       const struct devmem_proc_counters *b)
 {
-	return a->held == b->held && a->inits == b->inits && a->to_device == b->to_device &&
-	       a->to_system == b->to_system && a->faults == b->faults &&
-	       a->faults_no_progress == b->faults_no_progress &&
-	       a->longterm == b->longterm && a->cow == b->cow;
+#define SAME(type, f, ...) && a->f == b->f
+	return true DEVMEM_PROC_COUNTERS(SAME);
+#undef SAME
 }
 
 static void *grow_array(void *arr, size_t *cap, size_t elem)
@@ -164,6 +164,13 @@ static struct devmem_proc_row *proc_of(struct devmem_state *st, const struct dev
 	return devmem_state_proc(st, h->pid, h->comm);
 }
 
+/* The row's references, from its counters (devmem_rules.h). */
+static void fold_refs(const struct devmem_state *st, struct devmem_pgmap_row *pg)
+{
+	if (pg)
+		pg->refs = devmem_pgmap_refs(&pg->c, st->refs_on_free);
+}
+
 static void count(struct devmem_state *st, const struct devmem_rec_hdr *h)
 {
 	st->events++;
@@ -226,16 +233,11 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 	if (pg) {
 		if (r->hdr.ts_ns < st->seed_to_ns)
 			seed_overlap(st, pg, r, r->nr_pages);
-		pg->inits += r->nr_pages;
-		if (!(r->flags & DEVMEM_PAGE_REF_SEPARATE))
-			pg->refs += r->nr_pages;
 		if (!pg->type)
 			pg->type = r->type;
 	}
-	if (p) {
-		p->inits += r->nr_pages;
-		p->held += r->nr_pages;
-	}
+	devmem_rule_page_init(pg ? &pg->c : NULL, p ? &p->c : NULL, r->nr_pages, r->flags);
+	fold_refs(st, pg);
 	if (!st->pages_elsewhere && u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
 		st->oom++;
 }
@@ -244,25 +246,22 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 {
 	struct devmem_state *st = ctx;
 	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
+	struct devmem_proc_row *owner = NULL;
 	uint64_t pid;
 
 	count(st, &r->hdr);
 	if (pg) {
 		if (r->hdr.ts_ns < st->seed_to_ns)
 			seed_overlap(st, pg, r, -(int64_t)r->nr_pages);
-		pg->frees += r->nr_pages;
-		if (st->refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
-					 r->type == DEVMEM_PGMAP_COHERENT))
-			pg->refs -= r->nr_pages;
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
 	if (!st->pages_elsewhere && u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
-		struct devmem_proc_row *p = devmem_state_proc(st, pid, NULL);
-
-		if (p)
-			p->held -= r->nr_pages;
+		owner = devmem_state_proc(st, pid, NULL);
 		u64map_del(&st->page_owner, r->pfn + 1);
 	}
+	devmem_rule_folio_free(pg ? &pg->c : NULL, owner ? &owner->c : NULL, r->nr_pages,
+			       st->refs_on_free, r->type);
+	fold_refs(st, pg);
 }
 
 static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
@@ -271,16 +270,8 @@ static void st_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 
 	count(st, &r->hdr);
-	if (pg) {
-		pg->gets += r->nr;
-		/*
-		 * Without put events (fallback modes: put_dev_pagemap() is
-		 * inline) a get would never be matched: it is counted, but not
-		 * held against the pgmap as a reference.
-		 */
-		if (!st->refs_on_free)
-			pg->refs += r->nr;
-	}
+	devmem_rule_get_pgmap(pg ? &pg->c : NULL, r->nr);
+	fold_refs(st, pg);
 }
 
 static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
@@ -289,10 +280,8 @@ static void st_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 	struct devmem_pgmap_row *pg = pgmap_of(st, r->pgmap);
 
 	count(st, &r->hdr);
-	if (pg) {
-		pg->puts += r->nr;
-		pg->refs -= r->nr;
-	}
+	devmem_rule_put_pgmap(pg ? &pg->c : NULL, r->nr);
+	fold_refs(st, pg);
 }
 
 static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
@@ -302,14 +291,7 @@ static void st_longterm(void *ctx, const struct devmem_rec_longterm *r)
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
-	if (pg) {
-		if (r->result)
-			pg->longterm_failed += r->nr_pages;
-		else
-			pg->longterm += r->nr_pages;
-	}
-	if (p && !r->result)
-		p->longterm += r->nr_pages;
+	devmem_rule_longterm(pg ? &pg->c : NULL, p ? &p->c : NULL, r->nr_pages, r->result);
 }
 
 static void st_cow(void *ctx, const struct devmem_rec_cow *r)
@@ -319,10 +301,7 @@ static void st_cow(void *ctx, const struct devmem_rec_cow *r)
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
-	if (pg)
-		pg->cow++;
-	if (p)
-		p->cow++;
+	devmem_rule_cow(pg ? &pg->c : NULL, p ? &p->c : NULL);
 }
 
 static void st_fault(void *ctx, const struct devmem_rec_fault *r)
@@ -332,16 +311,10 @@ static void st_fault(void *ctx, const struct devmem_rec_fault *r)
 	struct devmem_proc_row *p = proc_of(st, &r->hdr);
 
 	count(st, &r->hdr);
-	if (pg) {
-		pg->faults++;
-		pg->faults_no_progress += !!(r->flags & DEVMEM_FAULT_NO_PROGRESS);
-		if (r->latency_ns)
-			pg->fault_lat[devmem_lat_bucket(r->latency_ns)]++;
-	}
-	if (p) {
-		p->faults++;
-		p->faults_no_progress += !!(r->flags & DEVMEM_FAULT_NO_PROGRESS);
-	}
+	devmem_rule_fault(pg ? &pg->c : NULL, p ? &p->c : NULL,
+			  r->flags & DEVMEM_FAULT_NO_PROGRESS);
+	if (pg && r->latency_ns)
+		pg->fault_lat[devmem_lat_bucket(r->latency_ns)]++;
 }
 
 static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
@@ -367,13 +340,6 @@ static void st_pgmap_wait(void *ctx, const struct devmem_rec_pgmap_wait *r)
 	} else {
 		pg->wait_ns = r->wait_ns;
 	}
-}
-
-unsigned int devmem_lat_bucket(uint64_t ns)
-{
-	unsigned int b = ns ? 63 - __builtin_clzll(ns) : 0;
-
-	return b < DEVMEM_LAT_BUCKETS ? b : DEVMEM_LAT_BUCKETS - 1;
 }
 
 uint64_t devmem_lat_percentile(const uint64_t hist[DEVMEM_LAT_BUCKETS], double pct)
@@ -404,14 +370,8 @@ static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
 		return;
 	pg = pgmap_of(st, r->pgmap);
 	p = proc_of(st, &r->hdr);
-	if (pg) {
-		pg->to_device += r->nr_to_device;
-		pg->to_system += r->nr_to_system;
-	}
-	if (p) {
-		p->to_device += r->nr_to_device;
-		p->to_system += r->nr_to_system;
-	}
+	devmem_rule_migrated(pg ? &pg->c : NULL, p ? &p->c : NULL, r->nr_to_device,
+			     r->nr_to_system);
 }
 
 const struct devmem_ops devmem_state_ops = {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "devmem_abi.h"
+#include "devmem_counters.h"
 #include "replay.h"
 #include "u64map.h"
 
@@ -34,11 +35,10 @@ struct devmem_pgmap_row {
 	bool live_pending;	/* live_base is an estimate: the pgmap moved pages
 				 * while debugfs was read (docs/counting.md,
 				 * "Late start"); a quiet read settles it */
-	int64_t refs;		/* shadow references taken since start */
-	uint64_t inits, frees, gets, get_failed, puts;
-	uint64_t to_device, to_system, longterm, longterm_failed, cow, faults;
+	int64_t refs;		/* shadow references taken since start:
+				 * devmem_pgmap_refs() of the counters */
+	DEVMEM_PGMAP_COUNTERS_MEMBER;	/* devmem_counters.h */
 	uint64_t fault_lat[DEVMEM_LAT_BUCKETS];	/* faults that said how long */
-	uint64_t faults_no_progress;	/* DEVMEM_FAULT_NO_PROGRESS faults */
 	uint32_t stuck;		/* threads stuck faulting on it now (stuck.h) */
 	/*
 	 * memunmap_pages() waiting for the last references (ABI 2 kernels):
@@ -57,12 +57,6 @@ struct devmem_pgmap_row {
 	double rate[RATE_MAX];
 };
 
-/* A process's numbers, as the BPF side's proc_counts keeps them. */
-struct devmem_proc_counters {
-	int64_t held;
-	uint64_t inits, to_device, to_system, faults, longterm, cow;
-	uint64_t faults_no_progress;
-};
 
 bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
 			       const struct devmem_proc_counters *b);
@@ -78,9 +72,8 @@ typedef bool (*devmem_proc_forget_fn)(void *ctx, uint32_t pid,
 struct devmem_proc_row {
 	uint32_t pid;
 	char comm[DEVMEM_COMM_LEN];
-	int64_t held;		/* device pages it was handed, still out */
-	uint64_t inits, to_device, to_system, faults, longterm, cow;
-	uint64_t faults_no_progress;
+	DEVMEM_PROC_COUNTERS_MEMBER;	/* devmem_counters.h; held: pages it
+					 * was handed, still out */
 	uint64_t fault_mark;	/* faults at the last interval mark */
 	double fault_rate;	/* faults per second over the last interval */
 	uint32_t stuck;		/* its threads stuck faulting now (stuck.h) */
@@ -173,9 +166,8 @@ void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t s
 /* Close an interval: compute per-second rates since the previous mark. */
 void devmem_state_mark(struct devmem_state *st, uint64_t now_ns);
 const char *devmem_pgmap_type_name(uint32_t type);
-/* The bucket of a latency, and the latency under which pct % of them fall
- * (the upper edge of its bucket); 0 with none. */
-unsigned int devmem_lat_bucket(uint64_t ns);
+/* The latency under which pct % of them fall (the upper edge of its
+ * devmem_lat_bucket()); 0 with none. */
 uint64_t devmem_lat_percentile(const uint64_t hist[DEVMEM_LAT_BUCKETS], double pct);
 
 #endif

@@ -8,6 +8,7 @@
 #include "kcounts.h"
 #include "u64map.h"
 #include "devmem_maps.h"
+#include "devmem_rules.h"
 #include "devmem.skel.h"
 
 /* Per-CPU map values are laid out one per possible CPU, 8-byte aligned. */
@@ -32,19 +33,8 @@ static void sum_pgmap(struct devmem_pgmap_counts *sum, const void *vals, int n)
 	for (c = 0; c < n; c++) {
 		const struct devmem_pgmap_counts *v = (const void *)((const char *)vals + c * stride);
 
-		sum->inits += v->inits;
-		sum->frees += v->frees;
-		sum->gets += v->gets;
-		sum->puts += v->puts;
-		sum->ref_inits += v->ref_inits;
-		sum->ref_frees += v->ref_frees;
-		sum->to_device += v->to_device;
-		sum->to_system += v->to_system;
-		sum->longterm += v->longterm;
-		sum->longterm_failed += v->longterm_failed;
-		sum->cow += v->cow;
-		sum->faults += v->faults;
-		sum->faults_no_progress += v->faults_no_progress;
+#define SUM(type, f, ...) sum->f += v->f;
+		DEVMEM_PGMAP_COUNTERS(SUM)
 	}
 }
 
@@ -61,14 +51,8 @@ static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN
 
 		if (!comm[0] && v->comm[0])
 			memcpy(comm, v->comm, DEVMEM_COMM_LEN);
-		sum->held += v->held;
-		sum->inits += v->inits;
-		sum->to_device += v->to_device;
-		sum->to_system += v->to_system;
-		sum->faults += v->faults;
-		sum->faults_no_progress += v->faults_no_progress;
-		sum->longterm += v->longterm;
-		sum->cow += v->cow;
+		DEVMEM_PROC_COUNTERS(SUM)
+#undef SUM
 	}
 	comm[DEVMEM_COMM_LEN - 1] = 0;
 }
@@ -165,10 +149,9 @@ static bool reborn(const struct devmem_pgmap_row *r, const struct devmem_pgmap_m
 {
 	if (r->destroyed && m && !m->destroyed)
 		return true;
-	return c && (c->inits < r->inits || c->frees < r->frees || c->to_device < r->to_device ||
-		     c->to_system < r->to_system || c->longterm < r->longterm ||
-		     c->longterm_failed < r->longterm_failed || c->cow < r->cow ||
-		     c->faults < r->faults);
+#define WENT_DOWN(type, f, ...) || c->f < r->f
+	return c && (false DEVMEM_PGMAP_COUNTERS(WENT_DOWN));
+#undef WENT_DOWN
 }
 
 /* One pgmap's totals into its row; the kernel's numbers replace ours. */
@@ -205,20 +188,8 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	}
 	if (!c)
 		return;
-	r->inits = c->inits;
-	r->frees = c->frees;
-	r->gets = c->gets;
-	r->puts = c->puts;
-	/* Without put events (fallback modes) gets are not held as references. */
-	r->refs = (int64_t)c->ref_inits - (int64_t)c->ref_frees +
-		  (st->refs_on_free ? 0 : (int64_t)c->gets - (int64_t)c->puts);
-	r->to_device = c->to_device;
-	r->to_system = c->to_system;
-	r->longterm = c->longterm;
-	r->longterm_failed = c->longterm_failed;
-	r->cow = c->cow;
-	r->faults = c->faults;
-	r->faults_no_progress = c->faults_no_progress;
+	r->c = *c;
+	r->refs = devmem_pgmap_refs(c, st->refs_on_free);
 	memcpy(r->fault_lat, lat->fault_lat, sizeof(r->fault_lat));
 }
 
