@@ -1676,7 +1676,7 @@ static void test_metrics_monotonic(void)
 	b->held = 5;
 	b->to_device = 5;
 	devmem_metrics_update(&m, &st);
-	CHECK("monotonic: b is other with its 5 pages", m.other[MPROC_TO_DEVICE] == 5);
+	CHECK("monotonic: b is other with its 5 pages", m.other[DEVMEM_PROC_IDX_to_device] == 5);
 	/* b overtakes a: a's further pages go to other, b is listed with its total */
 	b = &st.procs[1];
 	b->held = 50;
@@ -1684,9 +1684,9 @@ static void test_metrics_monotonic(void)
 	st.procs[0].to_device = 12;
 	devmem_metrics_update(&m, &st);
 	CHECK("monotonic: other keeps what it had and takes a's 2 new pages",
-	      m.other[MPROC_TO_DEVICE] == 7 && m.procs[1].listed && !m.procs[0].listed);
+	      m.other[DEVMEM_PROC_IDX_to_device] == 7 && m.procs[1].listed && !m.procs[0].listed);
 	devmem_metrics_update(&m, &st);
-	CHECK("monotonic: an update with nothing new changes nothing", m.other[MPROC_TO_DEVICE] == 7);
+	CHECK("monotonic: an update with nothing new changes nothing", m.other[DEVMEM_PROC_IDX_to_device] == 7);
 	text = metrics_text(&m, &st, DEVMEM_METRICS_PROMETHEUS);
 	CHECK("monotonic: the exposition shows other and the listed process",
 	      has_line(text, "devmem_process_pages_migrated_to_device_total{comm=\"other\"} 7") &&

@@ -293,15 +293,15 @@ static void test_metrics_other(void)
 	run(&f, 3, 3, "c", 1, 5);		/* other */
 	tick(&st, &f);
 	devmem_metrics_update(&m, &st);
-	CHECK("other: 7 + 5 pages to the device", m.other[MPROC_TO_DEVICE] == 12 &&
+	CHECK("other: 7 + 5 pages to the device", m.other[DEVMEM_PROC_IDX_to_device] == 12 &&
 	      m.nr_other == 2);
 	f.p[slot(&f, 2)].alive = false;	/* b exits */
 	for (i = 0; i < 3; i++) {
-		before = m.other[MPROC_TO_DEVICE];
+		before = m.other[DEVMEM_PROC_IDX_to_device];
 		tick(&st, &f);
 		run(&f, 3, 3, "c", 0, 1);	/* c goes on: one page an interval */
 		devmem_metrics_update(&m, &st);
-		never_down &= m.other[MPROC_TO_DEVICE] >= before;
+		never_down &= m.other[DEVMEM_PROC_IDX_to_device] >= before;
 	}
 	CHECK("other: b's row is gone, c moved into its place", !row(&st, 2) &&
 	      st.procs[1].pid == 3);
@@ -311,23 +311,23 @@ static void test_metrics_other(void)
 	 * is read at the next tick): rows that moved kept their own "seen".
 	 */
 	CHECK("other: 12 + c's 2 pages since, no more, no less (c kept its own seen)",
-	      m.other[MPROC_TO_DEVICE] == 14);
+	      m.other[DEVMEM_PROC_IDX_to_device] == 14);
 	CHECK("other: 1 process folded now", m.nr_other == 1);
 	run(&f, 4, 4, "d", 0, 9);	/* a new process after the removal */
 	tick(&st, &f);
 	devmem_metrics_update(&m, &st);
 	CHECK("other: a new process counts from 0, not from a removed row's seen",
-	      m.other[MPROC_TO_DEVICE] == 14 + 1 + 9);
+	      m.other[DEVMEM_PROC_IDX_to_device] == 14 + 1 + 9);
 	/* the listed process exits: its own series ends; other is unchanged */
 	f.p[slot(&f, 1)].c.held = 0;
 	f.p[slot(&f, 1)].alive = false;
-	before = m.other[MPROC_TO_DEVICE];
+	before = m.other[DEVMEM_PROC_IDX_to_device];
 	tick(&st, &f);
 	devmem_metrics_update(&m, &st);
 	tick(&st, &f);
 	devmem_metrics_update(&m, &st);
 	CHECK("a listed process's removal neither lowers other nor adds it twice",
-	      !row(&st, 1) && m.other[MPROC_TO_DEVICE] == before);
+	      !row(&st, 1) && m.other[DEVMEM_PROC_IDX_to_device] == before);
 	devmem_metrics_free(&m);
 	devmem_state_free(&st);
 

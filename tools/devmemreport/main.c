@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "counters.h"
 #include "exit_codes.h"
 #include "lost.h"
 #include "version.h"
@@ -88,30 +89,31 @@ static void text_report(const char *path, const struct dmt_info *info, const str
 		       lost, no_stack);
 	else
 		printf("lost while recording: unknown (the recording did not finish)\n");
-	printf("\n%-26s %-9s %-10s %-14s %8s %6s %8s %8s %9s %9s %8s %6s %7s\n", "RANGE", "TYPE",
-	       "DRIVER", "DEVICE", "LIVE", "REFS", "INITS", "FREES", "TODEV", "FROMDEV", "LONGTERM",
-	       "COW", "FAULTS");
+	printf("\n%-26s %-9s %-10s %-14s %8s %6s", "RANGE", "TYPE", "DRIVER", "DEVICE", "LIVE",
+	       "REFS");
+	devmem_counters_text_header(stdout, &devmem_pgmap_counter_set);
+	putchar('\n');
 	for (i = 0; i < st->nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &st->pgmaps[i];
 		char range[64], device[2 * DEVMEM_NAME_LEN];
 
 		snprintf(range, sizeof(range), "%#" PRIx64 "-%#" PRIx64, r->start, r->end);
-		printf("%-26s %-9s %-10s %-14s %8" PRId64 " %+6" PRId64 " %8" PRIu64 " %8" PRIu64 " %9" PRIu64
-		       " %9" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7" PRIu64 "%s\n",
+		printf("%-26s %-9s %-10s %-14s %8" PRId64 " %+6" PRId64,
 		       range, devmem_pgmap_type_name(r->type), r->driver[0] ? r->driver : "unknown",
-		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs,
-		       r->inits, r->frees, r->to_device, r->to_system, r->longterm, r->cow, r->faults,
-		       r->waiting ? "  (teardown waiting)" : r->destroyed ? "  (destroyed)" :
+		       pgmap_device_label(r, device, sizeof(device)), devmem_pgmap_live(r), r->refs);
+		devmem_counters_text(stdout, &devmem_pgmap_counter_set, &r->c);
+		printf("%s\n", r->waiting ? "  (teardown waiting)" : r->destroyed ? "  (destroyed)" :
 		       r->live_pending ? "  ~live" : "");
 	}
-	printf("\n%-7s %-16s %6s %8s %8s %8s %7s %8s %6s\n", "PID", "COMM", "HELD", "INITS", "TODEV",
-	       "FROMDEV", "FAULTS", "LONGTERM", "COW");
+	printf("\n%-7s %-16s", "PID", "COMM");
+	devmem_counters_text_header(stdout, &devmem_proc_counter_set);
+	putchar('\n');
 	for (i = 0; i < st->nr_procs; i++) {
 		const struct devmem_proc_row *p = &st->procs[i];
 
-		printf("%-7u %-16s %6" PRId64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64
-		       " %8" PRIu64 " %6" PRIu64 "\n", p->pid, p->comm, p->held, p->inits,
-		       p->to_device, p->to_system, p->faults, p->longterm, p->cow);
+		printf("%-7u %-16s", p->pid, p->comm);
+		devmem_counters_text(stdout, &devmem_proc_counter_set, &p->c);
+		putchar('\n');
 	}
 }
 

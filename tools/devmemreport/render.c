@@ -8,6 +8,7 @@
 #include "output.h"
 #include "pgmap_names.h"
 #include "render.h"
+#include "counters.h"
 #include "tracefile.h"
 
 static double rel_s(const struct report *r, uint64_t ts)
@@ -132,26 +133,26 @@ void render_csv(const struct report *r)
 	 * pgmap address was, driver where the owner was); new ones come last,
 	 * the kernel addresses only with --raw-addresses.
 	 */
-	printf("table,name,type,start,end,driver,nr_pages,destroyed,live_pages,refs,inits,frees,"
-	       "gets,puts,to_device,to_system,longterm,longterm_failed,cow,faults,device,pci%s\n",
-	       devmem_raw_addresses ? ",pgmap,owner" : "");
+	printf("table,name,type,start,end,driver,nr_pages,destroyed,live_pages,refs");
+	devmem_counters_csv_header(stdout, &devmem_pgmap_counter_set);
+	printf(",device,pci%s\n", devmem_raw_addresses ? ",pgmap,owner" : "");
 	for (i = 0; i < r->t.st.nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *p = &r->t.st.pgmaps[i];
 		char name[3 * DEVMEM_NAME_LEN];
 
-		printf("pgmap,%s,%s,%#" PRIx64 ",%#" PRIx64 ",%s,%" PRIu64 ",%d,%" PRId64
-		       ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s",
+		printf("pgmap,%s,%s,%#" PRIx64 ",%#" PRIx64 ",%s,%" PRIu64 ",%d,%" PRId64 ",%" PRId64,
 		       pgmap_short_name(p, name, sizeof(name)), devmem_pgmap_type_name(p->type),
 		       p->start, p->end, p->driver[0] ? p->driver : "unknown",
-		       p->nr_pages, p->destroyed, devmem_pgmap_live(p), p->refs, p->inits, p->frees,
-		       p->gets, p->puts, p->to_device, p->to_system, p->longterm, p->longterm_failed,
-		       p->cow, p->faults, p->device[0] ? p->device : "unknown", p->pci);
+		       p->nr_pages, p->destroyed, devmem_pgmap_live(p), p->refs);
+		devmem_counters_csv(stdout, &devmem_pgmap_counter_set, &p->c);
+		printf(",%s,%s", p->device[0] ? p->device : "unknown", p->pci);
 		if (devmem_raw_addresses)
 			printf(",%#" PRIx64 ",%#" PRIx64, p->pgmap, p->owner);
 		putchar('\n');
 	}
-	printf("\ntable,pid,comm,held,inits,to_device,to_system,faults,longterm,cow\n");
+	printf("\ntable,pid,comm");
+	devmem_counters_csv_header(stdout, &devmem_proc_counter_set);
+	putchar('\n');
 	for (i = 0; i < r->t.st.nr_procs; i++) {
 		const struct devmem_proc_row *p = &r->t.st.procs[i];
 		char comm[DEVMEM_COMM_LEN];
@@ -162,9 +163,9 @@ void render_csv(const struct report *r)
 			comm[k] = p->comm[k] == ',' || p->comm[k] == '"' || (unsigned char)p->comm[k] < 0x20 ?
 				  '_' : p->comm[k];
 		comm[k < sizeof(comm) ? k : sizeof(comm) - 1] = 0;
-		printf("process,%u,%s,%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		       ",%" PRIu64 "\n", p->pid, comm, p->held, p->inits, p->to_device, p->to_system,
-		       p->faults, p->longterm, p->cow);
+		printf("process,%u,%s", p->pid, comm);
+		devmem_counters_csv(stdout, &devmem_proc_counter_set, &p->c);
+		putchar('\n');
 	}
 }
 

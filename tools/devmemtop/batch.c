@@ -17,7 +17,7 @@ static void row_line(const struct column *cols, size_t n, const void *row)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		cols[i].fmt(buf, sizeof(buf), row);
+		column_fmt(&cols[i], buf, sizeof(buf), row);
 		printf(i ? " %*s" : "%-*s", cols[i].width, buf);
 	}
 }

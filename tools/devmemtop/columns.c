@@ -2,6 +2,7 @@
 /* The views' columns and sorting, shared by batch output and the UI. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "devmemtop.h"
 #include "lost.h"
@@ -33,9 +34,6 @@ static double k_init_s(const void *r) { return PG(r)->rate[RATE_INIT]; }
 static double k_free_s(const void *r) { return PG(r)->rate[RATE_FREE]; }
 static double k_todev_s(const void *r) { return PG(r)->rate[RATE_TO_DEVICE]; }
 static double k_tosys_s(const void *r) { return PG(r)->rate[RATE_TO_SYSTEM]; }
-static double k_longterm(const void *r) { return (double)PG(r)->longterm; }
-static double k_cow(const void *r) { return (double)PG(r)->cow; }
-static double k_faults(const void *r) { return (double)PG(r)->faults; }
 static double k_lat(const void *r) { return (double)devmem_lat_percentile(PG(r)->fault_lat, 99); }
 /* Fault latency p50/p99 (->migrate_to_ram() time, where the kernel says). */
 static void f_lat(char *b, size_t n, const void *r)
@@ -126,47 +124,41 @@ static void f_init_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rat
 static void f_free_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_FREE]); }
 static void f_todev_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_TO_DEVICE]); }
 static void f_tosys_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_TO_SYSTEM]); }
-static void f_longterm(char *b, size_t n, const void *r)
-{
-	snprintf(b, n, "%llu", (unsigned long long)PG(r)->longterm);
-}
-static void f_cow(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->cow); }
-static void f_faults(char *b, size_t n, const void *r) { snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults); }
 static double k_fault_s(const void *r) { return PG(r)->rate[RATE_FAULT]; }
 static void f_fault_s(char *b, size_t n, const void *r) { f_rate(b, n, PG(r)->rate[RATE_FAULT]); }
-static double k_noprog(const void *r) { return (double)PG(r)->faults_no_progress; }
-static void f_noprog(char *b, size_t n, const void *r)
-{
-	snprintf(b, n, "%llu", (unsigned long long)PG(r)->faults_no_progress);
-}
 static double k_stuck(const void *r) { return PG(r)->stuck; }
 static void f_stuck(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PG(r)->stuck); }
 
-const struct column pgmap_columns[] = {
-	{ "RANGE", 27, k_pgmap, f_pgmap, false },
-	{ "TYPE", 18, k_type, f_type, false },
-	{ "DRIVER", 10, k_driver, f_driver, false },
-	{ "DEVICE", 14, k_device, f_device, false },
-	{ "LIVE", 8, k_live, f_live, false },
-	{ "BYTES", 8, k_live, f_bytes, false },
-	{ "FILL", 12, k_fill, f_fill, false },
-	{ "REFS", 7, k_refs, f_refs, false },
-	{ "INIT/s", 8, k_init_s, f_init_s, false },
-	{ "FREE/s", 8, k_free_s, f_free_s, false },
-	{ "TODEV/s", 8, k_todev_s, f_todev_s, false },
-	{ "FROMDEV/s", 9, k_tosys_s, f_tosys_s, false },
-	{ "LONGTERM", 8, k_longterm, f_longterm, false },
-	{ "COW", 6, k_cow, f_cow, false },
-	{ "FAULTS", 7, k_faults, f_faults, false },
-	{ "FLT-P50/P99", 13, k_lat, f_lat, false },
-	{ "FLT/s", 8, k_fault_s, f_fault_s, false },
-	{ "NOPROG", 7, k_noprog, f_noprog, false },
-	{ "STUCK", 5, k_stuck, f_stuck, false },
-	/* Last, so that the others keep their places without them. */
-	{ "PGMAP", 18, k_pgmap_addr, f_pgmap_addr, true },
-	{ "OWNER", 18, k_owner, f_owner, true },
+static const struct column pgmap_head[] = {
+	{ .name = "RANGE", .width = 27, .key = k_pgmap, .fmt = f_pgmap },
+	{ .name = "TYPE", .width = 18, .key = k_type, .fmt = f_type },
+	{ .name = "DRIVER", .width = 10, .key = k_driver, .fmt = f_driver },
+	{ .name = "DEVICE", .width = 14, .key = k_device, .fmt = f_device },
+	{ .name = "LIVE", .width = 8, .key = k_live, .fmt = f_live },
+	{ .name = "BYTES", .width = 8, .key = k_live, .fmt = f_bytes },
+	{ .name = "FILL", .width = 12, .key = k_fill, .fmt = f_fill },
+	{ .name = "REFS", .width = 7, .key = k_refs, .fmt = f_refs },
+	{ .name = "INIT/s", .width = 8, .key = k_init_s, .fmt = f_init_s },
+	{ .name = "FREE/s", .width = 8, .key = k_free_s, .fmt = f_free_s },
+	{ .name = "TODEV/s", .width = 8, .key = k_todev_s, .fmt = f_todev_s },
+	{ .name = "FROMDEV/s", .width = 9, .key = k_tosys_s, .fmt = f_tosys_s },
 };
-const size_t nr_pgmap_columns = sizeof(pgmap_columns) / sizeof(pgmap_columns[0]);
+/* The counters the head shows as rates. */
+static const size_t pgmap_as_rates[] = {
+	offsetof(struct devmem_pgmap_counts, inits), offsetof(struct devmem_pgmap_counts, frees),
+	offsetof(struct devmem_pgmap_counts, to_device), offsetof(struct devmem_pgmap_counts, to_system),
+};
+static const struct column pgmap_tail[] = {
+	{ .name = "FLT-P50/P99", .width = 13, .key = k_lat, .fmt = f_lat },
+	{ .name = "FLT/s", .width = 8, .key = k_fault_s, .fmt = f_fault_s },
+	{ .name = "STUCK", .width = 5, .key = k_stuck, .fmt = f_stuck },
+	/* Last, so that the others keep their places without them. */
+	{ .name = "PGMAP", .width = 18, .key = k_pgmap_addr, .fmt = f_pgmap_addr, .raw = true },
+	{ .name = "OWNER", .width = 18, .key = k_owner, .fmt = f_owner, .raw = true },
+};
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+struct column pgmap_columns[ARRAY_LEN(pgmap_head) + DEVMEM_NR_PGMAP_COUNTERS + ARRAY_LEN(pgmap_tail)];
+size_t nr_pgmap_columns;
 
 size_t pgmap_columns_shown(void)
 {
@@ -178,47 +170,81 @@ size_t pgmap_columns_shown(void)
 }
 
 static double k_pid(const void *r) { return PR(r)->pid; }
-static double k_held(const void *r) { return (double)PR(r)->held; }
-static double k_p_inits(const void *r) { return (double)PR(r)->inits; }
-static double k_p_todev(const void *r) { return (double)PR(r)->to_device; }
-static double k_p_tosys(const void *r) { return (double)PR(r)->to_system; }
-static double k_p_faults(const void *r) { return (double)PR(r)->faults; }
-static double k_p_longterm(const void *r) { return (double)PR(r)->longterm; }
-static double k_p_cow(const void *r) { return (double)PR(r)->cow; }
 static void f_pid(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PR(r)->pid); }
 static void f_comm(char *b, size_t n, const void *r) { snprintf(b, n, "%s", PR(r)->comm); }
-static void f_held(char *b, size_t n, const void *r) { snprintf(b, n, "%lld", (long long)PR(r)->held); }
-#define F_U64(name, field) \
-	static void name(char *b, size_t n, const void *r) \
-	{ snprintf(b, n, "%llu", (unsigned long long)PR(r)->field); }
-F_U64(f_p_inits, inits)
-F_U64(f_p_todev, to_device)
-F_U64(f_p_tosys, to_system)
-F_U64(f_p_faults, faults)
-F_U64(f_p_longterm, longterm)
-F_U64(f_p_cow, cow)
-F_U64(f_p_noprog, faults_no_progress)
 static double k_p_fault_s(const void *r) { return PR(r)->fault_rate; }
 static void f_p_fault_s(char *b, size_t n, const void *r) { snprintf(b, n, "%.1f", PR(r)->fault_rate); }
-static double k_p_noprog(const void *r) { return (double)PR(r)->faults_no_progress; }
 static double k_p_stuck(const void *r) { return PR(r)->stuck; }
 static void f_p_stuck(char *b, size_t n, const void *r) { snprintf(b, n, "%u", PR(r)->stuck); }
 
-const struct column proc_columns[] = {
-	{ "PID", 7, k_pid, f_pid, false },
-	{ "COMM", 16, k_pid, f_comm, false },
-	{ "HELD", 8, k_held, f_held, false },
-	{ "INITS", 8, k_p_inits, f_p_inits, false },
-	{ "TODEV", 8, k_p_todev, f_p_todev, false },
-	{ "FROMDEV", 8, k_p_tosys, f_p_tosys, false },
-	{ "FAULTS", 7, k_p_faults, f_p_faults, false },
-	{ "LONGTERM", 8, k_p_longterm, f_p_longterm, false },
-	{ "COW", 6, k_p_cow, f_p_cow, false },
-	{ "FLT/s", 8, k_p_fault_s, f_p_fault_s, false },
-	{ "NOPROG", 7, k_p_noprog, f_p_noprog, false },
-	{ "STUCK", 5, k_p_stuck, f_p_stuck, false },
+static const struct column proc_head[] = {
+	{ .name = "PID", .width = 7, .key = k_pid, .fmt = f_pid },
+	{ .name = "COMM", .width = 16, .key = k_pid, .fmt = f_comm },
 };
-const size_t nr_proc_columns = sizeof(proc_columns) / sizeof(proc_columns[0]);
+static const struct column proc_tail[] = {
+	{ .name = "FLT/s", .width = 8, .key = k_p_fault_s, .fmt = f_p_fault_s },
+	{ .name = "STUCK", .width = 5, .key = k_p_stuck, .fmt = f_p_stuck },
+};
+struct column proc_columns[ARRAY_LEN(proc_head) + DEVMEM_NR_PROC_COUNTERS + ARRAY_LEN(proc_tail)];
+size_t nr_proc_columns;
+
+static bool listed(const size_t *offs, size_t n, size_t off)
+{
+	while (n--)
+		if (offs[n] == off)
+			return true;
+	return false;
+}
+
+/* head, the set's titled counters but those in skip[], tail: into cols. */
+static size_t build(struct column *cols, const struct column *head, size_t nh,
+		    const struct devmem_counter_set *set, size_t counts_off,
+		    const size_t *skip, size_t nskip, const struct column *tail, size_t nt)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < nh; i++)
+		cols[n++] = head[i];
+	for (i = 0; i < set->n; i++) {
+		const struct devmem_counter *k = &set->c[i];
+
+		if (k->title && !listed(skip, nskip, k->off))
+			cols[n++] = (struct column){ .name = k->title, .width = k->width,
+						     .counter = k, .counts_off = counts_off };
+	}
+	for (i = 0; i < nt; i++)
+		cols[n++] = tail[i];
+	return n;
+}
+
+__attribute__((constructor)) static void columns_init(void)
+{
+	nr_pgmap_columns = build(pgmap_columns, pgmap_head, ARRAY_LEN(pgmap_head),
+				 &devmem_pgmap_counter_set, offsetof(struct devmem_pgmap_row, c),
+				 pgmap_as_rates, ARRAY_LEN(pgmap_as_rates),
+				 pgmap_tail, ARRAY_LEN(pgmap_tail));
+	nr_proc_columns = build(proc_columns, proc_head, ARRAY_LEN(proc_head),
+				&devmem_proc_counter_set, offsetof(struct devmem_proc_row, c),
+				NULL, 0, proc_tail, ARRAY_LEN(proc_tail));
+}
+
+double column_key(const struct column *c, const void *row)
+{
+	const void *counts = (const char *)row + c->counts_off;
+
+	if (!c->counter)
+		return c->key(row);
+	return c->counter->is_signed ? (double)devmem_counter_i64(c->counter, counts) :
+				       (double)devmem_counter_u64(c->counter, counts);
+}
+
+void column_fmt(const struct column *c, char *buf, size_t len, const void *row)
+{
+	if (c->counter)
+		devmem_counter_text(c->counter, (const char *)row + c->counts_off, buf, len);
+	else
+		c->fmt(buf, len, row);
+}
 
 bool pgmap_visible(const struct top *t, const struct devmem_pgmap_row *r)
 {
@@ -239,7 +265,8 @@ static const struct column *sort_by;
 
 static int cmp_rows(const void *a, const void *b)
 {
-	double x = sort_by->key(*(const void *const *)a), y = sort_by->key(*(const void *const *)b);
+	double x = column_key(sort_by, *(const void *const *)a);
+	double y = column_key(sort_by, *(const void *const *)b);
 
 	return (x < y) - (x > y);	/* descending */
 }

@@ -7,27 +7,42 @@
 #include <stdint.h>
 #include "attach.h"
 #include "pgmap_names.h"
+#include "counters.h"
 #include "state.h"
 #include "teardown.h"
 #include "stuck.h"
 
 enum view { VIEW_PGMAPS, VIEW_PROCS };
 
-/* A column of a view: header, width, sort key, and how to print it. */
+/*
+ * A column of a view: header, width, sort key, and how to print it. A
+ * counter's column (devmem_counters.h) has no functions of its own: it
+ * reads the counter at counts_off in the row.
+ */
 struct column {
 	const char *name;
 	int width;
 	double (*key)(const void *row);
 	void (*fmt)(char *buf, size_t len, const void *row);
 	bool raw;	/* a kernel address: only with --raw-addresses */
+	const struct devmem_counter *counter;
+	size_t counts_off;
 };
 
-extern const struct column pgmap_columns[];
-extern const size_t nr_pgmap_columns;
+double column_key(const struct column *c, const void *row);
+void column_fmt(const struct column *c, char *buf, size_t len, const void *row);
+
+/*
+ * Each view's columns: its own first, then every counter with a text
+ * title in declaration order (but those the view shows as rates), then
+ * its own last ones. Made before main() runs.
+ */
+extern struct column pgmap_columns[];
+extern size_t nr_pgmap_columns;
 /* The pgmap columns shown: all, or all but the raw ones (which come last). */
 size_t pgmap_columns_shown(void);
-extern const struct column proc_columns[];
-extern const size_t nr_proc_columns;
+extern struct column proc_columns[];
+extern size_t nr_proc_columns;
 
 /* Everything that is drawn: state plus what the user chose. */
 struct top {

@@ -21,7 +21,7 @@ static void draw_row(int y, const struct column *cols, size_t n, const void *row
 	int x = 0;
 
 	for (i = 0; i < n && x < width; i++) {
-		cols[i].fmt(buf, sizeof(buf), row);
+		column_fmt(&cols[i], buf, sizeof(buf), row);
 		mvprintw(y, x, i ? " %*s" : "%-*s", cols[i].width, buf);
 		x += cols[i].width + (i ? 1 : 0);
 	}

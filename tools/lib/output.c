@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include "counters.h"
 #include "output.h"
 #include "pgmap_names.h"
 
@@ -27,17 +28,7 @@ void devmem_json_pgmap_fields(struct json *j, const struct devmem_pgmap_row *r)
 	json_i64(j, "live_bytes", devmem_pgmap_live(r) * 4096);
 	json_bool(j, "live_exact", !r->live_pending);
 	json_i64(j, "refs", r->refs);
-	json_u64(j, "inits", r->inits);
-	json_u64(j, "frees", r->frees);
-	json_u64(j, "gets", r->gets);
-	json_u64(j, "puts", r->puts);
-	json_u64(j, "to_device", r->to_device);
-	json_u64(j, "to_system", r->to_system);
-	json_u64(j, "longterm", r->longterm);
-	json_u64(j, "longterm_failed", r->longterm_failed);
-	json_u64(j, "cow", r->cow);
-	json_u64(j, "faults", r->faults);
-	json_u64(j, "faults_no_progress", r->faults_no_progress);
+	devmem_counters_json(j, &devmem_pgmap_counter_set, &r->c);
 	json_obj_open(j, "fault_latency_ns");	/* upper bucket edges, log2 buckets */
 	json_u64(j, "p50", devmem_lat_percentile(r->fault_lat, 50));
 	json_u64(j, "p90", devmem_lat_percentile(r->fault_lat, 90));
@@ -69,12 +60,5 @@ void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r)
 {
 	json_u64(j, "pid", r->pid);
 	json_str(j, "comm", r->comm);
-	json_i64(j, "held", r->held);
-	json_u64(j, "inits", r->inits);
-	json_u64(j, "to_device", r->to_device);
-	json_u64(j, "to_system", r->to_system);
-	json_u64(j, "faults", r->faults);
-	json_u64(j, "faults_no_progress", r->faults_no_progress);
-	json_u64(j, "longterm", r->longterm);
-	json_u64(j, "cow", r->cow);
+	devmem_counters_json(j, &devmem_proc_counter_set, &r->c);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "counters.h"
 #include "metrics.h"
 #include "u64map.h"
 #include "output.h"
@@ -223,40 +224,9 @@ static size_t group_end(const struct pgmap_series *s, size_t n, size_t i)
 	return j;
 }
 
-#define PG_FIELD(f) offsetof(struct devmem_pgmap_row, f)
-
-static const struct {
-	const char *name;
-	size_t off;
-	const char *help;
-} pgmap_counters[] = {
-	{ "devmem_pages_initialized", PG_FIELD(inits),
-	  "Device pages handed out (zone_device_page_init), per pgmap." },
-	{ "devmem_pages_freed", PG_FIELD(frees),
-	  "Device pages freed back to their driver, per pgmap." },
-	{ "devmem_pages_migrated_to_device", PG_FIELD(to_device),
-	  "Pages migrated from system memory into this pgmap." },
-	{ "devmem_pages_migrated_to_system", PG_FIELD(to_system),
-	  "Pages migrated out of this pgmap into system memory." },
-	{ "devmem_longterm_pin_migrated_pages", PG_FIELD(longterm),
-	  "Pages migrated out of device memory for a long-term pin (FOLL_LONGTERM)." },
-	{ "devmem_longterm_pin_failed_pages", PG_FIELD(longterm_failed),
-	  "Pages a long-term pin could not migrate out of device memory." },
-	{ "devmem_cow_replacements", PG_FIELD(cow),
-	  "Device pages replaced by a system page on a copy-on-write fault." },
-	{ "devmem_cpu_faults", PG_FIELD(faults),
-	  "CPU faults on device private pages of this pgmap." },
-	{ "devmem_fault_no_progress", PG_FIELD(faults_no_progress),
-	  "CPU faults that repeated the thread's last fault, on the same page, with nothing migrated to system memory since." },
-};
-
-static uint64_t pg_u64(const struct devmem_pgmap_row *r, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)r + off, sizeof(v));
-	return v;
-}
+/* The pgmap counters with a metric, from devmem_counters.h. */
+static const struct devmem_counter_set *const pg_set = &devmem_pgmap_counter_set;
+static const struct devmem_counter_set *const proc_set = &devmem_proc_counter_set;
 
 enum pg_gauge { G_LIVE, G_LIVE_BYTES, G_LIVE_EXACT, G_CAPACITY, G_REFS, G_DESTROYED, G_WAITING,
 		G_WAIT_AGE, G_WAIT_PAGES, G_WAIT_OUT, G_STALLED, G_LAST_WAIT, G_STUCK, G_MAX };
@@ -391,17 +361,20 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 
 	if (!s)
 		return;	/* no memory: the families are left out, not half written */
-	for (c = 0; c < sizeof(pgmap_counters) / sizeof(pgmap_counters[0]); c++) {
-		family(f, fmt, pgmap_counters[c].name, COUNTER, pgmap_counters[c].help);
+	for (c = 0; c < pg_set->n; c++) {
+		const struct devmem_counter *k = &pg_set->c[c];
+
+		if (!k->metric)
+			continue;
+		family(f, fmt, k->metric, COUNTER, k->help);
 		for (i = 0; i < n; i = j) {
 			uint64_t sum = 0;
 
 			/* a dead pgmap's totals stay in its series: counters never go down */
 			j = group_end(s, n, i);
-			for (size_t k = i; k < j; k++)
-				sum += pg_u64(&st->pgmaps[s[k].row], pgmap_counters[c].off);
-			sample(f, pgmap_counters[c].name, "_total", &s[i].labels, NULL, NULL,
-			       u64s(v, sum));
+			for (size_t r = i; r < j; r++)
+				sum += devmem_counter_u64(k, &st->pgmaps[s[r].row].c);
+			sample(f, k->metric, "_total", &s[i].labels, NULL, NULL, u64s(v, sum));
 		}
 	}
 	for (g = 0; g < G_MAX; g++) {
@@ -436,25 +409,11 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 
 /* ---- processes: the largest max_procs, the rest as comm="other" ---- */
 
+/* Counter k of a process, 0 for those without a metric. */
 static uint64_t proc_counter(const struct devmem_proc_row *r, int k)
 {
-	switch (k) {
-	case MPROC_INITS: return r->inits;
-	case MPROC_TO_DEVICE: return r->to_device;
-	case MPROC_TO_SYSTEM: return r->to_system;
-	case MPROC_FAULTS: return r->faults;
-	}
-	return 0;
+	return proc_set->c[k].metric ? devmem_counter_u64(&proc_set->c[k], &r->c) : 0;
 }
-
-static const struct {
-	const char *name, *help;
-} proc_counters[MPROC_MAX] = {
-	[MPROC_INITS] = { "devmem_process_pages_initialized", "Device pages handed out to this process." },
-	[MPROC_TO_DEVICE] = { "devmem_process_pages_migrated_to_device", "Pages this process migrated into device memory." },
-	[MPROC_TO_SYSTEM] = { "devmem_process_pages_migrated_to_system", "Pages this process migrated out of device memory." },
-	[MPROC_FAULTS] = { "devmem_process_cpu_faults", "CPU faults of this process on device private pages." },
-};
 
 static bool proc_active(const struct devmem_proc_row *r)
 {
@@ -628,15 +587,17 @@ static void write_procs(FILE *f, enum devmem_metrics_format fmt, const struct de
 	if (any_other)
 		sample(f, "devmem_process_held_pages", "", &other, NULL, NULL, i64s(v, m->other_held));
 	for (k = 0; k < MPROC_MAX; k++) {
-		family(f, fmt, proc_counters[k].name, COUNTER, proc_counters[k].help);
+		const char *name = proc_set->c[k].metric;
+
+		if (!name)
+			continue;
+		family(f, fmt, name, COUNTER, proc_set->c[k].help);
 		for (i = 0; i < n; i++) {
 			proc_labels(rows[i], &l);
-			sample(f, proc_counters[k].name, "_total", &l, NULL, NULL,
-			       u64s(v, proc_counter(rows[i], k)));
+			sample(f, name, "_total", &l, NULL, NULL, u64s(v, proc_counter(rows[i], k)));
 		}
 		if (any_other)
-			sample(f, proc_counters[k].name, "_total", &other, NULL, NULL,
-			       u64s(v, m->other[k]));
+			sample(f, name, "_total", &other, NULL, NULL, u64s(v, m->other[k]));
 	}
 	family(f, fmt, "devmem_processes_folded", GAUGE,
 	       "Processes without a series of their own, summed into the comm=other series (--metrics-max-procs).");

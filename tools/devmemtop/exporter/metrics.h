@@ -40,10 +40,11 @@ struct devmem_labels {
  */
 void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out);
 
-/* The per-process counters, as indices into the remembered values. */
-enum devmem_metrics_proc_counter {
-	MPROC_INITS, MPROC_TO_DEVICE, MPROC_TO_SYSTEM, MPROC_FAULTS, MPROC_MAX
-};
+/*
+ * The remembered values of a process's counters, by their index in
+ * devmem_counters.h; those with a metric name are exported.
+ */
+#define MPROC_MAX DEVMEM_NR_PROC_COUNTERS
 
 struct devmem_metrics_proc {
 	uint64_t serial;		/* the state row's (rows move when the
