@@ -128,6 +128,7 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
+TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
@@ -140,8 +141,8 @@ $(BUILD)/test_teardown: tests/unit/test_teardown.c $(UNIT_LIB_SRCS) | $(BUILD)
 $(BUILD)/test_stuck: tests/unit/test_stuck.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
+$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
@@ -155,12 +156,12 @@ $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk
 	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
+		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
-$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
+$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
 # The bench's empty-program baseline (bench/empty.bpf.c).
 $(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)
