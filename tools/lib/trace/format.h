@@ -47,4 +47,28 @@ struct dmt_chunk_header {
 	uint64_t seq;		/* 0, 1, 2, ... */
 };
 
+/*
+ * The END chunk's keys, in the order devmemrec writes them: a "key=value"
+ * line each, the value a decimal count (docs/trace-format.md). Their
+ * names are dmt_end_keys[] (tracefile.h), the one list of them.
+ */
+enum dmt_end_key {
+	DMT_END_NS,
+	DMT_END_RECORDS,
+	DMT_END_FILTERED,
+	DMT_END_DROPPED,	/* the sum of everything lost (lost.h) */
+	DMT_END_RINGBUF_FULL,	/* then the drop slots, as lost.h names them */
+	DMT_END_PGMAP_MAP_FULL,
+	DMT_END_PROC_MAP_FULL,
+	DMT_END_PAGE_MAP_FULL,
+	DMT_END_NO_STACK,
+	DMT_END_PROBE_MISSED,
+	DMT_END_RECURSION_MISSES,
+	DMT_END_BAD_RECORDS,
+	DMT_END_WRITE_ERRORS,
+	DMT_END_EVENTS_SEEN,	/* before the pid filter and any loss */
+	DMT_END_COMMAND_NOT_RUN,	/* 1: the COMMAND recorded around never ran */
+	DMT_END_NR_KEYS
+};
+
 #endif
