@@ -119,7 +119,8 @@ $(DEVMEMREPORT): $(REPORT_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 $(DEVMEMLEAK): $(LEAK_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
-# Unit tests of tools/lib, under AddressSanitizer and UBSan.
+# Unit tests of tools/lib, under AddressSanitizer and UBSan: the library
+# compiled once into $(BUILD)/san, each test program linked to it.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
@@ -129,23 +130,24 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/stuck.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
-$(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+san_objs = $(patsubst tools/%.c,$(BUILD)/san/%.o,$(1))
+UNIT_LIB_OBJS := $(call san_objs,$(UNIT_LIB_SRCS))
+TRACE_SAN_OBJS := $(call san_objs,$(TRACE_SRCS))
 
-$(BUILD)/test_procs: tests/unit/test_procs.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+$(BUILD)/san/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -c $< -o $@
 
-$(BUILD)/test_teardown: tests/unit/test_teardown.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+# Each program from its own test_NAME.c.
+UNIT_TESTS := $(addprefix $(BUILD)/test_,lib procs teardown stuck)
+$(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
 
-$(BUILD)/test_stuck: tests/unit/test_stuck.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) -lz -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
-
-$(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
+$(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o -lm
 
 $(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
@@ -227,4 +229,5 @@ kpatches-check: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d \
+	$(BUILD)/san/*/*.d $(BUILD)/san/*/*/*.d)
