@@ -138,8 +138,10 @@ $(BUILD)/san/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -c $< -o $@
 
-# Each program from its own test_NAME.c.
-UNIT_TESTS := $(addprefix $(BUILD)/test_,lib procs teardown stuck)
+# Each program from its own test_NAME.c; tools/lib's by subject (their
+# lines say "lib:"), then procs, teardown and stuck.
+LIB_TESTS := state json flat names leaks metrics httpd
+UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
 

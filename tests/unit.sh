@@ -63,8 +63,11 @@ else
 	fi
 fi
 
-# tools/lib under AddressSanitizer and UBSan.
-run_unit lib "lib unit tests"
+# tools/lib under AddressSanitizer and UBSan, a program a subject (Makefile's
+# LIB_TESTS); each prints its checks as "lib: ...".
+for t in state json flat names leaks metrics httpd; do
+	run_unit $t "lib $t unit tests"
+done
 
 # Stuck faults: what is live, stuck, their order and counts (ASan, UBSan).
 run_unit stuck "stuck unit tests"
