@@ -145,7 +145,10 @@ UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) | $(BUILD)
+# The trace file's: the round trip and checksums, the writer, the reader
+# (their lines say "tracefile:").
+TRACE_TESTS := $(addprefix $(BUILD)/test_,tracefile trace_write trace_read)
+$(TRACE_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) -lz -lm
 
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o | $(BUILD)

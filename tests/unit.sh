@@ -92,6 +92,11 @@ else
 	esac
 fi
 
+# The trace file's writer: write errors, refused outputs; its reader on
+# damaged files and pgmap descriptions (ASan, UBSan).
+run_unit trace_write "tracefile writer unit tests"
+run_unit trace_read "tracefile reader unit tests"
+
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
 if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then
