@@ -60,8 +60,10 @@ deps:
 $(BUILD):
 	@mkdir -p $@
 
-$(WL): workloads/devmem-wl.c | $(BUILD)
-	$(CC) $(CFLAGS) -static -pthread -o $@ $<
+# One static binary from every file of workloads/ (its headers listed: a .d
+# of several sources keeps only the last one's).
+$(WL): $(wildcard workloads/*.c workloads/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -static -pthread -o $@ $(filter %.c,$^)
 
 # BPF: clang -> bpftool gen object -> skeleton; every user object needs it.
 $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
