@@ -60,8 +60,10 @@ deps:
 $(BUILD):
 	@mkdir -p $@
 
-$(WL): workloads/devmem-wl.c | $(BUILD)
-	$(CC) $(CFLAGS) -static -pthread -o $@ $<
+# One static binary from every file of workloads/ (its headers listed: a .d
+# of several sources keeps only the last one's).
+$(WL): $(wildcard workloads/*.c workloads/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -static -pthread -o $@ $(filter %.c,$^)
 
 # BPF: clang -> bpftool gen object -> skeleton; every user object needs it.
 $(BUILD)/devmem.bpf.o: bpf/devmem.bpf.c | $(BUILD)
@@ -119,7 +121,8 @@ $(DEVMEMREPORT): $(REPORT_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 $(DEVMEMLEAK): $(LEAK_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
 
-# Unit tests of tools/lib, under AddressSanitizer and UBSan.
+# Unit tests of tools/lib, under AddressSanitizer and UBSan: the library
+# compiled once into $(BUILD)/san, each test program linked to it.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
@@ -129,23 +132,30 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
-$(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
+san_objs = $(patsubst tools/%.c,$(BUILD)/san/%.o,$(1))
+UNIT_LIB_OBJS := $(call san_objs,$(UNIT_LIB_SRCS))
+TRACE_SAN_OBJS := $(call san_objs,$(TRACE_SRCS))
 
-$(BUILD)/test_procs: tests/unit/test_procs.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+$(BUILD)/san/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -c $< -o $@
 
-$(BUILD)/test_teardown: tests/unit/test_teardown.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+# Each program from its own test_NAME.c; tools/lib's by subject (their
+# lines say "lib:"), then procs, teardown and stuck.
+LIB_TESTS := state json flat names leaks metrics httpd
+UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck)
+$(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
 
-$(BUILD)/test_stuck: tests/unit/test_stuck.c $(UNIT_LIB_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm
+# The trace file's: the round trip and checksums, the writer, the reader
+# (their lines say "tracefile:").
+TRACE_TESTS := $(addprefix $(BUILD)/test_,tracefile trace_write trace_read)
+$(TRACE_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) -lz -lm
 
-$(BUILD)/test_tracefile: tests/unit/test_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
-
-$(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_SRCS) tools/lib/folded.c | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) tools/lib/folded.c -lm
+$(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o -lm
 
 $(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
@@ -156,12 +166,12 @@ $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk
 	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
+		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
-$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c | $(BUILD)
-	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) tools/lib/trace/tracefile.c tools/lib/trace/crc32.c -lz -lm
+$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
 # The bench's empty-program baseline (bench/empty.bpf.c).
 $(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)
@@ -227,4 +237,5 @@ kpatches-check: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d \
+	$(BUILD)/san/*/*.d $(BUILD)/san/*/*/*.d)

@@ -63,8 +63,11 @@ else
 	fi
 fi
 
-# tools/lib under AddressSanitizer and UBSan.
-run_unit lib "lib unit tests"
+# tools/lib under AddressSanitizer and UBSan, a program a subject (Makefile's
+# LIB_TESTS); each prints its checks as "lib: ...".
+for t in state json flat names leaks metrics httpd; do
+	run_unit $t "lib $t unit tests"
+done
 
 # Stuck faults: what is live, stuck, their order and counts (ASan, UBSan).
 run_unit stuck "stuck unit tests"
@@ -88,6 +91,11 @@ else
 	*) fail "pagewalk on the host" "$out";;
 	esac
 fi
+
+# The trace file's writer: write errors, refused outputs; its reader on
+# damaged files and pgmap descriptions (ASan, UBSan).
+run_unit trace_write "tracefile writer unit tests"
+run_unit trace_read "tracefile reader unit tests"
 
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.

@@ -13,45 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "format.h"
 #include "replay.h"
-
-#define DMT_MAGIC "DEVMEMTR"
-#define DMT_VERSION_MAJOR 1
-#define DMT_VERSION_MINOR 1	/* 1.1: PGMAP_DESC chunks */
-#define DMT_CHUNK_MAGIC 0x4b4e4843u	/* "CHNK" */
-#define DMT_MAX_CHUNK (16u << 20)
-
-struct dmt_file_header {
-	char magic[8];
-	uint16_t version_major, version_minor;
-	uint32_t header_size;	/* sizeof(struct dmt_file_header) */
-	uint64_t created_unix_ns;
-	uint32_t flags;		/* 0 */
-	uint32_t crc32;		/* of the bytes before this field */
-};
-
-enum dmt_chunk_type {
-	DMT_CHUNK_META = 1,	/* text, "key=value" lines */
-	DMT_CHUNK_PGMAPS = 2,	/* text, debugfs's pgmaps file at start */
-	DMT_CHUNK_EVENTS = 3,	/* devmem records, back to back (devmem_abi.h) */
-	DMT_CHUNK_KSYMS = 4,	/* text, "address name" lines */
-	DMT_CHUNK_END = 5,	/* text, "key=value" lines: totals and drops */
-	DMT_CHUNK_PGMAP_ADDRS = 6,	/* text, "pgmap start end type owner nr_pages" */
-	DMT_CHUNK_STACKS = 7,	/* text, "stack_id frame;frame;..." symbolized */
-	DMT_CHUNK_PGMAP_DESC = 8,	/* text, PGMAP_ADDRS lines for pgmaps first
-					 * named by the next EVENTS chunk */
-	DMT_CHUNK_PGMAP_NAMES = 9,	/* text, "start end driver device pci" (pgmap_names.h) */
-	DMT_CHUNK_TYPE_MAX
-};
-
-struct dmt_chunk_header {
-	uint32_t magic;		/* DMT_CHUNK_MAGIC */
-	uint16_t type;		/* enum dmt_chunk_type; unknown types are skipped */
-	uint16_t flags;		/* 0 */
-	uint32_t size;		/* payload bytes, at most DMT_MAX_CHUNK */
-	uint32_t crc32;		/* of this header (with crc32 0) and the payload */
-	uint64_t seq;		/* 0, 1, 2, ... */
-};
 
 /* Writer */
 struct dmt_writer {
@@ -192,6 +155,18 @@ extern size_t dmt_crc_ahead_min;
 extern uint64_t dmt_crc_ahead_hits;
 /* "key=value" lookup in a META or END payload; NULL if absent. */
 const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t len);
+/*
+ * The END chunk's keys (enum dmt_end_key): name, and DMT_END_DROPS for the
+ * counts a report lists as drops (devmemreport -j's "drops" object).
+ */
+#define DMT_END_DROPS 1u
+struct dmt_end_key_info {
+	const char *name;
+	unsigned int flags;
+};
+extern const struct dmt_end_key_info dmt_end_keys[DMT_END_NR_KEYS];
+/* An END payload: every key with its value in v, in order; snprintf()'s result. */
+int dmt_end_text(char *buf, size_t len, const uint64_t v[DMT_END_NR_KEYS]);
 /*
  * devmem_state's resolve callback over a file's pgmap descriptions (ctx:
  * the dmt_info's pgmap_addrs text): rows get their range and type even
