@@ -173,6 +173,10 @@ $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SR
 $(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
+# A trace's metrics exposition, without a kernel (tests/add-counter.sh).
+$(BUILD)/trace-metrics: tests/add-counter/trace-metrics.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+
 # The bench's empty-program baseline (bench/empty.bpf.c).
 $(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/empty.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
