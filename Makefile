@@ -127,7 +127,8 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/lib/json.c tools/lib/leaks.c \
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
 		 tools/lib/counters.c \
-		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/httpd.c \
+		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/expo.c \
+		 tools/devmemtop/exporter/httpd.c \
 		 tools/devmemtop/procs.c tools/host/ksyms.c \
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c

@@ -11,53 +11,14 @@
 #include <string.h>
 #include <strings.h>
 #include "counters.h"
+#include "expo.h"
 #include "metrics.h"
 #include "u64map.h"
 #include "output.h"
 #include "lost.h"
 #include "json.h"
 
-/* ---- escaping ---- */
-
-void devmem_metrics_escape(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : (size_t)json_utf8_len(p);
-
-		if (!n) {	/* a comm is any bytes; Prometheus wants UTF-8 */
-			fputs("\xef\xbf\xbd", f);
-			p++;
-		} else if (*p == '\\' || *p == '"') {
-			fputc('\\', f);
-			fputc(*p++, f);
-		} else if (*p == '\n') {
-			fputs("\\n", f);
-			p++;
-		} else {
-			fwrite(p, 1, n, f);
-			p += n;
-		}
-	}
-}
-
 /* ---- labels ---- */
-
-static void label(struct devmem_labels *l, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void label(struct devmem_labels *l, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (l->n == DEVMEM_METRICS_MAX_LABELS)
-		return;
-	l->l[l->n].name = name;
-	va_start(ap, fmt);
-	vsnprintf(l->l[l->n].value, sizeof(l->l[l->n].value), fmt, ap);
-	va_end(ap);
-	l->n++;
-}
 
 void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out)
 {
@@ -67,8 +28,8 @@ void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem
 	 * and physical range. Its names may change (learnt late, or gone with
 	 * a teardown) and go in devmem_pgmap_info, to join on with group_left.
 	 */
-	label(out, "type", "%s", devmem_pgmap_type_name(r->type));
-	label(out, "pgmap", "%#llx-%#llx", (unsigned long long)r->start,
+	expo_label(out, "type", "%s", devmem_pgmap_type_name(r->type));
+	expo_label(out, "pgmap", "%#llx-%#llx", (unsigned long long)r->start,
 	      (unsigned long long)r->end);
 }
 
@@ -76,94 +37,20 @@ void devmem_metrics_pgmap_labels(const struct devmem_pgmap_row *r, struct devmem
 static void pgmap_info_labels(const struct devmem_pgmap_row *r, struct devmem_labels *out)
 {
 	devmem_metrics_pgmap_labels(r, out);
-	label(out, "driver", "%s", r->driver[0] ? r->driver : "unknown");
-	label(out, "device", "%s", r->device[0] ? r->device : "unknown");
+	expo_label(out, "driver", "%s", r->driver[0] ? r->driver : "unknown");
+	expo_label(out, "device", "%s", r->device[0] ? r->device : "unknown");
 	if (r->pci[0])
-		label(out, "pci", "%s", r->pci);
+		expo_label(out, "pci", "%s", r->pci);
 	/* kernel addresses only when asked for (--raw-addresses) */
 	if (devmem_raw_addresses && r->owner)
-		label(out, "owner", "%#llx", (unsigned long long)r->owner);
+		expo_label(out, "owner", "%#llx", (unsigned long long)r->owner);
 }
 
 static void proc_labels(const struct devmem_proc_row *r, struct devmem_labels *out)
 {
 	out->n = 0;
-	label(out, "pid", "%u", r->pid);
-	label(out, "comm", "%s", r->comm);
-}
-
-/* ---- samples ---- */
-
-/* name{labels,extra="xval"} value; the value is already text. */
-static void sample(FILE *f, const char *name, const char *suffix, const struct devmem_labels *l,
-		   const char *extra, const char *xval, const char *value)
-{
-	size_t i, n = l ? l->n : 0;
-
-	fprintf(f, "%s%s", name, suffix);
-	if (n || extra) {
-		fputc('{', f);
-		for (i = 0; i < n; i++) {
-			fprintf(f, "%s%s=\"", i ? "," : "", l->l[i].name);
-			devmem_metrics_escape(f, l->l[i].value);
-			fputc('"', f);
-		}
-		if (extra) {
-			fprintf(f, "%s%s=\"", n ? "," : "", extra);
-			devmem_metrics_escape(f, xval);
-			fputc('"', f);
-		}
-		fputc('}', f);
-	}
-	fprintf(f, " %s\n", value);
-}
-
-static const char *u64s(char *b, uint64_t v)
-{
-	snprintf(b, 32, "%llu", (unsigned long long)v);
-	return b;
-}
-
-static const char *i64s(char *b, int64_t v)
-{
-	snprintf(b, 32, "%lld", (long long)v);
-	return b;
-}
-
-/* Nanoseconds as exact decimal seconds: 1023 -> 0.000001023, 2500000000 -> 2.5. */
-static const char *secs(char *b, uint64_t ns)
-{
-	int n = snprintf(b, 32, "%llu.%09llu", (unsigned long long)(ns / 1000000000ull),
-			 (unsigned long long)(ns % 1000000000ull));
-
-	while (b[n - 1] == '0')
-		b[--n] = 0;
-	if (b[n - 1] == '.')
-		b[--n] = 0;
-	return b;
-}
-
-enum kind { COUNTER, GAUGE, HISTOGRAM, INFO };
-
-/*
- * HELP and TYPE. OpenMetrics names a counter's family without _total and
- * has an info type; the 0.0.4 text format names it by its sample, and an
- * info metric there is a gauge of 1.
- */
-static void family(FILE *f, enum devmem_metrics_format fmt, const char *name, enum kind k,
-		   const char *help)
-{
-	static const char *const types[] = { "counter", "gauge", "histogram", "info" };
-	const char *suffix = "";
-	enum kind t = k;
-
-	if (fmt == DEVMEM_METRICS_PROMETHEUS && k == COUNTER)
-		suffix = "_total";
-	if (fmt == DEVMEM_METRICS_PROMETHEUS && k == INFO) {
-		suffix = "_info";
-		t = GAUGE;
-	}
-	fprintf(f, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, suffix, help, name, suffix, types[t]);
+	expo_label(out, "pid", "%u", r->pid);
+	expo_label(out, "comm", "%s", r->comm);
 }
 
 /* ---- pgmaps: rows grouped by their labels ---- */
@@ -255,22 +142,22 @@ static const char *pg_gauge(char *b, const struct devmem_pgmap_row *r, enum pg_g
 	uint64_t waited = r->waiting && now_ns > r->wait_since_ns ? now_ns - r->wait_since_ns : 0;
 
 	switch (g) {
-	case G_LIVE: return i64s(b, devmem_pgmap_live(r));
-	case G_LIVE_BYTES: return i64s(b, devmem_pgmap_live(r) * 4096);
-	case G_LIVE_EXACT: return u64s(b, !r->live_pending);
-	case G_CAPACITY: return u64s(b, r->nr_pages);
-	case G_REFS: return i64s(b, r->refs);
-	case G_DESTROYED: return u64s(b, r->destroyed);
-	case G_WAITING: return u64s(b, r->waiting);
-	case G_WAIT_AGE: return secs(b, waited);
+	case G_LIVE: return expo_i64(b, devmem_pgmap_live(r));
+	case G_LIVE_BYTES: return expo_i64(b, devmem_pgmap_live(r) * 4096);
+	case G_LIVE_EXACT: return expo_u64(b, !r->live_pending);
+	case G_CAPACITY: return expo_u64(b, r->nr_pages);
+	case G_REFS: return expo_i64(b, r->refs);
+	case G_DESTROYED: return expo_u64(b, r->destroyed);
+	case G_WAITING: return expo_u64(b, r->waiting);
+	case G_WAIT_AGE: return expo_secs(b, waited);
 	/* the fallback modes see no count at the begin: the live pages then */
 	case G_WAIT_PAGES:
 		return r->waiting && r->wait_live_pages == DEVMEM_LIVE_UNKNOWN ?
-		       i64s(b, devmem_pgmap_live(r)) : u64s(b, r->waiting ? r->wait_live_pages : 0);
-	case G_WAIT_OUT: return i64s(b, r->waiting ? devmem_pgmap_live(r) : 0);
-	case G_STALLED: return u64s(b, r->waiting && waited >= stall_ns);
-	case G_LAST_WAIT: return secs(b, r->wait_ns);
-	case G_STUCK: return u64s(b, r->stuck);
+		       expo_i64(b, devmem_pgmap_live(r)) : expo_u64(b, r->waiting ? r->wait_live_pages : 0);
+	case G_WAIT_OUT: return expo_i64(b, r->waiting ? devmem_pgmap_live(r) : 0);
+	case G_STALLED: return expo_u64(b, r->waiting && waited >= stall_ns);
+	case G_LAST_WAIT: return expo_secs(b, r->wait_ns);
+	case G_STUCK: return expo_u64(b, r->stuck);
 	case G_MAX: break;
 	}
 	return "0";
@@ -301,13 +188,13 @@ static const char *group_gauge(char *b, const struct devmem_state *st,
 		exact &= !r->live_pending;
 	}
 	if (g == G_LIVE_EXACT)	/* of the sum: every row's must be */
-		return u64s(b, exact);
+		return expo_u64(b, exact);
 	if (g == G_LIVE)
-		return i64s(b, sum);
+		return expo_i64(b, sum);
 	if (g == G_LIVE_BYTES)
-		return i64s(b, sum * 4096);
+		return expo_i64(b, sum * 4096);
 	if (g == G_REFS || g == G_STUCK)	/* threads stuck on any of them */
-		return i64s(b, sum);
+		return expo_i64(b, sum);
 	return pg_gauge(b, pick, g, now_ns, stall_ns);
 }
 
@@ -339,15 +226,15 @@ static void write_histogram(FILE *f, const struct pgmap_series *s, size_t n,
 			sum_ns += (double)hist[b] * (!b ? 1.0 : b == DEVMEM_LAT_BUCKETS - 1 ?
 						     (double)(1ull << b) : 1.5 * (double)(1ull << b));
 			if (b < DEVMEM_LAT_BUCKETS - 1)
-				sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le",
-				       secs(le, (2ull << b) - 1), u64s(v, cum));
+				expo_sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le",
+				       expo_secs(le, (2ull << b) - 1), expo_u64(v, cum));
 		}
-		sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le", "+Inf",
-		       u64s(v, cum));
+		expo_sample(f, "devmem_fault_latency_seconds", "_bucket", &s[i].labels, "le", "+Inf",
+		       expo_u64(v, cum));
 		snprintf(v, sizeof(v), "%.15g", sum_ns / 1e9);
-		sample(f, "devmem_fault_latency_seconds", "_sum", &s[i].labels, NULL, NULL, v);
-		sample(f, "devmem_fault_latency_seconds", "_count", &s[i].labels, NULL, NULL,
-		       u64s(v, cum));
+		expo_sample(f, "devmem_fault_latency_seconds", "_sum", &s[i].labels, NULL, NULL, v);
+		expo_sample(f, "devmem_fault_latency_seconds", "_count", &s[i].labels, NULL, NULL,
+		       expo_u64(v, cum));
 	}
 }
 
@@ -366,7 +253,7 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 
 		if (!k->metric)
 			continue;
-		family(f, fmt, k->metric, COUNTER, k->help);
+		expo_family(f, fmt, k->metric, COUNTER, k->help);
 		for (i = 0; i < n; i = j) {
 			uint64_t sum = 0;
 
@@ -374,21 +261,21 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 			j = group_end(s, n, i);
 			for (size_t r = i; r < j; r++)
 				sum += devmem_counter_u64(k, &st->pgmaps[s[r].row].c);
-			sample(f, k->metric, "_total", &s[i].labels, NULL, NULL, u64s(v, sum));
+			expo_sample(f, k->metric, "_total", &s[i].labels, NULL, NULL, expo_u64(v, sum));
 		}
 	}
 	for (g = 0; g < G_MAX; g++) {
-		family(f, fmt, pgmap_gauges[g].name, GAUGE, pgmap_gauges[g].help);
+		expo_family(f, fmt, pgmap_gauges[g].name, GAUGE, pgmap_gauges[g].help);
 		for (i = 0; i < n; i = j) {
 			j = group_end(s, n, i);
-			sample(f, pgmap_gauges[g].name, "", &s[i].labels, NULL, NULL,
+			expo_sample(f, pgmap_gauges[g].name, "", &s[i].labels, NULL, NULL,
 			       group_gauge(v, st, s + i, j - i, g, now_ns, stall_ns));
 		}
 	}
-	family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,
+	expo_family(f, fmt, "devmem_fault_latency_seconds", HISTOGRAM,
 	       "Time the driver took to migrate a faulting device private page to system memory.");
 	write_histogram(f, s, n, st);
-	family(f, fmt, "devmem_pgmap", INFO,
+	expo_family(f, fmt, "devmem_pgmap", INFO,
 	       "A pgmap's driver and device by name (kallsyms, /proc/iomem): join on type and pgmap.");
 	for (i = 0; i < n; i = j) {
 		const struct devmem_pgmap_row *r = &st->pgmaps[s[i].row];
@@ -402,7 +289,7 @@ static void write_pgmaps(FILE *f, enum devmem_metrics_format fmt, const struct d
 				break;
 			}
 		pgmap_info_labels(r, &l);
-		sample(f, "devmem_pgmap_info", "", &l, NULL, NULL, "1");
+		expo_sample(f, "devmem_pgmap_info", "", &l, NULL, NULL, "1");
 	}
 	free(s);
 }
@@ -578,30 +465,30 @@ static void write_procs(FILE *f, enum devmem_metrics_format fmt, const struct de
 	for (k = 0; k < MPROC_MAX; k++)
 		any_other |= m->other[k] > 0;
 
-	family(f, fmt, "devmem_process_held_pages", GAUGE,
+	expo_family(f, fmt, "devmem_process_held_pages", GAUGE,
 	       "Device pages handed out to this process and not freed yet.");
 	for (i = 0; i < n; i++) {
 		proc_labels(rows[i], &l);
-		sample(f, "devmem_process_held_pages", "", &l, NULL, NULL, i64s(v, rows[i]->held));
+		expo_sample(f, "devmem_process_held_pages", "", &l, NULL, NULL, expo_i64(v, rows[i]->held));
 	}
 	if (any_other)
-		sample(f, "devmem_process_held_pages", "", &other, NULL, NULL, i64s(v, m->other_held));
+		expo_sample(f, "devmem_process_held_pages", "", &other, NULL, NULL, expo_i64(v, m->other_held));
 	for (k = 0; k < MPROC_MAX; k++) {
 		const char *name = proc_set->c[k].metric;
 
 		if (!name)
 			continue;
-		family(f, fmt, name, COUNTER, proc_set->c[k].help);
+		expo_family(f, fmt, name, COUNTER, proc_set->c[k].help);
 		for (i = 0; i < n; i++) {
 			proc_labels(rows[i], &l);
-			sample(f, name, "_total", &l, NULL, NULL, u64s(v, proc_counter(rows[i], k)));
+			expo_sample(f, name, "_total", &l, NULL, NULL, expo_u64(v, proc_counter(rows[i], k)));
 		}
 		if (any_other)
-			sample(f, name, "_total", &other, NULL, NULL, u64s(v, m->other[k]));
+			expo_sample(f, name, "_total", &other, NULL, NULL, expo_u64(v, m->other[k]));
 	}
-	family(f, fmt, "devmem_processes_folded", GAUGE,
+	expo_family(f, fmt, "devmem_processes_folded", GAUGE,
 	       "Processes without a series of their own, summed into the comm=other series (--metrics-max-procs).");
-	sample(f, "devmem_processes_folded", "", NULL, NULL, NULL, u64s(v, m->nr_other));
+	expo_sample(f, "devmem_processes_folded", "", NULL, NULL, NULL, expo_u64(v, m->nr_other));
 	free(rows);
 }
 
@@ -614,26 +501,26 @@ void devmem_metrics_write(FILE *f, const struct devmem_metrics *m, const struct 
 	char v[32];
 	unsigned int k;
 
-	family(f, fmt, "devmem", INFO, "devmemtop's version, the trace ABI and how it attached.");
-	label(&l, "version", "%s", info->version ? info->version : "unknown");
-	label(&l, "abi", "%u", DEVMEM_ABI_VERSION);
-	label(&l, "attach_mode", "%s", info->attach_mode ? info->attach_mode : "unknown");
-	label(&l, "kernel", "%s", info->kernel ? info->kernel : "");
-	sample(f, "devmem_info", "", &l, NULL, NULL, "1");
+	expo_family(f, fmt, "devmem", INFO, "devmemtop's version, the trace ABI and how it attached.");
+	expo_label(&l, "version", "%s", info->version ? info->version : "unknown");
+	expo_label(&l, "abi", "%u", DEVMEM_ABI_VERSION);
+	expo_label(&l, "attach_mode", "%s", info->attach_mode ? info->attach_mode : "unknown");
+	expo_label(&l, "kernel", "%s", info->kernel ? info->kernel : "");
+	expo_sample(f, "devmem_info", "", &l, NULL, NULL, "1");
 
-	family(f, fmt, "devmem_events", COUNTER, "Device memory events seen, by event.");
+	expo_family(f, fmt, "devmem_events", COUNTER, "Device memory events seen, by event.");
 	for (k = 1; k < DEVMEM_REC_TYPE_MAX; k++)
-		sample(f, "devmem_events", "_total", NULL, "event", devmem_rec_type_name(k),
-		       u64s(v, st->by_type[k]));
-	family(f, fmt, "devmem_events_lost", COUNTER,
+		expo_sample(f, "devmem_events", "_total", NULL, "event", devmem_rec_type_name(k),
+		       expo_u64(v, st->by_type[k]));
+	expo_family(f, fmt, "devmem_events_lost", COUNTER,
 	       "Events or rows lost, by why: the numbers above miss them.");
 	for (k = 0; k < DEVMEM_DROP_MAX; k++)
-		sample(f, "devmem_events_lost", "_total", NULL, "kind", devmem_drop_names[k],
-		       u64s(v, info->drops ? info->drops[k] : 0));
-	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bpf_recursion",
-	       u64s(v, info->recursion_misses));
-	sample(f, "devmem_events_lost", "_total", NULL, "kind", "bad_record", u64s(v, info->bad_records));
-	sample(f, "devmem_events_lost", "_total", NULL, "kind", "untracked_oom", u64s(v, st->oom));
+		expo_sample(f, "devmem_events_lost", "_total", NULL, "kind", devmem_drop_names[k],
+		       expo_u64(v, info->drops ? info->drops[k] : 0));
+	expo_sample(f, "devmem_events_lost", "_total", NULL, "kind", "bpf_recursion",
+	       expo_u64(v, info->recursion_misses));
+	expo_sample(f, "devmem_events_lost", "_total", NULL, "kind", "bad_record", expo_u64(v, info->bad_records));
+	expo_sample(f, "devmem_events_lost", "_total", NULL, "kind", "untracked_oom", expo_u64(v, st->oom));
 
 	write_pgmaps(f, fmt, st, info->now_ns, info->stall_ns);
 	write_procs(f, fmt, m, st);
@@ -646,59 +533,4 @@ void devmem_metrics_free(struct devmem_metrics *m)
 	free(m->procs);
 	m->procs = NULL;
 	m->nr_procs = m->cap_procs = 0;
-}
-
-const char *devmem_metrics_content_type(enum devmem_metrics_format fmt)
-{
-	return fmt == DEVMEM_METRICS_OPENMETRICS ?
-	       "application/openmetrics-text; version=1.0.0; charset=utf-8" :
-	       "text/plain; version=0.0.4; charset=utf-8";
-}
-
-/*
- * Accept: a list of media ranges with parameters. OpenMetrics is chosen
- * when it is listed (version 1.0.0 or none) with a q above zero and not
- * below the 0.0.4 text format's; anything else gets the text format,
- * which every Prometheus reads.
- */
-enum devmem_metrics_format devmem_metrics_negotiate(const char *accept)
-{
-	double q_om = -1, q_text = -1;
-	const char *p = accept;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char range[256], *type, *param, *save = NULL;
-		double q = 1;
-		bool om, text, version_ok = true;
-
-		if (len >= sizeof(range))
-			len = sizeof(range) - 1;
-		memcpy(range, p, len);
-		range[len] = 0;
-		p = end ? end + 1 : NULL;
-		type = strtok_r(range, ";", &save);
-		if (!type)
-			continue;
-		while (*type == ' ' || *type == '\t')
-			type++;
-		type[strcspn(type, " \t")] = 0;
-		while ((param = strtok_r(NULL, ";", &save))) {
-			while (*param == ' ' || *param == '\t')
-				param++;
-			if (!strncmp(param, "q=", 2))
-				q = strtod(param + 2, NULL);
-			else if (!strncmp(param, "version=", 8))
-				version_ok = !strncmp(param + 8, "1.0.0", 5);
-		}
-		om = !strcasecmp(type, "application/openmetrics-text");
-		text = !strcasecmp(type, "text/plain") || !strcasecmp(type, "text/*") ||
-		       !strcmp(type, "*/*");
-		if (om && version_ok && q > q_om)
-			q_om = q;
-		if (text && q > q_text)	/* whatever version: 0.0.4 is all we write */
-			q_text = q;
-	}
-	return q_om > 0 && q_om >= q_text ? DEVMEM_METRICS_OPENMETRICS : DEVMEM_METRICS_PROMETHEUS;
 }
