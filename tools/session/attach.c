@@ -313,38 +313,49 @@ int devmem_events_fd(const struct devmem_session *s)
 	return bpf_map__fd(s->skel->maps.events);
 }
 
-void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
-		       uint64_t *recursion_misses)
+int devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
+		      uint64_t *recursion_misses)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.drops);
-	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.drops), e = 0;
+	uint64_t sum[DEVMEM_DROP_MAX] = { 0 }, misses = 0, *vals;
 	struct bpf_program *p;
 	uint32_t k;
 	int c;
 
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
 	for (k = 0; k < DEVMEM_DROP_MAX; k++) {
-		drops[k] = 0;
-		if (vals && !bpf_map_lookup_elem(fd, &k, vals))
-			for (c = 0; c < ncpu; c++)
-				drops[k] += vals[c];
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			e = -errno;
+			break;
+		}
+		for (c = 0; c < ncpu; c++)
+			sum[k] += vals[c];
 	}
 	free(vals);
+	if (e)
+		return e;
 	for (int i = 0; i < s->skel->skeleton->prog_cnt; i++) {
 		struct bpf_link *l = *s->skel->skeleton->progs[i].link;
 
 		if (l && s->mode == DEVMEM_MODE_KPROBE)
-			drops[DEVMEM_DROP_PROBE_MISSED] += devmem_kprobe_link_missed(bpf_link__fd(l));
+			sum[DEVMEM_DROP_PROBE_MISSED] += devmem_kprobe_link_missed(bpf_link__fd(l));
 	}
-	drops[DEVMEM_DROP_PROBE_MISSED] += devmem_fault_hooks_missed(s);
-	*recursion_misses = 0;
+	sum[DEVMEM_DROP_PROBE_MISSED] += devmem_fault_hooks_missed(s);
 	bpf_object__for_each_program(p, s->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int pfd = bpf_program__fd(p);
 
 		if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &info, &len))
-			*recursion_misses += info.recursion_misses;
+			misses += info.recursion_misses;
 	}
+	memcpy(drops, sum, sizeof(sum));
+	*recursion_misses = misses;
+	return 0;
 }
 
 bool devmem_in_init_pidns(void)

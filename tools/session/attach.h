@@ -72,10 +72,13 @@ int devmem_events_fd(const struct devmem_session *s);
 uint64_t devmem_kprobe_link_missed(int link_fd);
 /*
  * Losses so far: drops[DEVMEM_DROP_*] summed over CPUs (with kretprobe
- * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses.
+ * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses. Returns
+ * 0, or -errno when the drop counters cannot be read (no memory, a map
+ * lookup failed): drops and *recursion_misses are then left as they
+ * were, and the losses are unknown, which is not none: no verdict.
  */
-void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
-		       uint64_t *recursion_misses);
+int devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
+		      uint64_t *recursion_misses);
 
 /*
  * The one event loop every tool shares. Records go to fn(ctx, data, size);
