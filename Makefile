@@ -161,6 +161,10 @@ $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_OBJS) $(BUILD)/san/lib
 $(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
 
+# The attach modes' tables (tools/session/modes.c) against the skeleton; nothing is loaded.
+$(BUILD)/test_modes: tests/unit/test_modes.c tools/session/modes.c $(BUILD)/devmem.skel.h | $(BUILD)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(SESSION_INC) -MF $@.d -o $@ $< $(STATIC_LIBS)
+
 # The walk itself on the host's own kernel (root, BPF): tests/unit.sh.
 $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk.o \
 		$(BUILD)/obj/lib/pagewalk_model.o $(BUILD)/obj/lib/json.o

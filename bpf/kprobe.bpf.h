@@ -153,7 +153,7 @@ int BPF_KPROBE(kp_device_finalize, unsigned long *src, unsigned long *dst, unsig
  * ---- every mode, records only: the process tree ----
  * Who forked whom and when a process ended, in record order with the page
  * records, so devmemleak can judge only the pages of its command and the
- * command's descendants. User space loads these ("task_" prefix) only when
+ * command's descendants. User space loads these (modes.c's tasks) only when
  * it asks for records. Threads are not processes: a clone within the
  * thread group is not reported, and an exit only when the group is dead
  * (signal->live already dropped to 0 where the tracepoint fires, on 6.x

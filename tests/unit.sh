@@ -75,6 +75,10 @@ run_unit stuck "stuck unit tests"
 # A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
 
+# The attach modes' tables (tools/session/modes.c) against the skeleton, and
+# what each mode picks on made-up kernels; nothing is loaded (ASan, UBSan).
+run_unit modes "attach mode tables unit tests"
+
 # The teardown report and the procfs task reader under it, ASan, UBSan.
 run_unit teardown "teardown unit tests"
 

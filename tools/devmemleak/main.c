@@ -368,7 +368,8 @@ static uint64_t run_live(char **argv, double settle_s, long quiet_ms, double tim
 		no_verdict(o, "%s", "interrupted");
 	if (devmem_session_poll(&sess, 0) < 0)
 		poll_errors++;
-	devmem_read_drops(&sess, drops, &misses);
+	if (devmem_read_drops(&sess, drops, &misses))
+		no_verdict(o, "%s", "the drop counters could not be read, so events lost are unknown");
 	no_stack = drops[DEVMEM_DROP_STACK];
 	return devmem_lost(drops, misses, bad_records + L.st.oom + poll_errors);
 }

@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 	};
 	struct devmem_attach_opts o = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true };
 	char err[1024], text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "";
-	uint64_t drops[DEVMEM_DROP_MAX], misses, start, flushed, dropped = 0;
+	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, start, flushed, dropped = 0;
 	uint64_t read_from, read_to;
 	struct rec r = { 0 };
 	const char *out = NULL;
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 	size_t pgmaps_len = 0;
 	int c, rc, status = 0, k;
 	pid_t child = 0;
-	bool command_ran = false;
+	bool command_ran = false, drops_unknown = false;
 
 	while ((c = getopt_long(argc, argv, "+o:d:p:h", longopts, NULL)) != -1) {
 		char *end;
@@ -458,7 +458,7 @@ int main(int argc, char **argv)
 			child = 0;
 		}
 		devmem_session_poll(&s, 0);
-		devmem_read_drops(&s, drops, &misses);
+		drops_unknown = devmem_read_drops(&s, drops, &misses) != 0;
 		/* "dropped" is what lost.h calls lost: no_stack is apart. */
 		dropped = devmem_lost(drops, misses, r.bad + r.write_errors);
 		snprintf(text, sizeof(text),
@@ -476,6 +476,18 @@ int main(int argc, char **argv)
 			 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
 			 (unsigned long long)r.bad, (unsigned long long)r.write_errors,
 			 (unsigned long long)devmem_events_seen(&s), optind < argc && !command_ran);
+		/*
+		 * Losses unknown: no drop counts at all, not zeros, so that no
+		 * reader takes the recording for a whole one (docs/trace-format.md).
+		 */
+		if (drops_unknown)
+			snprintf(text, sizeof(text), "end_ns=%llu\nrecords=%llu\nfiltered=%llu\n"
+				 "bad_records=%llu\nwrite_errors=%llu\nevents_seen=%llu\n"
+				 "command_not_run=%d\n",
+				 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r.kept,
+				 (unsigned long long)r.filtered, (unsigned long long)r.bad,
+				 (unsigned long long)r.write_errors,
+				 (unsigned long long)devmem_events_seen(&s), optind < argc && !command_ran);
 		r.ended = true;
 		/*
 		 * Each stops at the first write error: the writer keeps it. The
@@ -510,8 +522,12 @@ int main(int argc, char **argv)
 		}
 		return DEVMEM_EXIT_WRITE;
 	}
-	fprintf(stderr, "devmemrec: %llu events to %s, %llu lost\n",
-		(unsigned long long)r.kept, out, (unsigned long long)dropped);
+	if (drops_unknown)
+		fprintf(stderr, "devmemrec: %llu events to %s, losses unknown (the drop counters "
+			"could not be read)\n", (unsigned long long)r.kept, out);
+	else
+		fprintf(stderr, "devmemrec: %llu events to %s, %llu lost\n",
+			(unsigned long long)r.kept, out, (unsigned long long)dropped);
 	rc = DEVMEM_EXIT_OK;
 	if (optind < argc)
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

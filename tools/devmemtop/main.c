@@ -318,7 +318,9 @@ void devmemtop_collect(struct top *t)
 	if (devmem_spins_read(&t->spins, &t->sess, devmem_now_ns()))
 		t->spins.oom++;
 	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
-	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
+	/* Unreadable: the last figures stay, and the loss is not called none. */
+	if (devmem_read_drops(&t->sess, t->drops, &t->recursion_misses))
+		t->st.oom++;
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	settle_live(t);
 	check_live(t);

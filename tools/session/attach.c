@@ -12,57 +12,12 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "fault_hooks.h"
+#include "modes.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
-static const char *const mode_names[] = {
-	[DEVMEM_MODE_AUTO] = "auto",
-	[DEVMEM_MODE_TRACEPOINT] = "tracepoint",
-	[DEVMEM_MODE_FENTRY] = "fentry",
-	[DEVMEM_MODE_KPROBE] = "kprobe",
-};
-
-const char *devmem_mode_name(enum devmem_mode mode)
-{
-	return mode_names[mode];
-}
-
-int devmem_mode_parse(const char *s, enum devmem_mode *mode)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
-		if (!strcmp(s, mode_names[i])) {
-			*mode = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-/* Which mode a program belongs to, from its name prefix. */
-static enum devmem_mode prog_mode(const char *name)
-{
-	if (!strncmp(name, "tp_", 3))
-		return DEVMEM_MODE_TRACEPOINT;
-	if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6))
-		return DEVMEM_MODE_FENTRY;
-	return DEVMEM_MODE_KPROBE;
-}
-
-/* The kernel function or event a program attaches to: its section after '/'. */
-static const char *prog_target(const struct bpf_program *p)
-{
-	const char *sec = bpf_program__section_name(p), *slash = strrchr(sec, '/');
-
-	return slash ? slash + 1 : sec;
-}
-
-static bool btf_has(const struct btf *btf, const char *name, int kind)
-{
-	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
-}
-
-static bool kallsyms_has(const char *name, uint64_t *addr)
+/* modes.h: a function's presence for kprobes, and vmemmap_base's address. */
+bool kallsyms_has(const char *name, uint64_t *addr)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char sym[256], type;
@@ -80,70 +35,6 @@ static bool kallsyms_has(const char *name, uint64_t *addr)
 		}
 	fclose(f);
 	return found;
-}
-
-/*
- * Fallback targets under another name on other kernels: the function a
- * program is written against, and the name to try instead. Each program
- * reads only arguments that kept their meaning. See core_fixes.bpf.h.
- */
-static const struct {
-	const char *target, *alt;
-} renamed[] = {
-	{ "zone_device_page_init", "zone_device_folio_init" },		/* 6.18 */
-	{ "free_zone_device_folio", "free_zone_device_page" },		/* before 6.10 */
-	{ "migrate_device_coherent_folio", "migrate_device_coherent_page" },	/* before 6.12 */
-};
-
-/*
- * Is the program usable in this mode on this kernel? Sets its attach target
- * when the function was renamed (core_fixes.bpf.h). Missing optional
- * targets are listed in s->unavailable.
- */
-static bool prog_usable(struct devmem_session *s, struct bpf_program *p,
-			const struct btf *btf, enum devmem_mode mode)
-{
-	const char *target = prog_target(p);
-
-	if (mode == DEVMEM_MODE_TRACEPOINT) {
-		char tname[128];
-
-		/* classic tracepoints: the event's record type */
-		if (!strncmp(bpf_program__section_name(p), "tracepoint/", 11))
-			snprintf(tname, sizeof(tname), "trace_event_raw_%s",
-				 strstr(target, "migrate_vma") || strstr(target, "device_range") ?
-				 "devmem_migrate_collect" : "devmem_migrate_batch");
-		else
-			snprintf(tname, sizeof(tname), "btf_trace_%s", target);
-		return btf_has(btf, tname, strncmp(tname, "btf_", 4) ? BTF_KIND_STRUCT :
-			       BTF_KIND_TYPEDEF);
-	}
-	for (size_t i = 0; mode == DEVMEM_MODE_FENTRY && i < sizeof(renamed) / sizeof(renamed[0]); i++)
-		if (!strcmp(target, renamed[i].target) && !btf_has(btf, target, BTF_KIND_FUNC) &&
-		    btf_has(btf, renamed[i].alt, BTF_KIND_FUNC))
-			return !bpf_program__set_attach_target(p, 0, renamed[i].alt);
-	/*
-	 * kprobes attach by name from the section: a renamed target is attached
-	 * by hand after load (kprobe_attach_renamed()).
-	 */
-	for (size_t i = 0; mode == DEVMEM_MODE_KPROBE && i < sizeof(renamed) / sizeof(renamed[0]); i++)
-		if (!strcmp(target, renamed[i].target) && !kallsyms_has(target, NULL) &&
-		    kallsyms_has(renamed[i].alt, NULL) && s->nr_kprobe_alt < DEVMEM_MAX_KPROBE_ALT) {
-			bpf_program__set_autoattach(p, false);
-			s->kprobe_alt[s->nr_kprobe_alt].prog = p;
-			s->kprobe_alt[s->nr_kprobe_alt++].func = renamed[i].alt;
-			return true;
-		}
-	if (mode == DEVMEM_MODE_FENTRY ? btf_has(btf, target, BTF_KIND_FUNC) :
-					 kallsyms_has(target, NULL))
-		return true;
-	if (!strstr(s->unavailable, target) &&
-	    strlen(s->unavailable) + strlen(target) + 3 < sizeof(s->unavailable)) {
-		if (s->unavailable[0])
-			strcat(s->unavailable, ", ");
-		strcat(s->unavailable, target);
-	}
-	return false;
 }
 
 /*
@@ -176,8 +67,8 @@ static int kprobe_attach_renamed(struct devmem_session *s, struct devmem_bpf *sk
 
 	for (size_t i = 0; i < s->nr_kprobe_alt; i++) {
 		struct bpf_program *p = s->kprobe_alt[i].prog;
-		bool ret = !strncmp(bpf_program__section_name(p), "kretprobe/", 10);
-		struct bpf_link *l = bpf_program__attach_kprobe(p, ret, s->kprobe_alt[i].func);
+		struct bpf_link *l = bpf_program__attach_kprobe(p, s->kprobe_alt[i].retprobe,
+								s->kprobe_alt[i].func);
 
 		if (!l)
 			return -errno;
@@ -193,62 +84,25 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		    const struct btf *btf, enum devmem_mode mode, char *err, size_t errlen)
 {
 	struct devmem_bpf *skel;
-	struct bpf_program *p;
 	uint64_t vmemmap = 0;
-	bool sees_init = false, sees_free = false;
-	bool hook_faults = mode != DEVMEM_MODE_TRACEPOINT && devmem_fault_hooks_possible();
-	int n = 0, ntask = 0, e;
+	bool hook_faults;
+	int e;
 
 	s->unavailable[0] = 0;
 	s->nr_kprobe_alt = 0;
 	skel = devmem_bpf__open();
 	if (!skel) {
-		snprintf(err, errlen, "%s: cannot open BPF object: %s", mode_names[mode], strerror(errno));
+		snprintf(err, errlen, "%s: cannot open BPF object: %s", devmem_mode_name(mode),
+			 strerror(errno));
 		return -errno;
 	}
-	bpf_object__for_each_program(p, skel->obj) {
-		bool on;
-
-		/* Faults in both fallback modes, attached at run time (fault_hooks.h). */
-		if (p == skel->progs.kp_fault_hook || p == skel->progs.krp_fault_hook) {
-			bpf_program__set_autoload(p, hook_faults);
-			bpf_program__set_autoattach(p, false);
-			continue;
-		}
-
-		/*
-		 * The process tree (task_*) serves every mode, records only;
-		 * it does not count as seeing device memory.
-		 */
-		if (!strncmp(bpf_program__name(p), "task_", 5)) {
-			on = o->records && btf_has(btf, strcmp(bpf_program__name(p), "task_fork") ?
-						   "btf_trace_sched_process_exit" :
-						   "btf_trace_sched_process_fork", BTF_KIND_TYPEDEF);
-			bpf_program__set_autoload(p, on);
-			ntask += on;
-			continue;
-		}
-		on = prog_mode(bpf_program__name(p)) == mode && prog_usable(s, p, btf, mode);
-		bpf_program__set_autoload(p, on);
-		n += on;
-		/* Without both of these, live page counts would be wrong. */
-		sees_init |= on && (strstr(bpf_program__name(p), "page_init") ||
-				    strstr(bpf_program__name(p), "folio_init"));
-		sees_free |= on && strstr(bpf_program__name(p), "folio_free");
-	}
-	s->tracks_tasks = ntask == 2;	/* forks and exits, or neither is of use */
-	if (!n) {
-		snprintf(err, errlen, "%s: none of its attach points exist in this kernel",
-			 mode_names[mode]);
+	e = devmem_mode_pick(s, skel, btf, mode, o->records, err, errlen);
+	if (e) {
 		devmem_bpf__destroy(skel);
-		return -ENOENT;
+		return e;
 	}
-	if (!sees_init || !sees_free) {
-		snprintf(err, errlen, "%s: cannot see device pages both handed out and freed "
-			 "on this kernel (missing: %.200s)", mode_names[mode], s->unavailable);
-		devmem_bpf__destroy(skel);
-		return -ENOENT;
-	}
+	/* Faults in both fallback modes, attached at run time (fault_hooks.h). */
+	hook_faults = bpf_program__autoload(skel->progs.kp_fault_hook);
 	if (kallsyms_has("vmemmap_base", &vmemmap))
 		skel->rodata->vmemmap_base_addr = vmemmap;
 	skel->rodata->page_init_order_arg = page_init_order_arg(btf);
@@ -277,13 +131,6 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		devmem_bpf__destroy(skel);
 		return -EINVAL;
 	}
-	if (mode == DEVMEM_MODE_TRACEPOINT)
-		s->unavailable[0] = 0;
-	else
-		snprintf(s->unavailable + strlen(s->unavailable),
-			 sizeof(s->unavailable) - strlen(s->unavailable),
-			 "%scow_replace, put_pgmap (inlined code)",
-			 s->unavailable[0] ? ", " : "");
 	e = devmem_bpf__load(skel);
 	if (!e)
 		e = devmem_bpf__attach(skel);
@@ -293,7 +140,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		e = devmem_fault_hooks_init(s);
 	if (e) {
 		e = e < 0 ? e : -errno;
-		snprintf(err, errlen, "%s: %s", mode_names[mode], strerror(-e));
+		snprintf(err, errlen, "%s: %s", devmem_mode_name(mode), strerror(-e));
 		devmem_fault_hooks_free(s);
 		devmem_bpf__destroy(skel);
 		return e;
@@ -466,38 +313,49 @@ int devmem_events_fd(const struct devmem_session *s)
 	return bpf_map__fd(s->skel->maps.events);
 }
 
-void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
-		       uint64_t *recursion_misses)
+int devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
+		      uint64_t *recursion_misses)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.drops);
-	uint64_t *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.drops), e = 0;
+	uint64_t sum[DEVMEM_DROP_MAX] = { 0 }, misses = 0, *vals;
 	struct bpf_program *p;
 	uint32_t k;
 	int c;
 
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
 	for (k = 0; k < DEVMEM_DROP_MAX; k++) {
-		drops[k] = 0;
-		if (vals && !bpf_map_lookup_elem(fd, &k, vals))
-			for (c = 0; c < ncpu; c++)
-				drops[k] += vals[c];
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			e = -errno;
+			break;
+		}
+		for (c = 0; c < ncpu; c++)
+			sum[k] += vals[c];
 	}
 	free(vals);
+	if (e)
+		return e;
 	for (int i = 0; i < s->skel->skeleton->prog_cnt; i++) {
 		struct bpf_link *l = *s->skel->skeleton->progs[i].link;
 
 		if (l && s->mode == DEVMEM_MODE_KPROBE)
-			drops[DEVMEM_DROP_PROBE_MISSED] += devmem_kprobe_link_missed(bpf_link__fd(l));
+			sum[DEVMEM_DROP_PROBE_MISSED] += devmem_kprobe_link_missed(bpf_link__fd(l));
 	}
-	drops[DEVMEM_DROP_PROBE_MISSED] += devmem_fault_hooks_missed(s);
-	*recursion_misses = 0;
+	sum[DEVMEM_DROP_PROBE_MISSED] += devmem_fault_hooks_missed(s);
 	bpf_object__for_each_program(p, s->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int pfd = bpf_program__fd(p);
 
 		if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &info, &len))
-			*recursion_misses += info.recursion_misses;
+			misses += info.recursion_misses;
 	}
+	memcpy(drops, sum, sizeof(sum));
+	*recursion_misses = misses;
+	return 0;
 }
 
 bool devmem_in_init_pidns(void)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Feature probing and attaching: one pass decides which set of programs
- * can run on this kernel (the devmem tracepoints, fentry, kprobes), loads
- * only those and attaches them. Every tool starts here.
+ * can run on this kernel (the devmem tracepoints, fentry, kprobes: the
+ * tables of modes.c), loads only those and attaches them. Every tool
+ * starts here.
  */
 #ifndef DEVMEM_ATTACH_H
 #define DEVMEM_ATTACH_H
@@ -49,10 +50,11 @@ struct devmem_session {
 	enum devmem_mode mode;
 	char unavailable[256];	/* what this mode cannot see, for the user */
 	bool tracks_tasks;	/* with records: forks and exits come too (DEVMEM_REC_TASK_*) */
-	/* kprobes whose function has an older name on this kernel */
+	/* kprobes whose function has another name on this kernel (modes.c) */
 	struct {
 		struct bpf_program *prog;
 		const char *func;
+		bool retprobe;
 	} kprobe_alt[DEVMEM_MAX_KPROBE_ALT];
 	size_t nr_kprobe_alt;
 	struct devmem_fault_hooks *fault_hooks;	/* fallback modes: fault_hooks.h */
@@ -70,10 +72,13 @@ int devmem_events_fd(const struct devmem_session *s);
 uint64_t devmem_kprobe_link_missed(int link_fd);
 /*
  * Losses so far: drops[DEVMEM_DROP_*] summed over CPUs (with kretprobe
- * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses.
+ * misses in DEVMEM_DROP_PROBE_MISSED), and BPF recursion misses. Returns
+ * 0, or -errno when the drop counters cannot be read (no memory, a map
+ * lookup failed): drops and *recursion_misses are then left as they
+ * were, and the losses are unknown, which is not none: no verdict.
  */
-void devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
-		       uint64_t *recursion_misses);
+int devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP_MAX],
+		      uint64_t *recursion_misses);
 
 /*
  * The one event loop every tool shares. Records go to fn(ctx, data, size);
