@@ -60,7 +60,7 @@ struct devmem_pgmap_lat {
 /* proc_counts: per-CPU, key __u32 slot (proc_slot). held can be negative on one CPU. */
 struct devmem_proc_counts {
 	char comm[DEVMEM_COMM_LEN];
-	DEVMEM_PROC_COUNTERS_MEMBER;
+	struct devmem_proc_counters c;
 };
 
 /*

@@ -240,6 +240,6 @@ for id in $(echo "$ex" | sed -n 's/^--- proc_slot \([0-9]*\)$/\1/p'); do
 done
 for id in $(echo "$ex" | sed -n 's/^--- proc_counts \([0-9]*\)$/\1/p'); do
 	expect "exits: proc_counts map $id: [slots in use, held in all]" \
-		"$(epart "proc_counts $id" | grep '^\[' | jq -c '[.[].formatted | [.values[].value] |
+		"$(epart "proc_counts $id" | grep '^\[' | jq -c '[.[].formatted | [.values[].value.c] |
 			select(any(.inits != 0 or .held != 0))] | [length, ([.[][].held] | add)]' 2>&1)" "[1,16]"
 done

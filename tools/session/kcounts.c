@@ -47,10 +47,11 @@ static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN
 	memset(sum, 0, sizeof(*sum));
 	memset(comm, 0, DEVMEM_COMM_LEN);
 	for (c = 0; c < n; c++) {
-		const struct devmem_proc_counts *v = (const void *)((const char *)vals + c * stride);
+		const struct devmem_proc_counts *e = (const void *)((const char *)vals + c * stride);
+		const struct devmem_proc_counters *v = &e->c;
 
-		if (!comm[0] && v->comm[0])
-			memcpy(comm, v->comm, DEVMEM_COMM_LEN);
+		if (!comm[0] && e->comm[0])
+			memcpy(comm, e->comm, DEVMEM_COMM_LEN);
 		DEVMEM_PROC_COUNTERS(SUM)
 #undef SUM
 	}
