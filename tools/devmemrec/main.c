@@ -30,7 +30,6 @@
 #include "u64map.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
-#define TOOL_VERSION "0.1"
 
 struct rec {
 	struct dmt_writer w;
@@ -378,7 +377,7 @@ int main(int argc, char **argv)
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
 		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
 		 "filter_pid=%u\nfilter_pgmap=%#llx\nrecorder_pid=%d\ncommand=%s\n",
-		 u.release, boot_id, (unsigned long long)start, host, TOOL_VERSION,
+		 u.release, boot_id, (unsigned long long)start, host, devmem_release(),
 		 DEVMEM_ABI_VERSION, devmem_mode_name(s.mode), s.unavailable, o.filter_pid,
 		 (unsigned long long)r.filter_pgmap,
 		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
