@@ -391,7 +391,7 @@ static uint64_t read_recording(const char *input, struct outcome *o)
 		/* Pgmaps as the file describes them, in-band or at the end. */
 		L.st.resolve = dmt_resolve_pgmap;
 		L.st.resolve_ctx = scan.pgmap_addrs;
-		rc = dmt_read(input, leak_tracker_ops(), &L, &info, err, sizeof(err));
+		rc = dmt_read(input, leak_tracker_ops(), &L.st, &info, err, sizeof(err));
 		pgmap_names_apply(&L.st, scan.pgmap_names);	/* named where recorded */
 	}
 	snprintf(o->what, sizeof(o->what), "recording %s", input);
@@ -646,7 +646,7 @@ int main(int argc, char **argv)
 		L.st.refs_on_free = sess.mode != DEVMEM_MODE_TRACEPOINT;
 		L.st.resolve = devmem_resolve_pgmap;	/* range, type, ops from the BPF side */
 		L.st.resolve_ctx = &sess;
-		if (devmem_session_records(&sess, on_record, &L, err, sizeof(err))) {
+		if (devmem_session_records(&sess, on_record, &L.st, err, sizeof(err))) {
 			fprintf(stderr, "devmemleak: %s\n", err);
 			devmem_detach(&sess);
 			snprintf(o.what, sizeof(o.what), "`%s` not run", argv[optind]);

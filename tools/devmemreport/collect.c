@@ -24,6 +24,12 @@ static bool push(void **arr, size_t *n, size_t *cap, const void *elem, size_t si
 	do { if (!push((void **)&(r)->field, &(r)->n##field, &(r)->cap##field, (elem), sizeof(*(elem)))) \
 		(r)->t.st.oom++; } while (0)
 
+/* The report whose tracker's state the callbacks were handed. */
+static struct report *report_of(void *ctx)
+{
+	return container_of(leak_tracker_of(ctx), struct report, t);
+}
+
 static void seen(struct report *r, const struct devmem_rec_hdr *h)
 {
 	if (!r->first_ts || h->ts_ns < r->first_ts)
@@ -45,7 +51,7 @@ static void sample(struct report *r, const struct devmem_rec_page *p)
 
 static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->page_init(ctx, p);
@@ -57,14 +63,16 @@ static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
 
 static void rp_folio_free(void *ctx, const struct devmem_rec_page *p)
 {
-	seen(ctx, &p->hdr);
+	struct report *r = report_of(ctx);
+
+	seen(r, &p->hdr);
 	leak_tracker_ops()->folio_free(ctx, p);
-	sample(ctx, p);
+	sample(r, p);
 }
 
 static void rp_longterm(void *ctx, const struct devmem_rec_longterm *l)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &l->hdr);
 	leak_tracker_ops()->longterm(ctx, l);
@@ -73,7 +81,7 @@ static void rp_longterm(void *ctx, const struct devmem_rec_longterm *l)
 
 static void rp_cow(void *ctx, const struct devmem_rec_cow *c)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &c->hdr);
 	leak_tracker_ops()->cow(ctx, c);
@@ -82,7 +90,7 @@ static void rp_cow(void *ctx, const struct devmem_rec_cow *c)
 
 static void rp_create(void *ctx, const struct devmem_rec_pgmap *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->pgmap_create(ctx, p);
@@ -91,7 +99,7 @@ static void rp_create(void *ctx, const struct devmem_rec_pgmap *p)
 
 static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->pgmap_destroy(ctx, p);
@@ -100,7 +108,7 @@ static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 
 static void rp_wait(void *ctx, const struct devmem_rec_pgmap_wait *w)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &w->hdr);
 	leak_tracker_ops()->pgmap_wait(ctx, w);
@@ -111,7 +119,7 @@ static void rp_wait(void *ctx, const struct devmem_rec_pgmap_wait *w)
 /* Faults and migrations carry no stack: --folded files them under "[no stack]". */
 static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	leak_tracker_ops()->fault(ctx, f);
 	if (r->want_folded)	/* a fault moves at least its page */
@@ -121,7 +129,7 @@ static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
 
 static void rp_migrate(void *ctx, const struct devmem_rec_migrate *m)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	leak_tracker_ops()->migrate(ctx, m);
 	/* Counted as the state counts them: the finalize stage's total. */

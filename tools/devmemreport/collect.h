@@ -14,7 +14,7 @@ struct sample {
 };
 
 struct report {
-	struct leak_tracker t;	/* first: the shared callbacks get this */
+	struct leak_tracker t;	/* extended by report_ops(): report_of() */
 	struct devmem_rec_longterm *longterm;
 	size_t nlongterm, caplongterm;
 	struct devmem_rec_cow *cow;
@@ -31,7 +31,8 @@ struct report {
 	uint64_t first_ts, last_ts;
 };
 
-const struct devmem_ops *report_ops(void);	/* ctx: struct report */
+/* The leak tracker's callbacks, extended; ctx is &rep->t.st, as for them. */
+const struct devmem_ops *report_ops(void);
 void report_free(struct report *r);
 
 #endif

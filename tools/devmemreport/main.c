@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 			devmem_state_seed_text(stp, first.pgmaps);
 		rep.want_samples = perfetto || svg;
 		rep.want_folded = folded != NULL;
-		rc = dmt_read_flags(path, report_ops(), &rep, &info, flags, err, sizeof(err));
+		rc = dmt_read_flags(path, report_ops(), stp, &info, flags, err, sizeof(err));
 		pgmap_names_apply(stp, first.pgmap_names);	/* named where it was recorded */
 		seeded_exact(stp, &first, &info);
 	}
