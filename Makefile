@@ -126,7 +126,7 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/httpd.c \
 		 tools/devmemtop/procs.c tools/host/ksyms.c \
 		 tools/lib/teardown.c tools/host/ktasks.c \
-		 tools/lib/stuck.c
+		 tools/lib/stuck.c tools/lib/late_start.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 $(BUILD)/test_lib: tests/unit/test_lib.c $(UNIT_LIB_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_SRCS) -lm

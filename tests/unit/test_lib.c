@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include "httpd.h"
 #include "json.h"
+#include "late_start.h"
 #include "ksyms.h"
 #include "exit_codes.h"
 #include "leaks.h"

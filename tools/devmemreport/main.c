@@ -13,6 +13,7 @@
 #include "lost.h"
 #include "version.h"
 #include "json.h"
+#include "late_start.h"
 #include "output.h"
 #include "pgmap_names.h"
 #include "state.h"
@@ -125,16 +126,13 @@ static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
 {
 	uint64_t lost = 0, no_stack = 0;
 	char pid[32] = "0", pgmap[32] = "0";
-	size_t i;
 
 	dmt_meta_get(first->meta, "filter_pid", pid, sizeof(pid));
 	dmt_meta_get(first->meta, "filter_pgmap", pgmap, sizeof(pgmap));
 	if (strtoull(pid, NULL, 0) == 0 && strtoull(pgmap, NULL, 0) == 0 &&
 	    !devmem_lost_from_end(info->end, &lost, &no_stack) && lost == 0)
 		return;
-	for (i = 0; i < st->nr_pgmaps; i++)
-		if (st->pgmaps[i].seeded)
-			st->pgmaps[i].live_pending = true;
+	devmem_state_seeded_estimates(st);
 }
 
 static void json_report(const char *path, const struct dmt_info *info, const struct report *rep,

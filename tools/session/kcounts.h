@@ -8,6 +8,7 @@
 #define DEVMEM_KCOUNTS_H
 
 #include "attach.h"
+#include "late_start.h"
 #include "state.h"
 
 /*
