@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
+#include "late_start_live.h"
 #include "pgmap_names.h"
 #include "state.h"
 #include "teardown.h"
@@ -49,14 +50,8 @@ struct top {
 	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read, and the
 							 * pages handed out and freed then */
 	size_t nr_live_true;
-	/*
-	 * Late start: rows worth another debugfs read (the seeded count at
-	 * first, then what the last try left pending: rows debugfs no longer
-	 * lists stay estimates but are not read for), and the tries.
-	 */
-	int live_pending;
-	unsigned int settle_tries;
-	uint64_t settled_ns;
+	/* Late start: the debugfs seed's settling, the walk at start. */
+	struct devmem_late_start late;
 	/*
 	 * Processes that exit (tools/lib/procs.h): probe marks rows of gone
 	 * processes exited (only in the initial pid namespace, where the BPF
@@ -75,8 +70,8 @@ struct top {
 	size_t *td_row, nr_td;
 	/*
 	 * Tasks already blocked in memunmap_pages() when we started: their
-	 * teardown began unseen. Found once, from procfs; re-read each
-	 * interval (state 0 once the call returned or the task is gone).
+	 * teardown began unseen (late start). Found once, from procfs; re-read
+	 * each interval (state 0 once the call returned or the task is gone).
 	 */
 #define TOP_MAX_EARLY 16
 	struct ktask early[TOP_MAX_EARLY];

@@ -65,9 +65,8 @@ static int poll_events(struct top *t, int timeout_ms)
  * The kernel counts them by walking every struct page of every pgmap (7.3's
  * series; millions on a GPU), so the file is read only when it can be
  * judged, while no pgmap moves pages, and then at most every
- * LIVE_CHECK_NS unless events came in since the last read.
+ * DEVMEM_DEBUGFS_READ_NS unless events came in since the last read.
  */
-#define LIVE_CHECK_NS (10 * 1000000000ull)
 
 static void check_live(struct top *t)
 {
@@ -94,7 +93,7 @@ static void check_live(struct top *t)
 	for (i = 0; i < t->st.nr_pgmaps; i++)
 		moved += t->st.pgmaps[i].inits + t->st.pgmaps[i].frees + t->st.pgmaps[i].destroyed;
 	moved += t->st.nr_pgmaps;
-	if (t->live_checked_ns && now - t->live_checked_ns < LIVE_CHECK_NS &&
+	if (t->live_checked_ns && now - t->live_checked_ns < DEVMEM_DEBUGFS_READ_NS &&
 	    moved == t->live_checked_events)
 		return;
 	t->live_checked_ns = now;
@@ -145,43 +144,6 @@ static void check_live(struct top *t)
 	}
 }
 
-/* A pending pgmap that moved no page through the last interval. */
-static bool pending_quiet(const struct top *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->st.nr_pgmaps; i++) {
-		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
-
-		if (r->live_pending && !r->destroyed && !r->waiting && r->inits == r->mark[RATE_INIT] &&
-		    r->frees == r->mark[RATE_FREE])
-			return true;
-	}
-	return false;
-}
-
-/*
- * Late start (docs/counting.md): a pgmap that moved pages while debugfs was
- * read at start has an estimated base until a read finds it quiet. Tried
- * each interval at first and whenever a pending pgmap was quiet through
- * one; otherwise, as each read walks every struct page, at most every
- * LIVE_CHECK_NS.
- */
-static void settle_live(struct top *t)
-{
-	uint64_t now = devmem_now_ns();
-	int rc;
-
-	if (t->live_pending <= 0 ||
-	    (t->settle_tries >= 10 && now - t->settled_ns < LIVE_CHECK_NS && !pending_quiet(t)))
-		return;
-	t->settle_tries++;
-	t->settled_ns = now;
-	rc = devmem_state_settle_live(&t->st, &t->sess, DEBUGFS_PGMAPS);
-	if (rc >= 0)	/* a read that failed is tried again */
-		t->live_pending = rc;
-}
-
 static void add_owner(void *ctx, uint32_t tgid, uint64_t pages)
 {
 	struct top *t = ((void **)ctx)[0];
@@ -198,27 +160,18 @@ static void add_owner(void *ctx, uint32_t tgid, uint64_t pages)
  * What each waiting teardown waits for: the waiting task as procfs shows
  * it now, the pages still out by the process they were handed to.
  */
-/*
- * A teardown that began before we started: the walk at start found the
- * pgmap's reference killed, and no end has been seen since.
- */
-static bool began_unseen(const struct devmem_pgmap_row *r)
-{
-	const struct devmem_walk_pgmap *pg = walk_pgmap(r);
-
-	return pg && pg->ref_dead && !r->waiting && !r->destroyed && walk_summary(r);
-}
-
 static void collect_teardowns(struct top *t)
 {
 	uint64_t now = devmem_now_ns();
-	size_t i, n = 0, unseen = 0, waiting = 0;
+	size_t i, n = 0, unseen = 0;
 
 	for (i = 0; i < t->nr_td; i++)
 		teardown_free(&t->td[i]);
 	t->nr_td = 0;
 	for (i = 0; i < t->st.nr_pgmaps; i++)
-		n += teardown_wanted(&t->st.pgmaps[i]) || began_unseen(&t->st.pgmaps[i]);
+		n += teardown_wanted(&t->st.pgmaps[i]) ||
+		     devmem_walked_teardown_unseen(devmem_late_start_walked(&t->late, &t->st.pgmaps[i]),
+						   &t->st.pgmaps[i]);
 	if (!n)
 		return;
 	free(t->td);
@@ -231,15 +184,13 @@ static void collect_teardowns(struct top *t)
 	}
 	for (i = 0; i < t->st.nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
+		const struct devmem_walked *w = devmem_late_start_walked(&t->late, r);
 		struct teardown_report *rep = &t->td[t->nr_td];
 		void *ctx[2] = { t, rep };
 
-		if (began_unseen(r)) {
-			const struct devmem_walk_summary *s = walk_summary(r);
-
-			teardown_begin_unseen(rep, r, now, t->started_ns, (uint64_t)(t->stall_s * 1e9),
-					      (int64_t)s->in_use_pages, s->done && !s->error,
-					      walk_pgmap(r)->ref_count);
+		if (devmem_walked_teardown_unseen(w, r)) {
+			devmem_walked_teardown_begin(rep, w, r, now, t->started_ns,
+						     (uint64_t)(t->stall_s * 1e9));
 			unseen++;
 		} else if (teardown_wanted(r)) {
 			teardown_begin(rep, r, now, (uint64_t)(t->stall_s * 1e9),
@@ -254,17 +205,7 @@ static void collect_teardowns(struct top *t)
 		teardown_finish(rep);
 		t->td_row[t->nr_td++] = i;
 	}
-	/*
-	 * Which task waits for which unseen teardown, procfs cannot say (the
-	 * pgmap is an argument in the waiting task's registers); one of each
-	 * can only be each other's.
-	 */
-	for (i = 0; i < t->nr_early; i++)
-		waiting += t->early[i].state != 0;
-	for (i = 0; unseen == 1 && waiting == 1 && i < t->nr_td; i++)
-		for (size_t k = 0; t->td[i].began_unseen && k < t->nr_early; k++)
-			if (t->early[k].state)
-				teardown_set_task(&t->td[i], &t->early[k]);
+	devmem_teardown_pair_early(t->td, t->nr_td, unseen, t->early, t->nr_early);
 }
 
 const struct teardown_report *top_teardown(const struct top *t, const struct devmem_pgmap_row *r)
@@ -275,29 +216,6 @@ const struct teardown_report *top_teardown(const struct top *t, const struct dev
 		if (&t->st.pgmaps[t->td_row[i]] == r)
 			return &t->td[i];
 	return NULL;
-}
-
-/* Tasks blocked in memunmap_pages() before we started, as they are now. */
-static void find_early_waiters(struct top *t)
-{
-	int n = ktasks_find("memunmap_pages", t->early, TOP_MAX_EARLY);
-
-	t->nr_early = n < 0 ? 0 : (size_t)n < TOP_MAX_EARLY ? (size_t)n : TOP_MAX_EARLY;
-}
-
-static void refresh_early_waiters(struct top *t)
-{
-	for (size_t i = 0; i < t->nr_early; i++) {
-		struct ktask k;
-
-		if (!t->early[i].state)
-			continue;
-		if (ktask_read(t->early[i].pid, t->early[i].tid, &k) ||
-		    !ktask_stack_has(k.stack, "memunmap_pages"))
-			t->early[i].state = 0;	/* returned, or gone */
-		else
-			t->early[i] = k;
-	}
 }
 
 void devmemtop_collect(struct top *t)
@@ -320,11 +238,11 @@ void devmemtop_collect(struct top *t)
 	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
 	devmem_read_drops(&t->sess, t->drops, &t->recursion_misses);
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
-	settle_live(t);
+	devmem_late_start_settle(&t->late, &t->st, &t->sess);
 	check_live(t);
 	devmem_state_mark(&t->st, devmem_now_ns());
 	collect_teardowns(t);
-	refresh_early_waiters(t);
+	devmem_late_start_waiters_refresh(t->early, t->nr_early);
 }
 
 static void usage(FILE *f)
@@ -587,10 +505,10 @@ int main(int argc, char **argv)
 	t.st.refs_on_free = t.sess.mode != DEVMEM_MODE_TRACEPOINT;
 	t.st.resolve = devmem_resolve_pgmap;
 	t.st.resolve_ctx = &t.sess;
-	t.live_pending = devmem_state_seed_live(&t.st, &t.sess, DEBUGFS_PGMAPS);
+	devmem_late_start_seed(&t.late, &t.st, &t.sess);
 	/* Pages out before we started, a hung teardown's too (docs/pagewalk.md). */
 	walked = walk ? walk_at_start(&t, (size_t)walk_folios) : 0;
-	if (t.live_pending <= 0 && walked <= 0 && !json)
+	if (t.late.pending <= 0 && walked <= 0 && !json)
 		fprintf(stderr, "devmemtop: no device memory known yet: %s %s; pgmaps appear "
 			"here when their pages are used\n", DEBUGFS_PGMAPS, access(DEBUGFS_PGMAPS, R_OK) ?
 			"cannot be read (no such file: the kernel lacks the series, or debugfs "
@@ -601,7 +519,7 @@ int main(int argc, char **argv)
 		devmem_detach(&t.sess);
 		return DEVMEM_EXIT_ERROR;
 	}
-	find_early_waiters(&t);
+	t.nr_early = devmem_late_start_waiters(t.early, TOP_MAX_EARLY);
 	devmemtop_collect(&t);
 	rc = DEVMEM_EXIT_OK;
 	if (exporting) {
@@ -642,7 +560,7 @@ int main(int argc, char **argv)
 		exporter_close();
 	devmem_state_free(&t.st);
 	pgmap_namer_free(&t.namer);
-	walk_free();
+	devmem_late_start_free(&t.late);
 	devmem_spins_free(&t.spins);
 	free(t.live_true);
 	free(t.mismatch_runs);

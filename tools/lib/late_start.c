@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Late start: debugfs's pgmaps text, the totals around its read (late_start.h). */
+/* Late start, the model (late_start.h; the story: session/late_start_live.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +119,20 @@ int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
 	return rc;
 }
 
+bool devmem_state_pending_quiet(const struct devmem_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_pgmaps; i++) {
+		const struct devmem_pgmap_row *r = &st->pgmaps[i];
+
+		if (r->live_pending && !r->destroyed && !r->waiting && r->inits == r->mark[RATE_INIT] &&
+		    r->frees == r->mark[RATE_FREE])
+			return true;
+	}
+	return false;
+}
+
 void devmem_state_seeded_estimates(struct devmem_state *st)
 {
 	size_t i;
@@ -126,4 +140,43 @@ void devmem_state_seeded_estimates(struct devmem_state *st)
 	for (i = 0; i < st->nr_pgmaps; i++)
 		if (st->pgmaps[i].seeded)
 			st->pgmaps[i].live_pending = true;
+}
+
+const struct devmem_walked *devmem_walked_of(const struct devmem_walked *w, size_t n,
+					     const struct devmem_pgmap_row *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r->pgmap ? w[i].pg.pgmap == r->pgmap && w[i].pg.start == r->start :
+			       w[i].pg.start == r->start)
+			return &w[i];
+	return NULL;
+}
+
+bool devmem_walked_teardown_unseen(const struct devmem_walked *x,
+				   const struct devmem_pgmap_row *r)
+{
+	return x && x->pg.ref_dead && !r->waiting && !r->destroyed;
+}
+
+void devmem_walked_teardown_begin(struct teardown_report *rep, const struct devmem_walked *x,
+				  const struct devmem_pgmap_row *r, uint64_t now_ns,
+				  uint64_t started_ns, uint64_t stall_ns)
+{
+	teardown_begin_unseen(rep, r, now_ns, started_ns, stall_ns, (int64_t)x->s.in_use_pages,
+			      x->s.done && !x->s.error, x->pg.ref_count);
+}
+
+void devmem_teardown_pair_early(struct teardown_report *td, size_t n, size_t unseen,
+				const struct ktask *early, size_t nr_early)
+{
+	size_t i, waiting = 0;
+
+	for (i = 0; i < nr_early; i++)
+		waiting += early[i].state != 0;
+	for (i = 0; unseen == 1 && waiting == 1 && i < n; i++)
+		for (size_t k = 0; td[i].began_unseen && k < nr_early; k++)
+			if (early[k].state)
+				teardown_set_task(&td[i], &early[k]);
 }
