@@ -40,6 +40,7 @@ struct top {
 	size_t sort_col[2];	/* per view */
 	size_t max_rows;	/* -r: rows per table in text and on screen, 0 all */
 	bool paused;
+	bool exporting;	/* --listen or --textfile */
 	uint32_t filter_pid;
 	uint64_t filter_pgmap;	/* address or physical start; 0 none */
 	char filter_name[3 * DEVMEM_NAME_LEN];	/* or a short name; "" none */
@@ -92,6 +93,10 @@ size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out);
 uint64_t total_drops(const struct top *t);
 bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r);
 
+/* A devmem_record_fn (-p: records, not totals): ctx is the struct top. */
+int devmemtop_on_record(void *ctx, void *data, size_t size);
+/* Take records (in records mode) for up to timeout_ms; <0 on a real error. */
+int devmemtop_poll(struct top *t, int timeout_ms);
 /* Close an interval: drain records, learn pgmaps, read losses, rates. */
 void devmemtop_collect(struct top *t);
 
