@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
+#include "late_start.h"
+#include "lost.h"
+#include "pgmap_names.h"
 
 /* Append one element to a growable array; false when out of memory. */
 static bool push(void **arr, size_t *n, size_t *cap, const void *elem, size_t size)
@@ -167,4 +170,48 @@ void report_free(struct report *r)
 	free(r->samples);
 	folded_free(&r->folded);
 	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A seeded pgmap's live count is exact only if every record of its pages
+ * is in the file (docs/counting.md, "Late start"): not with a pid or pgmap
+ * filter, not with records lost, not without the END chunk that says.
+ */
+static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
+			 const struct dmt_info *info)
+{
+	uint64_t lost = 0, no_stack = 0;
+	char pid[32] = "0", pgmap[32] = "0";
+
+	dmt_meta_get(first->meta, "filter_pid", pid, sizeof(pid));
+	dmt_meta_get(first->meta, "filter_pgmap", pgmap, sizeof(pgmap));
+	if (strtoull(pid, NULL, 0) == 0 && strtoull(pgmap, NULL, 0) == 0 &&
+	    !devmem_lost_from_end(info->end, &lost, &no_stack) && lost == 0)
+		return;
+	devmem_state_seeded_estimates(st);
+}
+
+int report_read(struct report *rep, const char *path, unsigned int flags,
+		struct dmt_info *first, struct dmt_info *info, char *err, size_t errlen)
+{
+	struct devmem_state *stp = &rep->t.st;
+	char buf[64];
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	/* First pass: what the file says about itself; second: the events. */
+	rc = dmt_scan_flags(path, first, flags, err, errlen);
+	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED || rc == DMT_READ_SALVAGED) {
+		/* Pgmaps described in-band or at the end name the rows, finished or not. */
+		stp->resolve = dmt_resolve_pgmap;
+		stp->resolve_ctx = first->pgmap_addrs;
+		stp->refs_on_free = dmt_meta_get(first->meta, "attach_mode", buf, sizeof(buf)) &&
+				    strcmp(buf, "tracepoint");
+		if (first->pgmaps)
+			devmem_state_seed_text(stp, first->pgmaps);
+		rc = dmt_read_flags(path, report_ops(), stp, info, flags, err, errlen);
+		pgmap_names_apply(stp, first->pgmap_names);	/* named where it was recorded */
+		seeded_exact(stp, first, info);
+	}
+	return rc;
 }

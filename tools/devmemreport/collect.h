@@ -5,6 +5,7 @@
 
 #include "folded.h"
 #include "leaks.h"
+#include "tracefile.h"
 
 /* Live pages of one pgmap row at one moment. */
 struct sample {
@@ -34,5 +35,12 @@ struct report {
 /* The leak tracker's callbacks, extended; ctx is &rep->t.st, as for them. */
 const struct devmem_ops *report_ops(void);
 void report_free(struct report *r);
+/*
+ * Read the file at path into rep (want_samples and want_folded set
+ * first): a scan for what it says about itself (into first), then its
+ * records (info). Returns an enum dmt_read_status, err saying why.
+ */
+int report_read(struct report *rep, const char *path, unsigned int flags,
+		struct dmt_info *first, struct dmt_info *info, char *err, size_t errlen);
 
 #endif
