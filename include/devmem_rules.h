@@ -88,8 +88,8 @@ DEVMEM_RULE void devmem_rule_put_pgmap(struct devmem_pgmap_counts *s, __u64 nr)
  */
 DEVMEM_RULE __s64 devmem_pgmap_refs(const struct devmem_pgmap_counts *s, bool refs_on_free)
 {
-	return (__s64)s->ref_inits - (__s64)s->ref_frees +
-	       (refs_on_free ? 0 : (__s64)s->gets - (__s64)s->puts);
+	/* in unsigned arithmetic, which wraps: counts from a file may be anything */
+	return (__s64)(s->ref_inits - s->ref_frees + (refs_on_free ? 0 : s->gets - s->puts));
 }
 
 /* A long-term pin's migration of coherent pages: failed ones stay put. */

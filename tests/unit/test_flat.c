@@ -272,18 +272,18 @@ static void test_leaks_flat(void)
 	/* pfn 7 handed out twice with no free seen between: one stays out. */
 	r = page_rec(DEVMEM_REC_PAGE_INIT, 99, 7, FLAT_PGMAP);
 	r.hdr.ts_ns = 0;	/* the oldest of all */
-	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
-	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
+	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
+	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
 	r.hdr.type = DEVMEM_REC_FOLIO_FREE;
-	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
+	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
 	/* The 10M, as flat_feed() does, watching the page array's size. */
 	for (k = 0; k < FLAT_OPS; k++) {
 		r = flat_rec(DEVMEM_REC_PAGE_INIT, k);
-		devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
+		devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
 		if (k >= FLAT_WINDOW) {
 			r = flat_rec(DEVMEM_REC_FOLIO_FREE, k - FLAT_WINDOW);
 			r.hdr.pid = 1;
-			devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
+			devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
 		}
 		if (t.cap > maxcap)
 			maxcap = t.cap;
@@ -345,7 +345,7 @@ static void test_leaks_flat(void)
 	/* Free everything but pfn 7's stray entry: the array shrinks back. */
 	for (k = FLAT_OPS - FLAT_WINDOW; k < FLAT_OPS; k++) {
 		r = flat_rec(DEVMEM_REC_FOLIO_FREE, k);
-		devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t);
+		devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t.st);
 	}
 	ng = leak_groups(&t, flat_stack, NULL, NULL, 0, &g);
 	printf("info lib: leaks: all freed: %zu entries in %zu slots, idx %zu slots\n",

@@ -59,7 +59,7 @@ static void page(struct leak_tracker *t, unsigned type, unsigned pid, const char
 				     .stack_id = stack, .nr_pages = nr };
 
 	snprintf(r.hdr.comm, sizeof(r.hdr.comm), "%s", comm);
-	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), t);
+	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t->st);
 }
 
 /* What folded_write() prints, as a string the caller frees. */

@@ -19,7 +19,7 @@
 /* Records through the tracker's replay ops, as the ring buffer gives them. */
 static void lfeed(struct leak_tracker *t, const void *rec)
 {
-	devmem_replay_record(rec, ((const struct devmem_rec_hdr *)rec)->size, leak_tracker_ops(), t);
+	devmem_replay_record(rec, ((const struct devmem_rec_hdr *)rec)->size, leak_tracker_ops(), &t->st);
 }
 
 static void ltask(struct leak_tracker *t, unsigned type, unsigned parent, unsigned tgid)

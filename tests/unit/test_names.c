@@ -14,6 +14,7 @@
 #include "ksyms.h"
 #include "output.h"
 #include "pgmap_names.h"
+#include "late_start.h"
 #include "state.h"
 #define CHECK_GROUP "lib"
 #include "check.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "replay.h"
+#include "late_start.h"
 #include "state.h"
 #define CHECK_GROUP "lib"
 #include "check.h"

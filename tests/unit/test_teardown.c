@@ -31,7 +31,7 @@ static int failures;
 static void feed(struct leak_tracker *t, const void *rec)
 {
 	int rc = devmem_replay_record(rec, ((const struct devmem_rec_hdr *)rec)->size,
-				      leak_tracker_ops(), t);
+				      leak_tracker_ops(), &t->st);
 
 	if (rc)
 		printf("FAIL teardown: a fixture record is refused: %s\n", devmem_replay_strerror(rc));

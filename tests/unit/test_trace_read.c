@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "late_start.h"
 #include "state.h"
 #include "tracefile.h"
 #define CHECK_GROUP "tracefile"

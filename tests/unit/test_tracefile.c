@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "crc32.h"
+#include "late_start.h"
 #include "state.h"
 #include "tracefile.h"
 #define CHECK_GROUP "tracefile"

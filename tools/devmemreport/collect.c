@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect.h"
+#include "late_start.h"
+#include "lost.h"
+#include "pgmap_names.h"
 
 /* Append one element to a growable array; false when out of memory. */
 static bool push(void **arr, size_t *n, size_t *cap, const void *elem, size_t size)
@@ -24,6 +27,12 @@ static bool push(void **arr, size_t *n, size_t *cap, const void *elem, size_t si
 	do { if (!push((void **)&(r)->field, &(r)->n##field, &(r)->cap##field, (elem), sizeof(*(elem)))) \
 		(r)->t.st.oom++; } while (0)
 
+/* The report whose tracker's state the callbacks were handed. */
+static struct report *report_of(void *ctx)
+{
+	return container_of(leak_tracker_of(ctx), struct report, t);
+}
+
 static void seen(struct report *r, const struct devmem_rec_hdr *h)
 {
 	if (!r->first_ts || h->ts_ns < r->first_ts)
@@ -45,7 +54,7 @@ static void sample(struct report *r, const struct devmem_rec_page *p)
 
 static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->page_init(ctx, p);
@@ -57,14 +66,16 @@ static void rp_page_init(void *ctx, const struct devmem_rec_page *p)
 
 static void rp_folio_free(void *ctx, const struct devmem_rec_page *p)
 {
-	seen(ctx, &p->hdr);
+	struct report *r = report_of(ctx);
+
+	seen(r, &p->hdr);
 	leak_tracker_ops()->folio_free(ctx, p);
-	sample(ctx, p);
+	sample(r, p);
 }
 
 static void rp_longterm(void *ctx, const struct devmem_rec_longterm *l)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &l->hdr);
 	leak_tracker_ops()->longterm(ctx, l);
@@ -73,7 +84,7 @@ static void rp_longterm(void *ctx, const struct devmem_rec_longterm *l)
 
 static void rp_cow(void *ctx, const struct devmem_rec_cow *c)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &c->hdr);
 	leak_tracker_ops()->cow(ctx, c);
@@ -82,7 +93,7 @@ static void rp_cow(void *ctx, const struct devmem_rec_cow *c)
 
 static void rp_create(void *ctx, const struct devmem_rec_pgmap *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->pgmap_create(ctx, p);
@@ -91,7 +102,7 @@ static void rp_create(void *ctx, const struct devmem_rec_pgmap *p)
 
 static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &p->hdr);
 	leak_tracker_ops()->pgmap_destroy(ctx, p);
@@ -100,7 +111,7 @@ static void rp_destroy(void *ctx, const struct devmem_rec_pgmap *p)
 
 static void rp_wait(void *ctx, const struct devmem_rec_pgmap_wait *w)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	seen(r, &w->hdr);
 	leak_tracker_ops()->pgmap_wait(ctx, w);
@@ -111,7 +122,7 @@ static void rp_wait(void *ctx, const struct devmem_rec_pgmap_wait *w)
 /* Faults and migrations carry no stack: --folded files them under "[no stack]". */
 static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	leak_tracker_ops()->fault(ctx, f);
 	if (r->want_folded)	/* a fault moves at least its page */
@@ -121,7 +132,7 @@ static void rp_fault(void *ctx, const struct devmem_rec_fault *f)
 
 static void rp_migrate(void *ctx, const struct devmem_rec_migrate *m)
 {
-	struct report *r = ctx;
+	struct report *r = report_of(ctx);
 
 	leak_tracker_ops()->migrate(ctx, m);
 	/* Counted as the state counts them: the finalize stage's total. */
@@ -159,4 +170,48 @@ void report_free(struct report *r)
 	free(r->samples);
 	folded_free(&r->folded);
 	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A seeded pgmap's live count is exact only if every record of its pages
+ * is in the file (docs/counting.md, "Late start"): not with a pid or pgmap
+ * filter, not with records lost, not without the END chunk that says.
+ */
+static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
+			 const struct dmt_info *info)
+{
+	uint64_t lost = 0, no_stack = 0;
+	char pid[32] = "0", pgmap[32] = "0";
+
+	dmt_meta_get(first->meta, "filter_pid", pid, sizeof(pid));
+	dmt_meta_get(first->meta, "filter_pgmap", pgmap, sizeof(pgmap));
+	if (strtoull(pid, NULL, 0) == 0 && strtoull(pgmap, NULL, 0) == 0 &&
+	    !devmem_lost_from_end(info->end, &lost, &no_stack) && lost == 0)
+		return;
+	devmem_state_seeded_estimates(st);
+}
+
+int report_read(struct report *rep, const char *path, unsigned int flags,
+		struct dmt_info *first, struct dmt_info *info, char *err, size_t errlen)
+{
+	struct devmem_state *stp = &rep->t.st;
+	char buf[64];
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	/* First pass: what the file says about itself; second: the events. */
+	rc = dmt_scan_flags(path, first, flags, err, errlen);
+	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED || rc == DMT_READ_SALVAGED) {
+		/* Pgmaps described in-band or at the end name the rows, finished or not. */
+		stp->resolve = dmt_resolve_pgmap;
+		stp->resolve_ctx = first->pgmap_addrs;
+		stp->refs_on_free = dmt_meta_get(first->meta, "attach_mode", buf, sizeof(buf)) &&
+				    strcmp(buf, "tracepoint");
+		if (first->pgmaps)
+			devmem_state_seed_text(stp, first->pgmaps);
+		rc = dmt_read_flags(path, report_ops(), stp, info, flags, err, errlen);
+		pgmap_names_apply(stp, first->pgmap_names);	/* named where it was recorded */
+		seeded_exact(stp, first, info);
+	}
+	return rc;
 }

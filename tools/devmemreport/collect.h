@@ -5,6 +5,7 @@
 
 #include "folded.h"
 #include "leaks.h"
+#include "tracefile.h"
 
 /* Live pages of one pgmap row at one moment. */
 struct sample {
@@ -14,7 +15,7 @@ struct sample {
 };
 
 struct report {
-	struct leak_tracker t;	/* first: the shared callbacks get this */
+	struct leak_tracker t;	/* extended by report_ops(): report_of() */
 	struct devmem_rec_longterm *longterm;
 	size_t nlongterm, caplongterm;
 	struct devmem_rec_cow *cow;
@@ -31,7 +32,15 @@ struct report {
 	uint64_t first_ts, last_ts;
 };
 
-const struct devmem_ops *report_ops(void);	/* ctx: struct report */
+/* The leak tracker's callbacks, extended; ctx is &rep->t.st, as for them. */
+const struct devmem_ops *report_ops(void);
 void report_free(struct report *r);
+/*
+ * Read the file at path into rep (want_samples and want_folded set
+ * first): a scan for what it says about itself (into first), then its
+ * records (info). Returns an enum dmt_read_status, err saying why.
+ */
+int report_read(struct report *rep, const char *path, unsigned int flags,
+		struct dmt_info *first, struct dmt_info *info, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "attach.h"
+#include "late_start_live.h"
 #include "pgmap_names.h"
 #include "counters.h"
 #include "state.h"
@@ -54,6 +55,7 @@ struct top {
 	size_t sort_col[2];	/* per view */
 	size_t max_rows;	/* -r: rows per table in text and on screen, 0 all */
 	bool paused;
+	bool exporting;	/* --listen or --textfile */
 	uint32_t filter_pid;
 	uint64_t filter_pgmap;	/* address or physical start; 0 none */
 	char filter_name[3 * DEVMEM_NAME_LEN];	/* or a short name; "" none */
@@ -64,14 +66,8 @@ struct top {
 	uint64_t live_checked_ns, live_checked_events;	/* last debugfs read, and the
 							 * pages handed out and freed then */
 	size_t nr_live_true;
-	/*
-	 * Late start: rows worth another debugfs read (the seeded count at
-	 * first, then what the last try left pending: rows debugfs no longer
-	 * lists stay estimates but are not read for), and the tries.
-	 */
-	int live_pending;
-	unsigned int settle_tries;
-	uint64_t settled_ns;
+	/* Late start: the debugfs seed's settling, the walk at start. */
+	struct devmem_late_start late;
 	/*
 	 * Processes that exit (tools/lib/procs.h): probe marks rows of gone
 	 * processes exited (only in the initial pid namespace, where the BPF
@@ -90,8 +86,8 @@ struct top {
 	size_t *td_row, nr_td;
 	/*
 	 * Tasks already blocked in memunmap_pages() when we started: their
-	 * teardown began unseen. Found once, from procfs; re-read each
-	 * interval (state 0 once the call returned or the task is gone).
+	 * teardown began unseen (late start). Found once, from procfs; re-read
+	 * each interval (state 0 once the call returned or the task is gone).
 	 */
 #define TOP_MAX_EARLY 16
 	struct ktask early[TOP_MAX_EARLY];
@@ -112,6 +108,10 @@ size_t sorted_procs(const struct top *t, const struct devmem_proc_row ***out);
 uint64_t total_drops(const struct top *t);
 bool pgmap_mismatch(const struct top *t, const struct devmem_pgmap_row *r);
 
+/* A devmem_record_fn (-p: records, not totals): ctx is the struct top. */
+int devmemtop_on_record(void *ctx, void *data, size_t size);
+/* Take records (in records mode) for up to timeout_ms; <0 on a real error. */
+int devmemtop_poll(struct top *t, int timeout_ms);
 /* Close an interval: drain records, learn pgmaps, read losses, rates. */
 void devmemtop_collect(struct top *t);
 

@@ -82,7 +82,7 @@ static struct scope_refs *srefs_of(struct leak_tracker *t, uint64_t pgmap)
 
 static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	bool mine = tgid_mine(t, r->hdr.pid);
 	struct scope_refs *s;
 	struct page_out *p;
@@ -119,7 +119,7 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 
 static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	struct scope_refs *s;
 	bool mine = false;
 	uint64_t i;
@@ -159,7 +159,7 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 
 static void lt_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	struct scope_refs *s;
 
 	devmem_state_ops.get_pgmap(&t->st, r);
@@ -171,7 +171,7 @@ static void lt_get_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 
 static void lt_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	struct scope_refs *s;
 	bool mine = tgid_mine(t, r->hdr.pid);
 	uint64_t v;
@@ -187,7 +187,7 @@ static void lt_put_pgmap(void *ctx, const struct devmem_rec_pgmap_ref *r)
 
 static void lt_task_fork(void *ctx, const struct devmem_rec_task *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	uint64_t v;
 
 	if (!t->scoped || u64map_get(&t->tree, r->tgid + 1ull, &v))
@@ -206,7 +206,7 @@ static void lt_task_fork(void *ctx, const struct devmem_rec_task *r)
 
 static void lt_task_exit(void *ctx, const struct devmem_rec_task *r)
 {
-	struct leak_tracker *t = ctx;
+	struct leak_tracker *t = leak_tracker_of(ctx);
 	uint64_t v;
 
 	if (!t->scoped || !u64map_get(&t->tree, r->tgid + 1ull, &v))
@@ -235,7 +235,7 @@ void leak_tracker_unscope(struct leak_tracker *t)
 	t->out_other = 0;
 }
 
-/* The rest only feed the state: struct leak_tracker starts with it. */
+/* The rest only feed the state: ctx is the tracker's st. */
 const struct devmem_ops *leak_tracker_ops(void)
 {
 	static struct devmem_ops ops;

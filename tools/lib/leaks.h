@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "container_of.h"
 #include "replay.h"
 #include "state.h"
 
@@ -43,7 +44,7 @@ struct scope_refs {
  * pages still out, never by all the pages ever seen.
  */
 struct leak_tracker {
-	struct devmem_state st;	/* first: the state callbacks get this */
+	struct devmem_state st;	/* what the callbacks are handed: leak_tracker_of() */
 	struct page_out *pages;
 	size_t n, cap;		/* entries (live or freed), slots */
 	size_t dead;		/* entries of pages[] freed, not yet dropped */
@@ -75,8 +76,17 @@ struct leak_group {
 	bool mine;
 };
 
-/* Replay callbacks; ctx is the struct leak_tracker. */
+/*
+ * Replay callbacks; ctx is the tracker's struct devmem_state (&t->st), as
+ * for devmem_state_ops, so that a struct embedding a tracker can extend
+ * them (devmemreport's collect.c) and find itself with container_of().
+ */
 const struct devmem_ops *leak_tracker_ops(void);
+
+static inline struct leak_tracker *leak_tracker_of(struct devmem_state *st)
+{
+	return container_of(st, struct leak_tracker, st);
+}
 /*
  * Judge only the descendants of root_parent (call before any record):
  * children it forks, their children, and so on.

@@ -97,6 +97,19 @@ struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pg
 	return &st->pgmaps[st->nr_pgmaps++];
 }
 
+struct devmem_pgmap_row *devmem_state_pgmap_new(struct devmem_state *st)
+{
+	struct devmem_pgmap_row *rows;
+
+	if (st->nr_pgmaps == st->cap_pgmaps) {
+		rows = grow_array(st->pgmaps, &st->cap_pgmaps, sizeof(*rows));
+		if (!rows)
+			return NULL;
+		st->pgmaps = rows;
+	}
+	return &st->pgmaps[st->nr_pgmaps++];
+}
+
 struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
 					  const char *comm)
 {
@@ -387,123 +400,6 @@ const struct devmem_ops devmem_state_ops = {
 	.migrate = st_migrate,
 	.pgmap_wait = st_pgmap_wait,
 };
-
-int devmem_state_seed_text(struct devmem_state *st, const char *text)
-{
-	char type[32], id[32], owner[32];
-	unsigned long long start, end, nr, live;
-	const char *line;
-	int n = 0;
-
-	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		struct devmem_pgmap_row *rows, *r;
-		uint32_t t;
-
-		if (sscanf(line, "# read_ns %llu %llu", &start, &end) == 2) {
-			st->seed_from_ns = start;
-			st->seed_to_ns = end < start ? start : end;	/* a bad file's */
-			continue;
-		}
-		if (line[0] == '#' || sscanf(line, "%31s %31s %llx %llx %31s %llu %llu",
-					     id, type, &start, &end, owner, &nr, &live) != 7)
-			continue;
-		for (t = 1; t <= DEVMEM_PGMAP_P2PDMA; t++)
-			if (!strcmp(type, devmem_pgmap_type_name(t)))
-				break;
-		if (st->nr_pgmaps == st->cap_pgmaps) {
-			rows = grow_array(st->pgmaps, &st->cap_pgmaps, sizeof(*rows));
-			if (!rows)
-				break;
-			st->pgmaps = rows;
-		}
-		/* Keyed by start until the BPF side tells us its address. */
-		r = &st->pgmaps[st->nr_pgmaps++];
-		r->start = start;
-		r->end = end;
-		r->nr_pages = nr;
-		r->live_base = live;
-		r->seeded = true;
-		r->type = t;
-		n++;
-	}
-	return n;
-}
-
-/* debugfs's live pages for the range at start, or -1 if it lists none. */
-static int64_t text_live(const char *text, uint64_t start)
-{
-	unsigned long long s, live;
-	const char *line;
-
-	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (line[0] != '#' &&
-		    sscanf(line, "%*s %*s %llx %*s %*s %*s %llu", &s, &live) == 2 && s == start)
-			return (int64_t)live;
-	return -1;
-}
-
-static const struct devmem_pgmap_net *net_of(const struct devmem_pgmap_net *v, size_t n,
-					     uint64_t start)
-{
-	static const struct devmem_pgmap_net none;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].start == start)
-			return &v[i];
-	return &none;	/* never counted: nothing since attach */
-}
-
-size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
-				const struct devmem_pgmap_net *before, size_t nb,
-				const struct devmem_pgmap_net *after, size_t na)
-{
-	size_t i, pending = 0;
-
-	for (i = 0; i < st->nr_pgmaps; i++) {
-		struct devmem_pgmap_row *r = &st->pgmaps[i];
-		const struct devmem_pgmap_net *b, *a;
-		int64_t live;
-
-		/* A destroyed pgmap keeps its estimate: no read can settle it. */
-		if (!r->live_pending || r->destroyed)
-			continue;
-		/*
-		 * Not listed: its teardown began (debugfs skips a pgmap it cannot
-		 * take a live reference on), maybe waiting on leaked pages for
-		 * good. No read can settle it: its estimate stays.
-		 */
-		live = text_live(text, r->start);
-		if (live < 0)
-			continue;
-		b = net_of(before, nb, r->start);
-		a = net_of(after, na, r->start);
-		r->live_base = live - ((int64_t)a->inits - (int64_t)a->frees);
-		r->live_pending = a->inits != b->inits || a->frees != b->frees;
-		pending += r->live_pending;
-	}
-	return pending;
-}
-
-int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-	int rc;
-
-	if (!f)
-		return -errno;
-	text = calloc(1, 1 << 16);
-	n = text ? fread(text, 1, (1 << 16) - 1, f) : 0;
-	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[n] = 0;
-	rc = devmem_state_seed_text(st, text);
-	free(text);
-	return rc;
-}
 
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages)

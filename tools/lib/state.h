@@ -136,30 +136,16 @@ void devmem_state_free(struct devmem_state *st);
 struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pgmap);
 struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
 					  const char *comm);
+/*
+ * A row for a pgmap known by its range only, zeroed, for the caller to
+ * fill (a debugfs seed, late_start.h); keyed by start until an address
+ * adopts it. NULL without memory, not counted in oom.
+ */
+struct devmem_pgmap_row *devmem_state_pgmap_new(struct devmem_state *st);
 static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 {
 	return r->live_base + (int64_t)r->inits - (int64_t)r->frees;
 }
-/* Seed pgmaps that existed before we started from debugfs's pgmaps file;
- * returns how many, or -errno when the file cannot be read. */
-int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
-/* The same from the file's text (a trace's PGMAPS chunk). */
-int devmem_state_seed_text(struct devmem_state *st, const char *text);
-/* A pgmap's inits and frees at one moment, by its start. */
-struct devmem_pgmap_net {
-	uint64_t start, inits, frees;
-};
-/*
- * Late start: settle the live base of the pending rows from one debugfs
- * text, read between two reads of the totals (before, after; nb, na
- * entries). A row whose pgmap handed out or freed nothing across the read
- * is settled: its base is debugfs's live count less the pages counted
- * since attach. Any other gets that estimate, from the totals after the
- * read, and stays pending. Returns how many rows are still pending.
- */
-size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
-				const struct devmem_pgmap_net *before, size_t nb,
-				const struct devmem_pgmap_net *after, size_t na);
 /* Describe a pgmap (from the BPF side's map); adopts a debugfs row by start. */
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages);

@@ -259,7 +259,7 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
  * -ENOMEM. A destroyed one keeps its entries until its address is reused:
  * it is left out, so that a new pgmap on its range is not judged by it.
  */
-static int read_net(const struct devmem_session *s, struct devmem_pgmap_net *out, int max)
+int devmem_pgmap_nets(const struct devmem_session *s, struct devmem_pgmap_net *out, int max)
 {
 	int n = ncpus(), meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
 	int slot_fd = bpf_map__fd(s->skel->maps.pgmap_slot);
@@ -286,89 +286,6 @@ static int read_net(const struct devmem_session *s, struct devmem_pgmap_net *out
 	}
 	free(vals);
 	return nr;
-}
-
-#define DEBUGFS_TEXT_MAX (1 << 20)
-
-/*
- * One try (docs/counting.md, "Late start"): the totals, debugfs, the
- * totals again. seed: first add a row per debugfs line, pending. Returns
- * the rows still pending (or seeded, with seed), or -errno.
- *
- * A view fed by records (-p) has no totals: the records from before the
- * read are taken out of the base as they are replayed (seed_from_ns), and
- * the rows stay estimates, since the filter hides other processes' pages.
- */
-static int settle_once(struct devmem_state *st, const struct devmem_session *s,
-		       const char *path, bool seed)
-{
-	struct devmem_pgmap_net *before = calloc(2 * DEVMEM_MAX_PGMAPS, sizeof(*before));
-	struct devmem_pgmap_net *after = before + DEVMEM_MAX_PGMAPS;
-	char *text = malloc(DEBUGFS_TEXT_MAX);
-	bool totals = s->skel->rodata->count_in_kernel;
-	size_t len, i, first = st->nr_pgmaps;
-	int rc = -ENOMEM, nb = 0, na = 0;
-	FILE *f;
-
-	if (!before || !text)
-		goto out;
-	if (totals && (nb = read_net(s, before, DEVMEM_MAX_PGMAPS)) < 0) {
-		rc = nb;
-		goto out;
-	}
-	st->seed_from_ns = totals ? 0 : devmem_now_ns();
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
-		goto out;
-	}
-	len = fread(text, 1, DEBUGFS_TEXT_MAX - 1, f);
-	fclose(f);
-	text[len] = 0;
-	st->seed_to_ns = totals ? 0 : devmem_now_ns();
-	if (totals && (na = read_net(s, after, DEVMEM_MAX_PGMAPS)) < 0) {
-		rc = na;
-		goto out;
-	}
-	if (seed) {
-		rc = devmem_state_seed_text(st, text);
-		for (i = first; i < st->nr_pgmaps; i++)
-			st->pgmaps[i].live_pending = true;
-	}
-	if (totals) {
-		i = devmem_state_settle_text(st, text, before, nb, after, na);
-		if (!seed)
-			rc = (int)i;
-	}
-out:
-	free(before);
-	free(text);
-	return rc;
-}
-
-int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
-			   const char *debugfs_path)
-{
-	int rc = settle_once(st, s, debugfs_path, true), tries;
-
-	/* A few quick tries; what stays pending is tried at each interval. */
-	for (tries = 0; rc > 0 && tries < 3 && devmem_state_settle_live(st, s, debugfs_path) > 0;
-	     tries++)
-		;
-	return rc;
-}
-
-int devmem_state_settle_live(struct devmem_state *st, const struct devmem_session *s,
-			     const char *debugfs_path)
-{
-	size_t i;
-
-	if (!s->skel->rodata->count_in_kernel)
-		return 0;	/* records: no later read can settle them */
-	for (i = 0; i < st->nr_pgmaps; i++)
-		if (st->pgmaps[i].live_pending && !st->pgmaps[i].destroyed)
-			return settle_once(st, s, debugfs_path, false);
-	return 0;
 }
 
 uint64_t devmem_events_seen(const struct devmem_session *s)

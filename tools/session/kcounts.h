@@ -8,6 +8,7 @@
 #define DEVMEM_KCOUNTS_H
 
 #include "attach.h"
+#include "late_start.h"
 #include "state.h"
 
 /*
@@ -26,19 +27,8 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
  * devmem_state resolve callback (ctx: the struct devmem_session).
  */
 int devmem_resolve_pgmap(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta);
-/*
- * Seed pgmaps that existed before the session from debugfs, so that their
- * live pages are the kernel's: pages handed out since attach are in both
- * debugfs and the totals, and are taken out of the base once. A pgmap that
- * moved pages during the read keeps an estimate, live_pending, until a
- * read with it quiet (docs/counting.md, "Late start"); this tries a few
- * times at once. Returns the number of pgmaps seeded, or -errno.
- */
-int devmem_state_seed_live(struct devmem_state *st, const struct devmem_session *s,
-			   const char *debugfs_path);
-/* One more try for the pending rows: how many stay pending, or -errno. */
-int devmem_state_settle_live(struct devmem_state *st, const struct devmem_session *s,
-			     const char *debugfs_path);
+/* Every counted live pgmap's inits and frees, by start, at most max (late start). */
+int devmem_pgmap_nets(const struct devmem_session *s, struct devmem_pgmap_net *out, int max);
 
 /*
  * A devmem_proc_forget_fn (state.h) on the proc_counts map (ctx: the

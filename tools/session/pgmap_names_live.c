@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "devmem_maps.h"
 #include "devmem.skel.h"
+#include "late_start.h"
 #include "pgmap_names.h"
 #include "pgmap_names_live.h"
 

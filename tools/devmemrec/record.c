@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * devmemrec's recording: records into the file as they come, the chunks
+ * around them (META and PGMAPS first, the names, stacks and END last), and
+ * the command being recorded.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "devmemrec.h"
+#include "kcounts.h"
+#include "ksyms.h"
+#include "lost.h"
+#include "pgmap_names_live.h"
+#include "record.h"
+#include "replay.h"
+#include "stacks.h"
+#include "version.h"
+
+#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+
+/*
+ * A pgmap named for the first time: what the BPF side learned of it goes
+ * into a PGMAP_DESC chunk ahead of the records, so a recording killed
+ * before its END chunk still names its pgmaps. The line is PGMAP_ADDRS's.
+ */
+static void describe_pgmap(struct rec *r, uint64_t pgmap)
+{
+	char line[160];
+	int n;
+
+	/* Not there (its map was full): the END chunk's PGMAP_ADDRS may still say. */
+	n = devmem_pgmap_addr_line(r->sess, pgmap, line, sizeof(line));
+	if (!n)
+		return;
+	if (!dmt_write_desc(&r->w, line, n))
+		u64map_put(&r->described, pgmap, 1);
+}
+
+int rec_on_record(void *ctx, void *data, size_t size)
+{
+	struct rec *r = ctx;
+	uint64_t pgmap;
+
+	/*
+	 * Detaching takes what is left in the ring buffer: events after the
+	 * END chunk's totals (a tool exiting, say). Written after END, they
+	 * would make the file hold more records than its END says were seen.
+	 */
+	if (r->ended)
+		return 0;
+	if (devmem_replay_record(data, size, NULL, NULL)) {
+		r->bad++;
+		return 0;
+	}
+	pgmap = devmem_rec_pgmap(data);
+	if (r->filter_pgmap && pgmap != r->filter_pgmap) {
+		r->filtered++;
+		return 0;
+	}
+	if (pgmap && pgmap != r->last_described && !r->w.error) {
+		if (!u64map_get(&r->described, pgmap, NULL))
+			describe_pgmap(r, pgmap);
+		if (u64map_get(&r->described, pgmap, NULL))
+			r->last_described = pgmap;	/* else tried again next record */
+	}
+	/* After a write error the writer takes nothing more: these count as lost. */
+	if (dmt_write_record(&r->w, data, size))
+		r->write_errors++;
+	else
+		r->kept++;
+	if (((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT ||
+	    ((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PGMAP_WAIT) {
+		int32_t id = ((struct devmem_rec_hdr *)data)->type == DEVMEM_REC_PAGE_INIT ?
+			     ((struct devmem_rec_page *)data)->stack_id :
+			     size >= sizeof(struct devmem_rec_pgmap_wait) ?
+			     ((struct devmem_rec_pgmap_wait *)data)->stack_id : -1;
+
+		if (id >= 0 && id + 1ull != r->last_stack &&
+		    !u64map_put(&r->stack_ids, id + 1ull, 1))
+			r->last_stack = id + 1ull;
+	}
+	return 0;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* All of a (debugfs or proc) file, NUL-terminated; "" if it cannot be read. */
+static char *slurp_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 1 << 14, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf && f) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (n < cap - 1)
+			break;	/* EOF or error: seq_file fills what it can */
+		{
+			char *p = realloc(buf, cap * 2);
+
+			if (!p) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!buf)
+		return NULL;
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* The stacks records name, symbolized now: the file is read elsewhere. */
+static int write_stacks(struct dmt_writer *w, const struct devmem_session *s,
+			const struct u64map *ids)
+{
+	size_t i, n = 0, cap = 1 << 16;
+	char *buf = malloc(cap), frames[4096];
+	struct ksyms k;
+	int e;
+
+	if (!buf || ksyms_load(&k)) {
+		free(buf);
+		return 0;	/* no symbols: the report says "no stack" */
+	}
+	for (i = 0; i < ids->cap; i++) {
+		uint64_t key = ids->keys[i];
+
+		if (!key || key == UINT64_MAX)
+			continue;
+		devmem_stack_text(s, &k, (int32_t)(key - 1), frames, sizeof(frames));
+		if (n + strlen(frames) + 32 > cap) {
+			char *p = realloc(buf, cap *= 2);
+
+			if (!p)
+				break;
+			buf = p;
+		}
+		n += snprintf(buf + n, cap - n, "%d %s\n", (int)(key - 1), frames);
+	}
+	e = dmt_write_text(w, DMT_CHUNK_STACKS, buf, n);
+	ksyms_free(&k);
+	free(buf);
+	return e;
+}
+
+void rec_begin(struct rec *r, const struct rec_env *env)
+{
+	char text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "";
+	uint64_t read_from, read_to;
+	size_t pgmaps_len = 0;
+	struct utsname u;
+	int k;
+
+	/*
+	 * With a COMMAND, devmemleak -i judges only its process tree: the
+	 * command's processes are our children, seen forking in the records.
+	 */
+	for (k = 0; env->command && env->command[k]; k++) {
+		size_t at = strlen(command);
+
+		snprintf(command + at, sizeof(command) - at, "%s%s", k ? " " : "", env->command[k]);
+	}
+	command[strcspn(command, "\n")] = 0;	/* one META line */
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	boot_id[strcspn(boot_id, "\n")] = 0;
+	r->start = now_ns(CLOCK_MONOTONIC);
+	snprintf(text, sizeof(text),
+		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
+		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
+		 "filter_pid=%u\nfilter_pgmap=%#llx\nrecorder_pid=%d\ncommand=%s\n",
+		 u.release, boot_id, (unsigned long long)r->start, host, devmem_release(),
+		 DEVMEM_ABI_VERSION, devmem_mode_name(r->sess->mode), r->sess->unavailable,
+		 env->attach.filter_pid, (unsigned long long)r->filter_pgmap,
+		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
+	dmt_write_chunk(&r->w, DMT_CHUNK_META, text, strlen(text));
+	/*
+	 * The pgmaps that exist now, whole, right after META (errors are sticky
+	 * in r->w), and when they were read: the records from before the read
+	 * are in its live counts already (session/late_start_live.h, 3).
+	 */
+	read_from = now_ns(CLOCK_MONOTONIC);
+	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
+	read_to = now_ns(CLOCK_MONOTONIC);
+	if (pgmaps && pgmaps_len) {
+		char *p = realloc(pgmaps, pgmaps_len + 64);
+
+		if (p) {
+			pgmaps = p;
+			pgmaps_len += snprintf(p + pgmaps_len, 64, "# read_ns %llu %llu\n",
+					       (unsigned long long)read_from,
+					       (unsigned long long)read_to);
+		}
+	}
+	dmt_write_text(&r->w, DMT_CHUNK_PGMAPS, pgmaps ? pgmaps : "", pgmaps ? pgmaps_len : 0);
+	free(pgmaps);
+}
+
+void rec_start_command(struct rec *r, char **argv)
+{
+	if (argv && !r->w.error && devmem_stop) {
+		fprintf(stderr, "devmemrec: interrupted before COMMAND started; not run\n");
+		r->status = W_EXITCODE(0, devmem_stop);	/* exits 128 + the signal, as a shell */
+	} else if (argv && !r->w.error) {
+		r->child = fork();
+		r->command_ran = r->child > 0;
+		if (r->child < 0) {
+			perror("devmemrec: fork");
+			r->status = W_EXITCODE(127, 0);	/* could not run, as a shell says */
+			devmem_stop = 1;
+		} else if (r->child == 0) {
+			signal(SIGXFSZ, SIG_DFL);	/* the command's own limits as usual */
+			execvp(argv[0], argv);
+			fprintf(stderr, "devmemrec: %s: %s\n", argv[0], strerror(errno));
+			_exit(127);
+		}
+	}
+}
+
+void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env)
+{
+	uint64_t flushed = now_ns(CLOCK_MONOTONIC);
+
+	while (!devmem_stop && !r->w.error) {
+		int e = devmem_session_poll(s, 100);
+
+		if (e < 0) {
+			fprintf(stderr, "devmemrec: ring buffer: %s\n", strerror(-e));
+			r->write_errors++;	/* counted as lost: the file says so */
+			break;
+		}
+		/* A chunk at least every second: a killed recorder loses little. */
+		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
+			dmt_flush(&r->w);	/* an error stops the loop */
+			flushed = now_ns(CLOCK_MONOTONIC);
+		}
+		if (env->duration && now_ns(CLOCK_MONOTONIC) - r->start > env->duration * 1e9)
+			break;
+		if (r->child > 0 && waitpid(r->child, &r->status, WNOHANG) == r->child) {
+			r->child = 0;
+			break;
+		}
+	}
+}
+
+void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
+{
+	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0;
+	char text[8192];
+
+	if (r->child > 0) {	/* interrupted: the command goes too */
+		kill(r->child, SIGTERM);
+		while (waitpid(r->child, &r->status, 0) < 0 && errno == EINTR)
+			;	/* a second signal must not lose its status */
+		r->child = 0;
+	}
+	devmem_session_poll(s, 0);
+	r->drops_unknown = devmem_read_drops(s, drops, &misses) != 0;
+	/* "dropped" is what lost.h calls lost: no_stack is apart. */
+	r->dropped = devmem_lost(drops, misses, r->bad + r->write_errors);
+	snprintf(text, sizeof(text),
+		 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
+		 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
+		 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
+		 "events_seen=%llu\ncommand_not_run=%d\n",
+		 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r->kept,
+		 (unsigned long long)r->filtered, (unsigned long long)r->dropped,
+		 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
+		 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
+		 (unsigned long long)drops[DEVMEM_DROP_STACK],
+		 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
+		 (unsigned long long)r->bad, (unsigned long long)r->write_errors,
+		 (unsigned long long)devmem_events_seen(s), env->command && !r->command_ran);
+	/*
+	 * Losses unknown: no drop counts at all, not zeros, so that no
+	 * reader takes the recording for a whole one (docs/trace-format.md).
+	 */
+	if (r->drops_unknown)
+		snprintf(text, sizeof(text), "end_ns=%llu\nrecords=%llu\nfiltered=%llu\n"
+			 "bad_records=%llu\nwrite_errors=%llu\nevents_seen=%llu\n"
+			 "command_not_run=%d\n",
+			 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r->kept,
+			 (unsigned long long)r->filtered, (unsigned long long)r->bad,
+			 (unsigned long long)r->write_errors,
+			 (unsigned long long)devmem_events_seen(s), env->command && !r->command_ran);
+	r->ended = true;
+	/*
+	 * Each stops at the first write error: the writer keeps it. The
+	 * names are a nicety: failing to make them (no memory) must not
+	 * cost the END chunk, without which nothing can judge the file.
+	 */
+	if (!dmt_flush(&r->w) && !devmem_write_pgmap_addrs(&r->w, s) &&
+	    !write_stacks(&r->w, s, &r->stack_ids)) {
+		if (pgmap_names_record(&r->w, s, DEBUGFS_PGMAPS) && !r->w.error)
+			fprintf(stderr, "devmemrec: pgmap names left out of %s\n", env->output);
+		if (!r->w.error)
+			dmt_write_chunk(&r->w, DMT_CHUNK_END, text, strlen(text));	/* last: complete */
+	}
+}
+
+int rec_write_failed(struct rec *r, const char *out)
+{
+	char why[512];
+
+	fprintf(stderr, "devmemrec: %s: %s\n", out, dmt_writer_strerror(&r->w, why, sizeof(why)));
+	fprintf(stderr, "devmemrec: recording stopped; %s reads up to its last whole chunk "
+		"(no END chunk)\n", out);
+	if (r->child > 0) {
+		/* Our failure is not the command's: let it finish, unrecorded. */
+		fprintf(stderr, "devmemrec: waiting for COMMAND (pid %d) to finish, "
+			"unrecorded\n", (int)r->child);
+		while (waitpid(r->child, &r->status, 0) < 0 && errno == EINTR)
+			if (devmem_stop)	/* interrupted: the command goes too */
+				kill(r->child, SIGTERM);
+	}
+	return DEVMEM_EXIT_WRITE;
+}
