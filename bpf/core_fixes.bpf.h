@@ -60,7 +60,7 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
 
 /*
  * Fallback attach targets that moved (chosen by name in user space,
- * tools/lib/attach.c, from the kernel's BTF):
+ * tools/session/attach.c, from the kernel's BTF):
  *  - zone_device_page_init(page) became zone_device_page_init(page, order)
  *    with zone_device_folio_init(folio, order) beside it in Linux 6.18
  *    (large device folios, Balbir Singh), and later gained a pgmap argument

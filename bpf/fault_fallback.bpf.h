@@ -7,7 +7,7 @@
  *  - the driver's callback itself, ->migrate_to_ram(): which function that
  *    is, is known only once a private pgmap is seen (fault_hooks, filled
  *    by fault_hook_learn()), after load. User space then attaches the
- *    kp_fault_hook/krp_fault_hook pair to it (tools/lib/fault_hooks.c),
+ *    kp_fault_hook/krp_fault_hook pair to it (tools/session/fault_hooks.c),
  *    in both modes: an fentry program's target is fixed when it is loaded.
  *    This sees a driver that gives up before it migrates anything.
  *  - migrate_vma_finalize() of a migrate_vma with fault_page set, which

@@ -95,7 +95,7 @@ struct devmem_fault_spin {
 /*
  * fault_hooks: key __u64 address of a device private pgmap's
  * ops->migrate_to_ram, value __u32 (unused). The fallback modes attach a
- * kprobe pair to each one user space finds here (tools/lib/fault_hooks.c).
+ * kprobe pair to each one user space finds here (tools/session/fault_hooks.c).
  */
 #define DEVMEM_MAX_FAULT_HOOKS 64
 

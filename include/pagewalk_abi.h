@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What crosses between bpf/pagewalk.bpf.c and tools/lib/pagewalk.c: the
+ * What crosses between bpf/pagewalk.bpf.c and tools/session/pagewalk.c: the
  * struct page walk of a pgmap's pfn range and the scan that finds pgmaps
  * from physical ranges (docs/pagewalk.md). Fixed-width types only.
  */

@@ -72,7 +72,7 @@ done
 # Stuck faults: what is live, stuck, their order and counts (ASan, UBSan).
 run_unit stuck "stuck unit tests"
 
-# A live view's processes that come and go (tools/lib/procs.c), ASan, UBSan.
+# A live view's processes that come and go (tools/devmemtop/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
 
 # The attach modes' tables (tools/session/modes.c) against the skeleton, and

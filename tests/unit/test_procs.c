@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of tools/lib/procs.c, built with ASan and UBSan: a live view's
+ * Unit tests of tools/devmemtop/procs.c, built with ASan and UBSan: a live view's
  * intervals over a fabricated system (which pids live, since when) and a
  * fabricated proc_counts map. A process that exits holding nothing is shown
  * exited once, then goes with its map entry; one that holds pages stays

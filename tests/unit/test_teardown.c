@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests of the teardown report (tools/lib/teardown.c) and of the
- * procfs task reader under it (tools/lib/ktasks.c), built with ASan and
+ * procfs task reader under it (tools/host/ktasks.c), built with ASan and
  * UBSan: a recording's teardown that began and never ended, one that
  * ended, an old short wait record, the report's holders, stacks and
  * references, its JSON and text, and tasks found by their kernel stack in

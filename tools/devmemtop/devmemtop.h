@@ -69,7 +69,7 @@ struct top {
 	/* Late start: the debugfs seed's settling, the walk at start. */
 	struct devmem_late_start late;
 	/*
-	 * Processes that exit (tools/lib/procs.h): probe marks rows of gone
+	 * Processes that exit (tools/devmemtop/procs.h): probe marks rows of gone
 	 * processes exited (only in the initial pid namespace, where the BPF
 	 * side's tgids are ours to look up); evict removes those that hold
 	 * no pages once shown (totals mode, unless --keep-exited).
