@@ -291,33 +291,31 @@ void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 	r->drops_unknown = devmem_read_drops(s, drops, &misses) != 0;
 	/* "dropped" is what lost.h calls lost: no_stack is apart. */
 	r->dropped = devmem_lost(drops, misses, r->bad + r->write_errors);
-	snprintf(text, sizeof(text),
-		 "end_ns=%llu\nrecords=%llu\nfiltered=%llu\ndropped=%llu\nringbuf_full=%llu\n"
-		 "pgmap_map_full=%llu\nproc_map_full=%llu\npage_map_full=%llu\nno_stack=%llu\n"
-		 "probe_missed=%llu\nrecursion_misses=%llu\nbad_records=%llu\nwrite_errors=%llu\n"
-		 "events_seen=%llu\ncommand_not_run=%d\n",
-		 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r->kept,
-		 (unsigned long long)r->filtered, (unsigned long long)r->dropped,
-		 (unsigned long long)drops[DEVMEM_DROP_RINGBUF],
-		 (unsigned long long)drops[DEVMEM_DROP_PGMAP_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_PROC_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_PAGE_MAP],
-		 (unsigned long long)drops[DEVMEM_DROP_STACK],
-		 (unsigned long long)drops[DEVMEM_DROP_PROBE_MISSED], (unsigned long long)misses,
-		 (unsigned long long)r->bad, (unsigned long long)r->write_errors,
-		 (unsigned long long)devmem_events_seen(s), env->command && !r->command_ran);
-	/*
-	 * Losses unknown: no drop counts at all, not zeros, so that no
-	 * reader takes the recording for a whole one (docs/trace-format.md).
-	 */
-	if (r->drops_unknown)
-		snprintf(text, sizeof(text), "end_ns=%llu\nrecords=%llu\nfiltered=%llu\n"
-			 "bad_records=%llu\nwrite_errors=%llu\nevents_seen=%llu\n"
-			 "command_not_run=%d\n",
-			 (unsigned long long)now_ns(CLOCK_MONOTONIC), (unsigned long long)r->kept,
-			 (unsigned long long)r->filtered, (unsigned long long)r->bad,
-			 (unsigned long long)r->write_errors,
-			 (unsigned long long)devmem_events_seen(s), env->command && !r->command_ran);
+	{
+		const uint64_t end[DMT_END_NR_KEYS] = {
+			[DMT_END_NS] = now_ns(CLOCK_MONOTONIC),
+			[DMT_END_RECORDS] = r->kept,
+			[DMT_END_FILTERED] = r->filtered,
+			[DMT_END_DROPPED] = r->dropped,
+			[DMT_END_RINGBUF_FULL] = drops[DEVMEM_DROP_RINGBUF],
+			[DMT_END_PGMAP_MAP_FULL] = drops[DEVMEM_DROP_PGMAP_MAP],
+			[DMT_END_PROC_MAP_FULL] = drops[DEVMEM_DROP_PROC_MAP],
+			[DMT_END_PAGE_MAP_FULL] = drops[DEVMEM_DROP_PAGE_MAP],
+			[DMT_END_NO_STACK] = drops[DEVMEM_DROP_STACK],
+			[DMT_END_PROBE_MISSED] = drops[DEVMEM_DROP_PROBE_MISSED],
+			[DMT_END_RECURSION_MISSES] = misses,
+			[DMT_END_BAD_RECORDS] = r->bad,
+			[DMT_END_WRITE_ERRORS] = r->write_errors,
+			[DMT_END_EVENTS_SEEN] = devmem_events_seen(s),
+			[DMT_END_COMMAND_NOT_RUN] = env->command && !r->command_ran,
+		};
+
+		/*
+		 * Losses unknown: no drop counts at all, not zeros, so that no
+		 * reader takes the recording for a whole one (docs/trace-format.md).
+		 */
+		dmt_end_text(text, sizeof(text), end, r->drops_unknown ? DMT_END_LOSS : 0);
+	}
 	r->ended = true;
 	/*
 	 * Each stops at the first write error: the writer keeps it. The

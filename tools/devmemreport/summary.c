@@ -114,9 +114,6 @@ void summary_json(const char *path, const struct dmt_info *info, const struct re
 	const struct devmem_state *st = &rep->t.st;
 	static const char *const meta_keys[] = { "kernel", "boot_id", "host", "attach_mode",
 						 "unavailable", "tool" };
-	static const char *const end_keys[] = { "dropped", "ringbuf_full", "pgmap_map_full",
-						"proc_map_full", "page_map_full", "probe_missed", "recursion_misses",
-						"bad_records", "events_seen" };
 	struct json j;
 	char buf[256];
 	uint64_t lost, no_stack;
@@ -148,9 +145,10 @@ void summary_json(const char *path, const struct dmt_info *info, const struct re
 			json_str(&j, meta_keys[i], buf);
 	json_obj_close(&j);
 	json_obj_open(&j, "drops");
-	for (i = 0; i < sizeof(end_keys) / sizeof(end_keys[0]); i++)
-		if (dmt_meta_get(info->end, end_keys[i], buf, sizeof(buf)))
-			json_u64(&j, end_keys[i], strtoull(buf, NULL, 10));
+	for (i = 0; i < DMT_END_NR_KEYS; i++)
+		if ((dmt_end_keys[i].flags & DMT_END_DROPS) &&
+		    dmt_meta_get(info->end, dmt_end_keys[i].name, buf, sizeof(buf)))
+			json_u64(&j, dmt_end_keys[i].name, strtoull(buf, NULL, 10));
 	if (!devmem_lost_from_end(info->end, &lost, &no_stack))
 		json_u64(&j, "lost", lost);	/* lost.h: what every tool calls lost */
 	json_obj_close(&j);

@@ -30,26 +30,28 @@ const struct dmt_end_key_info dmt_end_keys[DMT_END_NR_KEYS] = {
 	[DMT_END_NS] = { "end_ns", 0 },
 	[DMT_END_RECORDS] = { "records", 0 },
 	[DMT_END_FILTERED] = { "filtered", 0 },
-	[DMT_END_DROPPED] = { "dropped", DMT_END_DROPS },
-	[DMT_END_RINGBUF_FULL] = { "ringbuf_full", DMT_END_DROPS },
-	[DMT_END_PGMAP_MAP_FULL] = { "pgmap_map_full", DMT_END_DROPS },
-	[DMT_END_PROC_MAP_FULL] = { "proc_map_full", DMT_END_DROPS },
-	[DMT_END_PAGE_MAP_FULL] = { "page_map_full", DMT_END_DROPS },
-	[DMT_END_NO_STACK] = { "no_stack", 0 },
-	[DMT_END_PROBE_MISSED] = { "probe_missed", DMT_END_DROPS },
-	[DMT_END_RECURSION_MISSES] = { "recursion_misses", DMT_END_DROPS },
+	[DMT_END_DROPPED] = { "dropped", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_RINGBUF_FULL] = { "ringbuf_full", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_PGMAP_MAP_FULL] = { "pgmap_map_full", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_PROC_MAP_FULL] = { "proc_map_full", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_PAGE_MAP_FULL] = { "page_map_full", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_NO_STACK] = { "no_stack", DMT_END_LOSS },
+	[DMT_END_PROBE_MISSED] = { "probe_missed", DMT_END_DROPS | DMT_END_LOSS },
+	[DMT_END_RECURSION_MISSES] = { "recursion_misses", DMT_END_DROPS | DMT_END_LOSS },
 	[DMT_END_BAD_RECORDS] = { "bad_records", DMT_END_DROPS },
 	[DMT_END_WRITE_ERRORS] = { "write_errors", 0 },
 	[DMT_END_EVENTS_SEEN] = { "events_seen", DMT_END_DROPS },
 	[DMT_END_COMMAND_NOT_RUN] = { "command_not_run", 0 },
 };
 
-int dmt_end_text(char *buf, size_t len, const uint64_t v[DMT_END_NR_KEYS])
+int dmt_end_text(char *buf, size_t len, const uint64_t v[DMT_END_NR_KEYS], unsigned int skip)
 {
 	size_t n = 0;
 	int i, w;
 
 	for (i = 0; i < DMT_END_NR_KEYS; i++) {
+		if (dmt_end_keys[i].flags & skip)
+			continue;
 		w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "%s=%llu\n",
 			     dmt_end_keys[i].name, (unsigned long long)v[i]);
 		if (w < 0)

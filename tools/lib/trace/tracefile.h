@@ -156,17 +156,23 @@ extern uint64_t dmt_crc_ahead_hits;
 /* "key=value" lookup in a META or END payload; NULL if absent. */
 const char *dmt_meta_get(const char *text, const char *key, char *buf, size_t len);
 /*
- * The END chunk's keys (enum dmt_end_key): name, and DMT_END_DROPS for the
- * counts a report lists as drops (devmemreport -j's "drops" object).
+ * The END chunk's keys (enum dmt_end_key): name, DMT_END_DROPS for the
+ * counts a report lists as drops (devmemreport -j's "drops" object), and
+ * DMT_END_LOSS for the counts read from the BPF side's drop counters,
+ * which a recording leaves out when it could not read them.
  */
 #define DMT_END_DROPS 1u
+#define DMT_END_LOSS 2u
 struct dmt_end_key_info {
 	const char *name;
 	unsigned int flags;
 };
 extern const struct dmt_end_key_info dmt_end_keys[DMT_END_NR_KEYS];
-/* An END payload: every key with its value in v, in order; snprintf()'s result. */
-int dmt_end_text(char *buf, size_t len, const uint64_t v[DMT_END_NR_KEYS]);
+/*
+ * An END payload: every key with its value in v, in order, but those with
+ * a flag in skip; snprintf()'s result.
+ */
+int dmt_end_text(char *buf, size_t len, const uint64_t v[DMT_END_NR_KEYS], unsigned int skip);
 /*
  * devmem_state's resolve callback over a file's pgmap descriptions (ctx:
  * the dmt_info's pgmap_addrs text): rows get their range and type even
