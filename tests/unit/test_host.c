@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "readfile.h"
 
 static int failures;
@@ -55,8 +57,22 @@ static void test_read_file(void)
 	free(text);
 }
 
+/* The clock is CLOCK_MONOTONIC's, in nanoseconds. */
+static void test_clock(void)
+{
+	struct timespec ts;
+	uint64_t a, b, mono;
+
+	a = host_now_ns();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	b = host_now_ns();
+	CHECK("the clock is CLOCK_MONOTONIC in ns", a <= mono && mono <= b);
+}
+
 int main(void)
 {
 	test_read_file();
+	test_clock();
 	return failures ? 1 : 0;
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "devmemrec.h"
 #include "kcounts.h"
 #include "ksyms.h"
@@ -87,14 +87,6 @@ int rec_on_record(void *ctx, void *data, size_t size)
 			r->last_stack = id + 1ull;
 	}
 	return 0;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* All of a (debugfs or proc) file, NUL-terminated; "" if it cannot be read. */
@@ -197,7 +189,7 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	gethostname(host, sizeof(host) - 1);
 	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
 	boot_id[strcspn(boot_id, "\n")] = 0;
-	r->start = now_ns(CLOCK_MONOTONIC);
+	r->start = host_now_ns();
 	snprintf(text, sizeof(text),
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
 		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
@@ -212,9 +204,9 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	 * in r->w), and when they were read: the records from before the read
 	 * are in its live counts already (session/late_start_live.h, 3).
 	 */
-	read_from = now_ns(CLOCK_MONOTONIC);
+	read_from = host_now_ns();
 	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
-	read_to = now_ns(CLOCK_MONOTONIC);
+	read_to = host_now_ns();
 	if (pgmaps && pgmaps_len) {
 		char *p = realloc(pgmaps, pgmaps_len + 64);
 
@@ -252,7 +244,7 @@ void rec_start_command(struct rec *r, char **argv)
 
 void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 {
-	uint64_t flushed = now_ns(CLOCK_MONOTONIC);
+	uint64_t flushed = host_now_ns();
 
 	while (!devmem_stop && !r->w.error) {
 		int e = devmem_session_poll(s, 100);
@@ -263,11 +255,11 @@ void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env
 			break;
 		}
 		/* A chunk at least every second: a killed recorder loses little. */
-		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
+		if (host_now_ns() - flushed > 1000000000ull) {
 			dmt_flush(&r->w);	/* an error stops the loop */
-			flushed = now_ns(CLOCK_MONOTONIC);
+			flushed = host_now_ns();
 		}
-		if (env->duration && now_ns(CLOCK_MONOTONIC) - r->start > env->duration * 1e9)
+		if (env->duration && host_now_ns() - r->start > env->duration * 1e9)
 			break;
 		if (r->child > 0 && waitpid(r->child, &r->status, WNOHANG) == r->child) {
 			r->child = 0;
@@ -293,7 +285,7 @@ void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 	r->dropped = devmem_lost(drops, misses, r->bad + r->write_errors);
 	{
 		const uint64_t end[DMT_END_NR_KEYS] = {
-			[DMT_END_NS] = now_ns(CLOCK_MONOTONIC),
+			[DMT_END_NS] = host_now_ns(),
 			[DMT_END_RECORDS] = r->kept,
 			[DMT_END_FILTERED] = r->filtered,
 			[DMT_END_DROPPED] = r->dropped,
