@@ -4,12 +4,15 @@
  * files, on fixtures. Prints one PASS/FAIL line per check.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "clock.h"
+#include "command.h"
 #include "readfile.h"
 
 static int failures;
@@ -70,9 +73,40 @@ static void test_clock(void)
 	CHECK("the clock is CLOCK_MONOTONIC in ns", a <= mono && mono <= b);
 }
 
+/* Launching a command: the exec is known to have worked, or why not. */
+static void test_command(void)
+{
+	char *ok[] = { "true", NULL }, *missing[] = { "/nonexistent/devmem-cmd", NULL };
+	char *xfsz[] = { "sh", "-c", "kill -XFSZ $$; exit 3", NULL };
+	char *slow[] = { "sh", "-c", "sleep 0.2; exit 5", NULL };
+	struct command c;
+	int status = -1, i;
+
+	CHECK("a command from PATH starts",
+	      !command_start(&c, ok, "test") && c.pid > 0 && !c.exec_errno && !c.failed);
+	CHECK("...and is reaped with its status",
+	      !command_wait(c.pid, &status) && WIFEXITED(status) && !WEXITSTATUS(status));
+	CHECK("a command that cannot exec: the parent knows why",
+	      !command_start(&c, missing, "test") && c.pid > 0 && c.exec_errno == ENOENT);
+	CHECK("...and its child exits 127",
+	      !command_wait(c.pid, &status) && WIFEXITED(status) && WEXITSTATUS(status) == 127);
+	CHECK("waiting for no child is an error", command_wait(c.pid, NULL) == -ECHILD);
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK("a tool that ignores SIGXFSZ starts its command with the default",
+	      !command_start(&c, xfsz, "test") && !command_wait(c.pid, &status) &&
+	      WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK("a running command has not exited",
+	      !command_start(&c, slow, "test") && !command_exited(c.pid, &status));
+	for (i = 0; i < 500 && !command_exited(c.pid, &status); i++)
+		usleep(10000);
+	CHECK("...until it has, with its status", i < 500 && WEXITSTATUS(status) == 5);
+}
+
 int main(void)
 {
 	test_read_file();
 	test_clock();
+	test_command();
 	return failures ? 1 : 0;
 }

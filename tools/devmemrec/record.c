@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "clock.h"
+#include "command.h"
 #include "devmemrec.h"
 #include "kcounts.h"
 #include "ksyms.h"
@@ -227,17 +228,17 @@ void rec_start_command(struct rec *r, char **argv)
 		fprintf(stderr, "devmemrec: interrupted before COMMAND started; not run\n");
 		r->status = W_EXITCODE(0, devmem_stop);	/* exits 128 + the signal, as a shell */
 	} else if (argv && !r->w.error) {
-		r->child = fork();
+		struct command cmd;
+		int e = -command_start(&cmd, argv, "devmemrec");
+
+		r->child = cmd.pid;
 		r->command_ran = r->child > 0;
-		if (r->child < 0) {
-			perror("devmemrec: fork");
+		if (e) {
+			fprintf(stderr, "devmemrec: %s: %s\n", cmd.failed, strerror(e));
 			r->status = W_EXITCODE(127, 0);	/* could not run, as a shell says */
 			devmem_stop = 1;
-		} else if (r->child == 0) {
-			signal(SIGXFSZ, SIG_DFL);	/* the command's own limits as usual */
-			execvp(argv[0], argv);
-			fprintf(stderr, "devmemrec: %s: %s\n", argv[0], strerror(errno));
-			_exit(127);
+		} else if (cmd.exec_errno) {	/* it exits 127, reaped below */
+			fprintf(stderr, "devmemrec: %s: %s\n", argv[0], strerror(cmd.exec_errno));
 		}
 	}
 }
@@ -261,7 +262,7 @@ void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env
 		}
 		if (env->duration && host_now_ns() - r->start > env->duration * 1e9)
 			break;
-		if (r->child > 0 && waitpid(r->child, &r->status, WNOHANG) == r->child) {
+		if (r->child > 0 && command_exited(r->child, &r->status)) {
 			r->child = 0;
 			break;
 		}
@@ -275,8 +276,7 @@ void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 
 	if (r->child > 0) {	/* interrupted: the command goes too */
 		kill(r->child, SIGTERM);
-		while (waitpid(r->child, &r->status, 0) < 0 && errno == EINTR)
-			;	/* a second signal must not lose its status */
+		command_wait(r->child, &r->status);	/* a second signal must not lose it */
 		r->child = 0;
 	}
 	devmem_session_poll(s, 0);
