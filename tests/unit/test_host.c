@@ -10,9 +10,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "clock.h"
 #include "command.h"
+#include "procfs.h"
 #include "readfile.h"
 
 static int failures;
@@ -103,10 +105,68 @@ static void test_command(void)
 	CHECK("...until it has, with its status", i < 500 && WEXITSTATUS(status) == 5);
 }
 
+/* A file under dir, made with its folders. */
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (slash = strchr(path + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = 0;
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* procfs: stat lines, the boot id, the pid namespace, on a fixture tree. */
+static void test_procfs(void)
+{
+	char root[] = "/tmp/devmem-procfs-XXXXXX", cmd[600], id[64];
+	struct procfs_stat st;
+
+	if (!mkdtemp(root)) {
+		CHECK("a fixture procfs tree", 0);
+		return;
+	}
+	put(root, "12/stat", "12 (my (odd) comm) S 1 12 12 0 -1 4194560 96 0 0 0 1 2 0 0 20 0 "
+	    "3 0 4242 1000 10 18446744073709551615\n");
+	put(root, "12/task/13/stat", "13 (worker) D 1 1 1 0 -1\n");
+	put(root, "14/stat", "14 no comm here\n");
+	put(root, "15/stat", "");
+	put(root, "sys/kernel/random/boot_id", "0c5f6f5e-1b7c-4f7e-9a53-3c2e0a3d9f10\n");
+	procfs_root = root;
+	CHECK("a process's stat: comm with spaces and parentheses, state, threads, start",
+	      !procfs_stat(NULL, 12, 0, &st) && !strcmp(st.comm, "my (odd) comm") &&
+	      st.state == 'S' && st.has_counts && st.threads == 3 && st.start_time == 4242);
+	CHECK("a thread's stat, cut short before its counts",
+	      !procfs_stat(NULL, 12, 13, &st) && !strcmp(st.comm, "worker") && st.state == 'D' &&
+	      !st.has_counts);
+	CHECK("a gone process is -ENOENT", procfs_stat(NULL, 99, 0, &st) == -ENOENT && !st.state);
+	CHECK("no stat line is -EINVAL, an empty one -EIO",
+	      procfs_stat(NULL, 14, 0, &st) == -EINVAL && procfs_stat(NULL, 15, 0, &st) == -EIO);
+	CHECK("a root of its own", !procfs_stat("/proc", getpid(), 0, &st) && st.state == 'R' &&
+	      st.has_counts && st.threads >= 1);
+	procfs_boot_id(id, sizeof(id));
+	CHECK("the boot id, without its newline", !strcmp(id, "0c5f6f5e-1b7c-4f7e-9a53-3c2e0a3d9f10"));
+	CHECK("no pid namespace file: the initial namespace", procfs_in_init_pidns());
+	procfs_root = "/nonexistent-proc";
+	procfs_boot_id(id, sizeof(id));
+	CHECK("an unreadable boot id is \"\"", !id[0]);
+	procfs_root = "/proc";
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd))
+		printf("note: could not remove %s\n", root);
+}
+
 int main(void)
 {
 	test_read_file();
 	test_clock();
 	test_command();
+	test_procfs();
 	return failures ? 1 : 0;
 }

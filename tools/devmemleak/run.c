@@ -15,6 +15,7 @@
 #include "kcounts.h"
 #include "lost.h"
 #include "output.h"
+#include "procfs.h"
 #include "replay.h"
 
 #define POLL_MS 100
@@ -180,7 +181,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 	pid_t child;
 
 	/* In a container our pid is not the one the records carry. */
-	if (lk->sess.tracks_tasks && devmem_in_init_pidns())
+	if (lk->sess.tracks_tasks && procfs_in_init_pidns())
 		leak_tracker_scope(lt, getpid());
 	child = devmem_stop ? -1 : start_command(argv, o);
 	if (child < 0 && devmem_stop)

@@ -19,6 +19,7 @@
 #include "ksyms.h"
 #include "lost.h"
 #include "pgmap_names_live.h"
+#include "procfs.h"
 #include "record.h"
 #include "replay.h"
 #include "stacks.h"
@@ -124,16 +125,6 @@ static char *slurp_all(const char *path, size_t *len)
 	return buf;
 }
 
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	buf[n] = 0;
-	if (f)
-		fclose(f);
-}
-
 /* The stacks records name, symbolized now: the file is read elsewhere. */
 static int write_stacks(struct dmt_writer *w, const struct devmem_session *s,
 			const struct u64map *ids)
@@ -188,8 +179,7 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	command[strcspn(command, "\n")] = 0;	/* one META line */
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
-	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
-	boot_id[strcspn(boot_id, "\n")] = 0;
+	procfs_boot_id(boot_id, sizeof(boot_id));
 	r->start = host_now_ns();
 	snprintf(text, sizeof(text),
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
@@ -198,7 +188,7 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 		 u.release, boot_id, (unsigned long long)r->start, host, devmem_release(),
 		 DEVMEM_ABI_VERSION, devmem_mode_name(r->sess->mode), r->sess->unavailable,
 		 env->attach.filter_pid, (unsigned long long)r->filter_pgmap,
-		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
+		 procfs_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
 	dmt_write_chunk(&r->w, DMT_CHUNK_META, text, strlen(text));
 	/*
 	 * The pgmaps that exist now, whole, right after META (errors are sticky

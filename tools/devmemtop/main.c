@@ -20,6 +20,7 @@
 #include "kcounts.h"
 #include "metrics.h"
 #include "output.h"
+#include "procfs.h"
 #include "walk.h"
 
 #define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
@@ -159,7 +160,7 @@ static int top_attach(struct top *t, struct top_env *env)
 	 * is marked exited, never removed. Forgetting processes gives their
 	 * BPF slots back, so fewer are needed (docs/counting.md).
 	 */
-	t->probe = devmem_in_init_pidns();
+	t->probe = procfs_in_init_pidns();
 	t->evict = t->probe && !env->keep_exited && !o->records;
 	o->max_procs = t->evict ? DEVMEM_EVICTING_PROCS : DEVMEM_MAX_PROCS;
 	devmem_catch_signals();	/* a stop while loading still prints a last document */
