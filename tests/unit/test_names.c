@@ -3,8 +3,8 @@
  * Unit tests of the names given to pgmaps and stack frames
  * (tools/lib/pgmap_names.c, tools/host/ksyms.c), built with ASan and
  * UBSan: drivers by symbol, module and device, /proc/iomem, kallsyms, the
- * text of a stack, the namer and its kallsyms cache. One PASS/FAIL line
- * per check.
+ * namer and its kallsyms cache (the text of a stack is test_host.c's).
+ * One PASS/FAIL line per check.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,103 +139,6 @@ static void test_ksyms_resolve(void)
 	pgmap_ksyms_resolve(f, h, 1);
 	fclose(f);
 	CHECK("kallsyms without root (all zeros) names nothing", !h[0].found);
-}
-
-/*
- * The stack a tracepoint program takes, leaf first: its own frame, the
- * tracepoint's, then the caller's. Whether or not kallsyms still listed the
- * program when it was read, the text starts at the traced function.
- */
-static void test_stack_text(void)
-{
-	static const char with_prog[] =
-		"ffffffff81000000 T _text\n"
-		"ffffffff81001000 T zone_device_page_init\n"
-		"ffffffff81002000 t __traceiter_devmem_page_init\n"
-		"ffffffff81003000 T bpf_trace_run1\n"
-		"ffffffff81004000 T dmirror_migrate_to_device.constprop.0\n"
-		"ffffffff81a00000 T asm_sysvec_apic_timer_interrupt\n"
-		"ffffffff81a01000 D some_data\n"
-		"ffffffffa0001000 t bpf_prog_6deef7357e7b4530_on_page_init\t[bpf]\n"
-		"ffffffffa0100000 t bpf_trampoline_6442491234\t[bpf]\n";
-	uint64_t tp[6] = { 0xffffffffa0001040, 0xffffffff81003010, 0xffffffff81002020,
-			   0xffffffff81001030, 0xffffffff81004040, 0 };
-	uint64_t fentry[4] = { 0xffffffffa0001040, 0xffffffffa0100020, 0xffffffff81001000,
-			       0xffffffff81004040 };
-	const char *want = "zone_device_page_init+0x30;dmirror_migrate_to_device.constprop.0+0x40";
-	struct ksyms k;
-	char buf[512], name[64];
-	FILE *f = fmemopen((void *)with_prog, strlen(with_prog), "r");
-
-	CHECK("kallsyms text: the 8 text symbols, data left out", !ksyms_read(&k, f) && k.n == 8);
-	fclose(f);
-	CHECK("a tracepoint stack starts at the traced function",
-	      !strcmp(ksyms_stack_text(&k, tp, 6, buf, sizeof(buf)), want));
-	CHECK("an fentry stack starts at the traced function",
-	      !strcmp(ksyms_stack_text(&k, fentry, 4, buf, sizeof(buf)),
-		      "zone_device_page_init+0;dmirror_migrate_to_device.constprop.0+0x40"));
-	ksyms_free(&k);
-
-	/* The same stack, read while kallsyms no longer listed the programs. */
-	f = fmemopen((void *)with_prog, strstr(with_prog, "ffffffffa0001000") - with_prog, "r");
-	CHECK("kallsyms text without the programs", !ksyms_read(&k, f) && k.n == 6);
-	fclose(f);
-	CHECK("a program kallsyms lost is not named after the kernel's last function",
-	      !strcmp(ksyms_name(&k, 0xffffffffa0001040, name, sizeof(name)), "0xffffffffa0001040"));
-	CHECK("... and a tracepoint stack still starts at the traced function",
-	      !strcmp(ksyms_stack_text(&k, tp, 6, buf, sizeof(buf)), want));
-	CHECK("... and an fentry stack too",
-	      !strcmp(ksyms_stack_text(&k, fentry, 4, buf, sizeof(buf)),
-		      "zone_device_page_init+0;dmirror_migrate_to_device.constprop.0+0x40"));
-	CHECK("a function's end is still named",
-	      !strcmp(ksyms_name(&k, 0xffffffff81a00000 + KSYMS_MAX_FUNC_SIZE - 1, name, sizeof(name)),
-		      "asm_sysvec_apic_timer_interrupt+0xfffff"));
-	CHECK("a stack with no frames is empty", !ksyms_stack_text(&k, tp + 5, 1, buf, sizeof(buf))[0]);
-	ksyms_free(&k);
-
-	/* kprobe mode: the stack starts at the probed function. */
-	f = fmemopen((void *)with_prog, strlen(with_prog), "r");
-	CHECK("kallsyms text again", !ksyms_read(&k, f));
-	fclose(f);
-	{
-		/*
-		 * The guess unwinder (CONFIG_UNWINDER_GUESS) put a stale
-		 * interrupt return address between the program and the
-		 * tracepoint (vm-folded, before the guests had ORC): it is
-		 * what the kernel reported, so it stays, with the frames
-		 * after it; only the leading run of tracer frames is cut.
-		 */
-		uint64_t stray[6] = { 0xffffffffa0001040, 0xffffffff81a00010, 0xffffffff81003010,
-				      0xffffffff81002020, 0xffffffff81001030, 0xffffffff81004040 };
-
-		CHECK("a frame between the program and the tracepoint ends the cut",
-		      !strcmp(ksyms_stack_text(&k, stray, 6, buf, sizeof(buf)),
-			      "asm_sysvec_apic_timer_interrupt+0x10;bpf_trace_run1+0x10;"
-			      "__traceiter_devmem_page_init+0x20;zone_device_page_init+0x30;"
-			      "dmirror_migrate_to_device.constprop.0+0x40"));
-	}
-	{
-		/* A program that called a subprogram: two BPF frames, then the tracepoint. */
-		uint64_t sub[6] = { 0xffffffffa0001080, 0xffffffffa0001040, 0xffffffff81003010,
-				    0xffffffff81002020, 0xffffffff81001030, 0xffffffff81004040 };
-
-		CHECK("every BPF frame at the leaf is cut, then the tracepoint's",
-		      !strcmp(ksyms_stack_text(&k, sub, 6, buf, sizeof(buf)), want));
-	}
-	{
-		uint64_t kp[4] = { 0xffffffff81001010, 0xffffffff81004040, 0xffffffffa0100020,
-				   0xffffffff81000100 };
-
-		CHECK("a kprobe stack keeps every frame, another tool's trampoline deeper in too",
-		      !strcmp(ksyms_stack_text(&k, kp, 4, buf, sizeof(buf)),
-			      "zone_device_page_init+0x10;dmirror_migrate_to_device.constprop.0+0x40;"
-			      "bpf_trampoline_6442491234+0x20;_text+0x100"));
-	}
-	ksyms_free(&k);
-	memset(&k, 0, sizeof(k));	/* kallsyms unreadable: nothing named */
-	CHECK("with nothing named the stack is its addresses, not empty",
-	      !strcmp(ksyms_stack_text(&k, tp, 2, buf, sizeof(buf)),
-		      "0xffffffffa0001040;0xffffffff81003010"));
 }
 
 static void write_file(char *path, const char *text)
@@ -456,7 +359,6 @@ int main(void)
 	test_driver_names();
 	test_iomem();
 	test_ksyms_resolve();
-	test_stack_text();
 	test_pgmap_namer();
 	test_namer_kallsyms_cache();
 	return failures ? 1 : 0;
