@@ -20,6 +20,7 @@
 #include "kcounts.h"
 #include "metrics.h"
 #include "output.h"
+#include "pgmap_host.h"
 #include "procfs.h"
 #include "walk.h"
 
@@ -320,7 +321,8 @@ static int cmd_top(int argc, char **argv)
 	};
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
 			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = devmem_now_ns(),
-			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT };
+			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT,
+			 .namer.src = &pgmap_host_source };
 	double v;
 	int c;
 

@@ -10,13 +10,14 @@
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "late_start.h"
+#include "pgmap_host.h"
 #include "pgmap_names.h"
 #include "pgmap_names_live.h"
 
 int pgmap_names_record(struct dmt_writer *w, const struct devmem_session *s,
 		       const char *debugfs_path)
 {
-	struct pgmap_namer nm = { 0 };
+	struct pgmap_namer nm = { .src = &pgmap_host_source };
 	struct devmem_state st = { 0 };
 	struct devmem_pgmap_meta v;
 	__u64 key, next, *prev = NULL;
