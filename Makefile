@@ -133,7 +133,8 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c tools/lib/late_start.c tools/host/readfile.c \
 		 tools/host/clock.c tools/host/command.c tools/host/procfs.c \
-		 tools/host/iomem.c tools/host/pgmap_host.c
+		 tools/host/iomem.c tools/host/pgmap_host.c tools/host/debugfs.c \
+		 tools/lib/pgmaps_text.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
 san_objs = $(patsubst tools/%.c,$(BUILD)/san/%.o,$(1))

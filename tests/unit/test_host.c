@@ -14,8 +14,11 @@
 #include <sys/wait.h>
 #include "clock.h"
 #include "command.h"
+#include "debugfs.h"
+#include "late_start.h"
 #include "procfs.h"
 #include "readfile.h"
+#include "state.h"
 
 static int failures;
 
@@ -105,6 +108,67 @@ static void test_command(void)
 	CHECK("...until it has, with its status", i < 500 && WEXITSTATUS(status) == 5);
 }
 
+/* debugfs's pgmaps file: read whole, parsed once, seeding rows. */
+static void test_debugfs(void)
+{
+	static const char text[] =
+		"# pgmap type start end owner nr_pages live_pages\n"
+		"0000000082ec8606 coherent 0x40000000 0x4fffffff 000000003a559b50 65536 3\n"
+		"garbage line\n"
+		"00000000bdd6a09e private 0xffe0000000 0xffefffffff 00000000158ff02b 65536 0\n";
+	char path[] = "/tmp/devmem-pgmaps-XXXXXX", line[128], *big;
+	struct devmem_state st = { 0 };
+	struct debugfs_pgmaps p;
+	size_t n = 0, i;
+
+	write_fixture(path, text, strlen(text));
+	CHECK("debugfs: the well-formed lines", !debugfs_pgmaps_read(path, &p) &&
+	      p.lines.n == 2 && p.len == strlen(text) && !strcmp(p.text, text) &&
+	      !p.lines.has_read_ns);
+	CHECK("debugfs seed reads the well-formed lines", devmem_state_seed_lines(&st, &p.lines) == 2);
+	CHECK("debugfs seed keeps type, range and live pages",
+	      st.pgmaps[0].type == DEVMEM_PGMAP_COHERENT && st.pgmaps[0].start == 0x40000000 &&
+	      devmem_pgmap_live(&st.pgmaps[0]) == 3 && st.pgmaps[1].type == DEVMEM_PGMAP_PRIVATE &&
+	      st.pgmaps[1].end == 0xffefffffff && st.pgmaps[1].nr_pages == 65536 && st.pgmaps[1].seeded);
+	CHECK("a range's live pages, -1 for one not listed",
+	      devmem_pgmap_lines_live(&p.lines, 0x40000000) == 3 &&
+	      devmem_pgmap_lines_live(&p.lines, 0x50000000) == -1);
+	debugfs_pgmaps_free(&p);
+	devmem_state_pgmap_meta(&st, 0xdead000, 0x40000000, 0x4fffffff, DEVMEM_PGMAP_COHERENT, 1, 65536);
+	CHECK("the BPF side's address adopts the seeded row by start",
+	      st.nr_pgmaps == 2 && st.pgmaps[0].pgmap == 0xdead000);
+	unlink(path);
+	CHECK("a missing file is an error, not a crash",
+	      debugfs_pgmaps_read("/nonexistent/pgmaps", &p) == -ENOENT && !p.lines.n && !p.text);
+	devmem_state_free(&st);
+
+	/* 4000 pgmaps, over 200 KiB: once cut at 64 KiB without a word. */
+	big = malloc(4000 * sizeof(line));
+	for (i = 0; i < 4000; i++)
+		n += snprintf(big + n, sizeof(line), "%016zx generic %#zx %#zx 0 16 %zu\n", i,
+			      (i + 1) << 20, ((i + 1) << 20) + 0xffff, i);
+	strcpy(path, "/tmp/devmem-pgmaps-XXXXXX");
+	write_fixture(path, big, n);
+	CHECK("a file past 64 KiB is read whole: every pgmap seeded",
+	      n > 200 * 1024 && !debugfs_pgmaps_read(path, &p) && p.lines.n == 4000 &&
+	      devmem_state_seed_lines(&st, &p.lines) == 4000 && st.pgmaps[3999].live_base == 3999 &&
+	      st.pgmaps[3999].type == DEVMEM_PGMAP_GENERIC);
+	debugfs_pgmaps_free(&p);
+	devmem_state_free(&st);
+	unlink(path);
+	free(big);
+
+	/* A recording's chunk: when it was read, a type not known. */
+	CHECK("a chunk's text seeds the same way, with its read time (to clamped to from)",
+	      devmem_state_seed_text(&st, "# read_ns 10 5\n0 weird 0x1000 0x1fff 0 1 1\n") == 1 &&
+	      st.seed_from_ns == 10 && st.seed_to_ns == 10 &&
+	      !strcmp(devmem_pgmap_type_name(st.pgmaps[0].type), "unknown"));
+	devmem_state_free(&st);
+	CHECK("the file is where the kernel series puts it",
+	      !strcmp(debugfs_pgmaps_path(), "/sys/kernel/debug/zone_device/pgmaps") ||
+	      !strcmp(debugfs_pgmaps_path(), "/sys/kernel/debug/devmem/pgmaps"));
+}
+
 /* A file under dir, made with its folders. */
 static void put(const char *dir, const char *rel, const char *text)
 {
@@ -168,5 +232,6 @@ int main(void)
 	test_clock();
 	test_command();
 	test_procfs();
+	test_debugfs();
 	return failures ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "command.h"
+#include "debugfs.h"
 #include "devmemrec.h"
 #include "kcounts.h"
 #include "ksyms.h"
@@ -25,7 +26,7 @@
 #include "stacks.h"
 #include "version.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 /*
  * A pgmap named for the first time: what the BPF side learned of it goes
@@ -89,40 +90,6 @@ int rec_on_record(void *ctx, void *data, size_t size)
 			r->last_stack = id + 1ull;
 	}
 	return 0;
-}
-
-/* All of a (debugfs or proc) file, NUL-terminated; "" if it cannot be read. */
-static char *slurp_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1 << 14, n = 0;
-	char *buf = malloc(cap);
-
-	while (buf && f) {
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-
-		n += got;
-		if (n < cap - 1)
-			break;	/* EOF or error: seq_file fills what it can */
-		{
-			char *p = realloc(buf, cap * 2);
-
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (!buf)
-		return NULL;
-	buf[n] = 0;
-	*len = n;
-	return buf;
 }
 
 /* The stacks records name, symbolized now: the file is read elsewhere. */
@@ -196,7 +163,7 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	 * are in its live counts already (session/late_start_live.h, 3).
 	 */
 	read_from = host_now_ns();
-	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
+	pgmaps = debugfs_pgmaps_text(DEBUGFS_PGMAPS, &pgmaps_len);	/* NULL: "" */
 	read_to = host_now_ns();
 	if (pgmaps && pgmaps_len) {
 		char *p = realloc(pgmaps, pgmaps_len + 64);

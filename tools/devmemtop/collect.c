@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "debugfs.h"
 #include "devmemtop.h"
 #include "exporter.h"
 #include "fault_hooks.h"
@@ -15,7 +16,7 @@
 #include "replay.h"
 #include "stuck_live.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 int devmemtop_on_record(void *ctx, void *data, size_t size)
 {

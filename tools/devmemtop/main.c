@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "devmemtop.h"
+#include "debugfs.h"
 #include "version.h"
 #include "exporter.h"
 #include "devmem_maps.h"
@@ -24,7 +25,7 @@
 #include "procfs.h"
 #include "walk.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 /* What the command line asks for beyond the view's own settings (struct top). */
 struct top_env {
