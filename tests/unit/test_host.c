@@ -20,12 +20,8 @@
 #include "readfile.h"
 #include "state.h"
 
-static int failures;
-
-#define CHECK(name, cond) do { \
-	if (cond) printf("PASS host: %s\n", name); \
-	else { printf("FAIL host: %s: %s is false (line %d)\n", name, #cond, __LINE__); failures++; } \
-} while (0)
+#define CHECK_GROUP "host"
+#include "check.h"
 
 /* A temporary file holding len bytes of text; path is a mkstemp template. */
 static void write_fixture(char *path, const char *text, size_t len)
