@@ -131,7 +131,10 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/devmemtop/exporter/httpd.c \
 		 tools/devmemtop/procs.c tools/host/ksyms.c \
 		 tools/lib/teardown.c tools/host/ktasks.c \
-		 tools/lib/stuck.c tools/lib/late_start.c
+		 tools/lib/stuck.c tools/lib/late_start.c tools/host/readfile.c \
+		 tools/host/clock.c tools/host/command.c tools/host/procfs.c \
+		 tools/host/iomem.c tools/host/pgmap_host.c tools/host/debugfs.c \
+		 tools/lib/pgmaps_text.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
 san_objs = $(patsubst tools/%.c,$(BUILD)/san/%.o,$(1))
@@ -143,9 +146,9 @@ $(BUILD)/san/%.o: tools/%.c
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -c $< -o $@
 
 # Each program from its own test_NAME.c; tools/lib's by subject (their
-# lines say "lib:"), then procs, teardown and stuck.
+# lines say "lib:"), then procs, teardown, stuck and the host readers.
 LIB_TESTS := state json flat names leaks metrics httpd
-UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck)
+UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck host)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
 

@@ -69,6 +69,9 @@ for t in state json flat names leaks metrics httpd; do
 	run_unit $t "lib $t unit tests"
 done
 
+# The readers of host files (tools/host), on fixtures, ASan, UBSan.
+run_unit host "host unit tests"
+
 # Stuck faults: what is live, stuck, their order and counts (ASan, UBSan).
 run_unit stuck "stuck unit tests"
 

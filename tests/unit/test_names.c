@@ -1,23 +1,37 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Unit tests of the names given to pgmaps and stack frames
- * (tools/lib/pgmap_names.c, tools/host/ksyms.c), built with ASan and
- * UBSan: drivers by symbol, module and device, /proc/iomem, kallsyms, the
- * text of a stack, the namer and its kallsyms cache. One PASS/FAIL line
- * per check.
+ * (tools/lib/pgmap_names.c, and the host layer's tools/host/ksyms.c,
+ * iomem.c and pgmap_host.c), built with ASan and UBSan: drivers by
+ * symbol, module and device, the kallsyms table and the stack frames it
+ * names, /proc/iomem, and the namer and its kallsyms cache reading both
+ * through pgmap_host_source, on fixtures. One PASS/FAIL line per check.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "iomem.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
+#include "pgmap_host.h"
 #include "pgmap_names.h"
 #include "late_start.h"
 #include "state.h"
 #define CHECK_GROUP "lib"
 #include "check.h"
+
+/* A temporary file holding len bytes of text; path is a mkstemp template. */
+static void write_fixture(char *path, const char *text, size_t len)
+{
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fwrite(text, 1, len, f);
+	fclose(f);
+}
 
 /* Drivers and devices by name (tools/lib/pgmap_names.c). */
 static const char sample_iomem[] =
@@ -83,64 +97,6 @@ static void test_driver_names(void)
 	      !pgmap_is_pci_name("0000:03:00.0x") && !pgmap_is_pci_name("0000:03:00"));
 }
 
-static void test_iomem(void)
-{
-	struct iomem io;
-	long r, pci;
-
-	CHECK("iomem sample parses", iomem_parse(sample_iomem, &io) == 0);
-	CHECK("iomem keeps every resource line, skips the rest", io.n == 12);
-	CHECK("iomem reads depth from indentation and cleans names",
-	      io.res[6].depth == 3 && !strcmp(io.res[3].name, "PCI_Bus_0000:00"));
-	r = iomem_find(&io, 0xe0100000, 0xe01fffff, &pci);
-	CHECK("a range under a PCI BAR: the innermost resource and its PCI device",
-	      r == 6 && !strcmp(io.res[r].name, "nvidia-uvm-hmm") && pci == 5 &&
-	      !strcmp(io.res[pci].name, "0000:01:00.0"));
-	r = iomem_find(&io, 0xe8000000, 0xe8ffffff, &pci);
-	CHECK("a range in the BAR but outside its child: the BAR itself", r == 5 && pci == 5);
-	r = iomem_find(&io, 0xf0000000, 0xf00fffff, &pci);
-	CHECK("a BAR named after its device is device and PCI device at once", r == 7 && pci == 7);
-	r = iomem_find(&io, 0xfff0000000, 0xffffffffff, &pci);
-	CHECK("test_hmm's private range is hmm_dmirror, not under PCI",
-	      r == 10 && !strcmp(io.res[r].name, "hmm_dmirror") && pci == -1);
-	r = iomem_find(&io, 0x38000100000, 0x39000ffffff, &pci);
-	CHECK("a range that spills out of its resource is not said to be in it", r == -1);
-	r = iomem_find(&io, 0x40000000, 0x4fffffff, &pci);
-	CHECK("a memmap= carve-out (\"Reserved\" once the kernel has PCI) names no device",
-	      r == -1 && pci == -1);
-	iomem_free(&io);
-	CHECK("an empty iomem parses to nothing", iomem_parse("", &io) == 0 && io.n == 0 &&
-	      iomem_find(&io, 1, 2, &pci) == -1);
-	iomem_free(&io);
-}
-
-static void test_ksyms_resolve(void)
-{
-	struct ksym_hit h[5] = {
-		{ .addr = 0xffffffff81e73d60 + 0x5a0 },	/* dmirror_devices[1] */
-		{ .addr = 0xffff888012345678 },		/* a heap pointer */
-		{ .addr = 0xffffffffc0a01000 },		/* a module's ops */
-		{ .addr = 0xffffffffc0b02048 },
-		{ .addr = 0x10 },
-	};
-	FILE *f = fmemopen((void *)sample_kallsyms, strlen(sample_kallsyms), "r");
-
-	pgmap_ksyms_resolve(f, h, 5);
-	fclose(f);
-	CHECK("kallsyms names a static owner cookie with its offset",
-	      h[0].found && !strcmp(h[0].sym, "dmirror_devices") && h[0].off == 0x5a0 && !h[0].mod[0]);
-	CHECK("a heap pointer is named by nothing (not the last per-CPU symbol)", !h[1].found);
-	CHECK("a module symbol carries its module",
-	      h[2].found && !strcmp(h[2].sym, "uvm_pmm_devmem_ops") && !strcmp(h[2].mod, "nvidia_uvm"));
-	CHECK("the nearest symbol below wins, in any order",
-	      h[3].found && !strcmp(h[3].sym, "foo_devices") && h[3].off == 8);
-	CHECK("absolute symbols name nothing", !h[4].found);
-	f = fmemopen((void *)"0000000000000000 T _text\n0000000000000000 b dmirror_devices\n", 58, "r");
-	pgmap_ksyms_resolve(f, h, 1);
-	fclose(f);
-	CHECK("kallsyms without root (all zeros) names nothing", !h[0].found);
-}
-
 /*
  * The stack a tracepoint program takes, leaf first: its own frame, the
  * tracepoint's, then the caller's. Whether or not kallsyms still listed the
@@ -167,7 +123,7 @@ static void test_stack_text(void)
 	char buf[512], name[64];
 	FILE *f = fmemopen((void *)with_prog, strlen(with_prog), "r");
 
-	CHECK("kallsyms text: the 8 text symbols, data left out", !ksyms_read(&k, f) && k.n == 8);
+	CHECK("kallsyms text: the 8 text symbols, data left out", !ksyms_read(&k, f) && k.nfuncs == 8);
 	fclose(f);
 	CHECK("a tracepoint stack starts at the traced function",
 	      !strcmp(ksyms_stack_text(&k, tp, 6, buf, sizeof(buf)), want));
@@ -178,7 +134,7 @@ static void test_stack_text(void)
 
 	/* The same stack, read while kallsyms no longer listed the programs. */
 	f = fmemopen((void *)with_prog, strstr(with_prog, "ffffffffa0001000") - with_prog, "r");
-	CHECK("kallsyms text without the programs", !ksyms_read(&k, f) && k.n == 6);
+	CHECK("kallsyms text without the programs", !ksyms_read(&k, f) && k.nfuncs == 6);
 	fclose(f);
 	CHECK("a program kallsyms lost is not named after the kernel's last function",
 	      !strcmp(ksyms_name(&k, 0xffffffffa0001040, name, sizeof(name)), "0xffffffffa0001040"));
@@ -238,13 +194,149 @@ static void test_stack_text(void)
 		      "0xffffffffa0001040;0xffffffff81003010"));
 }
 
+/* The one kallsyms table: symbols, modules, places, names. */
+static void test_ksyms_table(void)
+{
+	static const char text[] =
+		"0000000000000000 A fixed_percpu_data\n"
+		"0000000000012340 D cpu_number\n"
+		"ffffffff81000000 T _text\n"
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81001000 t dmirror_snapshot_invalidate\n"
+		"ffffffff816324e0 d dmirror_devmem_ops\n"
+		"ffffffff816324e0 d dmirror_alias\n"
+		"not a kallsyms line\n"
+		"ffffffff81e73d60 D vmemmap_base\n"
+		"ffffffffc0a01000 d uvm_pmm_devmem_ops\t[nvidia_uvm]\n"
+		"ffffffffc0a02000 t uvm_fn\t[nvidia_uvm]\n"
+		"ffffffffc0b02000 d foo_pagemap_ops\t[foo_gpu]\n"
+		"ffffffffc0b02040 d foo_devices\t[foo_gpu]\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	char path[] = "/tmp/devmem-kallsyms-XXXXXX", name[64];
+	const struct ksym *s, *next;
+	struct ksyms k;
+	uint64_t addr = 0;
+
+	CHECK("kallsyms: every line read, the bad one skipped",
+	      !ksyms_read(&k, f) && k.n == 12 && k.nfuncs == 4 && k.nplaces == 11);
+	fclose(f);
+	CHECK("equal addresses: a frame takes the last function in file order",
+	      !strcmp(ksyms_name(&k, 0xffffffff81000010, name, sizeof(name)), "_stext+0x10"));
+	s = ksyms_place(&k, 0xffffffff816324e8, &next);
+	CHECK("equal addresses: a place is the first in file order, with its next place",
+	      s && !strcmp(ksyms_sym_name(&k, s), "dmirror_devmem_ops") && !ksyms_sym_mod(&k, s)[0] &&
+	      next && !strcmp(ksyms_sym_name(&k, next), "vmemmap_base"));
+	s = ksyms_place(&k, 0xffffffffc0a01010, &next);
+	CHECK("a module's place carries its module, and so does the next",
+	      s && !strcmp(ksyms_sym_mod(&k, s), "nvidia_uvm") && !strcmp(ksyms_sym_mod(&k, next), "nvidia_uvm"));
+	s = ksyms_place(&k, 0xffffffffc0b02048, &next);
+	CHECK("past a module's last symbol: found, nothing next",
+	      s && !strcmp(ksyms_sym_name(&k, s), "foo_devices") && !next);
+	CHECK("no place for an absolute symbol or a heap pointer",
+	      !ksyms_place(&k, 0x10, NULL) && !ksyms_place(&k, 0xffffffffc0b02040 + KSYMS_MAX_PLACE_OFF + 1, NULL) &&
+	      ksyms_place(&k, 0xffffffffc0b02040 + KSYMS_MAX_PLACE_OFF, NULL));
+	CHECK("by name: the first in file order, of any type",
+	      ksyms_addr_of(&k, "vmemmap_base", &addr) && addr == 0xffffffff81e73d60 &&
+	      ksyms_addr_of(&k, "fixed_percpu_data", &addr) && !addr && !ksyms_addr_of(&k, "nope", NULL));
+	ksyms_free(&k);
+
+	write_fixture(path, text, strlen(text));
+	ksyms_path = path;
+	CHECK("a table from ksyms_path", !ksyms_load(&k) && k.n == 12);
+	ksyms_free(&k);
+	addr = 0;
+	CHECK("one pass by name, without a table",
+	      ksyms_lookup("uvm_fn", &addr) && addr == 0xffffffffc0a02000 && !ksyms_lookup("nope", &addr));
+	unlink(path);
+	CHECK("an unreadable kallsyms: -errno, an empty table",
+	      ksyms_load(&k) == -ENOENT && !k.n && !ksyms_lookup("uvm_fn", NULL));
+	ksyms_path = "/proc/kallsyms";
+	f = fmemopen((void *)text, strstr(text, "ffffffff81000000") - text, "r");
+	CHECK("no function: -ENOENT, the places kept", ksyms_read(&k, f) == -ENOENT && k.nplaces == 1);
+	fclose(f);
+	ksyms_free(&k);
+	f = fmemopen((void *)"0000000000000000 T _text\n0000000000000000 t f\n", 46, "r");
+	CHECK("without root (all zeros): functions that name nothing, no places",
+	      !ksyms_read(&k, f) && k.nfuncs == 2 && !k.nplaces &&
+	      !strcmp(ksyms_name(&k, 0xffffffff81000010, name, sizeof(name)), "0xffffffff81000010"));
+	fclose(f);
+	ksyms_free(&k);
+}
+
+static void test_iomem(void)
+{
+	struct iomem io;
+	long r, pci;
+
+	CHECK("iomem sample parses", iomem_parse(sample_iomem, &io) == 0);
+	CHECK("iomem keeps every resource line, skips the rest", io.n == 12);
+	CHECK("iomem reads depth from indentation and cleans names",
+	      io.res[6].depth == 3 && !strcmp(io.res[3].name, "PCI_Bus_0000:00"));
+	r = iomem_find(&io, 0xe0100000, 0xe01fffff, &pci);
+	CHECK("a range under a PCI BAR: the innermost resource and its PCI device",
+	      r == 6 && !strcmp(io.res[r].name, "nvidia-uvm-hmm") && pci == 5 &&
+	      !strcmp(io.res[pci].name, "0000:01:00.0"));
+	r = iomem_find(&io, 0xe8000000, 0xe8ffffff, &pci);
+	CHECK("a range in the BAR but outside its child: the BAR itself", r == 5 && pci == 5);
+	r = iomem_find(&io, 0xf0000000, 0xf00fffff, &pci);
+	CHECK("a BAR named after its device is device and PCI device at once", r == 7 && pci == 7);
+	r = iomem_find(&io, 0xfff0000000, 0xffffffffff, &pci);
+	CHECK("test_hmm's private range is hmm_dmirror, not under PCI",
+	      r == 10 && !strcmp(io.res[r].name, "hmm_dmirror") && pci == -1);
+	r = iomem_find(&io, 0x38000100000, 0x39000ffffff, &pci);
+	CHECK("a range that spills out of its resource is not said to be in it", r == -1);
+	r = iomem_find(&io, 0x40000000, 0x4fffffff, &pci);
+	CHECK("a memmap= carve-out (\"Reserved\" once the kernel has PCI) names no device",
+	      r == -1 && pci == -1);
+	iomem_free(&io);
+	CHECK("an empty iomem parses to nothing", iomem_parse("", &io) == 0 && io.n == 0 &&
+	      iomem_find(&io, 1, 2, &pci) == -1);
+	iomem_free(&io);
+}
+
+/* Each address in one read of kallsyms text, as the namer asks the host. */
+static void resolve(const char *text, size_t len, struct ksym_hit *h, size_t n)
+{
+	char path[] = "/tmp/devmem-kallsyms-XXXXXX";
+	struct pgmap_namer nm = { .src = &pgmap_host_source };
+	size_t i;
+
+	write_fixture(path, text, len);
+	ksyms_path = path;
+	nm.src->read_ksyms(&nm);
+	for (i = 0; i < n; i++)
+		nm.src->place(&nm, &h[i]);
+	ksyms_path = "/proc/kallsyms";
+	unlink(path);
+	pgmap_namer_free(&nm);
+}
+
+static void test_ksyms_resolve(void)
+{
+	struct ksym_hit h[5] = {
+		{ .addr = 0xffffffff81e73d60 + 0x5a0 },	/* dmirror_devices[1] */
+		{ .addr = 0xffff888012345678 },		/* a heap pointer */
+		{ .addr = 0xffffffffc0a01000 },		/* a module's ops */
+		{ .addr = 0xffffffffc0b02048 },
+		{ .addr = 0x10 },
+	};
+
+	resolve(sample_kallsyms, strlen(sample_kallsyms), h, 5);
+	CHECK("kallsyms names a static owner cookie with its offset",
+	      h[0].found && !strcmp(h[0].sym, "dmirror_devices") && h[0].off == 0x5a0 && !h[0].mod[0]);
+	CHECK("a heap pointer is named by nothing (not the last per-CPU symbol)", !h[1].found);
+	CHECK("a module symbol carries its module",
+	      h[2].found && !strcmp(h[2].sym, "uvm_pmm_devmem_ops") && !strcmp(h[2].mod, "nvidia_uvm"));
+	CHECK("the nearest symbol below wins, in any order",
+	      h[3].found && !strcmp(h[3].sym, "foo_devices") && h[3].off == 8);
+	CHECK("absolute symbols name nothing", !h[4].found);
+	resolve("0000000000000000 T _text\n0000000000000000 b dmirror_devices\n", 58, h, 1);
+	CHECK("kallsyms without root (all zeros) names nothing", !h[0].found);
+}
+
 static void write_file(char *path, const char *text)
 {
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	fputs(text, f);
-	fclose(f);
+	write_fixture(path, text, strlen(text));
 }
 
 static const struct devmem_pgmap_row *row_at(const struct devmem_state *st, uint64_t start)
@@ -269,7 +361,7 @@ static void test_pgmap_namer(void)
 {
 	char ks[] = "/tmp/devmem-kallsyms-XXXXXX", io[] = "/tmp/devmem-iomem-XXXXXX";
 	struct devmem_state st = { 0 }, back = { 0 };
-	struct pgmap_namer nm = { 0 };
+	struct pgmap_namer nm = { .src = &pgmap_host_source };
 	char *text, *json = NULL;
 	size_t len = 0, n;
 	struct json j;
@@ -277,8 +369,8 @@ static void test_pgmap_namer(void)
 
 	write_file(ks, sample_kallsyms);
 	write_file(io, sample_iomem);
-	nm.kallsyms_path = ks;
-	nm.iomem_path = io;
+	ksyms_path = ks;
+	iomem_path = io;
 	/* As the VM has them: two private (debugfs first), two coherent. */
 	devmem_state_seed_text(&st,
 		"0000000082ec8606 private 0xffe0000000 0xffefffffff 000000003a559b50 65536 0\n"
@@ -370,6 +462,8 @@ static void test_pgmap_namer(void)
 	free(json);
 	unlink(ks);
 	unlink(io);
+	ksyms_path = "/proc/kallsyms";
+	iomem_path = "/proc/iomem";
 	pgmap_namer_free(&nm);
 	devmem_state_free(&st);
 	devmem_state_free(&back);
@@ -408,15 +502,15 @@ static void test_namer_kallsyms_cache(void)
 		"ffffffffc0005000 t other_fn\t[other]\n";
 	char ks[] = "/tmp/devmem-kallsyms-XXXXXX", io[] = "/tmp/devmem-iomem-XXXXXX";
 	struct devmem_state st = { 0 };
-	struct pgmap_namer nm = { .clock_ns = fake_clock };
+	struct pgmap_namer nm = { .src = &pgmap_host_source, .clock_ns = fake_clock };
 	char early[DEVMEM_NAME_LEN];
 	unsigned int r[8];
 	FILE *f;
 
 	write_file(ks, before);
 	write_file(io, sample_iomem);
-	nm.kallsyms_path = ks;
-	nm.iomem_path = io;
+	ksyms_path = ks;
+	iomem_path = io;
 	r[0] = name_at(&nm, &st, 1, 0xa1000, 0x71000000, 0xffff888000001000, 0xffffffffc0002000);
 	r[1] = name_at(&nm, &st, 2, 0xa2000, 0x72000000, 0xffffffffc0001010, 0);
 	/* A module loaded after the read: its ops lie past other's last symbol. */
@@ -431,7 +525,7 @@ static void test_namer_kallsyms_cache(void)
 	r[5] = name_at(&nm, &st, 63, 0xa4000, 0x74000000, 0xffff888012345000, 0);
 	r[6] = name_at(&nm, &st, 100, 0, 0, 0, 0) + name_at(&nm, &st, 123, 0, 0, 0, 0) * 10;
 	r[7] = name_at(&nm, &st, 500, 0, 0, 0, 0);
-	printf("info lib: kallsyms reads per update: %u %u %u %u %u %u %u/%u %u (%u in all)\n",
+	printf("info " CHECK_GROUP ": kallsyms reads per update: %u %u %u %u %u %u %u/%u %u (%u in all)\n",
 	       r[0], r[1], r[2], r[3], r[4], r[5], r[6] % 10, r[6] / 10, r[7], nm.ksyms_reads);
 	CHECK("kallsyms: the first lookup reads it once and names the driver by its ops",
 	      r[0] == 1 && !strcmp(row_at(&st, 0x71000000)->driver, "test_hmm"));
@@ -447,6 +541,8 @@ static void test_namer_kallsyms_cache(void)
 	CHECK("kallsyms: once read for, nothing more is read", r[7] == 0 && nm.ksyms_reads == 3);
 	unlink(ks);
 	unlink(io);
+	ksyms_path = "/proc/kallsyms";
+	iomem_path = "/proc/iomem";
 	pgmap_namer_free(&nm);
 	devmem_state_free(&st);
 }
@@ -454,9 +550,10 @@ static void test_namer_kallsyms_cache(void)
 int main(void)
 {
 	test_driver_names();
+	test_stack_text();
+	test_ksyms_table();
 	test_iomem();
 	test_ksyms_resolve();
-	test_stack_text();
 	test_pgmap_namer();
 	test_namer_kallsyms_cache();
 	return failures ? 1 : 0;

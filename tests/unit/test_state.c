@@ -113,31 +113,6 @@ static void test_state_accounting(void)
 	devmem_state_free(&st);
 }
 
-static void test_seed_debugfs(void)
-{
-	char path[] = "/tmp/devmem-pgmaps-XXXXXX";
-	struct devmem_state st = { 0 };
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	fputs("# pgmap type start end owner nr_pages live_pages\n"
-	      "0000000082ec8606 coherent 0x40000000 0x4fffffff 000000003a559b50 65536 3\n"
-	      "garbage line\n"
-	      "00000000bdd6a09e private 0xffe0000000 0xffefffffff 00000000158ff02b 65536 0\n", f);
-	fclose(f);
-	CHECK("debugfs seed reads the well-formed lines", devmem_state_seed_debugfs(&st, path) == 2);
-	CHECK("debugfs seed keeps type, range and live pages",
-	      st.pgmaps[0].type == DEVMEM_PGMAP_COHERENT && st.pgmaps[0].start == 0x40000000 &&
-	      devmem_pgmap_live(&st.pgmaps[0]) == 3 && st.pgmaps[1].type == DEVMEM_PGMAP_PRIVATE);
-	devmem_state_pgmap_meta(&st, 0xdead000, 0x40000000, 0x4fffffff, DEVMEM_PGMAP_COHERENT, 1, 65536);
-	CHECK("the BPF side's address adopts the seeded row by start",
-	      st.nr_pgmaps == 2 && st.pgmaps[0].pgmap == 0xdead000);
-	unlink(path);
-	CHECK("a missing file is an error, not a crash",
-	      devmem_state_seed_debugfs(&st, "/nonexistent/pgmaps") < 0);
-	devmem_state_free(&st);
-}
-
 /* The BPF side's description of the one pgmap of test_late_start. */
 static int late_resolve(void *ctx, uint64_t pgmap, struct devmem_pgmap_row *meta)
 {
@@ -295,7 +270,6 @@ int main(void)
 	test_abi2_pages();
 	test_replay_validation();
 	test_state_accounting();
-	test_seed_debugfs();
 	test_late_start();
 	return failures ? 1 : 0;
 }

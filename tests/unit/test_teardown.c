@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "json.h"
 #include "ktasks.h"
+#include "procfs.h"
 #include "leaks.h"
 #include "replay.h"
 #include "teardown.h"
@@ -369,7 +370,7 @@ static void test_ktasks(void)
 	fake_task(root, 400, 400, "my (odd) comm", 'D', stuck);
 	fake_task(root, 500, 500, "other", 'D', "[<0>] memunmap_pages_x+0x1/0x2\n");
 	fake_task(root, 600, 600, "kworker/0:1", 'I', "[<0>] worker_thread+0x1/0x2\n");
-	ktasks_proc_root = root;
+	procfs_root = root;
 	n = ktasks_find("memunmap_pages", found, 4);
 	CHECK("the blocked tasks in memunmap_pages(), no other", n == 2 &&
 	      ((found[0].pid == 300 && found[1].pid == 400) ||
@@ -390,9 +391,9 @@ static void test_ktasks(void)
 	CHECK("whole frames only", !ktask_stack_has("a;memunmap_pages_x;b", "memunmap_pages") &&
 	      ktask_stack_has("memunmap_pages", "memunmap_pages") &&
 	      !ktask_stack_has("x_memunmap_pages", "memunmap_pages") && !ktask_stack_has("", "x"));
-	ktasks_proc_root = "/nonexistent-proc";
+	procfs_root = "/nonexistent-proc";
 	CHECK("an unreadable procfs is an error", ktasks_find("memunmap_pages", found, 4) < 0);
-	ktasks_proc_root = "/proc";
+	procfs_root = "/proc";
 	{
 		char cmd[600];
 

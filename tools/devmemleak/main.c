@@ -19,6 +19,7 @@
 #include "devmemleak.h"
 #include "exit_codes.h"
 #include "output.h"
+#include "pgmap_host.h"
 #include "teardown.h"
 #include "version.h"
 
@@ -128,7 +129,7 @@ static int cmd_leak(int argc, char **argv)
 		.settle = DEFAULT_SETTLE_S, .quiet = DEFAULT_QUIET_MS,
 		.leak_status = DEVMEM_EXIT_LEAKS, .stall = TEARDOWN_DEFAULT_STALL_S,
 	};
-	static struct leak lk;
+	static struct leak lk = { .namer.src = &pgmap_host_source };
 	const char *suppress_path = NULL;
 	int c;
 

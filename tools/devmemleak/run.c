@@ -5,16 +5,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "command.h"
 #include "devmemleak.h"
 #include "kcounts.h"
 #include "lost.h"
 #include "output.h"
+#include "procfs.h"
 #include "replay.h"
 
 #define POLL_MS 100
@@ -66,45 +67,27 @@ static bool mine_outstanding(const struct leak_tracker *lt)
  */
 static pid_t start_command(char **argv, struct outcome *o)
 {
-	int p[2], e = 0;
-	ssize_t n;
-	pid_t child;
+	struct command c;
+	int e = -command_start(&c, argv, "devmemleak");
 
-	if (pipe2(p, O_CLOEXEC)) {
-		no_verdict(o, "could not start the command: pipe: %s", strerror(errno));
-		snprintf(o->what, sizeof(o->what), "`%s` could not start: %s", argv[0], strerror(errno));
+	if (e && !strcmp(c.failed, "pipe")) {
+		no_verdict(o, "could not start the command: pipe: %s", strerror(e));
+		snprintf(o->what, sizeof(o->what), "`%s` could not start: %s", argv[0], strerror(e));
 		return -1;
 	}
-	child = fork();
-	if (child == 0) {
-		close(p[0]);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(p[1], &e, sizeof(e)) != sizeof(e))
-			fprintf(stderr, "devmemleak: %s: %s\n", argv[0], strerror(e));
-		_exit(127);
-	}
-	if (child < 0) {
-		e = errno;
-		close(p[0]);
-		close(p[1]);
+	if (e) {
 		snprintf(o->what, sizeof(o->what), "`%s` could not start: fork: %s", argv[0], strerror(e));
 		no_verdict(o, "%s", "the command could not start (fork failed)");
 		return -1;
 	}
-	close(p[1]);
-	do
-		n = read(p[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == sizeof(e)) {
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-		snprintf(o->what, sizeof(o->what), "`%s` could not start: %s", argv[0], strerror(e));
+	if (c.exec_errno) {
+		command_wait(c.pid, NULL);
+		snprintf(o->what, sizeof(o->what), "`%s` could not start: %s", argv[0],
+			 strerror(c.exec_errno));
 		no_verdict(o, "%s", "the command could not start");
 		return -1;
 	}
-	return child;
+	return c.pid;
 }
 
 static void describe_status(struct outcome *o, const char *cmd, int status)
@@ -198,7 +181,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 	pid_t child;
 
 	/* In a container our pid is not the one the records carry. */
-	if (lk->sess.tracks_tasks && devmem_in_init_pidns())
+	if (lk->sess.tracks_tasks && procfs_in_init_pidns())
 		leak_tracker_scope(lt, getpid());
 	child = devmem_stop ? -1 : start_command(argv, o);
 	if (child < 0 && devmem_stop)
@@ -206,7 +189,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 	while (child > 0 && !devmem_stop) {
 		if (devmem_session_poll(&lk->sess, POLL_MS) < 0)
 			poll_errors++;	/* records may be gone: no verdict */
-		if (waitpid(child, &status, WNOHANG) == child) {
+		if (command_exited(child, &status)) {
 			exited = devmem_now_ns();
 			break;
 		}
@@ -246,8 +229,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 	}
 	if (child > 0 && !exited) {	/* interrupted: the command goes too */
 		kill(child, SIGTERM);
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-			;
+		command_wait(child, &status);
 	}
 	if (child > 0)
 		describe_status(o, argv[0], status);

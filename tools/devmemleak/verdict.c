@@ -11,6 +11,7 @@
 #include "folded.h"
 #include "ktasks.h"
 #include "output.h"
+#include "procfs.h"
 #include "stacks.h"
 #include "teardown.h"
 
@@ -113,7 +114,7 @@ static void judged_scope(struct leak *lk, const char *input)
 	} else {
 		snprintf(o->scope, sizeof(o->scope), "every process (%s)",
 			 input ? "the recording was not made with devmemrec -- COMMAND" :
-			 !devmem_in_init_pidns() ? "devmemleak runs in a pid namespace: its children's pids are "
+			 !procfs_in_init_pidns() ? "devmemleak runs in a pid namespace: its children's pids are "
 			 "not the kernel's" : "this kernel reports no forks to BPF");
 	}
 }

@@ -11,19 +11,22 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
+#include "command.h"
+#include "debugfs.h"
 #include "devmemrec.h"
 #include "kcounts.h"
 #include "ksyms.h"
 #include "lost.h"
 #include "pgmap_names_live.h"
+#include "procfs.h"
 #include "record.h"
 #include "replay.h"
 #include "stacks.h"
 #include "version.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 /*
  * A pgmap named for the first time: what the BPF side learned of it goes
@@ -89,58 +92,6 @@ int rec_on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* All of a (debugfs or proc) file, NUL-terminated; "" if it cannot be read. */
-static char *slurp_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1 << 14, n = 0;
-	char *buf = malloc(cap);
-
-	while (buf && f) {
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-
-		n += got;
-		if (n < cap - 1)
-			break;	/* EOF or error: seq_file fills what it can */
-		{
-			char *p = realloc(buf, cap * 2);
-
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (!buf)
-		return NULL;
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	buf[n] = 0;
-	if (f)
-		fclose(f);
-}
-
 /* The stacks records name, symbolized now: the file is read elsewhere. */
 static int write_stacks(struct dmt_writer *w, const struct devmem_session *s,
 			const struct u64map *ids)
@@ -195,9 +146,8 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	command[strcspn(command, "\n")] = 0;	/* one META line */
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
-	slurp("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
-	boot_id[strcspn(boot_id, "\n")] = 0;
-	r->start = now_ns(CLOCK_MONOTONIC);
+	procfs_boot_id(boot_id, sizeof(boot_id));
+	r->start = host_now_ns();
 	snprintf(text, sizeof(text),
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
 		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
@@ -205,16 +155,16 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 		 u.release, boot_id, (unsigned long long)r->start, host, devmem_release(),
 		 DEVMEM_ABI_VERSION, devmem_mode_name(r->sess->mode), r->sess->unavailable,
 		 env->attach.filter_pid, (unsigned long long)r->filter_pgmap,
-		 devmem_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
+		 procfs_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
 	dmt_write_chunk(&r->w, DMT_CHUNK_META, text, strlen(text));
 	/*
 	 * The pgmaps that exist now, whole, right after META (errors are sticky
 	 * in r->w), and when they were read: the records from before the read
 	 * are in its live counts already (session/late_start_live.h, 3).
 	 */
-	read_from = now_ns(CLOCK_MONOTONIC);
-	pgmaps = slurp_all(DEBUGFS_PGMAPS, &pgmaps_len);
-	read_to = now_ns(CLOCK_MONOTONIC);
+	read_from = host_now_ns();
+	pgmaps = debugfs_pgmaps_text(DEBUGFS_PGMAPS, &pgmaps_len);	/* NULL: "" */
+	read_to = host_now_ns();
 	if (pgmaps && pgmaps_len) {
 		char *p = realloc(pgmaps, pgmaps_len + 64);
 
@@ -235,24 +185,24 @@ void rec_start_command(struct rec *r, char **argv)
 		fprintf(stderr, "devmemrec: interrupted before COMMAND started; not run\n");
 		r->status = W_EXITCODE(0, devmem_stop);	/* exits 128 + the signal, as a shell */
 	} else if (argv && !r->w.error) {
-		r->child = fork();
+		struct command cmd;
+		int e = -command_start(&cmd, argv, "devmemrec");
+
+		r->child = cmd.pid;
 		r->command_ran = r->child > 0;
-		if (r->child < 0) {
-			perror("devmemrec: fork");
+		if (e) {
+			fprintf(stderr, "devmemrec: %s: %s\n", cmd.failed, strerror(e));
 			r->status = W_EXITCODE(127, 0);	/* could not run, as a shell says */
 			devmem_stop = 1;
-		} else if (r->child == 0) {
-			signal(SIGXFSZ, SIG_DFL);	/* the command's own limits as usual */
-			execvp(argv[0], argv);
-			fprintf(stderr, "devmemrec: %s: %s\n", argv[0], strerror(errno));
-			_exit(127);
+		} else if (cmd.exec_errno) {	/* it exits 127, reaped below */
+			fprintf(stderr, "devmemrec: %s: %s\n", argv[0], strerror(cmd.exec_errno));
 		}
 	}
 }
 
 void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 {
-	uint64_t flushed = now_ns(CLOCK_MONOTONIC);
+	uint64_t flushed = host_now_ns();
 
 	while (!devmem_stop && !r->w.error) {
 		int e = devmem_session_poll(s, 100);
@@ -263,13 +213,13 @@ void rec_loop(struct rec *r, struct devmem_session *s, const struct rec_env *env
 			break;
 		}
 		/* A chunk at least every second: a killed recorder loses little. */
-		if (now_ns(CLOCK_MONOTONIC) - flushed > 1000000000ull) {
+		if (host_now_ns() - flushed > 1000000000ull) {
 			dmt_flush(&r->w);	/* an error stops the loop */
-			flushed = now_ns(CLOCK_MONOTONIC);
+			flushed = host_now_ns();
 		}
-		if (env->duration && now_ns(CLOCK_MONOTONIC) - r->start > env->duration * 1e9)
+		if (env->duration && host_now_ns() - r->start > env->duration * 1e9)
 			break;
-		if (r->child > 0 && waitpid(r->child, &r->status, WNOHANG) == r->child) {
+		if (r->child > 0 && command_exited(r->child, &r->status)) {
 			r->child = 0;
 			break;
 		}
@@ -283,8 +233,7 @@ void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 
 	if (r->child > 0) {	/* interrupted: the command goes too */
 		kill(r->child, SIGTERM);
-		while (waitpid(r->child, &r->status, 0) < 0 && errno == EINTR)
-			;	/* a second signal must not lose its status */
+		command_wait(r->child, &r->status);	/* a second signal must not lose it */
 		r->child = 0;
 	}
 	devmem_session_poll(s, 0);
@@ -293,7 +242,7 @@ void rec_end(struct rec *r, struct devmem_session *s, const struct rec_env *env)
 	r->dropped = devmem_lost(drops, misses, r->bad + r->write_errors);
 	{
 		const uint64_t end[DMT_END_NR_KEYS] = {
-			[DMT_END_NS] = now_ns(CLOCK_MONOTONIC),
+			[DMT_END_NS] = host_now_ns(),
 			[DMT_END_RECORDS] = r->kept,
 			[DMT_END_FILTERED] = r->filtered,
 			[DMT_END_DROPPED] = r->dropped,

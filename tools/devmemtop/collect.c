@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "debugfs.h"
 #include "devmemtop.h"
 #include "exporter.h"
 #include "fault_hooks.h"
@@ -15,7 +16,7 @@
 #include "replay.h"
 #include "stuck_live.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 int devmemtop_on_record(void *ctx, void *data, size_t size)
 {
@@ -52,9 +53,8 @@ int devmemtop_poll(struct top *t, int timeout_ms)
 static void check_live(struct top *t)
 {
 	uint64_t now = devmem_now_ns(), moved = 0;
-	FILE *f;
-	char line[256];
-	size_t i;
+	struct debugfs_pgmaps dp;
+	size_t i, k;
 
 	for (i = 0; i < t->st.nr_pgmaps; i++) {
 		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
@@ -79,8 +79,6 @@ static void check_live(struct top *t)
 		return;
 	t->live_checked_ns = now;
 	t->live_checked_events = moved;
-	f = fopen(DEBUGFS_PGMAPS, "r");
-
 	if (t->nr_live_true < t->st.nr_pgmaps) {
 		int64_t *lt = realloc(t->live_true, t->st.nr_pgmaps * sizeof(*lt));
 		int *runs;
@@ -88,11 +86,8 @@ static void check_live(struct top *t)
 		if (lt)
 			t->live_true = lt;
 		runs = lt ? realloc(t->mismatch_runs, t->st.nr_pgmaps * sizeof(*runs)) : NULL;
-		if (!runs) {	/* keep what we had; check again next interval */
-			if (f)
-				fclose(f);
+		if (!runs)	/* keep what we had; check again next interval */
 			return;
-		}
 		t->mismatch_runs = runs;
 		for (i = t->nr_live_true; i < t->st.nr_pgmaps; i++)
 			t->mismatch_runs[i] = 0;
@@ -100,17 +95,12 @@ static void check_live(struct top *t)
 	}
 	for (i = 0; i < t->nr_live_true; i++)
 		t->live_true[i] = -1;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long long start, live;
-
-		if (line[0] == '#' || sscanf(line, "%*s %*s %llx %*s %*s %*s %llu", &start, &live) != 2)
-			continue;
+	debugfs_pgmaps_read(DEBUGFS_PGMAPS, &dp);	/* unreadable: every count unknown */
+	for (k = 0; k < dp.lines.n; k++)
 		for (i = 0; i < t->st.nr_pgmaps; i++)
-			if (t->st.pgmaps[i].start == start && !t->st.pgmaps[i].destroyed)
-				t->live_true[i] = live;
-	}
-	if (f)
-		fclose(f);
+			if (t->st.pgmaps[i].start == dp.lines.v[k].start && !t->st.pgmaps[i].destroyed)
+				t->live_true[i] = dp.lines.v[k].live;
+	debugfs_pgmaps_free(&dp);
 	for (i = 0; i < t->nr_live_true; i++) {
 		const struct devmem_pgmap_row *r = &t->st.pgmaps[i];
 		/*

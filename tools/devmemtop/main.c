@@ -14,15 +14,18 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "devmemtop.h"
+#include "debugfs.h"
 #include "version.h"
 #include "exporter.h"
 #include "devmem_maps.h"
 #include "kcounts.h"
 #include "metrics.h"
 #include "output.h"
+#include "pgmap_host.h"
+#include "procfs.h"
 #include "walk.h"
 
-#define DEBUGFS_PGMAPS devmem_debugfs_pgmaps()
+#define DEBUGFS_PGMAPS debugfs_pgmaps_path()
 
 /* What the command line asks for beyond the view's own settings (struct top). */
 struct top_env {
@@ -159,7 +162,7 @@ static int top_attach(struct top *t, struct top_env *env)
 	 * is marked exited, never removed. Forgetting processes gives their
 	 * BPF slots back, so fewer are needed (docs/counting.md).
 	 */
-	t->probe = devmem_in_init_pidns();
+	t->probe = procfs_in_init_pidns();
 	t->evict = t->probe && !env->keep_exited && !o->records;
 	o->max_procs = t->evict ? DEVMEM_EVICTING_PROCS : DEVMEM_MAX_PROCS;
 	devmem_catch_signals();	/* a stop while loading still prints a last document */
@@ -319,7 +322,8 @@ static int cmd_top(int argc, char **argv)
 	};
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
 			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = devmem_now_ns(),
-			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT };
+			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT,
+			 .namer.src = &pgmap_host_source };
 	double v;
 	int c;
 

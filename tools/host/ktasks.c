@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ktasks.h"
-
-const char *ktasks_proc_root = "/proc";
+#include "procfs.h"
 
 /* "[<0>] memunmap_pages+0x1c6/0x2d0" -> "memunmap_pages" appended to buf. */
 static void read_stack(const char *path, char *buf, size_t len)
@@ -41,50 +40,23 @@ static void read_stack(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
-/* /proc/.../stat: "tid (comm) S ...": comm may hold spaces and parentheses. */
-static int read_stat(const char *path, struct ktask *t)
-{
-	FILE *f = fopen(path, "r");
-	char line[512], *open, *close;
-	size_t l;
-
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	open = strchr(line, '(');
-	close = strrchr(line, ')');
-	if (!open || !close || close < open || close[1] != ' ' || !close[2])
-		return -EINVAL;
-	l = close - open - 1;
-	if (l >= sizeof(t->comm))
-		l = sizeof(t->comm) - 1;
-	memcpy(t->comm, open + 1, l);
-	t->comm[l] = 0;
-	t->state = close[2];
-	return 0;
-}
-
 static int read_task(uint32_t pid, uint32_t tid, struct ktask *t, bool blocked_only)
 {
+	struct procfs_stat st;
 	char path[256];
 	int e;
 
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	t->pid = pid;
-	snprintf(path, sizeof(path), "%s/%u/task/%u/stat", ktasks_proc_root, pid, tid);
-	e = read_stat(path, t);
-	if (e) {
-		t->state = 0;
-		return e;
-	}
+	e = procfs_stat(NULL, pid, tid, &st);
+	if (e)
+		return e;	/* t->state 0: gone */
+	memcpy(t->comm, st.comm, sizeof(t->comm));
+	t->state = st.state;
 	if (blocked_only && t->state != 'D')
 		return 0;
-	snprintf(path, sizeof(path), "%s/%u/task/%u/stack", ktasks_proc_root, pid, tid);
+	snprintf(path, sizeof(path), "%s/%u/task/%u/stack", procfs_root, pid, tid);
 	read_stack(path, t->stack, sizeof(t->stack));
 	return 0;
 }
@@ -119,7 +91,7 @@ static bool numeric(const char *s)
 
 int ktasks_find(const char *fn, struct ktask *out, size_t max)
 {
-	DIR *procs = opendir(ktasks_proc_root), *tasks;
+	DIR *procs = opendir(procfs_root), *tasks;
 	struct dirent *p, *t;
 	char path[512];
 	int found = 0;
@@ -129,7 +101,7 @@ int ktasks_find(const char *fn, struct ktask *out, size_t max)
 	while ((p = readdir(procs))) {
 		if (!numeric(p->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/task", ktasks_proc_root, p->d_name);
+		snprintf(path, sizeof(path), "%s/%s/task", procfs_root, p->d_name);
 		tasks = opendir(path);
 		if (!tasks)
 			continue;	/* gone meanwhile */

@@ -4,7 +4,8 @@
  * (/proc/PID/task/TID/stack, root only, CONFIG_STACKTRACE) and its state,
  * and every thread whose stack holds a given function. A teardown report
  * names the task stuck in memunmap_pages() with where it is stuck now;
- * started after the hang, it finds that task by its stack.
+ * started after the hang, it finds that task by its stack. Under
+ * procfs_root (procfs.h).
  */
 #ifndef DEVMEM_KTASKS_H
 #define DEVMEM_KTASKS_H
@@ -14,12 +15,6 @@
 #include <stdint.h>
 #include "task.h"
 #include "teardown.h"
-
-/*
- * The root of procfs, "/proc" unless a test points it at a fixture tree
- * laid out the same way.
- */
-extern const char *ktasks_proc_root;
 
 /*
  * Fill t for thread tid of process pid. Returns

@@ -5,41 +5,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include "late_start.h"
+#include "pgmaps_text.h"
 
-int devmem_state_seed_text(struct devmem_state *st, const char *text)
+int devmem_state_seed_lines(struct devmem_state *st, const struct devmem_pgmap_lines *l)
 {
-	char type[32], id[32], owner[32];
-	unsigned long long start, end, nr, live;
-	const char *line;
+	size_t i;
 	int n = 0;
 
-	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	if (l->has_read_ns) {
+		st->seed_from_ns = l->read_from_ns;
+		/* a bad file's */
+		st->seed_to_ns = l->read_to_ns < l->read_from_ns ? l->read_from_ns : l->read_to_ns;
+	}
+	for (i = 0; i < l->n; i++) {
 		struct devmem_pgmap_row *r;
-		uint32_t t;
 
-		if (sscanf(line, "# read_ns %llu %llu", &start, &end) == 2) {
-			st->seed_from_ns = start;
-			st->seed_to_ns = end < start ? start : end;	/* a bad file's */
-			continue;
-		}
-		if (line[0] == '#' || sscanf(line, "%31s %31s %llx %llx %31s %llu %llu",
-					     id, type, &start, &end, owner, &nr, &live) != 7)
-			continue;
-		for (t = 1; t <= DEVMEM_PGMAP_P2PDMA; t++)
-			if (!strcmp(type, devmem_pgmap_type_name(t)))
-				break;
 		/* Keyed by start until the BPF side tells us its address. */
 		r = devmem_state_pgmap_new(st);
 		if (!r)
 			break;
-		r->start = start;
-		r->end = end;
-		r->nr_pages = nr;
-		r->live_base = live;
+		r->start = l->v[i].start;
+		r->end = l->v[i].end;
+		r->nr_pages = l->v[i].nr_pages;
+		r->live_base = l->v[i].live;
 		r->seeded = true;
-		r->type = t;
+		r->type = l->v[i].type;
 		n++;
 	}
+	return n;
+}
+
+int devmem_state_seed_text(struct devmem_state *st, const char *text)
+{
+	struct devmem_pgmap_lines l;
+	int n;
+
+	devmem_pgmap_lines_parse(text, &l);	/* without memory: the lines it has */
+	n = devmem_state_seed_lines(st, &l);
+	devmem_pgmap_lines_free(&l);
 	return n;
 }
 
@@ -97,26 +100,6 @@ size_t devmem_state_settle_text(struct devmem_state *st, const char *text,
 		pending += r->live_pending;
 	}
 	return pending;
-}
-
-int devmem_state_seed_debugfs(struct devmem_state *st, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	size_t n;
-	int rc;
-
-	if (!f)
-		return -errno;
-	text = calloc(1, 1 << 16);
-	n = text ? fread(text, 1, (1 << 16) - 1, f) : 0;
-	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[n] = 0;
-	rc = devmem_state_seed_text(st, text);
-	free(text);
-	return rc;
 }
 
 bool devmem_state_pending_quiet(const struct devmem_state *st)

@@ -17,10 +17,13 @@
 #include "task.h"
 #include "teardown.h"
 
-/* Seed pgmaps that existed before we started from debugfs's pgmaps file;
- * returns how many, or -errno when the file cannot be read. */
-int devmem_state_seed_debugfs(struct devmem_state *st, const char *path);
-/* The same from the file's text (a trace's PGMAPS chunk). */
+struct devmem_pgmap_lines;
+/*
+ * Seed pgmaps that existed before we started from debugfs's pgmaps file
+ * (pgmaps_text.h), parsed (the host layer's debugfs.h reads it) or as
+ * text (a trace's PGMAPS chunk); returns how many.
+ */
+int devmem_state_seed_lines(struct devmem_state *st, const struct devmem_pgmap_lines *l);
 int devmem_state_seed_text(struct devmem_state *st, const char *text);
 /* A pgmap's inits and frees at one moment, by its start. */
 struct devmem_pgmap_net {

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <ctype.h>
-#include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include "pgmap_names.h"
 
 /*
@@ -60,8 +59,7 @@ const char *pgmap_driver_of_resource(const char *res)
 	return NULL;
 }
 
-/* Names go into whitespace-separated text, CSV and "driver/device#N". */
-static void copy_name(char *dst, size_t len, const char *src)
+void pgmap_clean_name(char *dst, size_t len, const char *src)
 {
 	size_t i;
 
@@ -82,7 +80,7 @@ void pgmap_driver_name(const char *sym, const char *mod, const char *res, char *
 		d = pgmap_driver_of_resource(res);
 	if (!d && sym && *sym)
 		d = sym;
-	copy_name(buf, len, d ? d : "unknown");
+	pgmap_clean_name(buf, len, d ? d : "unknown");
 }
 
 bool pgmap_is_pci_name(const char *s)
@@ -94,48 +92,6 @@ bool pgmap_is_pci_name(const char *s)
 		if (pat[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pat[i])
 			return false;
 	return !s[i];
-}
-
-int iomem_parse(const char *text, struct iomem *io)
-{
-	size_t cap = 0;
-	const char *line, *nl;
-
-	memset(io, 0, sizeof(*io));
-	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
-		unsigned long long start, end;
-		char name[256];
-		int indent = 0, used = 0;
-		size_t len;
-
-		nl = strchr(line, '\n');
-		len = nl ? (size_t)(nl - line) : strlen(line);
-		while (line[indent] == ' ')
-			indent++;
-		if (sscanf(line + indent, "%llx-%llx : %n", &start, &end, &used) != 2 || !used ||
-		    (size_t)(indent + used) >= len || end < start)
-			continue;
-		len -= indent + used;
-		if (len >= sizeof(name))
-			len = sizeof(name) - 1;
-		memcpy(name, line + indent + used, len);
-		name[len] = 0;
-		if (io->n == cap) {
-			struct iomem_res *p = realloc(io->res, (cap = cap ? cap * 2 : 64) * sizeof(*p));
-
-			if (!p) {
-				iomem_free(io);
-				return -ENOMEM;
-			}
-			io->res = p;
-		}
-		io->res[io->n].start = start;
-		io->res[io->n].end = end;
-		io->res[io->n].depth = indent / 2;	/* the kernel indents by two per level */
-		copy_name(io->res[io->n].name, sizeof(io->res[io->n].name), name);
-		io->n++;
-	}
-	return 0;
 }
 
 void iomem_free(struct iomem *io)
@@ -180,138 +136,6 @@ long iomem_find(const struct iomem *io, uint64_t start, uint64_t end, long *pci)
 	return best;
 }
 
-/* Text into the pool; its offset, or UINT32_MAX without memory. */
-static uint32_t pool_add(struct ksym_table *t, size_t *cap, const char *s, size_t len)
-{
-	uint32_t at = t->pool_len;
-
-	if (t->pool_len + len + 1 > *cap) {
-		size_t c = *cap ? *cap * 2 : 1 << 16;
-		char *p;
-
-		while (c < t->pool_len + len + 1)
-			c *= 2;
-		if (c > UINT32_MAX || !(p = realloc(t->pool, c)))
-			return UINT32_MAX;
-		t->pool = p;
-		*cap = c;
-	}
-	memcpy(t->pool + at, s, len);
-	t->pool[at + len] = 0;
-	t->pool_len += len + 1;
-	return at;
-}
-
-/* By address; equal ones in file order, which is the order of their names in the pool. */
-static int by_addr(const void *a, const void *b)
-{
-	const struct ksym_ent *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return (x->addr > y->addr) - (x->addr < y->addr);
-	return (x->name > y->name) - (x->name < y->name);
-}
-
-int ksym_table_read(struct ksym_table *t, FILE *f)
-{
-	size_t cap = 0, pool_cap = 0;
-	uint32_t mod = 0;
-	char line[512];
-
-	ksym_table_free(t);
-	if (pool_add(t, &pool_cap, "", 0) == UINT32_MAX)	/* mod 0: the kernel */
-		return -ENOMEM;
-	while (f && fgets(line, sizeof(line), f)) {
-		char *save = NULL, *a = strtok_r(line, " \t\n", &save);
-		char *type = strtok_r(NULL, " \t\n", &save);
-		char *name = strtok_r(NULL, " \t\n", &save);
-		char *m = strtok_r(NULL, " \t\n", &save);
-		unsigned long long addr;
-		char *end;
-
-		if (!a || !type || !name)
-			continue;
-		errno = 0;
-		addr = strtoull(a, &end, 16);
-		/* Absolute symbols are not places; without root every address is 0. */
-		if (errno || *end || !addr || *type == 'a' || *type == 'A')
-			continue;
-		if (t->n == cap) {
-			struct ksym_ent *p = realloc(t->ents, (cap = cap ? cap * 2 : 4096) * sizeof(*p));
-
-			if (!p)
-				goto oom;
-			t->ents = p;
-		}
-		t->ents[t->n].addr = addr;
-		t->ents[t->n].name = pool_add(t, &pool_cap, name, strlen(name));
-		if (!m || m[0] != '[') {
-			mod = 0;
-		} else {
-			size_t len = strcspn(m + 1, "]");
-
-			/* A module's symbols come together: its name goes in once per run. */
-			if (!mod || strncmp(t->pool + mod, m + 1, len) || t->pool[mod + len])
-				mod = pool_add(t, &pool_cap, m + 1, len);
-		}
-		t->ents[t->n].mod = mod;
-		if (t->ents[t->n].name == UINT32_MAX || mod == UINT32_MAX)
-			goto oom;
-		t->n++;
-	}
-	if (t->n)
-		qsort(t->ents, t->n, sizeof(*t->ents), by_addr);
-	return 0;
-oom:
-	ksym_table_free(t);
-	return -ENOMEM;
-}
-
-void ksym_table_free(struct ksym_table *t)
-{
-	free(t->ents);
-	free(t->pool);
-	memset(t, 0, sizeof(*t));
-}
-
-bool ksym_table_find(const struct ksym_table *t, struct ksym_hit *h)
-{
-	size_t lo = 0, hi = t->n, i;
-
-	h->found = false;
-	h->sym[0] = h->mod[0] = 0;
-	h->off = 0;
-	/* the first entry above h->addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->ents[mid].addr <= h->addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || h->addr - t->ents[lo - 1].addr > PGMAP_KSYM_MAX_OFF)
-		return false;
-	for (i = lo - 1; i && t->ents[i - 1].addr == t->ents[i].addr; i--)
-		;	/* the first in file order at that address */
-	h->found = true;
-	h->off = h->addr - t->ents[i].addr;
-	snprintf(h->sym, sizeof(h->sym), "%s", t->pool + t->ents[i].name);
-	snprintf(h->mod, sizeof(h->mod), "%s", t->pool + t->ents[i].mod);
-	return !h->off || (lo < t->n && !strcmp(t->pool + t->ents[lo].mod, h->mod));
-}
-
-void pgmap_ksyms_resolve(FILE *f, struct ksym_hit *hits, size_t n)
-{
-	struct ksym_table t = { 0 };
-	size_t i;
-
-	ksym_table_read(&t, f);
-	for (i = 0; i < n; i++)
-		ksym_table_find(&t, &hits[i]);
-	ksym_table_free(&t);
-}
-
 /*
  * What names a pgmap's driver: its ops, a static table in the driver
  * (dmirror_devmem_ops, svm_migrate_pgmap_ops, nouveau_dmem_pagemap_ops),
@@ -325,23 +149,28 @@ static uint64_t name_key(const struct devmem_pgmap_row *r)
 
 static uint64_t namer_now(const struct pgmap_namer *nm)
 {
-	struct timespec ts;
-
 	if (nm->clock_ns)
 		return nm->clock_ns();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return nm->src && nm->src->now_ns ? nm->src->now_ns() : 0;
 }
 
 static void read_kallsyms(struct pgmap_namer *nm, uint64_t now)
 {
-	FILE *f = fopen(nm->kallsyms_path ? nm->kallsyms_path : "/proc/kallsyms", "r");
-
-	ksym_table_read(&nm->ksyms, f);	/* unreadable or no memory: names nothing */
-	if (f)
-		fclose(f);
+	if (nm->src)
+		nm->src->read_ksyms(nm);	/* unreadable or no memory: names nothing */
 	nm->ksyms_read_ns = now;
 	nm->ksyms_reads++;
+}
+
+/* Name h from kallsyms as last read: see struct pgmap_name_source. */
+static bool find(const struct pgmap_namer *nm, struct ksym_hit *h)
+{
+	if (nm->src)
+		return nm->src->place(nm, h);
+	h->found = false;
+	h->sym[0] = h->mod[0] = 0;
+	h->off = 0;
+	return false;
 }
 
 /*
@@ -354,7 +183,7 @@ static bool place(struct pgmap_namer *nm, struct ksym_hit *h)
 {
 	struct ksym_hit was = *h;
 
-	h->settled = ksym_table_find(&nm->ksyms, h) || nm->ksyms_read_ns >= h->seen_ns;
+	h->settled = find(nm, h) || nm->ksyms_read_ns >= h->seen_ns;
 	if (!h->settled) {
 		h->found = false;
 		h->sym[0] = h->mod[0] = 0;
@@ -425,33 +254,10 @@ static const struct ksym_hit *owner_sym(const struct pgmap_namer *nm, uint64_t o
 
 static void read_iomem(struct pgmap_namer *nm)
 {
-	FILE *f = fopen(nm->iomem_path ? nm->iomem_path : "/proc/iomem", "r");
-	size_t cap = 1 << 16, n = 0;
-	char *text = malloc(cap);
-
 	iomem_free(&nm->io);
 	nm->io_read = true;
-	while (f && text) {
-		size_t got = fread(text + n, 1, cap - 1 - n, f);
-
-		n += got;
-		if (!got)
-			break;
-		if (n == cap - 1) {
-			char *p = realloc(text, cap *= 2);
-
-			if (!p)
-				break;
-			text = p;
-		}
-	}
-	if (f)
-		fclose(f);
-	if (text) {
-		text[n] = 0;
-		iomem_parse(text, &nm->io);
-	}
-	free(text);
+	if (nm->src)
+		nm->src->read_iomem(&nm->io);
 }
 
 /* Without root, /proc/iomem reads as all zeros: that names nothing. */
@@ -488,9 +294,9 @@ size_t pgmap_namer_update(struct pgmap_namer *nm, struct devmem_state *st)
 			if (iomem_usable(&nm->io)) {
 				res = iomem_find(&nm->io, r->start, r->end > r->start ? r->end : r->start, &pci);
 				/* A destroyed pgmap's resource went with it. */
-				copy_name(r->device, sizeof(r->device), res >= 0 ? nm->io.res[res].name :
+				pgmap_clean_name(r->device, sizeof(r->device), res >= 0 ? nm->io.res[res].name :
 					  r->destroyed ? "unknown" : PGMAP_NOT_IN_IOMEM);
-				copy_name(r->pci, sizeof(r->pci), pci < 0 ? "" : nm->io.res[pci].name);
+				pgmap_clean_name(r->pci, sizeof(r->pci), pci < 0 ? "" : nm->io.res[pci].name);
 				device_new = true;
 			}
 		}
@@ -514,7 +320,8 @@ void pgmap_namer_free(struct pgmap_namer *nm)
 {
 	free(nm->syms);
 	iomem_free(&nm->io);
-	ksym_table_free(&nm->ksyms);
+	if (nm->src && nm->src->free)
+		nm->src->free(nm);
 	nm->ksyms_reads = 0;
 	nm->syms = NULL;
 	nm->nsyms = nm->capsyms = 0;
@@ -601,9 +408,9 @@ size_t pgmap_names_apply(struct devmem_state *st, const char *text)
 
 			if (r->start != start)
 				continue;
-			copy_name(r->driver, sizeof(r->driver), driver);
-			copy_name(r->device, sizeof(r->device), device);
-			copy_name(r->pci, sizeof(r->pci), strcmp(pci, "-") ? pci : "");
+			pgmap_clean_name(r->driver, sizeof(r->driver), driver);
+			pgmap_clean_name(r->device, sizeof(r->device), device);
+			pgmap_clean_name(r->pci, sizeof(r->pci), strcmp(pci, "-") ? pci : "");
 			r->named_owner = name_key(r);
 			named++;
 		}

@@ -18,7 +18,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include "state.h"
 
 /* The driver a kernel symbol belongs to, from the table; NULL if unknown. */
@@ -33,20 +32,22 @@ const char *pgmap_driver_of_resource(const char *res);
 void pgmap_driver_name(const char *sym, const char *mod, const char *res, char *buf,
 		       size_t len);
 
+/* Names go into whitespace-separated text, CSV and "driver/device#N": cleaned. */
+void pgmap_clean_name(char *dst, size_t len, const char *src);
+
 /* /proc/iomem, flattened in file order: depth 0 is a top-level resource. */
 struct iomem_res {
 	uint64_t start, end;
 	int depth;
-	char name[DEVMEM_NAME_LEN];
+	char name[DEVMEM_NAME_LEN];	/* cleaned: "System RAM" is "System_RAM" */
 };
 
+/* Read and parsed by the host layer (tools/host/iomem.h). */
 struct iomem {
 	struct iomem_res *res;
 	size_t n;
 };
 
-/* Parse /proc/iomem text; 0, or -ENOMEM. Lines it cannot read are skipped. */
-int iomem_parse(const char *text, struct iomem *io);
 void iomem_free(struct iomem *io);
 /*
  * The innermost resource that holds [start, end], or -1; *pci gets the
@@ -69,37 +70,6 @@ struct ksym_hit {
 };
 
 /*
- * kallsyms as the namer needs it: every symbol but the absolute ones, by
- * address (file order among equal ones), names and modules in one pool.
- */
-struct ksym_ent {
-	uint64_t addr;
-	uint32_t name, mod;	/* offsets into pool; mod 0 is "", the kernel */
-};
-
-struct ksym_table {
-	struct ksym_ent *ents;
-	size_t n;
-	char *pool;
-	size_t pool_len;
-};
-
-/* Parse kallsyms text (f may be NULL: empty); 0, or -ENOMEM (then empty). */
-int ksym_table_read(struct ksym_table *t, FILE *f);
-void ksym_table_free(struct ksym_table *t);
-/*
- * Name h->addr from the table (found, sym, mod, off). An address more than
- * PGMAP_KSYM_MAX_OFF past its nearest symbol (a heap pointer past the last
- * per-CPU symbol) is not named. Returns true when the table places it for
- * sure: exactly at a symbol, or below the next symbol of the same module.
- * Past a module's last symbol a module loaded since may sit.
- */
-#define PGMAP_KSYM_MAX_OFF (1ull << 20)
-bool ksym_table_find(const struct ksym_table *t, struct ksym_hit *h);
-/* One pass over kallsyms text for n addresses (hits[i].addr set). */
-void pgmap_ksyms_resolve(FILE *kallsyms, struct ksym_hit *hits, size_t n);
-
-/*
  * The device of a range no /proc/iomem resource holds: memory the kernel
  * does not list, such as the memmap= carve-out behind test_hmm's coherent
  * devices. "unknown" is for an iomem that cannot be read (not root).
@@ -114,17 +84,40 @@ void pgmap_ksyms_resolve(FILE *kallsyms, struct ksym_hit *hits, size_t n);
  */
 #define PGMAP_KSYMS_REREAD_NS (60ull * 1000000000)
 
+struct pgmap_namer;
+
+/*
+ * What a namer reads: this machine's kallsyms and /proc/iomem (the host
+ * layer's pgmap_host_source, tools/host/pgmap_host.h) or a test's. The
+ * namer decides when.
+ */
+struct pgmap_name_source {
+	/* Read kallsyms (again): place() answers from what it read last. */
+	void (*read_ksyms)(struct pgmap_namer *nm);
+	/*
+	 * Name h->addr (found, sym, mod, off). True when that is sure: exactly
+	 * at a symbol, or below the next symbol of the same module; past a
+	 * module's last symbol a module loaded since may sit. An address far
+	 * past its nearest symbol (a heap pointer) is named by nothing.
+	 */
+	bool (*place)(const struct pgmap_namer *nm, struct ksym_hit *h);
+	/* /proc/iomem now, into io (empty when it cannot be read). */
+	void (*read_iomem)(struct iomem *io);
+	uint64_t (*now_ns)(void);	/* CLOCK_MONOTONIC */
+	void (*free)(struct pgmap_namer *nm);	/* what read_ksyms kept */
+};
+
 /* Names for a state's rows, with what it learned cached between calls. */
 struct pgmap_namer {
-	const char *kallsyms_path, *iomem_path;	/* NULL: the /proc files */
+	const struct pgmap_name_source *src;	/* NULL: nothing to read, names unknown */
+	void *src_data;		/* the source's own: kallsyms as last read */
 	struct ksym_hit *syms;	/* owner cookies looked up so far */
 	size_t nsyms, capsyms;
 	struct iomem io;
 	bool io_read;
-	struct ksym_table ksyms;	/* kallsyms, kept from its last read */
-	uint64_t ksyms_read_ns;	/* when it was last read */
+	uint64_t ksyms_read_ns;	/* when kallsyms was last read */
 	unsigned int ksyms_reads;	/* how often (0: never) */
-	uint64_t (*clock_ns)(void);	/* NULL: CLOCK_MONOTONIC (tests set theirs) */
+	uint64_t (*clock_ns)(void);	/* NULL: the source's (tests set theirs) */
 };
 
 /*

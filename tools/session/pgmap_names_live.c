@@ -9,15 +9,18 @@
 #include <bpf/libbpf.h>
 #include "devmem_maps.h"
 #include "devmem.skel.h"
+#include "debugfs.h"
 #include "late_start.h"
+#include "pgmap_host.h"
 #include "pgmap_names.h"
 #include "pgmap_names_live.h"
 
 int pgmap_names_record(struct dmt_writer *w, const struct devmem_session *s,
 		       const char *debugfs_path)
 {
-	struct pgmap_namer nm = { 0 };
+	struct pgmap_namer nm = { .src = &pgmap_host_source };
 	struct devmem_state st = { 0 };
+	struct debugfs_pgmaps dp;
 	struct devmem_pgmap_meta v;
 	__u64 key, next, *prev = NULL;
 	int fd = bpf_map__fd(s->skel->maps.pgmap_meta), rc;
@@ -25,7 +28,10 @@ int pgmap_names_record(struct dmt_writer *w, const struct devmem_session *s,
 	size_t len;
 
 	/* The pgmaps that existed at the end, and every one the BPF side saw. */
-	devmem_state_seed_debugfs(&st, debugfs_path);
+	if (!debugfs_pgmaps_read(debugfs_path, &dp)) {
+		devmem_state_seed_lines(&st, &dp.lines);
+		debugfs_pgmaps_free(&dp);
+	}
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &v) && v.start) {
 			struct devmem_pgmap_row *r;
