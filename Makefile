@@ -170,7 +170,7 @@ $(BUILD)/test_modes: tests/unit/test_modes.c tools/session/modes.c $(BUILD)/devm
 
 # The walk itself on the host's own kernel (root, BPF): tests/unit.sh.
 $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk.o \
-		$(BUILD)/obj/lib/pagewalk_model.o $(BUILD)/obj/lib/json.o
+		$(HOST_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.

@@ -23,7 +23,7 @@ static int failures;
 static const char *const *ksyms;
 static bool kprobes_possible;
 
-bool kallsyms_has(const char *name, uint64_t *addr)
+bool ksyms_lookup(const char *name, uint64_t *addr)
 {
 	for (size_t i = 0; ksyms && ksyms[i]; i++)
 		if (!strcmp(ksyms[i], name)) {

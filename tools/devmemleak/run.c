@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "clock.h"
 #include "command.h"
 #include "devmemleak.h"
 #include "kcounts.h"
@@ -49,7 +50,7 @@ static const char *signal_name(int sig)
 
 static uint64_t ms_since(uint64_t t0)
 {
-	uint64_t now = devmem_now_ns();
+	uint64_t now = host_now_ns();
 
 	return now > t0 ? (now - t0) / 1000000 : 0;
 }
@@ -175,7 +176,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 	char **argv = env->command;
 	double timeout_s = env->timeout;
 	uint64_t drops[DEVMEM_DROP_MAX] = { 0 }, misses = 0, poll_errors = 0, exited = 0;
-	uint64_t started = devmem_now_ns();
+	uint64_t started = host_now_ns();
 	bool timed_out = false;
 	int status = 0;
 	pid_t child;
@@ -190,7 +191,7 @@ static uint64_t run_live(struct leak *lk, const struct leak_env *env)
 		if (devmem_session_poll(&lk->sess, POLL_MS) < 0)
 			poll_errors++;	/* records may be gone: no verdict */
 		if (command_exited(child, &status)) {
-			exited = devmem_now_ns();
+			exited = host_now_ns();
 			break;
 		}
 		if (timeout_s > 0 && ms_since(started) >= timeout_s * 1e3) {
@@ -271,7 +272,7 @@ int leak_run(struct leak *lk, const struct leak_env *env)
 		return -1;
 	}
 	lk->lost = run_live(lk, env);
-	lk->now = devmem_now_ns();
+	lk->now = host_now_ns();
 	ksyms_load(&lk->ksyms);
 	pgmap_namer_update(&lk->namer, &lk->lt.st);	/* driver and device, as devmemtop */
 	return 0;

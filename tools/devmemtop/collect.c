@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "clock.h"
 #include "debugfs.h"
 #include "devmemtop.h"
 #include "exporter.h"
@@ -52,7 +53,7 @@ int devmemtop_poll(struct top *t, int timeout_ms)
  */
 static void check_live(struct top *t)
 {
-	uint64_t now = devmem_now_ns(), moved = 0;
+	uint64_t now = host_now_ns(), moved = 0;
 	struct debugfs_pgmaps dp;
 	size_t i, k;
 
@@ -140,7 +141,7 @@ static void add_owner(void *ctx, uint32_t tgid, uint64_t pages)
  */
 static void collect_teardowns(struct top *t)
 {
-	uint64_t now = devmem_now_ns();
+	uint64_t now = host_now_ns();
 	size_t i, n = 0, unseen = 0;
 
 	for (i = 0; i < t->nr_td; i++)
@@ -211,16 +212,16 @@ void devmemtop_collect(struct top *t)
 	if (t->evict && !t->paused)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
 	devmem_fault_hooks_update(&t->sess, false);
-	if (devmem_spins_read(&t->spins, &t->sess, devmem_now_ns()))
+	if (devmem_spins_read(&t->spins, &t->sess, host_now_ns()))
 		t->spins.oom++;
-	devmem_spins_judge(&t->spins, &t->st, devmem_now_ns(), t->stuck_after_ns, t->filter_pid);
+	devmem_spins_judge(&t->spins, &t->st, host_now_ns(), t->stuck_after_ns, t->filter_pid);
 	/* Unreadable: the last figures stay, and the loss is not called none. */
 	if (devmem_read_drops(&t->sess, t->drops, &t->recursion_misses))
 		t->st.oom++;
 	pgmap_namer_update(&t->namer, &t->st);	/* new pgmaps, or owners just learned */
 	devmem_late_start_settle(&t->late, &t->st, &t->sess);
 	check_live(t);
-	devmem_state_mark(&t->st, devmem_now_ns());
+	devmem_state_mark(&t->st, host_now_ns());
 	collect_teardowns(t);
 	devmem_late_start_waiters_refresh(t->early, t->nr_early);
 }

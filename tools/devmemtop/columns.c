@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include "clock.h"
 #include "devmemtop.h"
 #include "lost.h"
 #include "output.h"
@@ -56,7 +57,7 @@ static void f_pgmap(char *b, size_t n, const void *r)
 static void f_type(char *b, size_t n, const void *r)
 {
 	const struct devmem_pgmap_row *p = PG(r);
-	uint64_t now = devmem_now_ns();
+	uint64_t now = host_now_ns();
 
 	if (p->waiting)
 		snprintf(b, n, "%s(wait %llus)", devmem_pgmap_type_name(p->type),

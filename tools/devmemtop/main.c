@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "clock.h"
 #include "devmemtop.h"
 #include "debugfs.h"
 #include "version.h"
@@ -226,10 +227,10 @@ static int top_run(struct top *t, const struct top_env *env)
 		return ui_run(t, devmemtop_poll, (int)env->count);
 	/* Every run prints a document, the last one after a stop. */
 	for (iter = 0; !env->count || iter < env->count; iter++) {
-		uint64_t end = devmem_now_ns() + (uint64_t)(t->interval_s * 1e9);
+		uint64_t end = host_now_ns() + (uint64_t)(t->interval_s * 1e9);
 
 		/* Short polls: the BPF side wakes us only for a full buffer. */
-		while (!devmem_stop && devmem_now_ns() < end)
+		while (!devmem_stop && host_now_ns() < end)
 			if (devmemtop_poll(t, 100) < 0) {
 				rc = DEVMEM_EXIT_ERROR;
 				devmem_stop = 1;
@@ -321,7 +322,7 @@ static int cmd_top(int argc, char **argv)
 		.walk = true, .walk_folios = DEVMEM_WALK_LISTED_DEFAULT,
 	};
 	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
-			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = devmem_now_ns(),
+			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = host_now_ns(),
 			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT,
 			 .namer.src = &pgmap_host_source };
 	double v;

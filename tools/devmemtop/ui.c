@@ -4,15 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "devmemtop.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static void draw_row(int y, const struct column *cols, size_t n, const void *row, int width)
 {
@@ -151,7 +144,7 @@ static uint64_t ask(struct top *t, const char *what)
 
 int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterations)
 {
-	uint64_t next = mono_ns() + (uint64_t)(t->interval_s * 1e9);
+	uint64_t next = host_now_ns() + (uint64_t)(t->interval_s * 1e9);
 	int done = 0, rc = 0;
 
 	initscr();
@@ -169,8 +162,8 @@ int ui_run(struct top *t, int (*poll)(struct top *t, int timeout_ms), int iterat
 			rc = 1;
 			break;
 		}
-		if (mono_ns() >= next) {
-			next = mono_ns() + (uint64_t)(t->interval_s * 1e9);
+		if (host_now_ns() >= next) {
+			next = host_now_ns() + (uint64_t)(t->interval_s * 1e9);
 			devmemtop_collect(t);
 			if (!t->paused)
 				draw(t, NULL);

@@ -12,30 +12,10 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "fault_hooks.h"
+#include "ksyms.h"
 #include "modes.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
-
-/* modes.h: a function's presence for kprobes, and vmemmap_base's address. */
-bool kallsyms_has(const char *name, uint64_t *addr)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char sym[256], type;
-	unsigned long long a;
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fscanf(f, "%llx %c %255s%*[^\n]", &a, &type, sym) == 3)
-		if (!strcmp(sym, name)) {
-			found = true;
-			if (addr)
-				*addr = a;
-			break;
-		}
-	fclose(f);
-	return found;
-}
 
 /*
  * Where zone_device_page_init() keeps the folio order: (page) before 6.18,
@@ -103,7 +83,7 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	}
 	/* Faults in both fallback modes, attached at run time (fault_hooks.h). */
 	hook_faults = bpf_program__autoload(skel->progs.kp_fault_hook);
-	if (kallsyms_has("vmemmap_base", &vmemmap))
+	if (ksyms_lookup("vmemmap_base", &vmemmap))
 		skel->rodata->vmemmap_base_addr = vmemmap;
 	skel->rodata->page_init_order_arg = page_init_order_arg(btf);
 	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
@@ -240,14 +220,6 @@ void devmem_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-uint64_t devmem_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 int devmem_session_records(struct devmem_session *s, devmem_record_fn fn, void *ctx,
 			   char *err, size_t errlen)
 {
@@ -358,27 +330,3 @@ int devmem_read_drops(const struct devmem_session *s, uint64_t drops[DEVMEM_DROP
 	return 0;
 }
 
-bool devmem_in_init_pidns(void)
-{
-	struct stat st;
-
-	/* A kernel without pid namespaces (no such file) has only the initial one. */
-	if (stat("/proc/self/ns/pid", &st))
-		return true;
-	/* PROC_PID_INIT_INO: the initial pid namespace's fixed inode number */
-	return st.st_ino == 0xEFFFFFFCU;
-}
-
-const char *devmem_debugfs_pgmaps(void)
-{
-	static const char *const paths[] = {
-		"/sys/kernel/debug/zone_device/pgmaps",	/* kpatches/ (7.3) */
-		"/sys/kernel/debug/devmem/pgmaps",	/* kpatches/6.12/ */
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (!access(paths[i], F_OK))
-			return paths[i];
-	return paths[0];
-}

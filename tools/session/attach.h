@@ -93,17 +93,5 @@ int devmem_session_poll(struct devmem_session *s, int timeout_ms);
 /* SIGINT and SIGTERM set devmem_stop (to the signal); tools leave their loop on it. */
 extern volatile int devmem_stop;
 void devmem_catch_signals(void);
-uint64_t devmem_now_ns(void);	/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
-/*
- * Whether our pids are the kernel's: records carry the initial pid
- * namespace's tgids, which a tool in a container cannot match with its own.
- */
-bool devmem_in_init_pidns(void);
-/*
- * debugfs's list of live pgmaps: zone_device/pgmaps with the 7.3 series,
- * devmem/pgmaps with the 6.12 one; the first that exists, else the 7.3
- * path (for messages).
- */
-const char *devmem_debugfs_pgmaps(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "attach.h"
 #include "fault_hooks.h"
 #include "devmem_maps.h"
@@ -86,7 +87,7 @@ size_t devmem_fault_hooks_update(struct devmem_session *s, bool force)
 	struct devmem_fault_hooks *fh = s->fault_hooks;
 	struct ksyms k = { 0 };
 	bool loaded = false;
-	uint64_t now = devmem_now_ns();
+	uint64_t now = host_now_ns();
 	__u64 key, next, *prev = NULL;
 	int fd;
 

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "clock.h"
+#include "debugfs.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 #include "kcounts.h"
@@ -10,7 +12,6 @@
 #include "late_start_live.h"
 #include "pagewalk.h"
 
-#define DEBUGFS_TEXT_MAX (1 << 20)
 
 /*
  * One try (docs/counting.md, "Late start"): the totals, debugfs, the
@@ -26,28 +27,24 @@ static int settle_once(struct devmem_state *st, const struct devmem_session *s,
 {
 	struct devmem_pgmap_net *before = calloc(2 * DEVMEM_MAX_PGMAPS, sizeof(*before));
 	struct devmem_pgmap_net *after = before + DEVMEM_MAX_PGMAPS;
-	char *text = malloc(DEBUGFS_TEXT_MAX);
+	char *text = NULL;
 	bool totals = s->skel->rodata->count_in_kernel;
 	size_t len, i, first = st->nr_pgmaps;
 	int rc = -ENOMEM, nb = 0, na = 0;
-	FILE *f;
 
-	if (!before || !text)
+	if (!before)
 		goto out;
 	if (totals && (nb = devmem_pgmap_nets(s, before, DEVMEM_MAX_PGMAPS)) < 0) {
 		rc = nb;
 		goto out;
 	}
-	st->seed_from_ns = totals ? 0 : devmem_now_ns();
-	f = fopen(path, "r");
-	if (!f) {
+	st->seed_from_ns = totals ? 0 : host_now_ns();
+	text = debugfs_pgmaps_text(path, &len);
+	if (!text) {
 		rc = -errno;
 		goto out;
 	}
-	len = fread(text, 1, DEBUGFS_TEXT_MAX - 1, f);
-	fclose(f);
-	text[len] = 0;
-	st->seed_to_ns = totals ? 0 : devmem_now_ns();
+	st->seed_to_ns = totals ? 0 : host_now_ns();
 	if (totals && (na = devmem_pgmap_nets(s, after, DEVMEM_MAX_PGMAPS)) < 0) {
 		rc = na;
 		goto out;
@@ -85,7 +82,7 @@ static int settle_live(struct devmem_state *st, const struct devmem_session *s,
 int devmem_late_start_seed(struct devmem_late_start *ls, struct devmem_state *st,
 			   const struct devmem_session *s)
 {
-	const char *path = devmem_debugfs_pgmaps();
+	const char *path = debugfs_pgmaps_path();
 	int rc = settle_once(st, s, path, true), tries;
 
 	/* A few quick tries; what stays pending is tried at each interval. */
@@ -104,7 +101,7 @@ int devmem_late_start_seed(struct devmem_late_start *ls, struct devmem_state *st
 void devmem_late_start_settle(struct devmem_late_start *ls, struct devmem_state *st,
 			      const struct devmem_session *s)
 {
-	uint64_t now = devmem_now_ns();
+	uint64_t now = host_now_ns();
 	int rc;
 
 	if (ls->pending <= 0 ||
@@ -113,7 +110,7 @@ void devmem_late_start_settle(struct devmem_late_start *ls, struct devmem_state 
 		return;
 	ls->tries++;
 	ls->tried_ns = now;
-	rc = settle_live(st, s, devmem_debugfs_pgmaps());
+	rc = settle_live(st, s, debugfs_pgmaps_path());
 	if (rc >= 0)	/* a read that failed is tried again */
 		ls->pending = rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "ksyms.h"
 #include "modes.h"
 #include "fault_hooks.h"
 #include "devmem.skel.h"
@@ -256,9 +257,9 @@ static int fn_usable(struct pick *k, const struct fn_row *r, struct bpf_program 
 				return -1;
 		return 1;
 	}
-	if (kallsyms_has(target, NULL))
+	if (ksyms_lookup(target, NULL))
 		return 1;
-	if (!r->alt || !kallsyms_has(r->alt, NULL) ||
+	if (!r->alt || !ksyms_lookup(r->alt, NULL) ||
 	    s->nr_kprobe_alt + !!p[0] + !!p[1] > DEVMEM_MAX_KPROBE_ALT)
 		return 0;
 	for (i = 0; i < 2; i++)

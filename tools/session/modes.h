@@ -25,7 +25,4 @@ struct devmem_bpf;
 int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const struct btf *btf,
 		     enum devmem_mode mode, bool records, char *err, size_t errlen);
 
-/* Is name in /proc/kallsyms? Its address in *addr if so (attach.c). */
-bool kallsyms_has(const char *name, uint64_t *addr);
-
 #endif

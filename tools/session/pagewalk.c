@@ -8,6 +8,9 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
+#include "iomem.h"
+#include "ksyms.h"
 #include "pagewalk.h"
 #include "pagewalk.skel.h"
 
@@ -17,34 +20,10 @@ struct pagewalk {
 	int32_t free_ref;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t kallsyms_addr(const char *name)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char sym[256], type;
-	unsigned long long a, found = 0;
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%llx %c %255s%*[^\n]", &a, &type, sym) == 3)
-		if (!strcmp(sym, name)) {
-			found = a;
-			break;
-		}
-	fclose(f);
-	return found;
-}
-
 int devmem_pagewalk_open(struct pagewalk **out, char *err, size_t errlen)
 {
 	struct pagewalk *w = calloc(1, sizeof(*w));
+	uint64_t vmemmap_base;
 	const char *env;
 	int rc;
 
@@ -60,7 +39,9 @@ int devmem_pagewalk_open(struct pagewalk **out, char *err, size_t errlen)
 		return rc;
 	}
 	/* KASLR moves the vmemmap; without randomization it sits at its default. */
-	w->skel->rodata->vmemmap_base_addr = kallsyms_addr("vmemmap_base");
+	if (!ksyms_lookup("vmemmap_base", &vmemmap_base))
+		vmemmap_base = 0;
+	w->skel->rodata->vmemmap_base_addr = vmemmap_base;
 	/*
 	 * Fewer steps per run, for tests: a walk must come out the same
 	 * however it is cut into runs.
@@ -107,7 +88,7 @@ int devmem_pagewalk(struct pagewalk *w, uint64_t start_pfn, uint64_t nr_pages,
 		    struct devmem_walk_summary *stats)
 {
 	struct pagewalk_bpf__bss *b = w->skel->bss;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = host_now_ns();
 	int rc = 0;
 	uint32_t i;
 
@@ -129,7 +110,7 @@ int devmem_pagewalk(struct pagewalk *w, uint64_t start_pfn, uint64_t nr_pages,
 		stats->pages_walked += b->walk_pages;
 		stats->unreadable += b->walk_unreadable;
 		stats->foreign += b->walk_foreign;
-		stats->walk_ns += now_ns() - t0;
+		stats->walk_ns += host_now_ns() - t0;
 		stats->done = b->walk_next >= b->walk_end;
 		if (rc < 0)
 			stats->error = rc;
@@ -208,19 +189,12 @@ int devmem_pgmap_find(struct pagewalk *w, const struct devmem_pfn_range *extra, 
 {
 	struct devmem_pfn_range *r = calloc(IOMEM_MAX_RANGES, sizeof(*r));
 	struct found f = { 0 };
-	char *text = calloc(1, 1 << 20);
-	FILE *fp = fopen("/proc/iomem", "r");
-	size_t len = 0, i;
+	char *text = iomem_text(NULL);
+	size_t i;
 	int n = 0, rc = 0;
 	/* What the scan looked at, on stderr: for a pgmap it should have found. */
 	bool debug = getenv("DEVMEM_PAGEWALK_DEBUG");
 
-	if (fp && text) {
-		len = fread(text, 1, (1 << 20) - 1, fp);
-		text[len] = 0;
-	}
-	if (fp)
-		fclose(fp);
 	if (r && text)
 		n = devmem_iomem_scan_ranges(text, r, IOMEM_MAX_RANGES);
 	free(text);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "exporter.h"
 #include "version.h"
 #include "httpd.h"
@@ -61,7 +62,7 @@ static int render(struct top *t, enum devmem_metrics_format fmt)
 		.version = devmem_release(),
 		.attach_mode = devmem_mode_name(t->sess.mode), .kernel = t->kernel,
 		.drops = t->drops, .recursion_misses = t->recursion_misses,
-		.bad_records = t->bad_records, .now_ns = devmem_now_ns(),
+		.bad_records = t->bad_records, .now_ns = host_now_ns(),
 		.stall_ns = (uint64_t)(t->stall_s * 1e9),
 	};
 	char *buf = NULL;

@@ -12,18 +12,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "clock.h"
 #include "httpd.h"
 
 /* After the response, how long to read what a client still sends. */
 #define LINGER_MS 1000
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /*
  * Numeric addresses only, so that the static binary never needs glibc's
@@ -317,7 +310,7 @@ static void on_writable(struct httpd_conn *c)
 	 */
 	shutdown(c->fd, SHUT_WR);
 	c->state = HTTPD_LINGER;
-	c->deadline_ns = now_ns() + LINGER_MS * 1000000ull;
+	c->deadline_ns = host_now_ns() + LINGER_MS * 1000000ull;
 }
 
 static void accept_clients(struct httpd *h, uint64_t now)
@@ -345,7 +338,7 @@ int httpd_poll(struct httpd *h, int timeout_ms)
 {
 	struct pollfd fds[HTTPD_MAX_CONNS + 1];
 	int map[HTTPD_MAX_CONNS + 1];
-	uint64_t now = now_ns(), until = now + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t now = host_now_ns(), until = now + (uint64_t)timeout_ms * 1000000ull;
 	int i, n = 0, rc, free_slots = 0;
 
 	for (i = 0; i < HTTPD_MAX_CONNS; i++) {
@@ -389,7 +382,7 @@ int httpd_poll(struct httpd *h, int timeout_ms)
 		if (!fds[i].revents)
 			continue;
 		if (map[i] < 0) {
-			accept_clients(h, now_ns());
+			accept_clients(h, host_now_ns());
 			continue;
 		}
 		c = &h->conns[map[i]];
