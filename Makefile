@@ -134,7 +134,7 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/stuck.c tools/lib/late_start.c tools/host/readfile.c \
 		 tools/host/clock.c tools/host/command.c tools/host/procfs.c \
 		 tools/host/iomem.c tools/host/pgmap_host.c tools/host/debugfs.c \
-		 tools/lib/pgmaps_text.c
+		 tools/lib/pgmaps_text.c tools/lib/options.c tools/lib/options_table.c
 UNIT_INC := $(HOST_INC) -Itools/devmemtop -Itools/devmemtop/exporter
 TRACE_SRCS := $(wildcard tools/lib/trace/*.c)
 san_objs = $(patsubst tools/%.c,$(BUILD)/san/%.o,$(1))
@@ -147,7 +147,7 @@ $(BUILD)/san/%.o: tools/%.c
 
 # Each program from its own test_NAME.c; tools/lib's by subject (their
 # lines say "lib:"), then procs, teardown, stuck and the host readers.
-LIB_TESTS := state json flat names leaks metrics httpd
+LIB_TESTS := state json flat names leaks metrics httpd options
 UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck host)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm

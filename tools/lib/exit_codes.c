@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "exit_codes.h"
+#include "options.h"
 
 #define ALL (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC | DEVMEM_TOOL_REPORT | DEVMEM_TOOL_LEAK)
 #define LIVE (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC)
@@ -32,15 +33,16 @@ void devmem_print_exit_codes(FILE *f, unsigned int tool)
 {
 	unsigned int i;
 
-	fputs("Exit status (docs/exit-codes.md):\n", f);
+	fputs("Exit status:\n", f);
 	for (i = 0; i < devmem_nr_exit_codes; i++) {
 		const struct devmem_exit_code *e = &devmem_exit_codes[i];
 
 		if (!(e->tools & tool))
 			continue;
 		if (e->code < 0)
-			fprintf(f, "  *   %s\n", e->meaning);
+			fputs("  *   ", f);
 		else
-			fprintf(f, "  %-3d %s\n", e->code, e->meaning);
+			fprintf(f, "  %-3d ", e->code);
+		devmem_print_wrapped(f, e->meaning, 6, 6);
 	}
 }
