@@ -130,7 +130,8 @@ build/devmemreport /nonexistent.dmt >/dev/null 2>&1; expect "devmemreport on a m
 for bad in foo -1 12x ""; do
 	msg=$(build/devmemreport --limit "$bad" /nonexistent.dmt 2>&1); rc=$?
 	expect "devmemreport --limit '$bad' is a usage error (2), not 0 rows" "$rc ${msg#devmemreport: }" \
-		"2 --limit $bad: not a number of rows"
+		"2 --limit $bad: not a number of rows
+Try 'devmemreport --help'."
 done
 printf 'not a trace at all, just some text to be refused\n' >build/not-a-trace.dmt
 msg=$(build/devmemreport build/not-a-trace.dmt 2>&1 >/dev/null); rc=$?

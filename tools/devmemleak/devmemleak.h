@@ -17,8 +17,6 @@
 #include "tracefile.h"
 
 #define MAX_SUPPRESS 64
-#define DEFAULT_SETTLE_S 10.0
-#define DEFAULT_QUIET_MS 500
 
 /* What the command line asks for. */
 struct leak_env {
@@ -27,8 +25,8 @@ struct leak_env {
 	const char *junit, *folded;
 	char *suppress[MAX_SUPPRESS];	/* --suppress's lines */
 	size_t nsup;
-	double settle, timeout, stall;
-	long quiet, leak_status;
+	double settle, quiet, timeout, stall;
+	long leak_status;
 	struct devmem_attach_opts attach;
 };
 

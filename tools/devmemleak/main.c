@@ -12,71 +12,17 @@
  * (__cmd_leak()): run.c or recording.c, then verdict.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "devmemleak.h"
 #include "exit_codes.h"
+#include "options.h"
 #include "output.h"
 #include "pgmap_host.h"
 #include "teardown.h"
 #include "version.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: devmemleak [options] -- COMMAND [ARGS...]\n"
-"       devmemleak [options] -i FILE\n"
-"\n"
-"Report every device page handed out and never freed, and every pgmap\n"
-"reference taken and never put, by COMMAND and its descendants (or in a\n"
-"devmemrec trace), grouped by allocation stack with pid, comm, count and age.\n"
-"Pages other processes hold are shown apart and never fail the run.\n"
-"\n"
-"  -i, --input FILE          judge a devmemrec trace instead of running a command\n"
-"      --settle SEC          after COMMAND exits, wait at most SEC seconds for its\n"
-"                            pages to come back (default %.0f)\n"
-"      --quiet MS            ... and stop once none came back for MS ms and its\n"
-"                            processes are gone (default %d)\n"
-"      --timeout SEC         stop waiting for COMMAND after SEC seconds: stuck in a\n"
-"                            pgmap teardown, the pages it waits for are the\n"
-"                            verdict; else no verdict (default: no limit)\n"
-"      --stall SEC           a teardown waiting this long is stalled (default %.0f)\n"
-"      --error-exitcode N    exit status for leaks, 1..255 (default %d)\n"
-"      --suppress FILE       leaks whose stack contains a line of FILE do not count\n"
-"      --junit FILE          also write the verdict as JUnit XML\n"
-"      --folded FILE         also write the leaked pages' stacks for flame graphs\n"
-"      --raw-addresses       pgmaps by kernel address, not driver/device name\n"
-"      --attach MODE         auto (default), tracepoint, fentry or kprobe\n"
-"      --ringbuf BYTES       ring buffer size (power of 2, default 8 MiB)\n"
-"  -h, --help\n"
-"\n", DEFAULT_SETTLE_S, DEFAULT_QUIET_MS, TEARDOWN_DEFAULT_STALL_S, DEVMEM_EXIT_LEAKS);
-	devmem_print_exit_codes(f, DEVMEM_TOOL_LEAK);
-	fprintf(f,
-"\n"
-"Examples:\n"
-"  devmemleak --junit leaks.xml -- ./gpu-tests --quick\n"
-"  devmemleak --timeout 60 -- rmmod my_gpu_driver\n");
-}
-
-static const struct option leak_options[] = {
-	{ "input", required_argument, NULL, 'i' },
-	{ "settle", required_argument, NULL, 'S' },
-	{ "quiet", required_argument, NULL, 'Q' },
-	{ "error-exitcode", required_argument, NULL, 'E' },
-	{ "suppress", required_argument, NULL, 'P' },
-	{ "junit", required_argument, NULL, 'J' },
-	{ "folded", required_argument, NULL, 'F' },
-	{ "raw-addresses", no_argument, NULL, 'X' },
-	{ "version", no_argument, NULL, 'v' },
-	{ "attach", required_argument, NULL, 'A' },
-	{ "ringbuf", required_argument, NULL, 'R' },
-	{ "timeout", required_argument, NULL, 'T' },
-	{ "stall", required_argument, NULL, 'L' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
 static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 {
 	const char *input = env->input;
@@ -122,79 +68,84 @@ static int read_suppressions(struct leak_env *env, const char *path)
 	return 0;
 }
 
+/* A duration option's value; -1 (said why) when it is not one. */
+static int leak_seconds(enum devmem_opt id, const char *s, double min, double max, double *out)
+{
+	if (!devmem_parse_seconds(s, min, max, out))
+		return 0;
+	devmem_usage_error(DEVMEM_TOOL_LEAK, "--%s %s: not a duration from %g to %g s",
+			   devmem_option_of(DEVMEM_TOOL_LEAK, id)->name, s, min, max);
+	return -1;
+}
+
 static int cmd_leak(int argc, char **argv)
 {
 	static struct leak_env env = {
 		.attach = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true },
-		.settle = DEFAULT_SETTLE_S, .quiet = DEFAULT_QUIET_MS,
 		.leak_status = DEVMEM_EXIT_LEAKS, .stall = TEARDOWN_DEFAULT_STALL_S,
 	};
 	static struct leak lk = { .namer.src = &pgmap_host_source };
 	const char *suppress_path = NULL;
+	struct devmem_getopt g;
+	double v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+i:h", leak_options, NULL)) != -1) {
-		char *end;
-
-		errno = 0;
+	env.settle = devmem_option_default(DEVMEM_TOOL_LEAK, DEVMEM_OPT_SETTLE);
+	env.quiet = devmem_option_default(DEVMEM_TOOL_LEAK, DEVMEM_OPT_QUIET);
+	devmem_getopt_init(&g, DEVMEM_TOOL_LEAK, true);
+	while ((c = devmem_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
-		case 'i': env.input = optarg; break;
-		case 'S':
-			env.settle = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(env.settle >= 0 && env.settle <= 86400))
-				goto usage_error;
+		case DEVMEM_OPT_INPUT: env.input = optarg; break;
+		case DEVMEM_OPT_SETTLE:
+			if (leak_seconds(c, optarg, 0, 86400, &env.settle))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'Q':
-			env.quiet = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || env.quiet < 0 || env.quiet > 3600000)
-				goto usage_error;
+		case DEVMEM_OPT_QUIET:
+			if (leak_seconds(c, optarg, 0, 3600, &env.quiet))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'E':
-			env.leak_status = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || env.leak_status < 1 || env.leak_status > 255)
-				goto usage_error;
+		case DEVMEM_OPT_TIMEOUT:
+			if (leak_seconds(c, optarg, 0.001, 86400 * 30, &env.timeout))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'T':
-			env.timeout = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(env.timeout > 0 && env.timeout <= 86400 * 30))
-				goto usage_error;
+		case DEVMEM_OPT_STALL:
+			if (leak_seconds(c, optarg, 0, 86400 * 30, &env.stall))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'L':
-			env.stall = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(env.stall >= 0 && env.stall <= 86400 * 30))
-				goto usage_error;
+		case DEVMEM_OPT_ERROR_EXITCODE:
+			if (devmem_parse_count(optarg, 1, 255, &v))
+				return devmem_usage_error(DEVMEM_TOOL_LEAK, "--error-exitcode %s: not "
+							  "a status from 1 to 255", optarg);
+			env.leak_status = (long)v;
 			break;
-		case 'P': suppress_path = optarg; break;
-		case 'R':
-			env.attach.ringbuf_bytes = strtoul(optarg, &end, 0);
-			if (errno || *end || env.attach.ringbuf_bytes < 4096)
-				goto usage_error;
+		case DEVMEM_OPT_SUPPRESS: suppress_path = optarg; break;
+		case DEVMEM_OPT_RINGBUF:
+			if (devmem_parse_bytes(optarg, 4096, 1u << 31, &v))
+				return devmem_usage_error(DEVMEM_TOOL_LEAK, "--ringbuf %s: not a size "
+							  "from 4K to 2G", optarg);
+			env.attach.ringbuf_bytes = (uint32_t)v;
 			break;
-		case 'J': env.junit = optarg; break;
-		case 'F': env.folded = optarg; break;
-		case 'X': devmem_raw_addresses = true; break;
-		case 'v': devmem_print_version(stdout, "devmemleak"); return DEVMEM_EXIT_OK;
-		case 'A':
+		case DEVMEM_OPT_JUNIT: env.junit = optarg; break;
+		case DEVMEM_OPT_FOLDED: env.folded = optarg; break;
+		case DEVMEM_OPT_RAW_ADDRESSES: devmem_raw_addresses = true; break;
+		case DEVMEM_OPT_ATTACH:
 			if (devmem_mode_parse(optarg, &env.attach.mode))
-				goto usage_error;
+				return devmem_usage_error(DEVMEM_TOOL_LEAK, "--attach %s: not auto, "
+							  "tracepoint, fentry or kprobe", optarg);
 			break;
-		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
-		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		case DEVMEM_OPT_VERBOSE: devmem_verbose++; break;
+		case DEVMEM_OPT_VERSION: devmem_print_version(stdout, "devmemleak"); return DEVMEM_EXIT_OK;
+		case DEVMEM_OPT_HELP: devmem_usage(stdout, DEVMEM_TOOL_LEAK); return DEVMEM_EXIT_OK;
+		default: return devmem_usage_hint(DEVMEM_TOOL_LEAK);
 		}
 	}
-	if (!env.input == (optind >= argc)) {
-		fprintf(stderr, "devmemleak: give exactly one of -i FILE and -- COMMAND\n");
-		usage(stderr);
-		return DEVMEM_EXIT_USAGE;
-	}
+	if (!env.input == (optind >= argc))
+		return devmem_usage_error(DEVMEM_TOOL_LEAK, "give exactly one of -i FILE and "
+					  "-- COMMAND");
 	if (suppress_path && read_suppressions(&env, suppress_path))
 		return DEVMEM_EXIT_USAGE;
 	env.command = env.input ? NULL : argv + optind;
 	return __cmd_leak(&lk, &env);
-usage_error:
-	fprintf(stderr, "devmemleak: bad argument '%s'\n", optarg);
-	usage(stderr);
-	return DEVMEM_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

@@ -118,7 +118,7 @@ static uint64_t settle(struct leak *lk, const struct leak_env *env, uint64_t exi
 	const struct leak_tracker *lt = &lk->lt;
 	struct outcome *o = &lk->o;
 	double settle_s = env->settle;
-	long quiet_ms = env->quiet;
+	uint64_t quiet_ms = (uint64_t)(env->quiet * 1e3);
 	uint64_t poll_errors = 0;
 
 	/*
@@ -141,7 +141,7 @@ static uint64_t settle(struct leak *lk, const struct leak_env *env, uint64_t exi
 				 waited / 1e3);
 			break;
 		}
-		if (!lt->tree_alive && since >= (uint64_t)quiet_ms) {
+		if (!lt->tree_alive && since >= quiet_ms) {
 			snprintf(o->settle, sizeof(o->settle), "settled after %.1f s: quiet for %.1f s",
 				 waited / 1e3, since / 1e3);
 			break;

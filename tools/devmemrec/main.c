@@ -6,43 +6,14 @@
  * (__cmd_record()); record.c writes the file.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include "devmemrec.h"
 #include "exit_codes.h"
+#include "options.h"
 #include "version.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: devmemrec -o FILE [options] [-- COMMAND [ARGS...]]\n"
-"\n"
-"Record device memory events to FILE (created 0600: it holds kernel\n"
-"addresses) until interrupted, for -d seconds, or while COMMAND runs.\n"
-"FILE must be new or a regular file (truncated); a symlink, a device or\n"
-"a file with other hard links is refused (exit 2). If a write fails (disk\n"
-"full), the file is cut back to its last whole chunk, recording stops\n"
-"and devmemrec exits 9; COMMAND runs on, unrecorded.\n"
-"\n"
-"  -o, --output FILE     the trace file (docs/trace-format.md)\n"
-"  -d, --duration SEC    stop after SEC seconds\n"
-"  -p, --pid PID         only events caused by PID\n"
-"      --pgmap ADDR      only events naming this pgmap address\n"
-"      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
-"      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
-"      --no-stacks       no allocation stacks (one per call site otherwise)\n"
-"  -v, --version\n"
-"  -h, --help\n"
-"\n"
-"Examples:\n"
-"  devmemrec -o run.dmt -- ./gpu-job --size 4G\n"
-"  devmemrec -o idle.dmt -d 60\n"
-"\n");
-	devmem_print_exit_codes(f, DEVMEM_TOOL_REC);
-}
 
 /* "open" refusals are usage errors: nothing was run, the argument is wrong. */
 static int open_exit(int e)
@@ -118,70 +89,59 @@ static int __cmd_record(const struct rec_env *env)
 
 static int cmd_record(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "pgmap", required_argument, NULL, 'G' },
-		{ "attach", required_argument, NULL, 'A' },
-		{ "ringbuf", required_argument, NULL, 'R' },
-		{ "no-stacks", no_argument, NULL, 'S' },
-		{ "version", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct rec_env env = {
 		.attach = { .mode = DEVMEM_MODE_AUTO, .stacks = true, .records = true },
 	};
+	struct devmem_getopt g;
+	double v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:d:p:h", longopts, NULL)) != -1) {
-		char *end;
-
-		errno = 0;
+	devmem_getopt_init(&g, DEVMEM_TOOL_REC, true);
+	while ((c = devmem_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
-		case 'o': env.output = optarg; break;
-		case 'd':
-			env.duration = strtod(optarg, &end);
-			if (errno || *end || env.duration <= 0)
-				goto bad;
+		case DEVMEM_OPT_OUTPUT: env.output = optarg; break;
+		case DEVMEM_OPT_DURATION:
+			if (devmem_parse_seconds(optarg, 0.001, 86400.0 * 365, &env.duration))
+				return devmem_usage_error(DEVMEM_TOOL_REC, "--duration %s: not a "
+							  "duration of 1ms or more", optarg);
 			break;
-		case 'p':
-			env.attach.filter_pid = strtoul(optarg, &end, 10);
-			if (errno || *end || !env.attach.filter_pid)
-				goto bad;
+		case DEVMEM_OPT_PID:
+			if (devmem_parse_count(optarg, 1, 4194304, &v))
+				return devmem_usage_error(DEVMEM_TOOL_REC, "--pid %s: not a pid", optarg);
+			env.attach.filter_pid = (uint32_t)v;
 			break;
-		case 'G':
+		case DEVMEM_OPT_PGMAP: {
+			char *end;
+
+			errno = 0;
 			env.filter_pgmap = strtoull(optarg, &end, 0);
 			if (errno || *end || !env.filter_pgmap)
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_REC, "--pgmap %s: not a pgmap "
+							  "address", optarg);
 			break;
-		case 'A':
+		}
+		case DEVMEM_OPT_ATTACH:
 			if (devmem_mode_parse(optarg, &env.attach.mode))
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_REC, "--attach %s: not auto, "
+							  "tracepoint, fentry or kprobe", optarg);
 			break;
-		case 'R':
-			env.attach.ringbuf_bytes = strtoul(optarg, &end, 0);
-			if (errno || *end || env.attach.ringbuf_bytes < 4096)
-				goto bad;
+		case DEVMEM_OPT_RINGBUF:
+			if (devmem_parse_bytes(optarg, 4096, 1u << 31, &v))
+				return devmem_usage_error(DEVMEM_TOOL_REC, "--ringbuf %s: not a size "
+							  "from 4K to 2G", optarg);
+			env.attach.ringbuf_bytes = (uint32_t)v;
 			break;
-		case 'S': env.attach.stacks = false; break;
-		case 'v': devmem_print_version(stdout, "devmemrec"); return DEVMEM_EXIT_OK;
-		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
-		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		case DEVMEM_OPT_NO_STACKS: env.attach.stacks = false; break;
+		case DEVMEM_OPT_VERBOSE: devmem_verbose++; break;
+		case DEVMEM_OPT_VERSION: devmem_print_version(stdout, "devmemrec"); return DEVMEM_EXIT_OK;
+		case DEVMEM_OPT_HELP: devmem_usage(stdout, DEVMEM_TOOL_REC); return DEVMEM_EXIT_OK;
+		default: return devmem_usage_hint(DEVMEM_TOOL_REC);
 		}
 	}
-	if (!env.output) {
-		fprintf(stderr, "devmemrec: -o FILE is required\n");
-		usage(stderr);
-		return DEVMEM_EXIT_USAGE;
-	}
+	if (!env.output)
+		return devmem_usage_error(DEVMEM_TOOL_REC, "-o FILE is required");
 	env.command = optind < argc ? argv + optind : NULL;
 	return __cmd_record(&env);
-bad:
-	fprintf(stderr, "devmemrec: bad argument '%s'\n", optarg);
-	usage(stderr);
-	return DEVMEM_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

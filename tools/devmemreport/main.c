@@ -7,11 +7,11 @@
  * show it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "exit_codes.h"
+#include "options.h"
 #include "version.h"
 #include "output.h"
 #include "teardown.h"
@@ -30,44 +30,6 @@ struct report_env {
 	double stall_s;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
-"                    [--limit N] [--salvage] [--raw-addresses] [--stall SEC] FILE\n"
-"       devmemreport --version\n"
-"\n"
-"Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
-"long-term migration and CoW listings, a timeline and what was still\n"
-"out at the end (N lines each, default 20). --perfetto writes Chrome\n"
-"trace JSON for ui.perfetto.dev; --svg plots live pages per pgmap;\n"
-"--folded writes pages by kernel stack for flame graphs (docs/folded.md;\n"
-"OUT \"-\" is stdout, instead of the report).\n"
-"--salvage skips damaged chunks instead of refusing the file, names the\n"
-"skipped byte ranges on stderr and reports the rest. Pgmaps go by driver\n"
-"and device names, resolved when the trace was recorded; --raw-addresses\n"
-"adds their kernel addresses and owners. A teardown (memunmap_pages())\n"
-"that had not ended when the recording did is shown with the task that\n"
-"waits and the pages it waits for; waiting --stall SEC (default 10) or\n"
-"longer, it is stalled (docs/teardown.md).\n"
-"\n");
-	devmem_print_exit_codes(f, DEVMEM_TOOL_REPORT);
-}
-
-static const struct option report_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "csv", no_argument, NULL, 'c' },
-	{ "perfetto", required_argument, NULL, 'P' },
-	{ "svg", required_argument, NULL, 'S' },
-	{ "folded", required_argument, NULL, 'F' },
-	{ "limit", required_argument, NULL, 'l' },
-	{ "salvage", no_argument, NULL, 'V' },
-	{ "raw-addresses", no_argument, NULL, 'X' },
-	{ "stall", required_argument, NULL, 'T' },
-	{ "version", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
 /* A file that cannot be read, or is damaged and not salvaged: the exit status. */
 static int unreadable(const struct report_env *env, int rc, const char *err)
 {
@@ -142,44 +104,42 @@ static int __cmd_report(const struct report_env *env)
 
 static int cmd_report(int argc, char **argv)
 {
-	struct report_env env = { .limit = 20, .stall_s = TEARDOWN_DEFAULT_STALL_S };
-	char *end;
+	struct report_env env = { .stall_s = TEARDOWN_DEFAULT_STALL_S };
+	struct devmem_getopt g;
+	double v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", report_options, NULL)) != -1) {
+	env.limit = (size_t)devmem_option_default(DEVMEM_TOOL_REPORT, DEVMEM_OPT_LIMIT);
+	devmem_getopt_init(&g, DEVMEM_TOOL_REPORT, false);
+	while ((c = devmem_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
-		case 'j': env.json = true; break;
-		case 'c': env.csv = true; break;
-		case 'P': env.perfetto = optarg; break;
-		case 'S': env.svg = optarg; break;
-		case 'F': env.folded = optarg; break;
-		case 'l':
-			errno = 0;
-			env.limit = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-') {
-				fprintf(stderr, "devmemreport: --limit %s: not a number of rows\n", optarg);
-				return DEVMEM_EXIT_USAGE;
-			}
+		case DEVMEM_OPT_JSON: env.json = true; break;
+		case DEVMEM_OPT_CSV: env.csv = true; break;
+		case DEVMEM_OPT_PERFETTO: env.perfetto = optarg; break;
+		case DEVMEM_OPT_SVG: env.svg = optarg; break;
+		case DEVMEM_OPT_FOLDED: env.folded = optarg; break;
+		case DEVMEM_OPT_LIMIT:
+			if (devmem_parse_count(optarg, 0, 1e12, &v))
+				return devmem_usage_error(DEVMEM_TOOL_REPORT, "--limit %s: not a number "
+							  "of rows", optarg);
+			env.limit = (size_t)v;
 			break;
-		case 'V': env.flags |= DMT_READ_SALVAGE; break;
-		case 'T':
-			errno = 0;
-			env.stall_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(env.stall_s >= 0)) {
-				fprintf(stderr, "devmemreport: --stall %s: not a number of seconds\n", optarg);
-				return DEVMEM_EXIT_USAGE;
-			}
+		case DEVMEM_OPT_SALVAGE: env.flags |= DMT_READ_SALVAGE; break;
+		case DEVMEM_OPT_STALL:
+			if (devmem_parse_seconds(optarg, 0, 86400.0 * 30, &env.stall_s))
+				return devmem_usage_error(DEVMEM_TOOL_REPORT, "--stall %s: not a "
+							  "duration", optarg);
 			break;
-		case 'X': devmem_raw_addresses = true; break;
-		case 'v': devmem_print_version(stdout, "devmemreport"); return DEVMEM_EXIT_OK;
-		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
-		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		case DEVMEM_OPT_RAW_ADDRESSES: devmem_raw_addresses = true; break;
+		case DEVMEM_OPT_VERSION:
+			devmem_print_version(stdout, "devmemreport");
+			return DEVMEM_EXIT_OK;
+		case DEVMEM_OPT_HELP: devmem_usage(stdout, DEVMEM_TOOL_REPORT); return DEVMEM_EXIT_OK;
+		default: return devmem_usage_hint(DEVMEM_TOOL_REPORT);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return DEVMEM_EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return devmem_usage_error(DEVMEM_TOOL_REPORT, "give one trace FILE");
 	env.path = argv[optind];
 	return __cmd_report(&env);
 }

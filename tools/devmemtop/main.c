@@ -6,7 +6,6 @@
  * (__cmd_top()); collect.c closes each interval, ui.c and batch.c show it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "devmem_maps.h"
 #include "kcounts.h"
 #include "metrics.h"
+#include "options.h"
 #include "output.h"
 #include "pgmap_host.h"
 #include "procfs.h"
@@ -36,72 +36,6 @@ struct top_env {
 	bool quiet;	/* an exporter without -b or -j: no reports */
 	double walk_folios, count;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: devmemtop [options] [interval [count]]\n"
-"\n"
-"Live view of device memory (ZONE_DEVICE private and coherent pages):\n"
-"pgmaps with their live pages and migrations, and the processes behind them.\n"
-"\n"
-"  -b, --batch           plain text, no screen handling\n"
-"  -j, --json            batch mode, one JSON document per interval (docs/devmemtop.md)\n"
-"  -d, --delay SEC       interval in seconds (default 1)\n"
-"  -n, --iterations N    stop after N intervals (default: until interrupted)\n"
-"  -p, --pid PID         only events caused by PID (and frees of its pages);\n"
-"                        this takes a record per event instead of totals\n"
-"      --pgmap ID        only this pgmap: its name (test_hmm/hmm_dmirror#0),\n"
-"                        its physical start or its kernel address\n"
-"  -r, --maxrows N       at most N rows per table (text and screen; JSON has all)\n"
-"  -s, --sort COLUMN     sort by this column, e.g. FILL, LIVE, FAULTS, HELD\n"
-"      --raw-addresses   show pgmap addresses and owner cookies (kernel\n"
-"                        addresses; JSON \"pgmap\", \"owner\")\n"
-"      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
-"      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
-"      --listen ADDR:PORT  serve Prometheus metrics at /metrics (docs/metrics.md);\n"
-"                        no screen: add -b or -j to print reports as well\n"
-"      --textfile FILE   write the metrics to FILE every interval, atomically,\n"
-"                        for node_exporter's textfile collector (FILE.prom)\n"
-"      --metrics-max-procs N  processes with their own series (default 50,\n"
-"                        most held pages first); the rest are comm=\"other\"\n"
-"      --stall SEC       a pgmap teardown that waits this long is stalled\n"
-"                        (default %.0f; docs/teardown.md)\n"
-"      --no-walk         do not walk the pgmaps' struct pages at start\n"
-"      --walk-folios N   folios listed per pgmap by that walk (default 64)\n"
-"      --stuck-after SEC a fault that repeats without progress this long is\n"
-"                        stuck (default 1)\n"
-"      --keep-exited     keep rows of exited processes that hold no pages (by\n"
-"                        default they go once shown exited; at most 4096\n"
-"                        processes are counted in a session then)\n"
-"  -v, --version\n"
-"  -h, --help\n"
-"\n"
-"Keys: 1 pgmaps view, 2 processes view, < > sort column, p pause,\n"
-"      + - interval, f filter by pid, g filter by pgmap, q quit.\n"
-"\n"
-"Examples:\n"
-"  devmemtop                    full screen, 1 s refresh\n"
-"  devmemtop -b 5 3             three text reports, 5 s apart\n"
-"  devmemtop -j -p 1234         JSON for what process 1234 does\n"
-"  devmemtop --attach=fentry    without the devmem tracepoints\n"
-"  devmemtop --listen :9464     a Prometheus exporter on port 9464\n", TEARDOWN_DEFAULT_STALL_S);
-	fputc('\n', f);
-	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
-}
-
-static int parse_num(const char *s, double *out, double min)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* -s NAME: the pgmap view's column of that name, else the process view's. */
 static int sort_by_name(struct top *t, const char *name)
@@ -288,30 +222,18 @@ static int __cmd_top(struct top *t, struct top_env *env)
 	return rc;
 }
 
-static const struct option top_options[] = {
-	{ "batch", no_argument, NULL, 'b' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "delay", required_argument, NULL, 'd' },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "pgmap", required_argument, NULL, 'G' },
-	{ "attach", required_argument, NULL, 'A' },
-	{ "ringbuf", required_argument, NULL, 'R' },
-	{ "raw-addresses", no_argument, NULL, 'X' },
-	{ "maxrows", required_argument, NULL, 'r' },
-	{ "sort", required_argument, NULL, 's' },
-	{ "version", no_argument, NULL, 'v' },
-	{ "listen", required_argument, NULL, 'L' },
-	{ "textfile", required_argument, NULL, 'T' },
-	{ "metrics-max-procs", required_argument, NULL, 'M' },
-	{ "keep-exited", no_argument, NULL, 'K' },
-	{ "stall", required_argument, NULL, 'S' },
-	{ "no-walk", no_argument, NULL, 'W' },
-	{ "walk-folios", required_argument, NULL, 'F' },
-	{ "stuck-after", required_argument, NULL, 'U' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
+/* The value of a numeric option; -1 (said why) when it is not one. */
+static int top_num(enum devmem_opt id, const char *s, double min, double max, double *out)
+{
+	const struct devmem_option *o = devmem_option_of(DEVMEM_TOOL_TOP, id);
+	int e = o->arg == DEVMEM_ARG_SECONDS ? devmem_parse_seconds(s, min, max, out) :
+		devmem_parse_count(s, min, max, out);
+
+	if (e)
+		devmem_usage_error(DEVMEM_TOOL_TOP, "--%s %s: not a %s from %g to %g", o->name, s,
+				   o->arg == DEVMEM_ARG_SECONDS ? "duration" : "number", min, max);
+	return e;
+}
 
 static int cmd_top(int argc, char **argv)
 {
@@ -321,95 +243,103 @@ static int cmd_top(int argc, char **argv)
 		.exporter = { .max_procs = DEVMEM_METRICS_MAX_PROCS_DEFAULT },
 		.walk = true, .walk_folios = DEVMEM_WALK_LISTED_DEFAULT,
 	};
-	struct top t = { .interval_s = 1, .sort_col = { 4, 2 },	/* LIVE, HELD */
+	struct top t = { .sort_col = { 4, 2 },	/* LIVE, HELD */
 			 .stall_s = TEARDOWN_DEFAULT_STALL_S, .started_ns = host_now_ns(),
 			 .stuck_after_ns = DEVMEM_STUCK_AFTER_NS_DEFAULT,
 			 .namer.src = &pgmap_host_source };
+	struct devmem_getopt g;
 	double v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "bjd:n:p:r:s:h", top_options, NULL)) != -1) {
+	t.interval_s = devmem_option_default(DEVMEM_TOOL_TOP, DEVMEM_OPT_DELAY);
+	devmem_getopt_init(&g, DEVMEM_TOOL_TOP, false);
+	while ((c = devmem_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
-		case 'b': env.batch = true; break;
-		case 'j': env.batch = env.json = true; break;
-		case 'd':
-			if (parse_num(optarg, &t.interval_s, 0.01))
-				goto bad;
+		case DEVMEM_OPT_BATCH: env.batch = true; break;
+		case DEVMEM_OPT_JSON: env.batch = env.json = true; break;
+		case DEVMEM_OPT_DELAY:
+			if (top_num(c, optarg, 0.01, 86400, &t.interval_s))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'n':
-			if (parse_num(optarg, &env.count, 1))
-				goto bad;
+		case DEVMEM_OPT_ITERATIONS:
+			if (top_num(c, optarg, 1, 1e15, &env.count))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'p':
-			if (parse_num(optarg, &v, 1))
-				goto bad;
+		case DEVMEM_OPT_PID:
+			if (top_num(c, optarg, 1, 4194304, &v))
+				return DEVMEM_EXIT_USAGE;
 			t.filter_pid = env.attach.filter_pid = (uint32_t)v;
 			break;
-		case 'G':
+		case DEVMEM_OPT_PGMAP:
 			if (parse_pgmap(&t, optarg))
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--pgmap %s: not a pgmap "
+							  "name, physical start or address", optarg);
 			break;
-		case 'X': devmem_raw_addresses = true; break;
-		case 'r':
-			if (parse_num(optarg, &v, 1))
-				goto bad;
+		case DEVMEM_OPT_RAW_ADDRESSES: devmem_raw_addresses = true; break;
+		case DEVMEM_OPT_MAXROWS:
+			if (top_num(c, optarg, 1, 1e9, &v))
+				return DEVMEM_EXIT_USAGE;
 			t.max_rows = (size_t)v;
 			break;
-		case 's':	/* a pgmap column (LIVE, FILL, ...) or a process one (HELD, ...) */
+		case DEVMEM_OPT_SORT:	/* a pgmap column (LIVE, FILL, ...) or a process one (HELD, ...) */
 			if (sort_by_name(&t, optarg))
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--sort %s: no such column",
+							  optarg);
 			break;
-		case 'A':
+		case DEVMEM_OPT_ATTACH:
 			if (devmem_mode_parse(optarg, &env.attach.mode))
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--attach %s: not auto, "
+							  "tracepoint, fentry or kprobe", optarg);
 			break;
-		case 'R':
-			if (parse_num(optarg, &v, 4096) || v > (1u << 31))
-				goto bad;
+		case DEVMEM_OPT_RINGBUF:
+			if (devmem_parse_bytes(optarg, 4096, 1u << 31, &v))
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--ringbuf %s: not a size "
+							  "from 4K to 2G", optarg);
 			env.attach.ringbuf_bytes = (uint32_t)v;
 			break;
-		case 'v': devmem_print_version(stdout, "devmemtop"); return 0;
-		case 'L': env.exporter.listen = optarg; break;
-		case 'T':
+		case DEVMEM_OPT_VERSION: devmem_print_version(stdout, "devmemtop"); return 0;
+		case DEVMEM_OPT_VERBOSE: devmem_verbose++; break;
+		case DEVMEM_OPT_LISTEN: env.exporter.listen = optarg; break;
+		case DEVMEM_OPT_TEXTFILE:
 			if (!*optarg)
-				goto bad;
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--textfile: an empty name");
 			env.exporter.textfile = optarg;
 			break;
-		case 'M':
-			if (parse_num(optarg, &v, 0) || v != (size_t)v)
-				goto bad;
+		case DEVMEM_OPT_METRICS_MAX_PROCS:
+			if (top_num(c, optarg, 0, 1e9, &v))
+				return DEVMEM_EXIT_USAGE;
 			env.exporter.max_procs = (size_t)v;
 			break;
-		case 'K': env.keep_exited = true; break;
-		case 'S':
-			if (parse_num(optarg, &t.stall_s, 0))
-				goto bad;
+		case DEVMEM_OPT_KEEP_EXITED: env.keep_exited = true; break;
+		case DEVMEM_OPT_STALL:
+			if (top_num(c, optarg, 0, 86400 * 30, &t.stall_s))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'W': env.walk = false; break;
-		case 'F':
-			if (parse_num(optarg, &env.walk_folios, 0) || env.walk_folios > 1e6)
-				goto bad;
+		case DEVMEM_OPT_NO_WALK: env.walk = false; break;
+		case DEVMEM_OPT_WALK_FOLIOS:
+			if (top_num(c, optarg, 0, 1e6, &env.walk_folios))
+				return DEVMEM_EXIT_USAGE;
 			break;
-		case 'U':
-			if (parse_num(optarg, &v, 0.001) || v > 1e6)
-				goto bad;
+		case DEVMEM_OPT_STUCK_AFTER:
+			if (top_num(c, optarg, 0.001, 1e6, &v))
+				return DEVMEM_EXIT_USAGE;
 			t.stuck_after_ns = (uint64_t)(v * 1e9);
 			break;
-		case 'h': usage(stdout); return DEVMEM_EXIT_OK;
-		default: usage(stderr); return DEVMEM_EXIT_USAGE;
+		case DEVMEM_OPT_HELP: devmem_usage(stdout, DEVMEM_TOOL_TOP); return DEVMEM_EXIT_OK;
+		default:
+			return devmem_usage_hint(DEVMEM_TOOL_TOP);
 		}
 	}
-	if (optind < argc && parse_num(argv[optind++], &t.interval_s, 0.01))
-		goto bad;
-	if (optind < argc && parse_num(argv[optind++], &env.count, 1))
-		goto bad;
+	if (optind < argc && top_num(DEVMEM_OPT_DELAY, argv[optind++], 0.01, 86400,
+				     &t.interval_s))
+		return DEVMEM_EXIT_USAGE;
+	if (optind < argc && top_num(DEVMEM_OPT_ITERATIONS, argv[optind++], 1, 1e15,
+				     &env.count))
+		return DEVMEM_EXIT_USAGE;
 	if (optind < argc)
-		goto bad;
+		return devmem_usage_error(DEVMEM_TOOL_TOP, "%s: more than an interval and a count",
+					  argv[optind]);
 	return __cmd_top(&t, &env);
-bad:
-	fprintf(stderr, "devmemtop: bad argument '%s'\n", argv[optind - 1]);
-	usage(stderr);
-	return DEVMEM_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* program_invocation_short_name: -v says which tool tried what. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "options.h"
 #include "fault_hooks.h"
 #include "ksyms.h"
 #include "modes.h"
@@ -130,11 +133,15 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	return 0;
 }
 
-static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+/*
+ * libbpf's messages, by -v: a mode that fails to load is normal (auto
+ * tries the next), so its warnings are noise unless asked for.
+ */
+static int verbose_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_WARN && getenv("DEVMEM_DEBUG"))
-		return vfprintf(stderr, fmt, args);
-	if (level == LIBBPF_DEBUG && getenv("DEVMEM_DEBUG") && atoi(getenv("DEVMEM_DEBUG")) > 1)
+	if ((level == LIBBPF_WARN && devmem_verbose >= 1) ||
+	    (level == LIBBPF_INFO && devmem_verbose >= 1) ||
+	    (level == LIBBPF_DEBUG && devmem_verbose >= 2))
 		return vfprintf(stderr, fmt, args);
 	return 0;
 }
@@ -153,7 +160,7 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 	int e;
 
 	memset(s, 0, sizeof(*s));
-	libbpf_set_print(quiet_libbpf);
+	libbpf_set_print(verbose_libbpf);
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
 			 "devmemscope needs CONFIG_DEBUG_INFO_BTF=y");
@@ -176,7 +183,13 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 	for (i = 0; i < 3; i++) {
 		if (o->mode != DEVMEM_MODE_AUTO && o->mode != order[i])
 			continue;
+		if (devmem_verbose)
+			fprintf(stderr, "%s: trying %s mode\n", program_invocation_short_name,
+				devmem_mode_name(order[i]));
 		e = try_mode(s, o, btf, order[i], why[i], sizeof(why[i]));
+		if (devmem_verbose)
+			fprintf(stderr, "%s: %s mode: %s\n", program_invocation_short_name,
+				devmem_mode_name(order[i]), e ? why[i] : "attached");
 		if (!e)
 			break;
 		perm |= e == -EPERM || e == -EACCES;
