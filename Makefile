@@ -222,26 +222,41 @@ bench: deps
 	bench/run.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the tools in sbin, their man
-# pages (written from docs/ by scripts/mkman.sh) in section 8.
+# pages in section 8 (scripts/mkman.sh: the tools' own option and exit-code
+# tables, through build/devmem-man, around docs/man/TOOL.md) and the
+# metrics in section 7 (scripts/mkman-metrics.sh).
 PREFIX	?= /usr/local
 SBINDIR	:= $(PREFIX)/sbin
 MAN8DIR	:= $(PREFIX)/share/man/man8
+MAN7DIR	:= $(PREFIX)/share/man/man7
 MANS	:= $(patsubst %,$(BUILD)/man/%.8,devmemtop devmemrec devmemreport devmemleak)
+MAN7	:= $(BUILD)/man/devmemscope-metrics.7
+DEVMEM_MAN := $(BUILD)/devmem-man
 
-$(BUILD)/man/%.8: docs/%.md docs/exit-codes.md scripts/mkman.sh VERSION
+$(DEVMEM_MAN): tools/doc/devmem-man.c tools/lib/options.c tools/lib/options_table.c \
+		tools/lib/exit_codes.c | $(BUILD)
+	$(CC) $(CFLAGS) $(LIB_INC) -o $@ $(filter %.c,$^) -lm
+
+$(BUILD)/man/%.8: docs/man/%.md $(DEVMEM_MAN) scripts/mkman.sh VERSION
 	@mkdir -p $(@D)
-	scripts/mkman.sh $* $@
+	scripts/mkman.sh $* $@ $(DEVMEM_MAN)
 
-man: $(MANS)
+$(MAN7): scripts/mkman-metrics.sh $(BUILD)/gen-trace $(BUILD)/trace-metrics VERSION
+	@mkdir -p $(@D)
+	scripts/mkman-metrics.sh $@ $(BUILD)/gen-trace $(BUILD)/trace-metrics
 
-install: $(TOOLS) $(MANS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
+man: $(MANS) $(MAN7)
+
+install: $(TOOLS) $(MANS) $(MAN7)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(MAN7DIR)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MAN7DIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
-	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS)))
+	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+	      $(DESTDIR)$(MAN7DIR)/$(notdir $(MAN7))
 
 kpatches-check: deps
 	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make install into an empty DESTDIR: the four tools and their section-8
-# man pages, exactly; each page renders with man -l without a warning and
-# carries its exit statuses; each tool says its version; make uninstall
-# takes exactly what install put there.
+# make install into an empty DESTDIR: the four tools, their section-8 man
+# pages and devmemscope-metrics(7), exactly; each page renders with man -l
+# at 80 columns without a warning or a wider line, has the sections of a
+# man page, every option its tool's --help lists and its exit statuses;
+# the metrics page lists every metric the exporter writes; each tool says
+# its version; make uninstall takes exactly what install put there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -17,7 +19,8 @@ else
 fi
 expect "install: exactly the tools and their man pages" \
 	"$(cd "$dest" && find . -type f | sort | tr '\n' ' ')" \
-	"$({ for t in $tools; do echo "./usr/sbin/$t"; echo "./usr/share/man/man8/$t.8"; done; } | sort | tr "\n" " ")"
+	"$({ for t in $tools; do echo "./usr/sbin/$t"; echo "./usr/share/man/man8/$t.8"; done
+	     echo ./usr/share/man/man7/devmemscope-metrics.7; } | sort | tr "\n" " ")"
 version=$(cat VERSION)
 for t in $tools; do
 	expect "install: $t is executable (0755)" "$(stat -c %a "$dest/usr/sbin/$t")" 755
@@ -25,8 +28,20 @@ for t in $tools; do
 		"$t $version (devmemscope; record ABI 2, trace format 1.1)
 rc=0"
 	page=$dest/usr/share/man/man8/$t.8
-	warn=$(MANWIDTH=200 man --warnings -l "$page" 2>&1 >/dev/null)
-	expect "install: man -l $t.8 renders without warnings" "$warn" ""
+	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	expect "install: man -l $t.8 renders at 80 columns without warnings" "$warn" ""
+	wide=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b | awk 'length > 80')
+	expect "install: $t.8 has no line over 80 columns at MANWIDTH=80" "$wide" ""
+	sections=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b | grep -E '^[A-Z][A-Z ]+$' | paste -sd,)
+	expect "install: $t.8 has the sections of a man page, in order" "$sections" \
+		"NAME,SYNOPSIS,DESCRIPTION,OPTIONS,EXIT STATUS,EXAMPLES,SEE ALSO"
+	# Every option --help shows, in the page's OPTIONS.
+	opts=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b | sed -n '/^OPTIONS/,/^EXIT STATUS/p')
+	missing=$("$dest/usr/sbin/$t" --help | grep -oE '^ {2,6}(-[a-zA-Z], )?--[a-z.-]+' | sed 's/^ *//' |
+		while read -r o; do grep -qF -- "$o" <<<"$opts" || echo "$o"; done)
+	expect "install: $t.8 has every option of $t --help" "$missing" ""
+	expect "install: $t.8 has no link debris or source paths" \
+		"$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b | grep -cE '⟨|\]\(|docs/|tests/|tools/')" 0
 	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null)
 	head=$(echo "$text" | head -1 | tr -s ' ')
 	expect "install: $t.8 is section 8 of devmemscope" "$head" "$(echo "$t" | tr a-z A-Z)(8) devmemscope $(echo "$t" | tr a-z A-Z)(8)"
@@ -39,5 +54,19 @@ rc=0"
 	*) fail "install: $t.8 has a NAME line" "$(echo "$text" | sed -n 3,4p)";;
 	esac
 done
+page=$dest/usr/share/man/man7/devmemscope-metrics.7
+warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+expect "install: man -l devmemscope-metrics.7 renders at 80 columns without warnings" "$warn" ""
+text=$(MANWIDTH=80 man -l "$page" 2>/dev/null | col -b)
+expect "install: devmemscope-metrics.7 has no line over 80 columns" "$(awk 'length > 80' <<<"$text")" ""
+# The exporter's own families, from a synthetic trace through its code.
+make -s build/gen-trace build/trace-metrics 2>&1 | grep -v "warning: Using"
+trace=$dest/t.dmt
+build/gen-trace "$trace" 500 >/dev/null
+families=$(build/trace-metrics "$trace" | awk '/^# HELP/ { print $3 }')
+rm -f "$trace"
+missing=$(for m in $families; do grep -qE "^ +$m$" <<<"$text" || echo "$m"; done)
+expect "install: devmemscope-metrics.7 lists every one of the exporter's $(wc -w <<<"$families") metrics" \
+	"$missing" ""
 make -s uninstall DESTDIR="$dest" PREFIX=/usr
 expect "uninstall: no file left" "$(find "$dest" -type f | wc -l)" 0
