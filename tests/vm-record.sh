@@ -21,6 +21,8 @@ expect "record: devmemreport exits 0 on a whole file" "$(get report_rc)" 0
 rep=$(doc report) top=$(doc top)
 expect "record: the file is complete and nothing was dropped" \
 	"$(echo "$rep" | jq -c '[.complete, .drops.dropped]')" '[true,0]'
+expect "record: the file carries the release (META tool, from VERSION)" \
+	"$(echo "$rep" | jq -r .meta.tool)" "devmemrec $(cat VERSION)"
 # 64 private pages faulted back; 32 coherent pinned long term; 16 coherent
 # CoW-replaced; 8 private pages in a chunk that was torn down.
 expect "record: event counts by type" \
