@@ -243,3 +243,10 @@ for id in $(echo "$ex" | sed -n 's/^--- proc_counts \([0-9]*\)$/\1/p'); do
 		"$(epart "proc_counts $id" | grep '^\[' | jq -c '[.[].formatted | [.values[].value.c] |
 			select(any(.inits != 0 or .held != 0))] | [length, ([.[][].held] | add)]' 2>&1)" "[1,16]"
 done
+
+# -j into a full disk (/dev/full): exit 1, saying why, and nothing stays attached.
+full=$(grep -m1 '^full_rc=' "$log")
+expect "devmemtop: a report that cannot be written exits 1 and says so" \
+	"$full" "full_rc=1 full_err=devmemtop: cannot write the report: No space left on device"
+expect "devmemtop: ... and leaves no BPF program behind" \
+	"$(sed -n 's/^bpf_progs_after_full=//p' "$log")" "$(sed -n 's/^bpf_progs_before=//p' "$log")"

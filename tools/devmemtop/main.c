@@ -176,6 +176,13 @@ static int top_run(struct top *t, const struct top_env *env)
 			batch_json(t);
 		else if (!env->quiet)
 			batch_text(t);
+		/* A report that cannot be written is an error, not a quiet loss. */
+		if ((env->json || !env->quiet) && (fflush(stdout) || ferror(stdout))) {
+			fprintf(stderr, "devmemtop: cannot write the report: %s\n",
+				strerror(errno ? errno : EIO));
+			rc = DEVMEM_EXIT_ERROR;
+			break;
+		}
 		if (devmem_stop)
 			break;
 	}

@@ -189,6 +189,10 @@ run_evict() {
 [ "${top_evict:-1}" = 1 ] && run_evict
 
 echo "bpf_progs_before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
+# A report that cannot be written: exit 1, said on stderr, nothing left attached.
+devmemtop -j -n 3 -d 0.2 >/dev/full 2>/tmp/full.err
+echo "full_rc=$? full_err=$(head -1 /tmp/full.err)"
+echo "bpf_progs_after_full=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')"
 for mode in $modes; do
 	run_top private $mode INT devmem-wl private 64 0
 	run_top longterm $mode TERM devmem-wl longterm 32 2
