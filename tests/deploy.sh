@@ -58,3 +58,27 @@ expect "deploy: listens on loopback by default" \
 expect "deploy: IP traffic only with localhost by default" \
 	"$(grep -E '^IPAddress(Deny|Allow)=' deploy/devmemtop.service | tr '\n' ' ')" \
 	"IPAddressDeny=any IPAddressAllow=localhost "
+
+# ---- the web config ----
+# The example as docs/deploy.md completes it: a certificate and a bcrypt
+# hash made with Debian's tools, then checked by promtool, whose parser is
+# the exporter-toolkit's.
+web=$tmp/web
+mkdir -p "$web"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=gpu1 -keyout "$web/devmemtop.key" -out "$web/devmemtop.crt" 2>/dev/null
+hash=$(htpasswd -nbBC 10 prometheus 'a password' | cut -d: -f2)
+sed -e "s|/etc/devmemscope/tls/|$web/|" -e "s|\"REPLACE-WITH-BCRYPT-HASH\"|'$hash'|" \
+	deploy/web-config.yml >"$web/web-config.yml"
+expect "deploy: promtool check web-config on the completed example" \
+	"$(promtool check web-config "$web/web-config.yml" 2>&1; echo "rc=$?")" \
+	"$web/web-config.yml SUCCESS
+rc=0"
+expect "deploy: htpasswd -B makes a bcrypt hash that checks" \
+	"$(echo "prometheus:$hash" >"$web/htpasswd"
+	   htpasswd -vb "$web/htpasswd" prometheus 'a password' 2>&1; echo "rc=$?")" \
+	"Password for user prometheus correct.
+rc=0"
+# As shipped, no password opens it: the placeholder is no bcrypt hash.
+expect "deploy: the shipped web config holds no usable hash" \
+	"$(grep -cE '\$2[aby]\$' deploy/web-config.yml)" 0
