@@ -82,3 +82,75 @@ rc=0"
 # As shipped, no password opens it: the placeholder is no bcrypt hash.
 expect "deploy: the shipped web config holds no usable hash" \
 	"$(grep -cE '\$2[aby]\$' deploy/web-config.yml)" 0
+
+# ---- what devmemtop exports ----
+# The exposition tests/unit/test_metrics.c holds the exporter to byte for
+# byte: its sample names (with _bucket, _sum, _count) and label names are
+# the metrics there are. A metric renamed in the exporter changes that
+# file, and then the rules or the dashboard fail here.
+golden=tests/unit/metrics-expected.prom
+grep -v '^#' "$golden" | sed 's/[{ ].*//' | sort -u >"$tmp/metrics"
+{ grep -v '^#' "$golden" | grep -o '[{,][a-z_]*="' | tr -d '{,="'
+  printf '%s\n' job instance; } | sort -u >"$tmp/labels"
+# check_names WHAT FILE: every devmem_ name in the expressions of FILE,
+# one a line, is an exported series, and every label they group or match
+# on is one of its labels or a target's (job, instance).
+check_names() {
+	local what=$1 file=$2 unknown
+	unknown=$(grep -o 'devmem_[a-z0-9_]*' "$file" | sort -u | comm -23 - "$tmp/metrics")
+	expect "deploy: $what name only metrics devmemtop exports" "$unknown" ""
+	unknown=$({ grep -oE '(by|without|on|ignoring|group_left|group_right) *\([^)]*\)' "$file" |
+		    sed 's/.*(\(.*\))/\1/' | tr ', ' '\n\n'
+		    grep -oE '[{,] *[a-z_]+ *(=|!=|=~|!~) *"' "$file" | grep -oE '[a-z_]+'; } |
+		  grep . | sort -u | comm -23 - "$tmp/labels")
+	expect "deploy: $what use only labels devmemtop's series have" "$unknown" ""
+}
+# Read right: each family the file declares has its samples in the list.
+expect "deploy: every family of the exposition is in the metric list" \
+	"$(awk '/^# TYPE/ { print $3 ($4 == "histogram" ? "_bucket" : "") }' "$golden" |
+	   sort -u | comm -23 - "$tmp/metrics")" ""
+
+# ---- the alerting rules ----
+rules=deploy/prometheus/devmemscope-rules.yml
+expect "deploy: promtool check rules" "$(promtool check rules "$rules" 2>&1; echo "rc=$?")" \
+	"Checking $rules
+  SUCCESS: 6 rules found
+
+rc=0"
+expect "deploy: promtool test rules (each alert fires, and is quiet beside)" \
+	"$(cd deploy/prometheus && promtool test rules devmemscope-rules.test.yml 2>&1; echo "rc=$?")" \
+	"Unit Testing:  devmemscope-rules.test.yml
+  SUCCESS
+
+rc=0"
+# The tests above must see a broken rule: stuck faults that need 3 threads.
+mkdir -p "$tmp/broken"
+sed 's/^          > 0$/          > 2/' "$rules" >"$tmp/broken/devmemscope-rules.yml"
+cp deploy/prometheus/devmemscope-rules.test.yml "$tmp/broken/"
+out=$(cd "$tmp/broken" && promtool test rules devmemscope-rules.test.yml 2>&1)
+expect "deploy: promtool test rules fails a broken stuck-fault rule" \
+	"rc=$? $(grep -c 'alertname: DevmemStuckFaults' <<<"$out")" "rc=1 1"
+expect "deploy: every alert has a test that fires it" \
+	"$(grep -oE '^ *- alert: [A-Za-z]+' "$rules" | awk '{ print $3 }' | sort | tr '\n' ' ')" \
+	"$(awk '/alertname:/ { a = $2 } /exp_labels:/ && a { print a }' deploy/prometheus/devmemscope-rules.test.yml | sort -u | tr '\n' ' ')"
+expect "deploy: every alert has a test where it does not fire" \
+	"$(grep -oE '^ *- alert: [A-Za-z]+' "$rules" | awk '{ print $3 }' | sort | tr '\n' ' ')" \
+	"$(awk '/alertname:/ { a = $2 } /exp_alerts: \[\]/ { print a }' deploy/prometheus/devmemscope-rules.test.yml | sort -u | tr '\n' ' ')"
+/usr/bin/python3 -c '
+import sys, yaml
+for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
+    for r in g["rules"]:
+        print(" ".join(r["expr"].split()))
+        for v in r.get("annotations", {}).values():
+            print(" ".join(v.split()))
+' "$rules" >"$tmp/rule-exprs"
+check_names "rules" "$tmp/rule-exprs"
+expect "deploy: every alert has a severity, a summary and a description" \
+	"$(/usr/bin/python3 -c '
+import sys, yaml
+for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
+    for r in g["rules"]:
+        if r["labels"].get("severity") not in ("warning", "critical") or \
+           set(r["annotations"]) != {"summary", "description"}:
+            print(r["alert"])
+' "$rules")" ""
