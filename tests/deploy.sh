@@ -154,3 +154,56 @@ for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
            set(r["annotations"]) != {"summary", "description"}:
             print(r["alert"])
 ' "$rules")" ""
+
+# ---- the dashboard ----
+dash=deploy/grafana/devmemscope.json
+expect "deploy: the dashboard is JSON" "$(jq -e . "$dash" >/dev/null 2>&1; echo $?)" 0
+expect "deploy: the dashboard has uid, title, schemaVersion, panels" \
+	"$(jq -r '[(.uid | type), (.title | type), (.schemaVersion | type), (.panels | type),
+		   (.panels | length > 0)] | map(tostring) | join(" ")' "$dash")" \
+	"string string number array true"
+expect "deploy: the dashboard is templated by datasource, instance, pgmap" \
+	"$(jq -r '[.templating.list[].name] | join(" ")' "$dash")" "datasource instance pgmap"
+# Rows may hold panels of their own: every object with a gridPos counts.
+jq -c '.. | objects | select(has("gridPos") or (has("type") and has("targets")))' "$dash" >"$tmp/panels"
+expect "deploy: panel ids are unique" \
+	"$(jq -r '.id' "$tmp/panels" | sort | uniq -d | tr '\n' ' ')" ""
+expect "deploy: every panel has an id" "$(jq -r 'select(.id | type != "number") | .title' "$tmp/panels")" ""
+expect "deploy: every panel has a gridPos inside the 24 columns" \
+	"$(jq -r 'select((.gridPos | (.x, .y, .w, .h) | type != "number") or .gridPos.w < 1 or
+		  .gridPos.h < 1 or .gridPos.x < 0 or .gridPos.x + .gridPos.w > 24) | .title' "$tmp/panels")" ""
+expect "deploy: no two panels overlap" "$(jq -rs '
+	[.[] | {t: .title, g: .gridPos}] as $p | [range(0; $p | length) as $i |
+	 range($i + 1; $p | length) as $j | $p[$i] as $a | $p[$j] as $b |
+	 select($a.g.x < $b.g.x + $b.g.w and $b.g.x < $a.g.x + $a.g.w and
+		$a.g.y < $b.g.y + $b.g.h and $b.g.y < $a.g.y + $a.g.h) | "\($a.t) / \($b.t)"] | join(", ")' \
+	"$tmp/panels")" ""
+expect "deploy: every panel but a row queries the chosen Prometheus" \
+	"$(jq -r 'select(.type != "row") | select((.targets | length) == 0 or
+		  any(.targets[]; (.expr | type) != "string" or .datasource.uid != "${datasource}"))
+		  | .title' "$tmp/panels")" ""
+# Every expression, and the selector of each variable's label_values(),
+# with Grafana's variables given values, as a recording rule: promtool has
+# no expression checker, but it parses a rule's expression.
+{ jq -r '.targets[]?.expr' "$tmp/panels"
+  jq -r '.templating.list[] | select(.type == "query") | .definition' "$dash" |
+	sed 's/^label_values(\(.*\), *[a-z_]*)$/\1/'; } |
+	sed -e 's/\$__rate_interval/5m/g' -e 's/\$__interval/1m/g' -e 's/\$__range/1h/g' \
+	    -e 's/\$instance/.*/g' -e 's/\$pgmap/.*/g' >"$tmp/dash-exprs"
+to_rules() {
+	echo 'groups:'
+	echo '  - name: dashboard'
+	echo '    rules:'
+	awk '{ gsub(/\047/, "\047\047"); printf "      - record: dashboard_expr_%d\n        expr: \047%s\047\n", NR, $0 }' "$1"
+}
+to_rules "$tmp/dash-exprs" >"$tmp/dash-rules.yml"
+n=$(grep -c . "$tmp/dash-exprs")
+expect "deploy: every dashboard expression parses ($n)" \
+	"$(promtool check rules "$tmp/dash-rules.yml" 2>&1 | sed -n 's/^  SUCCESS: //p')" "$n rules found"
+# The check must be able to fail: one unbalanced parenthesis.
+{ cat "$tmp/dash-exprs"; echo 'sum(rate(devmem_cpu_faults_total[5m])'; } >"$tmp/bad-exprs"
+to_rules "$tmp/bad-exprs" >"$tmp/bad-rules.yml"
+promtool check rules "$tmp/bad-rules.yml" >/dev/null 2>&1
+expect "deploy: an expression that does not parse fails the check" $? 1
+expect "deploy: no Grafana variable left in the expressions" "$(grep -c '\$' "$tmp/dash-exprs")" 0
+check_names "dashboard" "$tmp/dash-exprs"
