@@ -52,6 +52,15 @@ expect "deploy: the capabilities kept" "$caps" "CAP_BPF CAP_PERFMON CAP_SYSLOG C
 expect "deploy: RestartPreventExitStatus= is usage, perm, nothing, no_btf" \
 	"$(sed -n 's/^RestartPreventExitStatus=//p' deploy/devmemtop.service)" \
 	"$(awk -F' *[|] *' '$3 ~ /^(usage|perm|nothing|no_btf)$/ { printf "%s%s", s, $2; s = " " }' docs/exit-codes.md)"
+# Each capability kept has its row in docs/deploy.md's table.
+expect "deploy: docs/deploy.md explains each capability kept" \
+	"$(for c in $caps; do grep -c "^| \`$c\` |" docs/deploy.md; done | tr '\n' ' ')" "1 1 1 1 "
+# One port everywhere: the one docs/deploy.md chose (node_exporter's own
+# target in the rules' tests aside).
+port=$(sed -n 's/^## The port: \([0-9]*\)$/\1/p' docs/deploy.md)
+expect "deploy: every file of deploy/ that names a port names $port" \
+	"$(grep -rhv 'job="node"' deploy | grep -oE '(localhost|127\.0\.0\.1|gpu[0-9]|:)[0-9]{4,5}\b' | grep -oE '[0-9]{4,5}$' | sort -u | tr '\n' ' ')" \
+	"$port "
 # Loopback unless told otherwise, and the firewall agrees.
 expect "deploy: listens on loopback by default" \
 	"$(grep -c '^Environment=DEVMEMTOP_LISTEN=127.0.0.1:29464$' deploy/devmemtop.service)" 1
