@@ -222,10 +222,14 @@ bench: deps
 	bench/run.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the tools in sbin, their man
-# pages (written from docs/ by scripts/mkman.sh) in section 8.
+# pages (written from docs/ by scripts/mkman.sh) in section 8, and deploy/
+# with docs/deploy.md in share/devmemscope (the unit's paths made PREFIX's).
 PREFIX	?= /usr/local
 SBINDIR	:= $(PREFIX)/sbin
 MAN8DIR	:= $(PREFIX)/share/man/man8
+SHAREDIR := $(PREFIX)/share/devmemscope
+DEPLOY	:= devmemtop.env web-config.yml prometheus/devmemscope-rules.yml \
+	   prometheus/devmemscope-rules.test.yml grafana/devmemscope.json
 MANS	:= $(patsubst %,$(BUILD)/man/%.8,devmemtop devmemrec devmemreport devmemleak)
 
 $(BUILD)/man/%.8: docs/%.md docs/exit-codes.md scripts/mkman.sh VERSION
@@ -238,10 +242,20 @@ install: $(TOOLS) $(MANS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+	install -d $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana
+	for f in $(DEPLOY); do install -m 0644 deploy/$$f $(DESTDIR)$(SHAREDIR)/$$f || exit; done
+	install -m 0644 docs/deploy.md $(DESTDIR)$(SHAREDIR)/
+	sed -e 's|/usr/sbin/devmemtop|$(SBINDIR)/devmemtop|' \
+	    -e 's|/usr/share/devmemscope/|$(SHAREDIR)/|' deploy/devmemtop.service \
+	    >$(DESTDIR)$(SHAREDIR)/devmemtop.service
+	chmod 0644 $(DESTDIR)$(SHAREDIR)/devmemtop.service
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
-	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS)))
+	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+	      $(addprefix $(DESTDIR)$(SHAREDIR)/,$(DEPLOY) devmemtop.service deploy.md)
+	rmdir $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana \
+	      $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 kpatches-check: deps
 	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh
