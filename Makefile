@@ -229,7 +229,8 @@ SBINDIR	:= $(PREFIX)/sbin
 MAN8DIR	:= $(PREFIX)/share/man/man8
 SHAREDIR := $(PREFIX)/share/devmemscope
 DEPLOY	:= devmemtop.env web-config.yml prometheus/devmemscope-rules.yml \
-	   prometheus/devmemscope-rules.test.yml grafana/devmemscope.json
+	   prometheus/devmemscope-rules.test.yml prometheus/prometheus-scrape.yml \
+	   grafana/devmemscope.json
 MANS	:= $(patsubst %,$(BUILD)/man/%.8,devmemtop devmemrec devmemreport devmemleak)
 
 $(BUILD)/man/%.8: docs/%.md docs/exit-codes.md scripts/mkman.sh VERSION

@@ -180,6 +180,33 @@ for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
             print(r["alert"])
 ' "$rules")" ""
 
+# ---- the scrape configuration ----
+# docs/deploy.md shows deploy/prometheus/prometheus-scrape.yml: the same
+# text, which promtool accepts with its files put in place.
+scrape=deploy/prometheus/prometheus-scrape.yml
+expect "deploy: docs/deploy.md shows prometheus-scrape.yml as it is" \
+	"$(awk '/^    scrape_configs:$/ { on = 1 } on && !NF { exit } on { print substr($0, 5) }' docs/deploy.md)" \
+	"$(grep -v '^#' "$scrape")"
+prom=$tmp/prom
+mkdir -p "$prom"
+cp "$rules" "$web/devmemtop.crt" "$prom/"
+echo 'a password' >"$prom/devmemtop.password"
+sed -e "s|/etc/prometheus/devmemscope-ca.crt|$prom/devmemtop.crt|" \
+    -e "s|/etc/prometheus/devmemtop.password|$prom/devmemtop.password|" \
+    -e "s|/etc/prometheus/rules/|$prom/|" "$scrape" >"$prom/prometheus.yml"
+expect "deploy: promtool check config on prometheus-scrape.yml" \
+	"$(promtool check config "$prom/prometheus.yml" 2>&1; echo "rc=$?")" \
+	"Checking $prom/prometheus.yml
+  SUCCESS: 1 rule files found
+ SUCCESS: $prom/prometheus.yml is valid prometheus config file syntax
+
+Checking $prom/devmemscope-rules.yml
+  SUCCESS: 6 rules found
+
+rc=0"
+expect "deploy: the scrape job is the one the alerts expect" \
+	"$(grep -c '^  - job_name: devmemtop$' "$scrape") $(grep -c 'job="devmemtop"' "$rules")" "1 2"
+
 # ---- the dashboard ----
 dash=deploy/grafana/devmemscope.json
 expect "deploy: the dashboard is JSON" "$(jq -e . "$dash" >/dev/null 2>&1; echo $?)" 0

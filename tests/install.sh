@@ -18,7 +18,7 @@ else
 fi
 share=./usr/share/devmemscope
 deploy="devmemtop.service devmemtop.env web-config.yml prometheus/devmemscope-rules.yml
-	prometheus/devmemscope-rules.test.yml grafana/devmemscope.json"
+	prometheus/devmemscope-rules.test.yml prometheus/prometheus-scrape.yml grafana/devmemscope.json"
 expect "install: exactly the tools, their man pages and deploy/" \
 	"$(cd "$dest" && find . -type f | sort | tr '\n' ' ')" \
 	"$({ for t in $tools; do echo "./usr/sbin/$t"; echo "./usr/share/man/man8/$t.8"; done
