@@ -259,3 +259,10 @@ promtool check rules "$tmp/bad-rules.yml" >/dev/null 2>&1
 expect "deploy: an expression that does not parse fails the check" $? 1
 expect "deploy: no Grafana variable left in the expressions" "$(grep -c '\$' "$tmp/dash-exprs")" 0
 check_names "dashboard" "$tmp/dash-exprs"
+# What an SRE looks for: live pages, migrations, faults, teardown waits,
+# stuck faults, losses, the processes holding pages.
+expect "deploy: the dashboard shows each of the fleet's questions" \
+	"$(for m in devmem_pgmap_live_pages devmem_pgmap_capacity_pages devmem_pages_migrated_to_device_total \
+		    devmem_pages_migrated_to_system_total devmem_cpu_faults_total \
+		    devmem_teardown_wait_seconds devmem_stuck_faults devmem_events_lost_total \
+		    devmem_process_held_pages; do grep -q "$m" "$tmp/dash-exprs" || echo "$m"; done)" ""
