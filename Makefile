@@ -223,12 +223,17 @@ bench: deps
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the tools in sbin, their man
 # pages in section 8 (scripts/mkman.sh: the tools' own option and exit-code
-# tables, through build/devmem-man, around docs/man/TOOL.md) and the
-# metrics in section 7 (scripts/mkman-metrics.sh).
+# tables, through build/devmem-man, around docs/man/TOOL.md), the metrics
+# in section 7 (scripts/mkman-metrics.sh), and deploy/ with docs/deploy.md
+# in share/devmemscope (the unit's paths made PREFIX's).
 PREFIX	?= /usr/local
 SBINDIR	:= $(PREFIX)/sbin
 MAN8DIR	:= $(PREFIX)/share/man/man8
 MAN7DIR	:= $(PREFIX)/share/man/man7
+SHAREDIR := $(PREFIX)/share/devmemscope
+DEPLOY	:= devmemtop.env web-config.yml prometheus/devmemscope-rules.yml \
+	   prometheus/devmemscope-rules.test.yml prometheus/prometheus-scrape.yml \
+	   grafana/devmemscope.json
 MANS	:= $(patsubst %,$(BUILD)/man/%.8,devmemtop devmemrec devmemreport devmemleak)
 MAN7	:= $(BUILD)/man/devmemscope-metrics.7
 DEVMEM_MAN := $(BUILD)/devmem-man
@@ -252,11 +257,21 @@ install: $(TOOLS) $(MANS) $(MAN7)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
 	install -m 0644 $(MAN7) $(DESTDIR)$(MAN7DIR)/
+	install -d $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana
+	for f in $(DEPLOY); do install -m 0644 deploy/$$f $(DESTDIR)$(SHAREDIR)/$$f || exit; done
+	install -m 0644 docs/deploy.md $(DESTDIR)$(SHAREDIR)/
+	sed -e 's|/usr/sbin/devmemtop|$(SBINDIR)/devmemtop|' \
+	    -e 's|/usr/share/devmemscope/|$(SHAREDIR)/|' deploy/devmemtop.service \
+	    >$(DESTDIR)$(SHAREDIR)/devmemtop.service
+	chmod 0644 $(DESTDIR)$(SHAREDIR)/devmemtop.service
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
 	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
-	      $(DESTDIR)$(MAN7DIR)/$(notdir $(MAN7))
+	      $(DESTDIR)$(MAN7DIR)/$(notdir $(MAN7)) \
+	      $(addprefix $(DESTDIR)$(SHAREDIR)/,$(DEPLOY) devmemtop.service deploy.md)
+	rmdir $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana \
+	      $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 kpatches-check: deps
 	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make install into an empty DESTDIR: the four tools, their section-8 man
-# pages and devmemscope-metrics(7), exactly; each page renders with man -l
-# at 80 columns without a warning or a wider line, has the sections of a
-# man page, every option its tool's --help lists and its exit statuses;
-# the metrics page lists every metric the exporter writes; each tool says
-# its version; make uninstall takes exactly what install put there.
+# pages, devmemscope-metrics(7), and deploy/ with docs/deploy.md in
+# share/devmemscope, exactly; each page renders with man -l at 80 columns
+# without a warning or a wider line, has the sections of a man page, every
+# option its tool's --help lists and its exit statuses; the metrics page
+# lists every metric the exporter writes; each tool says its version; the
+# unit runs the installed devmemtop; make uninstall takes exactly what
+# install put there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -17,10 +19,31 @@ else
 	fail "make install DESTDIR=... PREFIX=/usr" "$out"
 	exit 1
 fi
-expect "install: exactly the tools and their man pages" \
+share=./usr/share/devmemscope
+deploy="devmemtop.service devmemtop.env web-config.yml prometheus/devmemscope-rules.yml
+	prometheus/devmemscope-rules.test.yml prometheus/prometheus-scrape.yml grafana/devmemscope.json"
+expect "install: exactly the tools, their man pages and deploy/" \
 	"$(cd "$dest" && find . -type f | sort | tr '\n' ' ')" \
 	"$({ for t in $tools; do echo "./usr/sbin/$t"; echo "./usr/share/man/man8/$t.8"; done
-	     echo ./usr/share/man/man7/devmemscope-metrics.7; } | sort | tr "\n" " ")"
+	     echo ./usr/share/man/man7/devmemscope-metrics.7
+	     for f in $deploy deploy.md; do echo "$share/$f"; done; } | sort | tr "\n" " ")"
+for f in $deploy; do
+	[ "$f" = devmemtop.service ] && continue
+	expect "install: $f as in deploy/, 0644" \
+		"$(cmp "deploy/$f" "$dest/$share/$f" && stat -c %a "$dest/$share/$f")" 644
+done
+expect "install: deploy.md, 0644" "$(cmp docs/deploy.md "$dest/$share/deploy.md" && stat -c %a "$dest/$share/deploy.md")" 644
+# The unit's paths are PREFIX's: deploy/'s are /usr's.
+expect "install: with PREFIX=/usr devmemtop.service is deploy/'s, 0644" \
+	"$(cmp deploy/devmemtop.service "$dest/$share/devmemtop.service" &&
+	   stat -c %a "$dest/$share/devmemtop.service")" 644
+make -s install DESTDIR="$dest/local" PREFIX=/usr/local 2>&1 | grep -v "warning: Using"
+expect "install: with PREFIX=/usr/local the unit runs /usr/local/sbin/devmemtop" \
+	"$(grep -E '^(ExecStart|Documentation)=' "$dest/local/usr/local/share/devmemscope/devmemtop.service" | sed 's/ --.*//')" \
+	"Documentation=man:devmemtop(8) file:///usr/local/share/devmemscope/deploy.md
+ExecStart=/usr/local/sbin/devmemtop"
+make -s uninstall DESTDIR="$dest/local" PREFIX=/usr/local
+rm -rf "$dest/local"
 version=$(cat VERSION)
 for t in $tools; do
 	expect "install: $t is executable (0755)" "$(stat -c %a "$dest/usr/sbin/$t")" 755
@@ -70,3 +93,4 @@ expect "install: devmemscope-metrics.7 lists every one of the exporter's $(wc -w
 	"$missing" ""
 make -s uninstall DESTDIR="$dest" PREFIX=/usr
 expect "uninstall: no file left" "$(find "$dest" -type f | wc -l)" 0
+expect "uninstall: no share/devmemscope folder left" "$(find "$dest" -path '*devmemscope*' | wc -l)" 0

@@ -144,7 +144,7 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	    { "devmemtop -b 5 3", "three text reports, 5 s apart" },
 	    { "devmemtop -j -p 1234", "JSON for what process 1234 does" },
 	    { "devmemtop --attach=kprobe", "on a kernel without the devmem tracepoints" },
-	    { "devmemtop --listen 127.0.0.1:9464", "a Prometheus exporter on loopback" } } },
+	    { "devmemtop --listen 127.0.0.1:29464", "a Prometheus exporter on loopback" } } },
 	{ REC, "devmemrec",
 	  "record what device memory does to a trace file",
 	  { "-o FILE [options] [-- COMMAND [ARGS...]]" },
