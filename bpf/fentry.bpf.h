@@ -52,7 +52,7 @@ SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
 	on_folio_free(pfn_of(btf_addr(folio)), (__u64)devmem_page_pgmap(folio),
-		      devmem_folio_nr_pages(folio));
+		      devmem_folio_nr_pages(folio), 0);
 	return 0;
 }
 

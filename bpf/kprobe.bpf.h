@@ -89,7 +89,7 @@ SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(kp_folio_free, struct folio *folio)
 {
 	on_folio_free(pfn_of((__u64)folio), (__u64)devmem_page_pgmap(folio),
-		      devmem_folio_nr_pages(folio));
+		      devmem_folio_nr_pages(folio), 0);
 	return 0;
 }
 

@@ -47,7 +47,7 @@ SEC("tp_btf/zone_device_folio_free")
 int BPF_PROG(tp_zd_folio_free, const struct folio *folio, const struct dev_pagemap *pgmap,
 	     unsigned int order)
 {
-	on_folio_free(pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31));
+	on_folio_free(pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31), 0);
 	return 0;
 }
 

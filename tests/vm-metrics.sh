@@ -155,7 +155,7 @@ pid_of() { grep "wl=$1 " "$log" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; 
 
 expect "metrics: Prometheus scrapes the target (up == 1)" "$(until_qv 'up{job="devmem"}' 1 20)" 1
 expect "metrics: devmem_info says tracepoint mode, ABI 2" \
-	"$(qv 'devmem_info{attach_mode="tracepoint",abi="2"}')" 1
+	"$(qv 'devmem_info{attach_mode="tracepoint",abi="3"}')" 1
 # Prometheus asks for OpenMetrics first: its metadata says it read ours so.
 expect "metrics: Prometheus parsed the OpenMetrics exposition (devmem is an info metric)" \
 	"$(curl -s --max-time 5 "http://127.0.0.1:$prom/api/v1/targets/metadata?metric=devmem" |
