@@ -6,8 +6,8 @@
  *    tp_73.bpf.h: Linux 7.3's (kpatches/): zone_device_pgmap_create,
  *    _destroy_begin, _destroy_end, zone_device_folio_init, _folio_free,
  *    zone_device_pgmap_get, _put, zone_device_private_fault,
- *    zone_device_cow_replace, and migrate_vma_setup, migrate_device_range,
- *    _pfns, _pages, _finalize, migrate_device_coherent_folio.
+ *    zone_device_cow_replace, and migrate_device_pgmap_pages_done,
+ *    _finalize_start, migrate_device_coherent_folio_done.
  *    tp_612.bpf.h: the 6.12 backport's devmem_* events (kpatches/6.12/),
  *    the migration batch events as classic tracepoints, whose records
  *    already hold the counts the kernel computed in TP_fast_assign.

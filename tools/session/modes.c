@@ -104,11 +104,8 @@ static const struct tp_row tp_73[] = {
 	{ PROG(tp_zd_pgmap_put),     OPTIONAL,      NULL, "pgmap references dropped" },
 	{ PROG(tp_zd_fault),         OPTIONAL,      NULL, "device private fault, its latency" },
 	{ PROG(tp_zd_cow),           OPTIONAL,      NULL, "device page replaced on CoW" },
-	{ PROG(tp_md_vma_setup),     OPTIONAL,      NULL, "migrate_vma_setup() batch" },
-	{ PROG(tp_md_range),         OPTIONAL,      NULL, "migrate_device_range() batch" },
-	{ PROG(tp_md_pfns),          OPTIONAL,      NULL, "migrate_device_pfns() batch" },
-	{ PROG(tp_md_pages),         OPTIONAL,      NULL, "a batch's pages moved" },
-	{ PROG(tp_md_finalize),      OPTIONAL,      NULL, "a batch finalized" },
+	{ PROG(tp_md_pages),         OPTIONAL,      NULL, "a batch's pages moved, by direction" },
+	{ PROG(tp_md_finalize),      OPTIONAL,      NULL, "a batch committed, by direction" },
 	{ PROG(tp_md_longterm),      OPTIONAL,      NULL, "coherent folio moved (long-term pin)" },
 };
 
