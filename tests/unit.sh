@@ -207,6 +207,35 @@ case $msg in
 *) fail "devmemleak -i on a missing file says why" "said '$msg'";;
 esac
 build/devmemleak -i build/not-a-trace.dmt >/dev/null 2>&1; expect "devmemleak -i on a damaged file exits 24" $? 24
+# The report goes to stderr or --log-file, never to stdout (the command's).
+expect "devmemleak writes nothing on stdout (its report is on stderr)" \
+	"$(build/devmemleak -i /nonexistent.dmt 2>/dev/null | wc -c)" 0
+expect "devmemleak --log-file: stderr holds only the error, the report is in the file" \
+	"$(build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>&1; echo "rc=$?"; tail -1 build/leak.log)" \
+	"devmemleak: /nonexistent.dmt: /nonexistent.dmt: No such file or directory
+rc=24
+no verdict: cannot read the recording: exit 24"
+rm -f build/leak.log
+(umask 0; build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>/dev/null)
+expect "devmemleak --log-file creates its file 0600 whatever the umask" "$(stat -c %a build/leak.log)" 600
+chmod 644 build/leak.log
+build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>/dev/null
+expect "devmemleak --log-file leaves the mode of a file that exists" "$(stat -c %a build/leak.log)" 644
+expect "devmemleak --json --log-file: the reasons for no verdict, exactly" \
+	"$(build/devmemleak -i /nonexistent.dmt --json --log-file build/leak.log 2>/dev/null; echo "rc=$?"
+	   jq -c '[.verdict, .exit, .no_verdict, .judged, .command_status, .subject]' build/leak.log)" \
+	'rc=24
+["no_verdict",24,["cannot read the recording"],false,null,"recording /nonexistent.dmt"]'
+msg=$(build/devmemleak -i /nonexistent.dmt --log-file /dev/full 2>&1 >/dev/null); rc=$?
+expect "devmemleak --log-file /dev/full: no verdict (24), and says which file" "$rc $(echo "$msg" | tail -1)" \
+	"24 devmemleak: /dev/full: cannot write the report: No space left on device; no verdict: exit 24"
+msg=$(build/devmemleak --log-file build/no-such-dir/leak.log -- true 2>&1 >/dev/null); rc=$?
+expect "devmemleak --log-file in a missing directory: 24, nothing run, and says which file" "$rc $msg" \
+	"24 devmemleak: build/no-such-dir/leak.log: cannot write the report: No such file or directory; nothing run, no verdict: exit 24"
+msg=$(build/devmemleak -i /nonexistent.dmt --junit /dev/full 2>&1 >/dev/null); rc=$?
+expect "devmemleak --junit /dev/full: no verdict (24), and says which file" \
+	"$rc $(echo "$msg" | grep /dev/full)" \
+	"24 devmemleak: /dev/full: cannot write the JUnit file: No space left on device"
 expect "devmemleak --help prints the exit-code table" \
 	"$(build/devmemleak --help | grep -cE '^  (2|23|24|\*) ')" 4
 if [ ! -d /sys/kernel/tracing/events/devmem ]; then

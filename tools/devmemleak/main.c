@@ -32,7 +32,8 @@ static void usage(FILE *f)
 "Report every device page handed out and never freed, and every pgmap\n"
 "reference taken and never put, by COMMAND and its descendants (or in a\n"
 "devmemrec trace), grouped by allocation stack with pid, comm, count and age.\n"
-"Pages other processes hold are shown apart and never fail the run.\n"
+"Pages other processes hold are shown apart and never fail the run. The\n"
+"report goes to stderr (or --log-file): stdout is COMMAND's alone.\n"
 "\n"
 "  -i, --input FILE          judge a devmemrec trace instead of running a command\n"
 "      --settle SEC          after COMMAND exits, wait at most SEC seconds for its\n"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 "      --stall SEC           a teardown waiting this long is stalled (default %.0f)\n"
 "      --error-exitcode N    exit status for leaks, 1..255 (default %d)\n"
 "      --suppress FILE       leaks whose stack contains a line of FILE do not count\n"
+"      --log-file FILE       the report goes to FILE (created 0600), not stderr\n"
+"      --json                the report as one JSON document (docs/devmemleak.md)\n"
 "      --junit FILE          also write the verdict as JUnit XML\n"
 "      --folded FILE         also write the leaked pages' stacks for flame graphs\n"
 "      --raw-addresses       pgmaps by kernel address, not driver/device name\n"
@@ -57,6 +60,7 @@ static void usage(FILE *f)
 "\n"
 "Examples:\n"
 "  devmemleak --junit leaks.xml -- ./gpu-tests --quick\n"
+"  devmemleak --json --log-file leaks.json -- ./gpu-tests > results.json\n"
 "  devmemleak --timeout 60 -- rmmod my_gpu_driver\n");
 }
 
@@ -67,6 +71,8 @@ static const struct option leak_options[] = {
 	{ "error-exitcode", required_argument, NULL, 'E' },
 	{ "suppress", required_argument, NULL, 'P' },
 	{ "junit", required_argument, NULL, 'J' },
+	{ "log-file", required_argument, NULL, 'O' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "folded", required_argument, NULL, 'F' },
 	{ "raw-addresses", no_argument, NULL, 'X' },
 	{ "version", no_argument, NULL, 'v' },
@@ -77,6 +83,23 @@ static const struct option leak_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+/*
+ * The report's file, opened before anything runs: a gate that cannot say
+ * its verdict runs nothing. 0, or -1 after saying why.
+ */
+static int open_log(struct leak *lk, const char *path)
+{
+	lk->out = stderr;
+	if (!path)
+		return 0;
+	lk->out = devmem_report_open(path);
+	if (lk->out)
+		return 0;
+	fprintf(stderr, "devmemleak: %s: cannot write the report: %s; nothing run, no verdict: "
+		"exit %d\n", path, strerror(errno), DEVMEM_EXIT_NO_VERDICT);
+	return -1;
+}
+
 static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 {
 	const char *input = env->input;
@@ -85,11 +108,20 @@ static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 
 	snprintf(lk->o.name, sizeof(lk->o.name), input ? "recording %s" : "`%s`",
 		 input ? input : env->command[0]);
-	if (input ? leak_read(lk, env) : leak_run(lk, env))
-		printf("devmemleak: %s\n", lk->o.what);	/* nothing to judge */
-	else
+	if (open_log(lk, env->log_file))
+		verdict = DEVMEM_EXIT_NO_VERDICT;
+	else if (input ? leak_read(lk, env) : leak_run(lk, env))
+		verdict = leak_verdict(lk, env);	/* nothing to judge: says why */
+	else {
 		leak_judge(lk, env);
-	verdict = leak_verdict(lk, env);
+		verdict = leak_verdict(lk, env);
+	}
+	/* A report cut short is no report: no verdict, said where it can be. */
+	if (lk->out && lk->out != stderr && devmem_report_close(lk->out)) {
+		fprintf(stderr, "devmemleak: %s: cannot write the report: %s; no verdict: exit %d\n",
+			env->log_file, strerror(errno), DEVMEM_EXIT_NO_VERDICT);
+		verdict = DEVMEM_EXIT_NO_VERDICT;
+	}
 	if (!input && lk->sess.skel)
 		devmem_detach(&lk->sess);
 	ksyms_free(&lk->ksyms);
@@ -171,6 +203,8 @@ static int cmd_leak(int argc, char **argv)
 				goto usage_error;
 			break;
 		case 'J': env.junit = optarg; break;
+		case 'O': env.log_file = optarg; break;
+		case 'j': env.json = true; break;
 		case 'F': env.folded = optarg; break;
 		case 'X': devmem_raw_addresses = true; break;
 		case 'v': devmem_print_version(stdout, "devmemleak"); return DEVMEM_EXIT_OK;

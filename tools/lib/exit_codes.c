@@ -22,7 +22,7 @@ const struct devmem_exit_code devmem_exit_codes[] = {
 	{ 23, "leaks", DEVMEM_TOOL_LEAK,
 	  "leaked device pages or pgmap references (change with --error-exitcode)" },
 	{ 24, "no_verdict", DEVMEM_TOOL_LEAK,
-	  "no verdict: events lost, COMMAND could not start, or the tool failed; the report says why" },
+	  "no verdict: events lost, COMMAND could not start, a report could not be written, or the tool failed; the report (or stderr) says why" },
 	{ -1, "command", DEVMEM_TOOL_REC | DEVMEM_TOOL_LEAK,
 	  "otherwise COMMAND's own status (a signal N gives 128+N, as in a shell); COMMAND not run: 128+N when a signal N stopped us first, 127 when it could not start" },
 };
