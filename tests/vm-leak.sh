@@ -132,6 +132,9 @@ fi
 expect "leak: a matching suppression makes the verdict clean" "$(get sup_rc)" 0
 has "leak: suppressed pages are counted and shown" \
 	"0 leaked device pages, 0 leaked pgmap references, 16 suppressed" "$(get sup_verdict)"
+expect "leak: a suppression on line 101 of its file counts too: clean" "$(get sup101_rc)" 0
+has "leak: ... its 16 pages suppressed" \
+	"0 leaked device pages, 0 leaked pgmap references, 16 suppressed" "$(get sup101_verdict)"
 expect "leak: --log-file: stdout is the workload's one line, stderr is empty" \
 	"$(section "leak42 stdout" | grep -vc '^wl=coherent pid='),$(section "leak42 stdout" | grep -c .),$(section "leak42 stderr" | grep -c .)" "0,1,0"
 expect "leak: devmemleak -- CMD: stdout is exactly CMD's stdout" "$(get stdout_is)" "9 out-line|"

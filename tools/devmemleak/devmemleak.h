@@ -16,7 +16,6 @@
 #include "pgmap_names.h"
 #include "tracefile.h"
 
-#define MAX_SUPPRESS 64
 #define DEFAULT_SETTLE_S 10.0
 #define DEFAULT_QUIET_MS 500
 
@@ -27,7 +26,7 @@ struct leak_env {
 	const char *junit, *folded;
 	const char *log_file;		/* --log-file: the report, else stderr */
 	bool json;			/* --json: the report as one JSON document */
-	char *suppress[MAX_SUPPRESS];	/* --suppress's lines */
+	char **suppress;		/* --suppress's lines */
 	size_t nsup;
 	double settle, timeout, stall;
 	long quiet, leak_status;

@@ -132,26 +132,48 @@ static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 	free(lk->groups);
 	for (i = 0; i < env->nsup; i++)
 		free(env->suppress[i]);
+	free(env->suppress);
 	return verdict;
 }
 
-/* --suppress FILE: a leak whose stack holds one of its lines does not count. */
+/*
+ * --suppress FILE: a leak whose stack holds one of its lines does not
+ * count. Every line, however many and however long.
+ */
 static int read_suppressions(struct leak_env *env, const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[512];
+	size_t cap = 0, len = 0;
+	char *line = NULL;
+	int rc = 0;
 
 	if (!f) {
 		fprintf(stderr, "devmemleak: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (env->nsup < MAX_SUPPRESS && fgets(line, sizeof(line), f)) {
+	while (getline(&line, &len, f) >= 0) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (line[0] && line[0] != '#')
-			env->suppress[env->nsup++] = strdup(line);
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (env->nsup == cap) {
+			char **p = realloc(env->suppress, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p)
+				break;
+			env->suppress = p;
+		}
+		if (!(env->suppress[env->nsup] = strdup(line)))
+			break;
+		env->nsup++;
 	}
+	if (ferror(f) || !feof(f)) {	/* a line not kept is a leak not suppressed */
+		fprintf(stderr, "devmemleak: %s: %s\n", path, ferror(f) ? strerror(errno) :
+			"out of memory");
+		rc = -1;
+	}
+	free(line);
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 static int cmd_leak(int argc, char **argv)

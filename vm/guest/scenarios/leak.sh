@@ -91,4 +91,11 @@ echo dmirror_migrate_to_device >/tmp/suppress
 devmemleak -i /tmp/leak.dmt --suppress /tmp/suppress >/tmp/sup.out 2>&1
 echo "sup_rc=$?"
 echo "sup_verdict=$(grep '^devmemleak:' /tmp/sup.out | head -1)"
+# The matching line after 100 that match nothing: every line counts.
+i=0
+while [ $i -lt 100 ]; do echo "no_such_function_$i"; i=$((i + 1)); done >/tmp/suppress101
+echo dmirror_migrate_to_device >>/tmp/suppress101
+devmemleak -i /tmp/leak.dmt --suppress /tmp/suppress101 >/tmp/sup.out 2>&1
+echo "sup101_rc=$?"
+echo "sup101_verdict=$(grep '^devmemleak:' /tmp/sup.out | head -1)"
 echo "bpf_progs_after=$(bpf_progs_left)"
