@@ -160,7 +160,7 @@ build/devmemrec -o build/rec-link.dmt >/dev/null 2>&1
 expect "devmemrec -o SYMLINK is refused with exit 2" $? 2
 expect "the symlink's target is untouched" "$(stat -c '%a %s' build/rec-target.dmt)" "644 5"
 rm -f build/rec-link.dmt build/rec-target.dmt
-for t in devmemrec:9 devmemreport:8; do
+for t in devmemrec:9 devmemreport:8 devmemreport:9; do
 	if "build/${t%%:*}" --help | grep -q "^  ${t#*:}  "; then
 		pass "${t%%:*} --help prints its exit-code rows (${t#*:} among them)"
 	else
@@ -189,6 +189,28 @@ case $(cat build/salvage.err) in
 esac
 build/devmemreport --salvage build/fuzz-corpus/seed.dmt >/dev/null 2>&1
 expect "devmemreport --salvage on a whole file exits 0" $? 0
+
+# Every output that cannot be written is exit 9, with the file named.
+seed=build/fuzz-corpus/seed.dmt
+for t in "text:" "json:--json" "csv:--csv"; do
+	msg=$(build/devmemreport ${t#*:} $seed 2>&1 >/dev/full); rc=$?
+	expect "devmemreport ${t%%:*} report on a full stdout exits 9 and says so" "$rc ${msg%%: cannot write the report: *}" \
+		"9 devmemreport: standard output"
+done
+msg=$(build/devmemreport --perfetto /dev/full $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --perfetto /dev/full exits 9 and names the file" "$rc ${msg%%: cannot write the Perfetto trace: *}" \
+	"9 devmemreport: /dev/full"
+msg=$(build/devmemreport --svg build/no-such-dir/x.svg $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --svg in a missing directory exits 9 and names the file" "$rc $msg" \
+	"9 devmemreport: build/no-such-dir/x.svg: cannot write the SVG plot: No such file or directory"
+msg=$(build/devmemreport --folded /dev/full $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --folded /dev/full exits 9 and names the file" "$rc $msg" \
+	"9 devmemreport: /dev/full: cannot write the folded stacks: No space left on device"
+msg=$(build/devmemreport --salvage --perfetto /dev/full build/fuzz-corpus/seed.dmt-damaged 2>&1 >/dev/null); rc=$?
+expect "devmemreport: a write failure (9) wins over a salvaged file (8)" $rc 9
+rm -f build/report.svg
+(umask 0; build/devmemreport --svg build/report.svg $seed >/dev/null 2>&1)
+expect "devmemreport creates its files 0600 whatever the umask" "$(stat -c %a build/report.svg)" 600
 
 # devmemleak on this host: usage errors are 2, no verdict is 24, never a false "clean".
 make -s build/devmemleak 2>&1 | grep -v "warning: Using"

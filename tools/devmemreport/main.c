@@ -68,6 +68,24 @@ static const struct option report_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+/* A file the report goes to could not be written whole: say which, and why. */
+static int cannot_write(const char *path, const char *what)
+{
+	fprintf(stderr, "devmemreport: %s: cannot write %s: %s\n", path, what, strerror(errno));
+	return 1;
+}
+
+/* stdout, flushed: 1 after saying it could not be written whole. */
+static int stdout_failed(void)
+{
+	if (fflush(stdout))
+		return cannot_write("standard output", "the report");
+	if (!ferror(stdout))
+		return 0;
+	errno = EIO;
+	return cannot_write("standard output", "the report");
+}
+
 /* A file that cannot be read, or is damaged and not salvaged: the exit status. */
 static int unreadable(const struct report_env *env, int rc, const char *err)
 {
@@ -88,7 +106,7 @@ static int __cmd_report(const struct report_env *env)
 	static struct report rep;
 	const char *path = env->path, *folded = env->folded;
 	struct dmt_info first, info;
-	int rc, exit_rc, folded_failed = 0;
+	int rc, exit_rc, write_failed = 0;
 	char err[512];
 	size_t i;
 
@@ -97,6 +115,8 @@ static int __cmd_report(const struct report_env *env)
 	rc = report_read(&rep, path, env->flags, &first, &info, err, sizeof(err));
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		exit_rc = unreadable(env, rc, err);
+		if (stdout_failed())
+			exit_rc = DEVMEM_EXIT_WRITE;
 		dmt_info_free(&first);
 		dmt_info_free(&info);
 		report_free(&rep);
@@ -125,14 +145,17 @@ static int __cmd_report(const struct report_env *env)
 		render_listings(&rep, info.stacks, env->limit);
 	}
 	if (env->perfetto && render_perfetto(&rep, env->perfetto))
-		fprintf(stderr, "devmemreport: %s: cannot write\n", env->perfetto);
+		write_failed = cannot_write(env->perfetto, "the Perfetto trace");
 	if (env->svg && render_svg(&rep, env->svg))
-		fprintf(stderr, "devmemreport: %s: cannot write\n", env->svg);
-	if (folded && (folded_failed = render_folded(&rep, info.stacks, folded)))
-		fprintf(stderr, "devmemreport: %s: cannot write folded stacks: %s\n", folded, strerror(errno));
+		write_failed = cannot_write(env->svg, "the SVG plot");
+	if (folded && render_folded(&rep, info.stacks, folded))
+		write_failed = cannot_write(strcmp(folded, "-") ? folded : "standard output",
+					    "the folded stacks");
+	write_failed |= stdout_failed();
 	if (rc)
 		fprintf(stderr, "devmemreport: %s: %s\n", path, err);
-	exit_rc = folded_failed ? DEVMEM_EXIT_ERROR : rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
+	/* A report cut short is worse than a file read in part: it says so first. */
+	exit_rc = write_failed ? DEVMEM_EXIT_WRITE : rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
 		  rc == DMT_READ_TRUNCATED ? DEVMEM_EXIT_TRUNCATED : DEVMEM_EXIT_OK;
 	dmt_info_free(&first);
 	dmt_info_free(&info);
