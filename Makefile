@@ -181,6 +181,10 @@ $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SR
 $(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
+# A small trace of every record type, for devmemreport --events (tests/unit.sh).
+$(BUILD)/events-trace: tests/unit/events_trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+
 # A trace's metrics exposition, without a kernel (tests/add-counter.sh).
 $(BUILD)/trace-metrics: tests/add-counter/trace-metrics.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm

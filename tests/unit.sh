@@ -212,6 +212,31 @@ rm -f build/report.svg
 (umask 0; build/devmemreport --svg build/report.svg $seed >/dev/null 2>&1)
 expect "devmemreport creates its files 0600 whatever the umask" "$(stat -c %a build/report.svg)" 600
 
+# devmemreport --events on a trace whose every record is known
+# (tests/unit/events_trace.c): the exact lines in time order, stacks below
+# with --stacks, one line per record, as many of each type as the summary.
+if out=$(make -s build/events-trace 2>&1) && rm -f build/events.dmt && build/events-trace build/events.dmt; then
+	expect "devmemreport --events --stacks: the exact lines, in time order (tests/unit/events-expected.txt)" \
+		"$(build/devmemreport --events --stacks build/events.dmt; echo "rc=$?")" \
+		"$(cat tests/unit/events-expected.txt; echo rc=0)"
+	ev=$(build/devmemreport --events build/events.dmt)
+	expect "devmemreport --events: one line per record (17)" "$(echo "$ev" | wc -l)" 17
+	expect "devmemreport --events: lines per event type equal the summary's events_by_type" \
+		"$(echo "$ev" | sed -E 's/^.*\] +[0-9]+\.[0-9]{6}: ([a-z_]+):.*/\1/' | sort | uniq -c | awk '{ print $2 "=" $1 }')" \
+		"$(build/devmemreport --json build/events.dmt | jq -r '.events_by_type | to_entries[] | select(.value > 0) | "\(.key)=\(.value)"' | sort)"
+	expect "devmemreport --events --raw-addresses: pgmaps by address" \
+		"$(build/devmemreport --events --raw-addresses build/events.dmt | grep -c " pgmap=0xffff888000100000 ")" 14
+	build/devmemreport --events --json build/events.dmt >/dev/null 2>&1
+	expect "devmemreport --events --json is a usage error (2)" $? 2
+	build/devmemreport --stacks build/events.dmt >/dev/null 2>&1
+	expect "devmemreport --stacks without --events is a usage error (2)" $? 2
+	msg=$(build/devmemreport --events build/events.dmt 2>&1 >/dev/full); rc=$?
+	expect "devmemreport --events on a full stdout exits 9 and says so" "$rc $msg" \
+		"9 devmemreport: standard output: cannot write the report: No space left on device"
+else
+	fail "events-trace builds and writes its trace" "$out"
+fi
+
 # devmemleak on this host: usage errors are 2, no verdict is 24, never a false "clean".
 make -s build/devmemleak 2>&1 | grep -v "warning: Using"
 build/devmemleak >/dev/null 2>&1; expect "devmemleak without a command or -i exits 2" $? 2

@@ -40,6 +40,26 @@ expect "record: devmemreport and devmemtop agree on every pgmap counter" \
 pfields='[.processes[] | select(.inits > 0) | [.pid, .inits, .held, .to_device, .to_system, .faults, .longterm, .cow]] | sort'
 expect "record: devmemreport and devmemtop agree on every process counter" \
 	"$(echo "$rep" | jq -c "$pfields")" "$(echo "$top" | jq -c "$pfields")"
+# --events: one line per record, as many of each type as the workloads
+# made (the same numbers as events_by_type above), in time order.
+expect "record: devmemreport --events exits 0" "$(get events_rc)" 0
+ev_types=$(get events_types)
+ev_n() { echo "$ev_types" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+expect "record: --events lines [page_init, folio_free, put_pgmap, fault, longterm_migrate, cow_replace, pgmap_destroy]" \
+	"[$(ev_n page_init),$(ev_n folio_free),$(ev_n put_pgmap),$(ev_n fault),$(ev_n longterm_migrate),$(ev_n cow_replace),$(ev_n pgmap_destroy)]" \
+	'[120,120,120,64,32,16,1]'
+expect "record: --events lines of each type equal the summary's events_by_type, for every type" \
+	"$(echo "$ev_types" | tr ' ' '\n' | grep . | sort)" \
+	"$(echo "$rep" | jq -r '.events_by_type | to_entries[] | select(.value > 0) | "\(.key)=\(.value)"' | sort)"
+expect "record: --events prints one line per record of the file" "$(get events_lines)" "$(echo "$rep" | jq .records)"
+expect "record: --events lines are in time order" "$(get events_sorted)" yes
+expect "record: --events --stacks exits 0" "$(get events_stacks_rc)" 0
+case $(get events_first_init_frames) in
+"zone_device_page_init+"*" dmirror_"*) pass "record: --events --stacks puts the allocation stack below a page_init";;
+*) fail "record: --events --stacks puts the allocation stack below a page_init" "$(get events_first_init_frames)";;
+esac
+expect "record: --events on a full stdout exits 9 and says so" "$(get events_full_rc) $(get events_full_err)" \
+	"9 devmemreport: standard output: cannot write the report: No space left on device"
 text=$(sed -n '/^--- text/,/^--- csv/p' "$log")
 expect "record: text report exits 0" "$(get text_rc)" 0
 for want in "long-term pin migrations: 32" "copy-on-write replacements of device pages: 16" \

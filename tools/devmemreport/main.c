@@ -17,6 +17,7 @@
 #include "teardown.h"
 #include "tracefile.h"
 #include "collect.h"
+#include "events.h"
 #include "render.h"
 #include "summary.h"
 
@@ -25,6 +26,7 @@ struct report_env {
 	const char *path;
 	const char *perfetto, *svg, *folded;	/* files to write, or NULL */
 	bool json, csv;
+	bool events, stacks;	/* --events: each record, --stacks: with its frames */
 	unsigned int flags;	/* DMT_READ_SALVAGE */
 	size_t limit;		/* lines per listing */
 	double stall_s;
@@ -35,6 +37,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: devmemreport [--json | --csv] [--perfetto OUT] [--svg OUT] [--folded OUT]\n"
 "                    [--limit N] [--salvage] [--raw-addresses] [--stall SEC] FILE\n"
+"       devmemreport --events [--stacks] [--salvage] [--raw-addresses] FILE\n"
 "       devmemreport --version\n"
 "\n"
 "Summary, per-pgmap and per-process tables of a devmemrec trace, the\n"
@@ -50,6 +53,9 @@ static void usage(FILE *f)
 "that had not ended when the recording did is shown with the task that\n"
 "waits and the pages it waits for; waiting --stall SEC (default 10) or\n"
 "longer, it is stalled (docs/teardown.md).\n"
+"--events prints every record instead, one line each in time order, as\n"
+"perf script does: comm pid/tid [cpu] seconds.microseconds: event: fields;\n"
+"--stacks adds the allocation stack below the lines that have one.\n"
 "\n");
 	devmem_print_exit_codes(f, DEVMEM_TOOL_REPORT);
 }
@@ -64,6 +70,8 @@ static const struct option report_options[] = {
 	{ "salvage", no_argument, NULL, 'V' },
 	{ "raw-addresses", no_argument, NULL, 'X' },
 	{ "stall", required_argument, NULL, 'T' },
+	{ "events", no_argument, NULL, 'e' },
+	{ "stacks", no_argument, NULL, 'k' },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -106,7 +114,7 @@ static int __cmd_report(const struct report_env *env)
 	static struct report rep;
 	const char *path = env->path, *folded = env->folded;
 	struct dmt_info first, info;
-	int rc, exit_rc, write_failed = 0;
+	int rc, exit_rc, write_failed = 0, events_failed = 0;
 	char err[512];
 	size_t i;
 
@@ -134,6 +142,16 @@ static int __cmd_report(const struct report_env *env)
 			(unsigned long long)(info.nr_skipped - info.nr_skips));
 	if (folded && !strcmp(folded, "-")) {
 		/* stdout holds the folded stacks alone */
+	} else if (env->events) {
+		struct events_env ev = { stdout, &rep.t.st, info.stacks, env->stacks };
+
+		char why[512];
+
+		/* The file read whole already: what fails now is memory, an error. */
+		if (events_dump(path, env->flags, &ev, why, sizeof(why)) == DMT_READ_IO) {
+			fprintf(stderr, "devmemreport: %s\n", why);
+			events_failed = 1;
+		}
 	} else if (env->json) {
 		summary_json(path, &info, &rep, rc ? err : NULL,
 			     rc == DMT_READ_SALVAGED ? &info : NULL, env->stall_s);
@@ -155,7 +173,8 @@ static int __cmd_report(const struct report_env *env)
 	if (rc)
 		fprintf(stderr, "devmemreport: %s: %s\n", path, err);
 	/* A report cut short is worse than a file read in part: it says so first. */
-	exit_rc = write_failed ? DEVMEM_EXIT_WRITE : rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
+	exit_rc = write_failed ? DEVMEM_EXIT_WRITE : events_failed ? DEVMEM_EXIT_ERROR :
+		  rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
 		  rc == DMT_READ_TRUNCATED ? DEVMEM_EXIT_TRUNCATED : DEVMEM_EXIT_OK;
 	dmt_info_free(&first);
 	dmt_info_free(&info);
@@ -173,6 +192,8 @@ static int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'j': env.json = true; break;
 		case 'c': env.csv = true; break;
+		case 'e': env.events = true; break;
+		case 'k': env.stacks = true; break;
 		case 'P': env.perfetto = optarg; break;
 		case 'S': env.svg = optarg; break;
 		case 'F': env.folded = optarg; break;
@@ -201,6 +222,11 @@ static int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
+		return DEVMEM_EXIT_USAGE;
+	}
+	if (env.events ? env.json || env.csv : env.stacks) {
+		fprintf(stderr, "devmemreport: %s\n", env.events ? "--events prints text: not with "
+			"--json or --csv" : "--stacks goes with --events");
 		return DEVMEM_EXIT_USAGE;
 	}
 	env.path = argv[optind];

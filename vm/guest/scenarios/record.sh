@@ -28,6 +28,20 @@ cat /tmp/rep.json
 echo "--- top"
 tail -1 /tmp/top.json
 echo "--- end"
+devmemreport --events /tmp/t.dmt >/tmp/events.txt
+echo "events_rc=$?"
+echo "events_types=$(sed -E 's/^.*\] +[0-9]+\.[0-9]{6}: ([a-z_]+):.*/\1/' /tmp/events.txt | sort | uniq -c |
+	awk '{ printf "%s=%s ", $2, $1 }')"
+echo "events_lines=$(wc -l </tmp/events.txt)"
+echo "events_sorted=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { print $i; break } }' /tmp/events.txt |
+	tr -d : | sort -c -n 2>&1 && echo yes)"
+devmemreport --events --stacks /tmp/t.dmt >/tmp/events-stacks.txt
+echo "events_stacks_rc=$?"
+echo "events_first_init_frames=$(grep -A1 ': page_init: ' /tmp/events-stacks.txt | grep "$(printf '^\t')" |
+	head -1 | tr -d '\t') $(grep "$(printf '^\t')" /tmp/events-stacks.txt | sed -n 2p | tr -d '\t')"
+devmemreport --events /tmp/t.dmt >/dev/full 2>/tmp/events-full.err
+echo "events_full_rc=$?"
+echo "events_full_err=$(cat /tmp/events-full.err)"
 devmemreport --perfetto /tmp/t.perfetto.json --svg /tmp/t.svg --limit 5 /tmp/t.dmt >/tmp/rep.txt
 echo "text_rc=$?"
 echo "--- text"
