@@ -125,6 +125,11 @@ fi
 # devmemrec and devmemreport on this host: usage errors and damaged files.
 make -s build/devmemrec build/devmemreport 2>&1 | grep -v "warning: Using"
 build/devmemrec >/dev/null 2>&1; expect "devmemrec without -o exits 2" $? 2
+for bad in nonsense 0 12x "driver/device"; do
+	msg=$(build/devmemrec -o build/never.dmt --pgmap "$bad" 2>&1); rc=$?
+	expect "devmemrec --pgmap '$bad' (not a number, not a name) is refused with 2" \
+		"$rc $(echo "$msg" | head -1)" "2 devmemrec: bad argument '$bad'"
+done
 build/devmemreport >/dev/null 2>&1; expect "devmemreport without a file exits 2" $? 2
 build/devmemreport /nonexistent.dmt >/dev/null 2>&1; expect "devmemreport on a missing file exits 1" $? 1
 for bad in foo -1 12x ""; do

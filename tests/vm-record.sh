@@ -85,6 +85,24 @@ case $svg in
 *"<svg xmlns="*"</svg>"*) pass "record: SVG is a whole document";;
 *) fail "record: SVG is a whole document" "$(echo "$svg" | head -2)";;
 esac
+# --pgmap: only device 0's private pgmap, named three ways; the coherent
+# workload in the same command ran, unrecorded.
+pgname=$(echo "$rep" | jq -r '[.pgmaps[] | select(.type == "private" and .inits == 64)][0].name')
+for form in name start address; do
+	line=$(grep "^pgmap_filter $form " "$log")
+	id=$(echo "$line" | sed -n 's/.* id=\([^ ]*\) .*/\1/p')
+	expect "record: devmemrec --pgmap by $form ($id) keeps exactly its 16 inits and frees, nothing else" \
+		"$(echo "$line" | sed 's/ id=[^ ]*//')" \
+		"pgmap_filter $form rc=0 wls=2 rows=$pgname,private,16,16;"
+done
+case $(grep '^pgmap_filter name ' "$log") in
+*" id=test_hmm/"*"#"[0-9]*) pass "record: the --pgmap name is a short name, as devmemreport names it";;
+*) fail "record: the --pgmap name is a short name, as devmemreport names it" "$(grep '^pgmap_filter name ' "$log")";;
+esac
+case $(get pgmap_bad_rc) in
+"2 devmemrec: bad argument 'nonsense'"*) pass "record: devmemrec --pgmap nonsense is a usage error (2)";;
+*) fail "record: devmemrec --pgmap nonsense is a usage error (2)" "$(get pgmap_bad_rc)";;
+esac
 expect "record: a file cut short exits 6" "$(get cut_rc)" 6
 case $(get cut_err) in
 *"offset "*"read up to here"*) pass "record: a file cut short names the offset it stopped at";;

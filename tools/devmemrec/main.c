@@ -30,7 +30,8 @@ static void usage(FILE *f)
 "  -o, --output FILE     the trace file (docs/trace-format.md)\n"
 "  -d, --duration SEC    stop after SEC seconds\n"
 "  -p, --pid PID         only events caused by PID\n"
-"      --pgmap ADDR      only events naming this pgmap address\n"
+"      --pgmap ID        only events naming this pgmap: its name\n"
+"                        (test_hmm/hmm_dmirror#0), physical start or address\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size (power of 2, default 8 MiB)\n"
 "      --no-stacks       no allocation stacks (one per call site otherwise)\n"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 "Examples:\n"
 "  devmemrec -o run.dmt -- ./gpu-job --size 4G\n"
 "  devmemrec -o idle.dmt -d 60\n"
+"  devmemrec -o gpu0.dmt --pgmap test_hmm/hmm_dmirror#0 -- ./gpu-job\n"
 "\n");
 	devmem_print_exit_codes(f, DEVMEM_TOOL_REC);
 }
@@ -53,11 +55,13 @@ static int open_exit(int e)
 
 static int __cmd_record(const struct rec_env *env)
 {
-	struct rec r = { .filter_pgmap = env->filter_pgmap };
+	struct rec r = { 0 };
 	struct devmem_session s;
 	char err[1024];
 	int rc;
 
+	if (env->pgmap)
+		pgmap_filter_parse(&r.pgmap, env->pgmap);	/* checked by cmd_record() */
 	/* Refuse a wrong -o before loading anything; the open checks again. */
 	rc = dmt_check_output(env->output, err, sizeof(err));
 	if (rc) {
@@ -102,6 +106,7 @@ static int __cmd_record(const struct rec_env *env)
 	devmem_detach(&s);
 	u64map_free(&r.stack_ids);
 	u64map_free(&r.described);
+	pgmap_filter_free(&r.pgmap);
 	if (dmt_writer_close(&r.w))
 		return rec_write_failed(&r, env->output);
 	if (r.drops_unknown)
@@ -151,11 +156,14 @@ static int cmd_record(int argc, char **argv)
 			if (errno || *end || !env.attach.filter_pid)
 				goto bad;
 			break;
-		case 'G':
-			env.filter_pgmap = strtoull(optarg, &end, 0);
-			if (errno || *end || !env.filter_pgmap)
+		case 'G': {
+			struct pgmap_filter f;
+
+			if (pgmap_filter_parse(&f, optarg))
 				goto bad;
+			env.pgmap = optarg;
 			break;
+		}
 		case 'A':
 			if (devmem_mode_parse(optarg, &env.attach.mode))
 				goto bad;

@@ -53,6 +53,25 @@ cat /tmp/t.perfetto.json
 echo "--- svg"
 cat /tmp/t.svg
 echo "--- end"
+# --pgmap by name, physical start and address: device 0's private pgmap,
+# which the private workload used above; the coherent pages of device 2
+# in the same command are not recorded.
+devmemreport --csv --raw-addresses /tmp/t.dmt |
+	awk -F, '$1 == "pgmap" && $3 == "private" && $11 == 64 { print $2, $4, $(NF - 1) }' >/tmp/pg.id
+for form in name start address; do
+	case $form in
+	name) id=$(cut -d' ' -f1 /tmp/pg.id);;
+	start) id=$(cut -d' ' -f2 /tmp/pg.id);;
+	address) id=$(cut -d' ' -f3 /tmp/pg.id);;
+	esac
+	devmemrec -o /tmp/pg.dmt --pgmap "$id" -- sh -c 'devmem-wl private 16 0; devmem-wl coherent 8 2' \
+		>/tmp/pg.out 2>/tmp/pg.err
+	echo "pgmap_filter $form rc=$? id=$id wls=$(grep -c '^wl=' /tmp/pg.out) rows=$(devmemreport --csv /tmp/pg.dmt |
+		awk -F, '$1 == "pgmap" && $11 > 0 { printf "%s,%s,%s,%s;", $2, $3, $11, $12 }')"
+done
+devmemrec -o /tmp/pg.dmt --pgmap nonsense -- true 2>/tmp/pg.err
+echo "pgmap_bad_rc=$? $(cat /tmp/pg.err | head -1)"
+
 size=$(stat -c %s /tmp/t.dmt)
 head -c $((size - 100)) /tmp/t.dmt >/tmp/cut.dmt
 devmemreport --json /tmp/cut.dmt >/tmp/cut.json 2>/tmp/cut.err
