@@ -157,6 +157,9 @@ case $msg in
 *"/dev/null is a device: refused"*) pass "devmemrec says why it refuses /dev/null";;
 *) fail "devmemrec says why it refuses /dev/null" "said '$msg'";;
 esac
+msg=$(build/devmemrec -o build/no-such-dir/x.dmt -- true 2>&1); rc=$?
+expect "devmemrec -o in a missing directory: exit 9 (write) before anything loads, naming the file" \
+	"$rc $msg" "9 devmemrec: build/no-such-dir/x.dmt: cannot create it: No such file or directory"
 rm -f build/rec-link.dmt build/rec-target.dmt
 echo keep >build/rec-target.dmt
 chmod 644 build/rec-target.dmt

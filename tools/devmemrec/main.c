@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "devmemrec.h"
 #include "exit_codes.h"
 #include "version.h"
@@ -25,7 +28,8 @@ static void usage(FILE *f)
 "FILE must be new or a regular file (truncated); a symlink, a device or\n"
 "a file with other hard links is refused (exit 2). If a write fails (disk\n"
 "full), the file is cut back to its last whole chunk, recording stops\n"
-"and devmemrec exits 9; COMMAND runs on, unrecorded.\n"
+"and devmemrec exits 9; COMMAND runs on, unrecorded. A FILE that cannot\n"
+"be created exits 9 too, before anything is loaded.\n"
 "\n"
 "  -o, --output FILE     the trace file (docs/trace-format.md)\n"
 "  -d, --duration SEC    stop after SEC seconds\n"
@@ -46,11 +50,34 @@ static void usage(FILE *f)
 	devmem_print_exit_codes(f, DEVMEM_TOOL_REC);
 }
 
-/* "open" refusals are usage errors: nothing was run, the argument is wrong. */
+/*
+ * "open" refusals are usage errors: nothing was run, the argument is
+ * wrong. A file the system would not let us create or open, or whose
+ * header could not be written, is a write failure.
+ */
 static int open_exit(int e)
 {
-	return e == DMT_OPEN_REFUSED ? DEVMEM_EXIT_USAGE :
-	       e == DMT_OPEN_WRITE ? DEVMEM_EXIT_WRITE : DEVMEM_EXIT_ERROR;
+	return e == DMT_OPEN_REFUSED ? DEVMEM_EXIT_USAGE : DEVMEM_EXIT_WRITE;
+}
+
+/*
+ * A new FILE needs a directory it can be created in: known before the
+ * programs load (seconds), not after. 0, or DMT_OPEN_ERROR with err set.
+ */
+static int check_new_output(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!lstat(path, &st) || errno != ENOENT)
+		return 0;	/* there, or another error: the open says */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	if (!access(dir, W_OK | X_OK))
+		return 0;
+	snprintf(err, errlen, "%s: cannot create it: %s", path, strerror(errno));
+	return DMT_OPEN_ERROR;
 }
 
 static int __cmd_record(const struct rec_env *env)
@@ -64,6 +91,8 @@ static int __cmd_record(const struct rec_env *env)
 		pgmap_filter_parse(&r.pgmap, env->pgmap);	/* checked by cmd_record() */
 	/* Refuse a wrong -o before loading anything; the open checks again. */
 	rc = dmt_check_output(env->output, err, sizeof(err));
+	if (!rc)
+		rc = check_new_output(env->output, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "devmemrec: %s\n", err);
 		return open_exit(rc);
