@@ -106,8 +106,9 @@ run_unit trace_read "tracefile reader unit tests"
 
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
-if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then
+if out=$(make -s build/test_tracefile build/fuzz_tracefile build/events-trace 2>&1); then
 	mkdir -p build/fuzz-corpus
+	build/events-trace build/fuzz-corpus/events.dmt	# every record type
 	SEED_OUT=build/fuzz-corpus/seed.dmt build/test_tracefile
 	rc=$?
 	[ $rc -eq 0 ] || echo "FAIL tracefile: test_tracefile exited $rc"

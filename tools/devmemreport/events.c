@@ -22,13 +22,6 @@ struct queued {
 	unsigned char rec[];	/* as in the file: the replay upgrades it again */
 };
 
-struct events {
-	const struct events_env *env;
-	struct queued **heap;
-	size_t n, cap;
-	uint64_t seq, newest_ns, oom;
-};
-
 static bool before(const struct queued *a, const struct queued *b)
 {
 	return a->ts_ns != b->ts_ns ? a->ts_ns < b->ts_ns : a->seq < b->seq;
@@ -270,13 +263,22 @@ QUEUE(q_migrate, struct devmem_rec_migrate)
 QUEUE(q_wait, struct devmem_rec_pgmap_wait)
 QUEUE(q_task, struct devmem_rec_task)
 
-static const struct devmem_ops queue_ops = {
+const struct devmem_ops events_queue_ops = {
 	.pgmap_create = q_pgmap, .pgmap_destroy = q_pgmap,
 	.page_init = q_page, .folio_free = q_page,
 	.get_pgmap = q_ref, .put_pgmap = q_ref,
 	.longterm = q_longterm, .cow = q_cow, .fault = q_fault, .migrate = q_migrate,
 	.pgmap_wait = q_wait, .task_fork = q_task, .task_exit = q_task,
 };
+
+uint64_t events_finish(struct events *ev)
+{
+	drain(ev, 0);
+	free(ev->heap);
+	ev->heap = NULL;
+	ev->cap = 0;
+	return ev->oom;
+}
 
 int events_dump(const char *path, unsigned int flags, const struct events_env *env, char *err,
 		size_t errlen)
@@ -285,12 +287,13 @@ int events_dump(const char *path, unsigned int flags, const struct events_env *e
 	struct dmt_info info;
 	int rc;
 
-	rc = dmt_read_flags(path, &queue_ops, &ev, &info, flags, err, errlen);
-	drain(&ev, 0);
-	free(ev.heap);
+	uint64_t oom;
+
+	rc = dmt_read_flags(path, &events_queue_ops, &ev, &info, flags, err, errlen);
+	oom = events_finish(&ev);
 	dmt_info_free(&info);
-	if (ev.oom && rc == DMT_READ_OK) {
-		snprintf(err, errlen, "%s: out of memory: %" PRIu64 " events not shown", path, ev.oom);
+	if (oom && rc == DMT_READ_OK) {
+		snprintf(err, errlen, "%s: out of memory: %" PRIu64 " events not shown", path, oom);
 		rc = DMT_READ_IO;
 	}
 	return rc;

@@ -26,6 +26,22 @@ struct events_env {
 	bool with_stacks;		/* frames below each line that has them */
 };
 
+/* The records waiting for their turn: in a heap by time, then file order. */
+struct events {
+	const struct events_env *env;
+	struct queued **heap;
+	size_t n, cap;
+	uint64_t seq, newest_ns, oom;
+};
+
+/*
+ * Callbacks that queue each record (ctx: a struct events, zeroed but for
+ * env), and the end of the replay: the rest printed, the heap freed;
+ * returns the records it had no memory for.
+ */
+extern const struct devmem_ops events_queue_ops;
+uint64_t events_finish(struct events *ev);
+
 /*
  * Replay path (DMT_READ_* flags) and print its records to env->out.
  * Returns enum dmt_read_status; err says why for anything but OK.
