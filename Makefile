@@ -174,11 +174,17 @@ $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk
 	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) \
+		tools/devmemreport/events.c | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+		$(UNIT_INC) -Itools/devmemreport -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) \
+		tools/devmemreport/events.c -lz -lm
 
 $(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+
+# A small trace of every record type, for devmemreport --events (tests/unit.sh).
+$(BUILD)/events-trace: tests/unit/events_trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
 	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
 
 # A trace's metrics exposition, without a kernel (tests/add-counter.sh).

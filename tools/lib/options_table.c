@@ -43,6 +43,9 @@ const struct devmem_option devmem_options[] = {
 	  "batch mode, one JSON document per interval" },
 	{ DEVMEM_OPT_JSON, 'j', "json", DEVMEM_ARG_NONE, NULL, REPORT,
 	  "the report as one JSON document" },
+	{ DEVMEM_OPT_JSON, 'j', "json", DEVMEM_ARG_NONE, NULL, LEAK,
+	  "the report as one JSON document: verdict, exit status, leak groups "
+	  "with their stacks, lost events and why there is no verdict" },
 	{ DEVMEM_OPT_DELAY, 'd', "delay", DEVMEM_ARG_SECONDS, "SEC", TOP,
 	  "the interval between reports", "1" },
 	{ DEVMEM_OPT_ITERATIONS, 'n', "iterations", DEVMEM_ARG_COUNT, "N", TOP,
@@ -75,8 +78,8 @@ const struct devmem_option devmem_options[] = {
 	  "is stuck", "1" },
 
 	{ DEVMEM_OPT_OUTPUT, 'o', "output", DEVMEM_ARG_FILE, "FILE", REC,
-	  "the trace file, created 0600; it must be new or a regular file of ours "
-	  "(truncated)" },
+	  "the trace file, created 0600; it must be new or a regular file "
+	  "(truncated); one that cannot be created exits 9 before anything loads" },
 	{ DEVMEM_OPT_DURATION, 0, "duration", DEVMEM_ARG_SECONDS, "SEC", REC,
 	  "stop after SEC", "until interrupted, or COMMAND ends" },
 	{ DEVMEM_OPT_NO_STACKS, 0, "no-stacks", DEVMEM_ARG_NONE, NULL, REC,
@@ -101,6 +104,9 @@ const struct devmem_option devmem_options[] = {
 	  "leaks whose stack contains a line of FILE do not count" },
 	{ DEVMEM_OPT_JUNIT, 0, "junit", DEVMEM_ARG_FILE, "FILE", LEAK,
 	  "also write the verdict as JUnit XML" },
+	{ DEVMEM_OPT_LOG_FILE, 0, "log-file", DEVMEM_ARG_FILE, "FILE", LEAK,
+	  "write the report to FILE (created 0600) instead of stderr; stdout is "
+	  "COMMAND's alone either way" },
 	{ DEVMEM_OPT_FOLDED, 0, "folded", DEVMEM_ARG_FILE, "FILE", LEAK,
 	  "also write the leaked pages' stacks, folded for flame graphs" },
 	{ DEVMEM_OPT_FOLDED, 0, "folded", DEVMEM_ARG_FILE, "FILE", REPORT,
@@ -109,6 +115,11 @@ const struct devmem_option devmem_options[] = {
 
 	{ DEVMEM_OPT_CSV, 0, "csv", DEVMEM_ARG_NONE, NULL, REPORT,
 	  "the per-pgmap and per-process tables as CSV" },
+	{ DEVMEM_OPT_EVENTS, 0, "events", DEVMEM_ARG_NONE, NULL, REPORT,
+	  "print every record instead, one line each in time order, as perf "
+	  "script does: comm pid/tid [cpu] seconds.microseconds: event: fields" },
+	{ DEVMEM_OPT_STACKS, 0, "stacks", DEVMEM_ARG_NONE, NULL, REPORT,
+	  "with --events, the allocation stack below each line that has one" },
 	{ DEVMEM_OPT_PERFETTO, 0, "perfetto", DEVMEM_ARG_FILE, "FILE", REPORT,
 	  "also write Chrome trace JSON for ui.perfetto.dev" },
 	{ DEVMEM_OPT_SVG, 0, "svg", DEVMEM_ARG_FILE, "FILE", REPORT,
@@ -154,7 +165,9 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	  "COMMAND runs on, unrecorded. devmemreport and devmemleak -i read FILE.",
 	  NULL,
 	  { { "devmemrec -o run.dmt -- ./gpu-job --size 4G", "record one job" },
-	    { "devmemrec -o idle.dmt --duration 60", "a minute of the whole machine" } } },
+	    { "devmemrec -o idle.dmt --duration 60", "a minute of the whole machine" },
+	    { "devmemrec -o gpu0.dmt --pgmap test_hmm/hmm_dmirror#0 -- ./gpu-job",
+	      "one pgmap's events" } } },
 	{ REPORT, "devmemreport",
 	  "report on a devmemrec trace file",
 	  { "[options] FILE" },
@@ -167,16 +180,20 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	  { { "devmemreport run.dmt", "the text report" },
 	    { "devmemreport --json run.dmt | jq .pgmaps", "the pgmaps, as JSON" },
 	    { "devmemreport --folded - run.dmt | flamegraph.pl >pages.svg",
-	      "pages by stack, as a flame graph" } } },
+	      "pages by stack, as a flame graph" },
+	    { "devmemreport --events --stacks run.dmt", "every record, as perf script prints" } } },
 	{ LEAK, "devmemleak",
 	  "fail a command that leaks device pages or pgmap references",
 	  { "[options] -- COMMAND [ARGS...]", "[options] -i FILE" },
 	  "Report every device page handed out and never freed, and every pgmap\n"
 	  "reference taken and never put, by COMMAND and its descendants (or in a\n"
 	  "devmemrec trace), grouped by allocation stack with pid, comm, count and\n"
-	  "age. Pages other processes hold are shown apart and never fail the run.",
+	  "age. Pages other processes hold are shown apart and never fail the run.\n"
+	  "The report goes to stderr (or --log-file): stdout is COMMAND's alone.",
 	  NULL,
 	  { { "devmemleak --junit leaks.xml -- ./gpu-tests --quick", "a CI gate" },
+	    { "devmemleak --json --log-file leaks.json -- ./gpu-tests >results.json",
+	      "the verdict as JSON, apart from the tests' own output" },
 	    { "devmemleak --timeout 60 -- rmmod my_gpu_driver",
 	      "name the pages a hung teardown waits for" } } },
 };
