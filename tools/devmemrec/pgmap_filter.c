@@ -8,7 +8,6 @@
  * pgmaps of debugfs first, in its order, so that #N counts as in devmemtop
  * and devmemreport).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "late_start.h"
@@ -21,19 +20,8 @@
 
 int pgmap_filter_parse(struct pgmap_filter *f, const char *arg)
 {
-	char *end;
-
 	memset(f, 0, sizeof(*f));
-	errno = 0;
-	f->value = strtoull(arg, &end, 0);
-	if (end != arg && !*end)
-		return errno || !f->value ? -1 : 0;
-	/* Not a number: a short name, whose form is "driver/device#N". */
-	f->value = 0;
-	if (!strchr(arg, '#') || strlen(arg) >= sizeof(f->name))
-		return -1;
-	snprintf(f->name, sizeof(f->name), "%s", arg);
-	return 0;
+	return pgmap_id_parse(arg, &f->value, f->name, sizeof(f->name));
 }
 
 void pgmap_filter_begin(struct pgmap_filter *f, const struct devmem_session *s,

@@ -55,25 +55,6 @@ static int sort_by_name(struct top *t, const char *name)
 	return -1;
 }
 
-/* --pgmap ID: an address or a physical start, else a short name. */
-static int parse_pgmap(struct top *t, const char *s)
-{
-	char *end;
-
-	errno = 0;
-	t->filter_pgmap = strtoull(s, &end, 0);
-	/* Not a number: a short name, whose form is "driver/device#N". */
-	if (*end || end == s) {
-		t->filter_pgmap = 0;
-		if (!strchr(s, '#') || strlen(s) >= sizeof(t->filter_name))
-			return -1;
-		snprintf(t->filter_name, sizeof(t->filter_name), "%s", s);
-	} else if (errno || !t->filter_pgmap) {
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Attach, seed and walk what is out already (late start), and close a
  * first interval. 0, or the exit status after saying why.
@@ -278,7 +259,8 @@ static int cmd_top(int argc, char **argv)
 			t.filter_pid = env.attach.filter_pid = (uint32_t)v;
 			break;
 		case DEVMEM_OPT_PGMAP:
-			if (parse_pgmap(&t, optarg))
+			if (pgmap_id_parse(optarg, &t.filter_pgmap, t.filter_name,
+					   sizeof(t.filter_name)))
 				return devmem_usage_error(DEVMEM_TOOL_TOP, "--pgmap %s: not a pgmap "
 							  "name, physical start or address", optarg);
 			break;

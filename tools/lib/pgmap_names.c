@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,4 +418,21 @@ size_t pgmap_names_apply(struct devmem_state *st, const char *text)
 	}
 	pgmap_names_index(st);
 	return named;
+}
+
+int pgmap_id_parse(const char *arg, uint64_t *value, char *name, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoull(arg, &end, 0);
+	name[0] = 0;
+	if (end != arg && !*end)
+		return errno || !*value ? -1 : 0;
+	/* Not a number: a short name, whose form is "driver/device#N". */
+	*value = 0;
+	if (!strchr(arg, '#') || strlen(arg) >= len)
+		return -1;
+	snprintf(name, len, "%s", arg);
+	return 0;
 }

@@ -132,6 +132,12 @@ void pgmap_namer_free(struct pgmap_namer *nm);
 void pgmap_names_index(struct devmem_state *st);
 /* "driver/device#idx", the name a pgmap goes by without --raw-addresses. */
 const char *pgmap_short_name(const struct devmem_pgmap_row *r, char *buf, size_t len);
+/*
+ * --pgmap's argument, the same in every tool: a number (a kernel address
+ * or a physical start) into *value, or a short name ("driver/device#N")
+ * into name with *value 0. 0, or -1 when it is neither.
+ */
+int pgmap_id_parse(const char *arg, uint64_t *value, char *name, size_t len);
 /* DEVICE as shown: "device", or "device@pci" under a PCI device. */
 const char *pgmap_device_label(const struct devmem_pgmap_row *r, char *buf, size_t len);
 
