@@ -221,6 +221,11 @@ wait $vm
 expect "metrics: guest ran the scenario" $? 0
 section() { awk -v h="$1" '$0 == h { on = 1; next } /^--- / { on = 0 } on' "$log"; }
 expect "metrics: devmemtop exits 0 on SIGINT" "$(grep -o '^toprc=[0-9]*' "$log" | cut -d= -f2)" 0
+expect "metrics: the textfile is removed on SIGINT" "$(sed -n 's/^textfile_after_sigint=//p' "$log")" removed
+expect "metrics: written, then removed on SIGTERM (exit 0)" \
+	"$(sed -n 's/^term_written=//p' "$log") $(sed -n 's/^term_rc=//p' "$log")" \
+	"/tmp/term.prom 0 textfile_after_sigterm=removed"
+expect "metrics: removed at the end of -n 3 (exit 0)" "$(sed -n 's/^n_rc=//p' "$log")" "0 textfile_after_n=removed"
 expect "metrics: without -b or -j an exporter prints nothing on stdout" \
 	"$(sed -n 's/^--- stdout-bytes //p' "$log")" 0
 section "--- textfile" >"$out/textfile.prom"

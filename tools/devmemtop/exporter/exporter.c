@@ -169,6 +169,10 @@ void exporter_close(void)
 {
 	if (ex.listening)
 		httpd_close(&ex.httpd);
+	/* Gone with us: node_exporter must not serve the last numbers as current. */
+	if (ex.wrote_once && unlink(ex.textfile) && errno != ENOENT)
+		fprintf(stderr, "devmemtop: --textfile %s: cannot remove it: %s\n", ex.textfile,
+			strerror(errno));
 	devmem_metrics_free(&ex.m);
 	free(ex.text[0]);
 	free(ex.text[1]);

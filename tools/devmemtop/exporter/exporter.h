@@ -25,6 +25,7 @@ int exporter_open(const struct exporter_opts *o, bool *usage, char *err, size_t 
 int exporter_interval(struct top *t, char *err, size_t errlen);
 /* Serve scrapers for up to timeout_ms; 0 or -errno. */
 int exporter_poll(int timeout_ms);
+/* Stop serving; the textfile is removed, so nobody reads it as current. */
 void exporter_close(void);
 
 #endif

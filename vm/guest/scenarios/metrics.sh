@@ -55,18 +55,32 @@ until wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/done" 2>/dev
 	n=$((n + 1))
 done
 echo "host_done_after_ds=$n"
+cp /tmp/devmem.prom /tmp/last.prom
 kill -INT $top
 wait $top
 echo "toprc=$?"
+# Gone with devmemtop, so that node_exporter serves no stale numbers.
+echo "textfile_after_sigint=$(ls /tmp/devmem.prom 2>/dev/null || echo removed)"
 echo "--- stderr"
 cat /tmp/top.err
 echo "--- stdout-bytes $(wc -c </tmp/top.out)"
 echo "--- textfile"
-cat /tmp/devmem.prom
+cat /tmp/last.prom
 echo "--- end"
 ls /tmp/devmem.prom.tmp 2>/dev/null && echo "a temporary file was left behind"
 echo "victim=$(cat /tmp/victim)"
 msg=$(devmemtop --textfile /nonexistent/devmem.prom -d 0.2 -n 2 2>&1 >/dev/null)
 echo "badtextfile_rc=$?"
 echo "badtextfile_msg=$(echo "$msg" | tail -1)"
+# The textfile goes on SIGTERM and at the end of -n too.
+devmemtop --textfile /tmp/term.prom -d 0.2 >/dev/null 2>&1 &
+term=$!
+n=0
+while [ ! -e /tmp/term.prom ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+echo "term_written=$(ls /tmp/term.prom 2>/dev/null || echo never)"
+kill -TERM $term
+wait $term
+echo "term_rc=$? textfile_after_sigterm=$(ls /tmp/term.prom 2>/dev/null || echo removed)"
+devmemtop --textfile /tmp/n.prom -d 0.2 -n 3 >/dev/null 2>&1
+echo "n_rc=$? textfile_after_n=$(ls /tmp/n.prom 2>/dev/null || echo removed)"
 exit 0
