@@ -23,7 +23,9 @@
 #include "metrics.h"
 #include "output.h"
 #include "pgmap_host.h"
+#include "privs.h"
 #include "procfs.h"
+#include "readfile.h"
 #include "walk.h"
 
 #define DEBUGFS_PGMAPS debugfs_pgmaps_path()
@@ -280,10 +282,19 @@ static int __cmd_top(struct top *t, struct top_env *env)
 	rc = top_attach(t, env);
 	if (rc)
 		return rc;
-	rc = top_run(t, env);
+	/* Attached and walked: a server reachable from the network keeps only what counting needs. */
+	if (env->exporter.listen &&
+	    top_drop_privileges(top_caps_needed(t->sess.fault_hooks != NULL), err, sizeof(err))) {
+		fprintf(stderr, "devmemtop: dropping privileges: %s\n", err);
+		devmem_stop = 1;
+		rc = DEVMEM_EXIT_ERROR;
+	}
+	if (!rc)
+		rc = top_run(t, env);
 	devmem_detach(&t->sess);
 	if (t->exporting)
 		exporter_close();
+	host_close_kept();
 	top_free(t);
 	return rc;
 }

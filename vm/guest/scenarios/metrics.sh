@@ -17,11 +17,15 @@ wget -q -O /dev/null "http://10.0.2.2:${metrics_done_port:-0}/" 2>/dev/null
 echo keep >/tmp/victim
 ln -s /tmp/victim /tmp/devmem.prom.tmp
 # --keep-exited: the host queries each workload's series after it exited
+echo "capeff_before=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)"
 devmemtop --listen 0.0.0.0:9464 --textfile /tmp/devmem.prom -d 0.5 --keep-exited >/tmp/top.out 2>/tmp/top.err &
 top=$!
 n=0
 while ! grep -q 'serving metrics' /tmp/top.err && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 cat /tmp/top.err
+for k in CapEff CapPrm CapBnd CapAmb NoNewPrivs; do
+	echo "top_$k=$(sed -n "s/^$k:[[:space:]]*//p" /proc/$top/status)"
+done
 echo "--- serving"
 # In the guest too: the endpoint answers, and a scrape is whole.
 wget -q -O /tmp/first.prom http://127.0.0.1:9464/metrics
@@ -83,4 +87,24 @@ wait $term
 echo "term_rc=$? textfile_after_sigterm=$(ls /tmp/term.prom 2>/dev/null || echo removed)"
 devmemtop --textfile /tmp/n.prom -d 0.2 -n 3 >/dev/null 2>&1
 echo "n_rc=$? textfile_after_n=$(ls /tmp/n.prom 2>/dev/null || echo removed)"
+# The kprobe mode keeps CAP_PERFMON: a driver's fault callback is hooked
+# with a kprobe when it is first seen, after the drop, where it can be.
+devmemtop --attach kprobe --listen 127.0.0.1:9464 -j -d 0.5 >/tmp/kp.json 2>/tmp/kp.err &
+kp=$!
+n=0
+while ! grep -q 'serving metrics' /tmp/kp.err && [ $n -lt 1800 ]; do sleep 0.1; n=$((n + 1)); done
+echo "kp_serving_after_ds=$n"
+echo "kp_CapEff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$kp/status)"
+# (not if the callback is notrace: then no kprobe can be put on it)
+echo "kp_hookable=$(awk '$1 == "dmirror_devmem_fault" { f = 1 } END { print f ? "yes" : "no" }' \
+	/sys/kernel/tracing/available_filter_functions 2>/dev/null)"
+devmem-wl private 8 0 >/dev/null
+echo "kp_wl_rc=$?"
+sleep 1.5
+kill -INT $kp
+wait $kp
+echo "kp_rc=$?"
+echo "kp_docs=$(wc -l </tmp/kp.json)"
+sed 's/^/kp_err: /' /tmp/kp.err
+echo "kp_json=$(tail -1 /tmp/kp.json)"
 exit 0
