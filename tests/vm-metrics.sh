@@ -25,6 +25,10 @@ $top --textfile '' >/dev/null 2>&1; expect "metrics: an empty --textfile is a us
 $top --help | grep -q -- '--listen ADDR:PORT' && $top --help | grep -q -- '--textfile FILE' &&
 	$top --help | grep -q -- '--metrics-max-procs N'
 expect "metrics: --help lists --listen, --textfile and --metrics-max-procs" $? 0
+# The warning comes before attaching, so this host shows it whatever it can attach.
+warned() { timeout 20 $top -n 1 "$@" 2>&1 >/dev/null | grep -c 'warning: .* serves metrics beyond this machine'; }
+expect "metrics: 0.0.0.0 without TLS and auth: one warning line" "$(warned --listen 0.0.0.0:0)" 1
+expect "metrics: :PORT (loopback) without TLS: no warning" "$(warned --listen :0)" 0
 tmp=$(mktemp -d)
 mkdir -p "$out" "$tmp/tsdb" "$tmp/www"
 pids=()

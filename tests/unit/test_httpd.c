@@ -202,8 +202,34 @@ static void test_httpd(void)
 	httpd_close(&h);
 }
 
+/* Listen on addr; whether that is loopback only (-1: could not listen). */
+static int loopback_of(const char *addr)
+{
+	struct httpd h;
+	char err[256];
+	bool usage;
+	int r;
+
+	if (httpd_listen(&h, addr, test_handler, NULL, &usage, err, sizeof(err)))
+		return -1;
+	r = httpd_loopback_only(&h);
+	httpd_close(&h);
+	return r;
+}
+
+static void test_addresses(void)
+{
+	CHECK("httpd: :PORT listens on loopback only, not every address", loopback_of(":0") == 1);
+	CHECK("httpd: so does localhost:PORT", loopback_of("localhost:0") == 1);
+	CHECK("httpd: 0.0.0.0:PORT is beyond loopback", loopback_of("0.0.0.0:0") == 0);
+	CHECK("httpd: [::1]:PORT is loopback, [::]:PORT is not (or no IPv6 here)",
+	      (loopback_of("[::1]:0") == 1 && loopback_of("[::]:0") == 0) ||
+	      (loopback_of("[::1]:0") == -1 && loopback_of("[::]:0") == -1));
+}
+
 int main(void)
 {
 	test_httpd();
+	test_addresses();
 	return failures ? 1 : 0;
 }

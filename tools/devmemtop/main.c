@@ -62,7 +62,9 @@ static void usage(FILE *f)
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
 "      --listen ADDR:PORT  serve Prometheus metrics at /metrics (docs/metrics.md);\n"
-"                        no screen: add -b or -j to print reports as well\n"
+"                        :PORT is 127.0.0.1, every address is 0.0.0.0:PORT or\n"
+"                        [::]:PORT; no screen: add -b or -j to print reports\n"
+"                        as well\n"
 "      --textfile FILE   write the metrics to FILE every interval, atomically,\n"
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
@@ -87,7 +89,7 @@ static void usage(FILE *f)
 "  devmemtop -b 5 3             three text reports, 5 s apart\n"
 "  devmemtop -j -p 1234         JSON for what process 1234 does\n"
 "  devmemtop --attach=fentry    without the devmem tracepoints\n"
-"  devmemtop --listen :9464     a Prometheus exporter on port 9464\n", TEARDOWN_DEFAULT_STALL_S);
+"  devmemtop --listen :9464     a Prometheus exporter on 127.0.0.1:9464\n", TEARDOWN_DEFAULT_STALL_S);
 	fputc('\n', f);
 	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
 }

@@ -52,6 +52,9 @@ int exporter_open(const struct exporter_opts *o, bool *usage, char *err, size_t 
 		if (httpd_listen(&ex.httpd, o->listen, handler, NULL, usage, err, errlen))
 			return -1;
 		ex.listening = true;
+		if (!httpd_loopback_only(&ex.httpd))
+			fprintf(stderr, "devmemtop: warning: %s serves metrics beyond this machine "
+				"without TLS or authentication\n", o->listen);
 	}
 	return 0;
 }

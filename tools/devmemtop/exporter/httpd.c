@@ -20,28 +20,18 @@
 
 /*
  * Numeric addresses only, so that the static binary never needs glibc's
- * NSS modules: "" is every address (IPv6 and IPv4 if the kernel has IPv6),
- * "localhost" is 127.0.0.1.
+ * NSS modules. No host part is 127.0.0.1, as is "localhost": serving
+ * beyond this machine must be asked for by address.
  */
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len,
-		      bool any6)
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
-	if (!host[0] && any6) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_any;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return 0;
-	}
 	if (!host[0] || !strcmp(host, "localhost") || inet_pton(AF_INET, host, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
-		if (!host[0])
-			in->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (!strcmp(host, "localhost"))
+		if (!host[0] || !strcmp(host, "localhost"))
 			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		in->sin_port = htons(port);
 		*len = sizeof(*in);
@@ -63,7 +53,7 @@ static int bind_listen(const struct sockaddr_storage *ss, socklen_t len)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)	/* ":PORT" takes IPv4 clients too */
+	if (ss->ss_family == AF_INET6)	/* "[::]:PORT" takes IPv4 clients too */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, HTTPD_MAX_CONNS)) {
 		e = errno;
@@ -106,13 +96,9 @@ int httpd_listen(struct httpd *h, const char *addr, httpd_handler handler, void 
 		memmove(host, host + 1, n - 2);
 		host[n - 2] = 0;
 	}
-	if (parse_addr(host, port, &ss, &len, true))
+	if (parse_addr(host, port, &ss, &len))
 		goto bad;
 	fd = bind_listen(&ss, len);
-	if (fd == -EAFNOSUPPORT && !host[0]) {	/* a kernel without IPv6 */
-		parse_addr(host, port, &ss, &len, false);
-		fd = bind_listen(&ss, len);
-	}
 	if (fd < 0) {
 		snprintf(err, errlen, "--listen %s: %s", addr, strerror(-fd));
 		return -1;
@@ -120,7 +106,8 @@ int httpd_listen(struct httpd *h, const char *addr, httpd_handler handler, void 
 	h->fd = fd;
 	return 0;
 bad:
-	snprintf(err, errlen, "--listen %s: want IP:PORT, [IPv6]:PORT or :PORT, numeric", addr);
+	snprintf(err, errlen, "--listen %s: want IP:PORT, [IPv6]:PORT or :PORT "
+		 "(127.0.0.1), numeric", addr);
 	*usage = true;
 	return -1;
 }
@@ -135,6 +122,18 @@ int httpd_port(const struct httpd *h)
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+bool httpd_loopback_only(const struct httpd *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &len))
+		return false;
+	if (ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	return ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24 == 127;
 }
 
 static void conn_close(struct httpd_conn *c)

@@ -55,13 +55,17 @@ struct httpd {
 };
 
 /*
- * Listen on "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (every address).
- * Returns 0, or -1 with err saying why (bad address: *usage is set).
+ * Listen on "ADDR:PORT" or "[ADDR6]:PORT", numeric; ":PORT" and
+ * "localhost:PORT" are 127.0.0.1, every address is "0.0.0.0:PORT" (IPv4)
+ * or "[::]:PORT" (IPv6 and IPv4). Returns 0, or -1 with err saying why
+ * (bad address: *usage is set).
  */
 int httpd_listen(struct httpd *h, const char *addr, httpd_handler handler, void *ctx,
 		 bool *usage, char *err, size_t errlen);
 /* The port it listens on (for ":0"). */
 int httpd_port(const struct httpd *h);
+/* Whether it listens on a loopback address only. */
+bool httpd_loopback_only(const struct httpd *h);
 /* Serve clients for up to timeout_ms; returns 0, or -errno of poll(). */
 int httpd_poll(struct httpd *h, int timeout_ms);
 void httpd_close(struct httpd *h);
