@@ -22,9 +22,9 @@ $top --listen 9464 >/dev/null 2>&1; expect "metrics: --listen without a port is 
 $top --listen example.org:80 >/dev/null 2>&1; expect "metrics: --listen with a host name is a usage error (2)" $? 2
 $top --metrics-max-procs -1 >/dev/null 2>&1; expect "metrics: a negative --metrics-max-procs is a usage error (2)" $? 2
 $top --textfile '' >/dev/null 2>&1; expect "metrics: an empty --textfile is a usage error (2)" $? 2
-$top --help | grep -q -- '--listen ADDR:PORT' && $top --help | grep -q -- '--textfile FILE' &&
+$top --help | grep -q -- '--web.listen-address ADDR:PORT' && $top --help | grep -q -- '--textfile FILE' &&
 	$top --help | grep -q -- '--metrics-max-procs N'
-expect "metrics: --help lists --listen, --textfile and --metrics-max-procs" $? 0
+expect "metrics: --help lists --web.listen-address, --textfile and --metrics-max-procs" $? 0
 # The warning comes before attaching, so this host shows it whatever it can attach.
 warned() { timeout 20 $top -n 1 "$@" 2>&1 >/dev/null | grep -c 'warning: .* serves metrics beyond this machine'; }
 expect "metrics: 0.0.0.0 without TLS and auth: one warning line" "$(warned --listen 0.0.0.0:0)" 1

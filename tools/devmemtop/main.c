@@ -61,10 +61,12 @@ static void usage(FILE *f)
 "                        addresses; JSON \"pgmap\", \"owner\")\n"
 "      --attach MODE     auto (default), tracepoint, fentry or kprobe\n"
 "      --ringbuf BYTES   ring buffer size for -p (power of 2, default 8 MiB)\n"
-"      --listen ADDR:PORT  serve Prometheus metrics at /metrics (docs/metrics.md);\n"
-"                        :PORT is 127.0.0.1, every address is 0.0.0.0:PORT or\n"
-"                        [::]:PORT; no screen: add -b or -j to print reports\n"
-"                        as well\n"
+"      --web.listen-address ADDR:PORT  serve Prometheus metrics at /metrics\n"
+"                        (docs/metrics.md); :PORT is 127.0.0.1, every address\n"
+"                        is 0.0.0.0:PORT or [::]:PORT; no screen: add -b or -j\n"
+"                        to print reports as well\n"
+"      --web.config.file FILE  TLS and basic auth for it, in Prometheus\n"
+"                        exporter-toolkit's web configuration format\n"
 "      --textfile FILE   write the metrics to FILE every interval, atomically,\n"
 "                        for node_exporter's textfile collector (FILE.prom)\n"
 "      --metrics-max-procs N  processes with their own series (default 50,\n"
@@ -89,7 +91,9 @@ static void usage(FILE *f)
 "  devmemtop -b 5 3             three text reports, 5 s apart\n"
 "  devmemtop -j -p 1234         JSON for what process 1234 does\n"
 "  devmemtop --attach=fentry    without the devmem tracepoints\n"
-"  devmemtop --listen :9464     a Prometheus exporter on 127.0.0.1:9464\n", TEARDOWN_DEFAULT_STALL_S);
+"  devmemtop --web.listen-address :%d\n"
+"                               a Prometheus exporter on 127.0.0.1:%d\n",
+		TEARDOWN_DEFAULT_STALL_S, DEVMEM_EXPORTER_PORT, DEVMEM_EXPORTER_PORT);
 	fputc('\n', f);
 	devmem_print_exit_codes(f, DEVMEM_TOOL_TOP);
 }
@@ -223,8 +227,8 @@ static int top_run(struct top *t, const struct top_env *env)
 			rc = DEVMEM_EXIT_ERROR;
 			devmem_stop = 1;
 		} else if (env->exporter.listen) {
-			fprintf(stderr, "devmemtop: serving metrics on http://%s/metrics\n",
-				env->exporter.listen);
+			fprintf(stderr, "devmemtop: serving metrics on %s://%s/metrics\n",
+				exporter_tls() ? "https" : "http", env->exporter.listen);
 		}
 	}
 	if (!env->batch)
@@ -314,7 +318,9 @@ static const struct option top_options[] = {
 	{ "maxrows", required_argument, NULL, 'r' },
 	{ "sort", required_argument, NULL, 's' },
 	{ "version", no_argument, NULL, 'v' },
-	{ "listen", required_argument, NULL, 'L' },
+	{ "web.listen-address", required_argument, NULL, 'L' },
+	{ "listen", required_argument, NULL, 'L' },	/* the old name, still taken */
+	{ "web.config.file", required_argument, NULL, 'C' },
 	{ "textfile", required_argument, NULL, 'T' },
 	{ "metrics-max-procs", required_argument, NULL, 'M' },
 	{ "keep-exited", no_argument, NULL, 'K' },
@@ -383,6 +389,11 @@ static int cmd_top(int argc, char **argv)
 			break;
 		case 'v': devmem_print_version(stdout, "devmemtop"); return 0;
 		case 'L': env.exporter.listen = optarg; break;
+		case 'C':
+			if (!*optarg)
+				goto bad;
+			env.exporter.web_config = optarg;
+			break;
 		case 'T':
 			if (!*optarg)
 				goto bad;
@@ -418,6 +429,11 @@ static int cmd_top(int argc, char **argv)
 		goto bad;
 	if (optind < argc)
 		goto bad;
+	if (env.exporter.web_config && !env.exporter.listen) {
+		fprintf(stderr, "devmemtop: --web.config.file configures --web.listen-address, "
+			"which is not given\n");
+		return DEVMEM_EXIT_USAGE;
+	}
 	return __cmd_top(&t, &env);
 bad:
 	fprintf(stderr, "devmemtop: bad argument '%s'\n", argv[optind - 1]);
