@@ -23,7 +23,9 @@
 #include "options.h"
 #include "output.h"
 #include "pgmap_host.h"
+#include "privs.h"
 #include "procfs.h"
+#include "readfile.h"
 #include "walk.h"
 
 #define DEBUGFS_PGMAPS debugfs_pgmaps_path()
@@ -134,8 +136,8 @@ static int top_run(struct top *t, const struct top_env *env)
 			rc = DEVMEM_EXIT_ERROR;
 			devmem_stop = 1;
 		} else if (env->exporter.listen) {
-			fprintf(stderr, "devmemtop: serving metrics on http://%s/metrics\n",
-				env->exporter.listen);
+			fprintf(stderr, "devmemtop: serving metrics on %s://%s/metrics\n",
+				exporter_tls() ? "https" : "http", env->exporter.listen);
 		}
 	}
 	if (!env->batch)
@@ -202,10 +204,19 @@ static int __cmd_top(struct top *t, struct top_env *env)
 	rc = top_attach(t, env);
 	if (rc)
 		return rc;
-	rc = top_run(t, env);
+	/* Attached and walked: a server reachable from the network keeps only what counting needs. */
+	if (env->exporter.listen &&
+	    top_drop_privileges(top_caps_needed(t->sess.fault_hooks != NULL), err, sizeof(err))) {
+		fprintf(stderr, "devmemtop: dropping privileges: %s\n", err);
+		devmem_stop = 1;
+		rc = DEVMEM_EXIT_ERROR;
+	}
+	if (!rc)
+		rc = top_run(t, env);
 	devmem_detach(&t->sess);
 	if (t->exporting)
 		exporter_close();
+	host_close_kept();
 	top_free(t);
 	return rc;
 }
@@ -289,6 +300,12 @@ static int cmd_top(int argc, char **argv)
 		case DEVMEM_OPT_VERSION: devmem_print_version(stdout, "devmemtop"); return 0;
 		case DEVMEM_OPT_VERBOSE: devmem_verbose++; break;
 		case DEVMEM_OPT_LISTEN: env.exporter.listen = optarg; break;
+		case DEVMEM_OPT_WEB_CONFIG:
+			if (!*optarg)
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--web.config.file: an "
+							  "empty name");
+			env.exporter.web_config = optarg;
+			break;
 		case DEVMEM_OPT_TEXTFILE:
 			if (!*optarg)
 				return devmem_usage_error(DEVMEM_TOOL_TOP, "--textfile: an empty name");
@@ -328,6 +345,9 @@ static int cmd_top(int argc, char **argv)
 	if (optind < argc)
 		return devmem_usage_error(DEVMEM_TOOL_TOP, "%s: more than an interval and a count",
 					  argv[optind]);
+	if (env.exporter.web_config && !env.exporter.listen)
+		return devmem_usage_error(DEVMEM_TOOL_TOP, "--web.config.file configures "
+					  "--web.listen-address, which is not given");
 	return __cmd_top(&t, &env);
 }
 

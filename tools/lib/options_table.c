@@ -14,6 +14,8 @@
 #define LEAK	DEVMEM_TOOL_LEAK
 #define ALL	(TOP | REC | REPORT | LEAK)
 #define LIVE	(TOP | REC | LEAK)	/* the tools that load BPF programs */
+#define PORT_STR(p)	#p
+#define PORT_TEXT(p)	PORT_STR(p)
 
 const struct devmem_option devmem_options[] = {
 	{ DEVMEM_OPT_PID, 'p', "pid", DEVMEM_ARG_COUNT, "PID", TOP,
@@ -55,10 +57,15 @@ const struct devmem_option devmem_options[] = {
 	{ DEVMEM_OPT_SORT, 's', "sort", DEVMEM_ARG_WORD, "COLUMN", TOP,
 	  "sort by this column: a pgmap one (LIVE, FILL, FAULTS, ...) or a "
 	  "process one (HELD, ...)", "LIVE and HELD" },
+	{ DEVMEM_OPT_LISTEN, 0, "web.listen-address", DEVMEM_ARG_WORD, "ADDR:PORT", TOP,
+	  "serve Prometheus metrics at /metrics (node_exporter's flag); :PORT is "
+	  "127.0.0.1, every address must be named (0.0.0.0:PORT, [::]:PORT); no "
+	  "screen: add -b or -j to print reports as well" },
 	{ DEVMEM_OPT_LISTEN, 0, "listen", DEVMEM_ARG_WORD, "ADDR:PORT", TOP,
-	  "serve Prometheus metrics at /metrics on ADDR:PORT (numeric; [::1]:PORT "
-	  "for IPv6, :PORT for every address); no screen: add -b or -j to print "
-	  "reports as well" },
+	  "the old name of --web.listen-address", NULL, true },
+	{ DEVMEM_OPT_WEB_CONFIG, 0, "web.config.file", DEVMEM_ARG_FILE, "FILE", TOP,
+	  "TLS and basic auth for that endpoint, in Prometheus exporter-toolkit's "
+	  "web configuration format" },
 	{ DEVMEM_OPT_TEXTFILE, 0, "textfile", DEVMEM_ARG_FILE, "FILE", TOP,
 	  "write the metrics to FILE every interval, atomically, for "
 	  "node_exporter's textfile collector (name it *.prom)" },
@@ -155,7 +162,8 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	    { "devmemtop -b 5 3", "three text reports, 5 s apart" },
 	    { "devmemtop -j -p 1234", "JSON for what process 1234 does" },
 	    { "devmemtop --attach=kprobe", "on a kernel without the devmem tracepoints" },
-	    { "devmemtop --listen 127.0.0.1:29464", "a Prometheus exporter on loopback" } } },
+	    { "devmemtop --web.listen-address :" PORT_TEXT(DEVMEM_EXPORTER_PORT) " --web.config.file web.yml",
+	      "a Prometheus exporter on loopback, with TLS and basic auth" } } },
 	{ REC, "devmemrec",
 	  "record what device memory does to a trace file",
 	  { "-o FILE [options] [-- COMMAND [ARGS...]]" },
