@@ -11,21 +11,39 @@
 #include "privs.h"
 #include "readfile.h"
 
+/* A number from a /proc/sys file, or fallback. */
+static int sysctl_int(const char *path, int fallback)
+{
+	FILE *f = fopen(path, "re");
+	int n = fallback;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = fallback;
+		fclose(f);
+	}
+	return n;
+}
+
 uint64_t top_caps_needed(bool hooks_faults)
 {
-	return hooks_faults ? 1ull << CAP_PERFMON : 0;
+	if (!hooks_faults)
+		return 0;
+	/*
+	 * Debian's and Ubuntu's kernels take perf_event_paranoid 3 to mean
+	 * that perf_event_open() needs CAP_SYS_ADMIN (their patch "security,
+	 * perf: Allow further restriction of perf_event_open"); the kprobes
+	 * on fault callbacks are perf events. Unknown counts as restricted.
+	 */
+	if (sysctl_int("/proc/sys/kernel/perf_event_paranoid", 3) > 2)
+		return 1ull << CAP_PERFMON | 1ull << CAP_SYS_ADMIN;
+	return 1ull << CAP_PERFMON;
 }
 
 static int last_cap(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int n = -1;
+	int n = sysctl_int("/proc/sys/kernel/cap_last_cap", -1);
 
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
 	return n >= 0 && n < 64 ? n : CAP_LAST_CAP;
 }
 

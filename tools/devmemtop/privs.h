@@ -15,7 +15,8 @@
 /*
  * The capabilities, as a CapEff mask, that the steady state needs:
  * CAP_PERFMON when drivers' fault callbacks are hooked as they appear
- * (kprobes, the fentry and kprobe modes), else none.
+ * (kprobes, the fentry and kprobe modes), and CAP_SYS_ADMIN with it where
+ * perf_event_paranoid is above 2 (Debian, Ubuntu); else none.
  */
 uint64_t top_caps_needed(bool hooks_faults);
 /*

@@ -108,6 +108,7 @@ n=0
 while ! grep -q 'serving metrics' /tmp/kp.err && [ $n -lt 1800 ]; do sleep 0.1; n=$((n + 1)); done
 echo "kp_serving_after_ds=$n"
 echo "kp_CapEff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$kp/status)"
+echo "perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)"
 # (not if the callback is notrace: then no kprobe can be put on it)
 echo "kp_hookable=$(awk '$1 == "dmirror_devmem_fault" { f = 1 } END { print f ? "yes" : "no" }' \
 	/sys/kernel/tracing/available_filter_functions 2>/dev/null)"
