@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The cache locks (vm/cache-lock.sh), without a VM: two runs of the same
-# build started at once, in a private cache, with the expensive step
-# stubbed (DEVMEMSCOPE_TEST_STUB_BUILD). The stub notes that it ran, waits,
-# checks nobody removed its tree meanwhile, and leaves a result. Exactly one
-# run may build; the other must wait for it, and both print the same
-# directory with the stub's result in it. Without the lock both would build,
-# and the second would remove the first one's tree mid-build.
+# build (vm/build-kernel.sh, vm/build-test-hmm-module.sh) started at once,
+# in a private cache, with the expensive step stubbed
+# (DEVMEMSCOPE_TEST_STUB_BUILD). The stub notes that it ran, waits, checks
+# nobody removed its tree meanwhile, and leaves a result. Exactly one run
+# may build; the other must wait for it, and both print the same directory
+# with the stub's result in it. Without the lock both would build, and the
+# second would remove the first one's tree mid-build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -20,6 +21,7 @@ touch "$1/.building"
 sleep 2
 [ -f "$1/.building" ] || { echo "stub: tree removed mid-build" >&2; exit 1; }
 echo "built by $$" >"$1/bzImage"
+cp "$1/bzImage" "$1/test_hmm.ko"
 STUB
 chmod +x "$tmp/stub"
 export DEVMEMSCOPE_TEST_STUB_BUILD=$tmp/stub
@@ -53,6 +55,8 @@ twice() {
 }
 twice "build-kernel" bzImage vm/build-kernel.sh --vanilla
 kernel=$(cat "$tmp/out1")
+# The module builder prints the module; its directory holds the stub's.
+twice "build-test-hmm-module" test_hmm.ko sh -c 'dirname "$(vm/build-test-hmm-module.sh 7.3)"'
 # A waiter that arrives after the build finds it and takes the lock no more.
 out=$(vm/build-kernel.sh --vanilla 2>"$tmp/err3")
 expect "locks build-kernel: a later run takes the cached result, exit 0" \
