@@ -14,6 +14,7 @@
 #include "fault_hooks.h"
 #include "ksyms.h"
 #include "modes.h"
+#include "slots.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
@@ -200,6 +201,7 @@ void devmem_detach(struct devmem_session *s)
 		s->rb = NULL;
 	}
 	devmem_fault_hooks_free(s);
+	devmem_slots_free(s);
 	devmem_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
