@@ -41,12 +41,18 @@ expect "soak: devmemtop exits 0 on SIGINT" "$(kv toprc <"$log")" 0
 expect "soak: pgmaps created, destroyed, teardowns begun and ended" \
 	"$(fam 'devmem_events_total{event="pgmap_create"}') $(fam 'devmem_events_total{event="pgmap_destroy"}') $(fam 'devmem_events_total{event="pgmap_wait"}')" \
 	"$cycles $cycles $((2 * cycles))"
-expect "soak: pages initialized, freed, to device, to system, over every pgmap" \
-	"$(fam devmem_pages_initialized_total) $(fam devmem_pages_freed_total) $(fam devmem_pages_migrated_to_device_total) $(fam devmem_pages_migrated_to_system_total)" \
-	"$n $n $n $n"
-expect "soak: page events seen (inits, frees, gets, puts)" \
+expect "soak: pages to device, to system, over every pgmap" \
+	"$(fam devmem_pages_migrated_to_device_total) $(fam devmem_pages_migrated_to_system_total)" \
+	"$n $n"
+# A page busy in an LRU batch is skipped and the workload retries it: its
+# destination device page may have been handed out and freed unmoved, so
+# inits can exceed the pages moved, and every one is freed.
+inits=$(fam devmem_pages_initialized_total) frees=$(fam devmem_pages_freed_total)
+expect "soak: pages initialized >= moved, and each freed" \
+	"$([ "$inits" -ge $n ] && echo ok) $((inits - frees))" "ok 0"
+expect "soak: page events seen: page_init, folio_free, put_pgmap as counted" \
 	"$(fam 'devmem_events_total{event="page_init"}') $(fam 'devmem_events_total{event="folio_free"}') $(fam 'devmem_events_total{event="put_pgmap"}')" \
-	"$n $n $n"
+	"$inits $frees $frees"
 expect "soak: nothing lost, of any kind" "$(fam devmem_events_lost_total)" 0
 expect "soak: no live pages left, on any pgmap" "$(fam devmem_pgmap_live_pages)" 0
 
