@@ -1,7 +1,8 @@
 #!/bin/sh
 # Months on a fleet, compressed (tests/vm-soak.sh): devmemtop as an
 # exporter (--listen and --textfile) while a workload makes and destroys a
-# pgmap soak_cycles times, soak_pages pages each. Every interval the guest
+# pgmap soak_cycles times, soak_pages pages each, in attach mode
+# soak_attach (auto unless given). Every interval the guest
 # scrapes the endpoint and reads devmemtop's memory and CPU:
 #   sample N t=S rss_kb=K hwm_kb=K cpu_ticks=T series=N lower=N
 # lower: counter samples lower than in the previous scrape. The last
@@ -15,7 +16,7 @@ ip link set lo up
 # No chunk of device 1 left from boot: every cycle makes one pgmap and
 # destroys it, so the counts are exactly the cycles.
 devmem-wl cycles 1 1 1 >/dev/null
-devmemtop --listen 127.0.0.1:9464 --textfile /tmp/devmem.prom -d "$interval" \
+devmemtop --attach="${soak_attach:-auto}" --listen 127.0.0.1:9464 --textfile /tmp/devmem.prom -d "$interval" \
 	>/tmp/top.out 2>/tmp/top.err &
 top=$!
 n=0
