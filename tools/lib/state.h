@@ -63,6 +63,8 @@ struct devmem_pgmap_row {
 	 * history row, whose series and totals so never go down.
 	 */
 	uint64_t retired_key;
+	uint64_t orphan_of;	/* a new pgmap took its address before its
+				 * retirement was read: the address */
 	bool destroyed_shown;
 	bool history;		/* the summed totals of dead pgmaps of its range */
 };

@@ -183,9 +183,14 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	struct devmem_pgmap_row *r;
 	uint64_t i;
 
-	/* The dead pgmap keeps its row and its totals, as in a replay. */
+	/*
+	 * The dead pgmap keeps its row and its totals, as in a replay. They
+	 * are those of the last read; its final ones come with its retired
+	 * entry, which must take this row, not add another (orphan_of).
+	 */
 	if (u64map_get(&st->pgmap_idx, pgmap, &i) && reborn(&st->pgmaps[i], m, c)) {
 		st->pgmaps[i].destroyed = true;
+		st->pgmaps[i].orphan_of = pgmap;
 		st->pgmaps[i].pgmap = 0;
 		u64map_del(&st->pgmap_idx, pgmap);
 	}
@@ -209,6 +214,15 @@ static struct devmem_pgmap_row *retired_row(struct devmem_state *st, uint64_t ke
 	for (k = 0; k < st->nr_pgmaps && !r; k++)
 		if (st->pgmaps[k].retired_key == key + 1)
 			r = &st->pgmaps[k];	/* read before: its totals are final */
+	/*
+	 * A row a new pgmap at the address took the address from: this
+	 * pgmap's, as last read, before the new one came (apply_pgmap()).
+	 */
+	for (k = 0; k < st->nr_pgmaps && !r; k++)
+		if (st->pgmaps[k].orphan_of == v->pgmap && !st->pgmaps[k].retired_key) {
+			r = &st->pgmaps[k];
+			r->orphan_of = 0;
+		}
 	if (!r && m->start)
 		devmem_state_pgmap_meta(st, v->pgmap, m->start, m->end, m->type, m->owner,
 					m->nr_pages);
