@@ -58,13 +58,18 @@ static __noinline void retire_pgmap(__u64 pgmap)
 		__builtin_memcpy(&r.meta, m, sizeof(r.meta));
 	else if (r.slot == DEVMEM_NO_SLOT)
 		return;		/* never seen: nothing to hand over */
+	/*
+	 * Out of the live maps before it is in pgmap_retired: user space,
+	 * reading both, must never find the pgmap in both (it would count
+	 * it twice); in neither for a moment, it keeps the last read.
+	 */
+	bpf_map_delete_elem(&pgmap_slot, &pgmap);
+	bpf_map_delete_elem(&pgmap_meta, &pgmap);
+	__sync_fetch_and_add(&slot_gen, 1);
 	key = __sync_fetch_and_add(&retire_serial, 1);
 	/* Full: the pgmap's last totals and its slot are lost, and counted. */
 	if (bpf_map_update_elem(&pgmap_retired, &key, &r, BPF_NOEXIST))
 		drop(DEVMEM_DROP_PGMAP_MAP);
-	bpf_map_delete_elem(&pgmap_slot, &pgmap);
-	bpf_map_delete_elem(&pgmap_meta, &pgmap);
-	__sync_fetch_and_add(&slot_gen, 1);
 }
 
 /*
