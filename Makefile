@@ -134,7 +134,7 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/expo.c \
 		 tools/devmemtop/exporter/httpd.c tools/devmemtop/exporter/webconfig.c \
 		 tools/devmemtop/exporter/basicauth.c tools/devmemtop/exporter/tls.c \
-		 tools/devmemtop/procs.c tools/host/ksyms.c \
+		 tools/devmemtop/procs.c tools/devmemtop/pgmaps.c tools/host/ksyms.c \
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c tools/lib/late_start.c tools/host/readfile.c \
 		 tools/host/clock.c tools/host/command.c tools/host/procfs.c \
@@ -153,7 +153,7 @@ $(BUILD)/san/%.o: tools/%.c
 # Each program from its own test_NAME.c; tools/lib's by subject (their
 # lines say "lib:"), then procs, teardown, stuck and the host readers.
 LIB_TESTS := state json flat names leaks metrics httpd options webconfig
-UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck host)
+UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs pgmaps teardown stuck host)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(EXPORTER_DYN_LIBS) -lm
 

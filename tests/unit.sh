@@ -78,6 +78,10 @@ run_unit stuck "stuck unit tests"
 # A live view's processes that come and go (tools/devmemtop/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
 
+# pgmaps that come and go in a live view (tools/devmemtop/pgmaps.c): slots
+# given back, history rows, series that never go down (ASan, UBSan).
+run_unit pgmaps "pgmaps unit tests"
+
 # The attach modes' tables (tools/session/modes.c) against the skeleton, and
 # what each mode picks on made-up kernels; nothing is loaded (ASan, UBSan).
 run_unit modes "attach mode tables unit tests"

@@ -117,6 +117,14 @@ struct pgmap_namer {
 	bool io_read;
 	uint64_t ksyms_read_ns;	/* when kallsyms was last read */
 	unsigned int ksyms_reads;	/* how often (0: never) */
+	/*
+	 * The source keeps the table (src_data) only while it may serve: a
+	 * minute (PGMAP_KSYMS_REREAD_NS) after the last read, with every
+	 * address placed, it is freed (5 MB of text, 9 MB resident while
+	 * kept, on a distribution kernel) and read again for the next new
+	 * address, such as a driver loaded since.
+	 */
+	bool ksyms_held;
 	uint64_t (*clock_ns)(void);	/* NULL: the source's (tests set theirs) */
 };
 
