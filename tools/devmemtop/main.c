@@ -25,6 +25,7 @@
 #include "pgmap_host.h"
 #include "privs.h"
 #include "procfs.h"
+#include "slots.h"
 #include "readfile.h"
 #include "walk.h"
 
@@ -190,7 +191,7 @@ static int __cmd_top(struct top *t, struct top_env *env)
 {
 	char err[1024];
 	bool usage_err;
-	int rc;
+	int rc, e;
 
 	t->exporting = env->exporter.listen || env->exporter.textfile;
 	if (t->exporting && exporter_open(&env->exporter, &usage_err, err, sizeof(err))) {
@@ -204,8 +205,13 @@ static int __cmd_top(struct top *t, struct top_env *env)
 	rc = top_attach(t, env);
 	if (rc)
 		return rc;
+	if ((e = devmem_slots_prepare(&t->sess))) {
+		fprintf(stderr, "devmemtop: the slots' fence map: %s\n", strerror(-e));
+		devmem_stop = 1;
+		rc = DEVMEM_EXIT_ERROR;
+	}
 	/* Attached and walked: a server reachable from the network keeps only what counting needs. */
-	if (env->exporter.listen &&
+	if (!rc && env->exporter.listen &&
 	    top_drop_privileges(top_caps_needed(t->sess.fault_hooks != NULL), err, sizeof(err))) {
 		fprintf(stderr, "devmemtop: dropping privileges: %s\n", err);
 		devmem_stop = 1;

@@ -64,16 +64,28 @@ bool devmem_pgmap_forget_kernel(void *ctx, uint64_t key)
  * map-in-map from user space returns only after a grace period
  * (maybe_wait_bpf_programs() in kernel/bpf/syscall.c, since Linux 4.12).
  */
-static int fence(struct devmem_session *s, struct devmem_slot_returns *q)
+static int make_fence_inner(struct devmem_slot_returns *q)
 {
-	__u32 k = 0;
-	int fd;
-
 	if (q->fence_inner < 0)
 		q->fence_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "devmem_fence", sizeof(__u32),
 						sizeof(__u32), 1, NULL);
-	if (q->fence_inner < 0)
-		return -errno;
+	return q->fence_inner < 0 ? -errno : 0;
+}
+
+int devmem_slots_prepare(struct devmem_session *s)
+{
+	struct devmem_slot_returns *q = returns_of(s);
+
+	return q ? make_fence_inner(q) : -ENOMEM;
+}
+
+static int fence(struct devmem_session *s, struct devmem_slot_returns *q)
+{
+	__u32 k = 0;
+	int fd, e;
+
+	if ((e = make_fence_inner(q)))
+		return e;
 	fd = q->fence_inner;
 	return bpf_map_update_elem(bpf_map__fd(s->skel->maps.rcu_fence), &k, &fd, BPF_ANY) ?
 	       -errno : 0;

@@ -14,6 +14,12 @@
 #include <stdint.h>
 #include "attach.h"
 
+/*
+ * Make what releasing needs now, while the tool may still create BPF
+ * maps: the fence's inner map. An exporter that dropped CAP_BPF could
+ * not make it later, and no slot would ever come back. 0 or -errno.
+ */
+int devmem_slots_prepare(struct devmem_session *s);
 /* Queue a proc_counts slot whose proc_slot entry is gone; false without memory. */
 bool devmem_slot_return_proc(struct devmem_session *s, uint32_t slot);
 /*
