@@ -27,6 +27,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Iin
 STATIC_LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a
 REPORT_LIBS := -l:libz.a -lm
 CURSES_LIBS := -l:libncursesw.a -l:libtinfo.a
+# devmemtop's exporter: web-config YAML, bcrypt (libxcrypt), TLS.
+EXPORTER_LIBS := -l:libyaml.a -l:libcrypt.a -l:libssl.a -l:libcrypto.a
+# The same, shared, for the sanitized unit tests and host-only helpers.
+EXPORTER_DYN_LIBS := -lyaml -lcrypt -lssl -lcrypto
 
 LIB_SRCS	:= $(wildcard tools/lib/*.c tools/lib/trace/*.c)
 HOST_SRCS	:= $(wildcard tools/host/*.c)
@@ -110,7 +114,7 @@ $(BUILD)/obj/%.o: tools/%.c $(BUILD)/devmem.skel.h $(BUILD)/pagewalk.skel.h
 	$(CC) $(CFLAGS) $(SESSION_INC) -Itools/$(firstword $(subst /, ,$*)) -Itools/devmemtop/exporter -c $< -o $@
 
 $(DEVMEMTOP): $(TOP_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
-	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) -lm
+	$(CC) -static -o $@ $^ $(STATIC_LIBS) $(CURSES_LIBS) $(EXPORTER_LIBS) -lm
 
 $(DEVMEMREC): $(REC_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
@@ -128,8 +132,9 @@ UNIT_LIB_SRCS := tools/lib/replay.c tools/lib/state.c tools/lib/u64map.c tools/l
 		 tools/lib/exit_codes.c tools/lib/pgmap_names.c tools/lib/output.c tools/lib/lost.c \
 		 tools/lib/counters.c \
 		 tools/devmemtop/exporter/metrics.c tools/devmemtop/exporter/expo.c \
-		 tools/devmemtop/exporter/httpd.c \
-		 tools/devmemtop/procs.c tools/host/ksyms.c \
+		 tools/devmemtop/exporter/httpd.c tools/devmemtop/exporter/webconfig.c \
+		 tools/devmemtop/exporter/basicauth.c tools/devmemtop/exporter/tls.c \
+		 tools/devmemtop/procs.c tools/devmemtop/pgmaps.c tools/host/ksyms.c \
 		 tools/lib/teardown.c tools/host/ktasks.c \
 		 tools/lib/stuck.c tools/lib/late_start.c tools/host/readfile.c \
 		 tools/host/clock.c tools/host/command.c tools/host/procfs.c \
@@ -147,19 +152,19 @@ $(BUILD)/san/%.o: tools/%.c
 
 # Each program from its own test_NAME.c; tools/lib's by subject (their
 # lines say "lib:"), then procs, teardown, stuck and the host readers.
-LIB_TESTS := state json flat names leaks metrics httpd options
-UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs teardown stuck host)
+LIB_TESTS := state json flat names leaks metrics httpd options webconfig
+UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs pgmaps teardown stuck host)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(EXPORTER_DYN_LIBS) -lm
 
 # The trace file's: the round trip and checksums, the writer, the reader
 # (their lines say "tracefile:").
 TRACE_TESTS := $(addprefix $(BUILD)/test_,tracefile trace_write trace_read)
 $(TRACE_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) -lz -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(TRACE_SAN_OBJS) $(EXPORTER_DYN_LIBS) -lz -lm
 
 $(BUILD)/test_folded: tests/unit/test_folded.c $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(BUILD)/san/lib/folded.o $(EXPORTER_DYN_LIBS) -lm
 
 $(BUILD)/test_pagewalk: tests/unit/test_pagewalk.c tools/lib/pagewalk_model.c tools/lib/json.c | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< tools/lib/pagewalk_model.c tools/lib/json.c
@@ -174,16 +179,22 @@ $(BUILD)/pagewalk-host: tests/unit/pagewalk_host.c $(BUILD)/obj/session/pagewalk
 	$(CC) $(CFLAGS) $(SESSION_INC) -static -o $@ $^ $(STATIC_LIBS)
 
 # The trace reader under libFuzzer (clang), run for a bounded time by the tests.
-$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+$(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) \
+		tools/devmemreport/events.c | $(BUILD)
 	$(CLANG) -g -O1 -DDMT_FUZZING -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+		$(UNIT_INC) -Itools/devmemreport -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) \
+		tools/devmemreport/events.c $(EXPORTER_DYN_LIBS) -lz -lm
 
 $(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) $(EXPORTER_DYN_LIBS) -lz -lm
+
+# A small trace of every record type, for devmemreport --events (tests/unit.sh).
+$(BUILD)/events-trace: tests/unit/events_trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) $(EXPORTER_DYN_LIBS) -lz -lm
 
 # A trace's metrics exposition, without a kernel (tests/add-counter.sh).
 $(BUILD)/trace-metrics: tests/add-counter/trace-metrics.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) -lz -lm
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) $(EXPORTER_DYN_LIBS) -lz -lm
 
 # The bench's empty-program baseline (bench/empty.bpf.c).
 $(BUILD)/empty.bpf.o: bench/empty.bpf.c | $(BUILD)

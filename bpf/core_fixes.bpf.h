@@ -76,6 +76,17 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
  *    6.16 ("mm/memremap: remove unused get_dev_pagemap() parameter"): the
  *    fexit program reads its arguments with bpf_get_func_arg() and
  *    bpf_get_func_arg_cnt(), so one program fits both prototypes.
+ *  - zone_device_page_init(page) itself first appeared in Linux 6.1
+ *    (commit 0dc45ca1ce18, "mm/memremap.c: take a pgmap reference on page
+ *    allocation"): the oldest kernel whose page hand-out the fallback
+ *    modes see.
+ * Debian's stock kernels, each booted by tests/vm-stock.sh, take these:
+ * 6.1: zone_device_page_init(page), free_zone_device_page(page),
+ * migrate_device_coherent_page(page), get_dev_pagemap(pfn, pgmap),
+ * page->pgmap; 6.12: the same but free_zone_device_folio(folio) and
+ * migrate_device_coherent_folio(folio); 7.3: zone_device_page_init(page,
+ * pgmap, order) beside zone_device_folio_init(), get_dev_pagemap(pfn),
+ * folio->pgmap.
  */
 
 #endif

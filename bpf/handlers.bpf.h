@@ -35,13 +35,17 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 		nr_pages += (rg.end - rg.start + 1) >> 12;
 	}
 	/*
-	 * A new pgmap may reuse a dead one's address: start its totals over in
-	 * a new slot at its first event; every CPU's cached slot goes stale.
+	 * A new pgmap may reuse a dead one's address: a live view retires the
+	 * dead one if its teardown's end did not already (a mode that sees no
+	 * end). A meta of a pgmap not destroyed is this one's, from an event
+	 * before its create: only relearned, its slot kept.
 	 */
 	if (type == DEVMEM_REC_PGMAP_CREATE && !error) {
-		bpf_map_delete_elem(&pgmap_meta, &pgmap);
-		bpf_map_delete_elem(&pgmap_slot, &pgmap);
-		__sync_fetch_and_add(&slot_gen, 1);
+		m = bpf_map_lookup_elem(&pgmap_meta, &pgmap);
+		if (count_in_kernel && m && m->destroyed)
+			retire_pgmap(pgmap);
+		else
+			bpf_map_delete_elem(&pgmap_meta, &pgmap);
 	}
 	m = pgmap_meta_of(pgmap);	/* (re)learns type and range from the kernel */
 	if (m) {
@@ -289,6 +293,9 @@ static __always_inline void on_pgmap_wait(void *ctx, const struct dev_pagemap *p
 	} else if (wait_ns == WAIT_FROM_BEGIN) {
 		wait_ns = 0;
 	}
+	/* memunmap_pages() is returning: nothing of the pgmap can follow. */
+	if (stage == DEVMEM_WAIT_END && count_in_kernel)
+		retire_pgmap(pgmap);
 	r = reserve(DEVMEM_REC_PGMAP_WAIT, sizeof(*r));
 	if (!r)
 		return;

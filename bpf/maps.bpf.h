@@ -83,8 +83,48 @@ struct {
 	__type(value, __u32);
 } pgmap_slot SEC(".maps");
 
+/* Retired pgmaps, for user space to read and give back: devmem_maps.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEVMEM_MAX_RETIRED);
+	__type(key, __u64);
+	__type(value, struct devmem_pgmap_retired);
+} pgmap_retired SEC(".maps");
+
+/* Slots user space gave back, zeroed, taken before next_slot grows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, DEVMEM_MAX_PGMAPS);
+	__type(value, __u32);
+} free_pgmap_slots SEC(".maps");
+
+/*
+ * Never read by a program: an update of a map-in-map from user space
+ * returns only after every running (non-sleepable) program has finished
+ * (the kernel's maybe_wait_bpf_programs()), so user space updates it to
+ * wait for programs that may still hold a slot it is about to zero.
+ */
+struct rcu_fence_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct rcu_fence_inner);
+} rcu_fence SEC(".maps");
+
 static __u32 next_slot;		/* slots handed out so far */
-static __u32 slot_gen;		/* bumped when a pgmap address gets a new slot */
+static __u64 retire_serial;	/* pgmap_retired's keys */
+/*
+ * Bumped when a pgmap retires, and by user space before it zeroes a slot:
+ * every CPU's cached slot goes stale.
+ */
+__u32 slot_gen;
 
 /* Each CPU's last pgmap: its slot (live views) and type (records). */
 struct pgmap_cache {

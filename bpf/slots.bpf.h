@@ -6,29 +6,70 @@
 #ifndef DEVMEM_SLOTS_BPF_H
 #define DEVMEM_SLOTS_BPF_H
 
-/* A pgmap's slot in pgmap_counts, given out at its first event. */
+/*
+ * A pgmap's slot in pgmap_counts, given out at its first event: one user
+ * space gave back (zeroed), else a slot never used.
+ */
 static __noinline __u32 new_pgmap_slot(__u64 pgmap)
 {
 	__u32 slot, *sp;
 
-	/* Checked first: a full table must not keep counting up and wrap. */
-	if (next_slot >= DEVMEM_MAX_PGMAPS) {
-		drop(DEVMEM_DROP_PGMAP_MAP);
-		return DEVMEM_MAX_PGMAPS;
-	}
-	slot = __sync_fetch_and_add(&next_slot, 1);
-	if (slot >= DEVMEM_MAX_PGMAPS) {
-		drop(DEVMEM_DROP_PGMAP_MAP);
-		return DEVMEM_MAX_PGMAPS;
+	if (bpf_map_pop_elem(&free_pgmap_slots, &slot)) {
+		/* Checked first: a full table must not keep counting up and wrap. */
+		if (next_slot >= DEVMEM_MAX_PGMAPS) {
+			drop(DEVMEM_DROP_PGMAP_MAP);
+			return DEVMEM_MAX_PGMAPS;
+		}
+		slot = __sync_fetch_and_add(&next_slot, 1);
+		if (slot >= DEVMEM_MAX_PGMAPS) {
+			drop(DEVMEM_DROP_PGMAP_MAP);
+			return DEVMEM_MAX_PGMAPS;
+		}
 	}
 	/*
 	 * Another CPU may give this pgmap a slot first: then its slot is used,
-	 * and ours goes back if no slot was handed out after it.
+	 * and ours, still all zero, goes on the free queue.
 	 */
 	if (bpf_map_update_elem(&pgmap_slot, &pgmap, &slot, BPF_NOEXIST))
-		__sync_val_compare_and_swap(&next_slot, slot + 1, slot);
+		bpf_map_push_elem(&free_pgmap_slots, &slot, 0);
 	sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
 	return sp ? *sp : DEVMEM_MAX_PGMAPS;
+}
+
+/*
+ * A pgmap is over: its slot and last meta move to pgmap_retired, where
+ * user space reads its final totals and gives the slot back after showing
+ * it (devmem_maps.h). Every CPU's cached slot goes stale. Called once per
+ * pgmap: at its teardown's end, or, in a mode that sees no end, when a new
+ * pgmap takes its address (the old one was freed by then).
+ */
+static __noinline void retire_pgmap(__u64 pgmap)
+{
+	struct devmem_pgmap_retired r = {};
+	struct devmem_pgmap_meta *m = bpf_map_lookup_elem(&pgmap_meta, &pgmap);
+	__u32 *sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+	__u64 key;
+
+	r.pgmap = pgmap;
+	r.slot = DEVMEM_NO_SLOT;
+	if (sp)
+		r.slot = *sp;
+	if (m)
+		__builtin_memcpy(&r.meta, m, sizeof(r.meta));
+	else if (r.slot == DEVMEM_NO_SLOT)
+		return;		/* never seen: nothing to hand over */
+	/*
+	 * Out of the live maps before it is in pgmap_retired: user space,
+	 * reading both, must never find the pgmap in both (it would count
+	 * it twice); in neither for a moment, it keeps the last read.
+	 */
+	bpf_map_delete_elem(&pgmap_slot, &pgmap);
+	bpf_map_delete_elem(&pgmap_meta, &pgmap);
+	__sync_fetch_and_add(&slot_gen, 1);
+	key = __sync_fetch_and_add(&retire_serial, 1);
+	/* Full: the pgmap's last totals and its slot are lost, and counted. */
+	if (bpf_map_update_elem(&pgmap_retired, &key, &r, BPF_NOEXIST))
+		drop(DEVMEM_DROP_PGMAP_MAP);
 }
 
 /*

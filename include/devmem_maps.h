@@ -14,6 +14,11 @@
 #include "devmem_abi.h"
 #include "devmem_counters.h"
 
+/*
+ * pgmaps a live view counts at once. A slot comes back once its pgmap's
+ * teardown ended and devmemtop has shown it destroyed (pgmap_retired), so
+ * this bounds the pgmaps alive at one time, not those of a session.
+ */
 #define DEVMEM_MAX_PGMAPS 1024
 /*
  * Processes a live view counts at once. Their per-CPU slots come back when
@@ -43,6 +48,25 @@ struct devmem_pgmap_meta {
 	/* the task in memunmap_pages(), from the teardown's begin */
 	__u32 wait_pid, wait_tid;
 	char wait_comm[DEVMEM_COMM_LEN];
+};
+
+/*
+ * pgmap_retired: key __u64, a serial the BPF side hands out. A pgmap whose
+ * teardown ended (or whose address a new pgmap took first) leaves
+ * pgmap_slot and pgmap_meta for here, with its slot (DEVMEM_NO_SLOT if it
+ * never had one) and its last meta. No event of it can come after:
+ * every one is traced before the reference it drops, and memunmap_pages()
+ * returns only once the last is dropped. User space reads its final
+ * totals, shows it destroyed, then deletes the entry and gives the slot
+ * back (free_pgmap_slots). At most one entry per slot, plus slotless ones
+ * until the next interval reads them.
+ */
+#define DEVMEM_NO_SLOT 0xffffffffu
+#define DEVMEM_MAX_RETIRED (2 * DEVMEM_MAX_PGMAPS)
+struct devmem_pgmap_retired {
+	__u64 pgmap;
+	__u32 slot, pad;
+	struct devmem_pgmap_meta meta;
 };
 
 /* pgmap_counts: per-CPU, key __u32 slot (pgmap_slot names it), value

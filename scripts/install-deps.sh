@@ -4,13 +4,15 @@
 set -euo pipefail
 pkgs=(build-essential jq linux-source-6.12 libbpf-dev bpftool clang llvm dwarves
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
-      libncurses-dev zlib1g-dev libzstd-dev cpio file gzip xz-utils tmux trace-cmd
-      python3 chromium go-md2man prometheus
+      libncurses-dev zlib1g-dev libzstd-dev libyaml-dev libcrypt-dev cpio file gzip
+      xz-utils tmux trace-cmd python3 chromium go-md2man prometheus
       systemd apache2-utils openssl python3-yaml sparse)
-# sparse: tests/kpatches-build.sh (make C=2); chromium: tests/folded-view.sh; go-md2man: scripts/mkman.sh; prometheus:
-# promtool and a real Prometheus for tests/vm-metrics.sh; systemd
-# (systemd-analyze), apache2-utils (htpasswd), openssl, python3-yaml:
-# tests/deploy.sh checks deploy/ with them
+# sparse: tests/kpatches-build.sh (make C=2); chromium: tests/folded-view.sh;
+# go-md2man: scripts/mkman.sh; prometheus:
+# promtool and a real Prometheus for tests/vm-metrics.sh; libyaml-dev,
+# libcrypt-dev (libxcrypt) and libssl-dev: devmemtop's --web.config.file;
+# openssl: the tests' certificates; systemd (systemd-analyze),
+# apache2-utils (htpasswd), python3-yaml: tests/deploy.sh checks deploy/
 # speedscope comes from npm (tests/folded-view.sh caches it): Debian's npm,
 # unless an npm is already there (e.g. NodeSource's nodejs bundles one and
 # conflicts with Debian's package).

@@ -21,7 +21,7 @@ date=$(git -C "$top" log -1 --format=%cs -- tools/devmemtop/exporter/metrics.c 2
 	cat <<'TEXT'
 # DESCRIPTION
 
-**devmemtop**(8) with **--listen** serves these metrics at /metrics, in the
+**devmemtop**(8) with **--web.listen-address** serves these metrics at /metrics, in the
 Prometheus text format or, when the scraper asks for it, OpenMetrics; with
 **--textfile** it writes them to a file for node_exporter. Counters start
 at zero when devmemtop starts. Per-process series go to the processes

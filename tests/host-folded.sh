@@ -42,14 +42,14 @@ expect "--folded - puts exactly the folded lines on stdout" \
 build/devmemreport --folded - --json $t >/dev/null
 expect "--folded - with --json exits 0" $? 0
 msg=$(build/devmemreport --folded /nonexistent/dir/x.folded $t 2>&1 >/dev/null); rc=$?
-expect "devmemreport: an unwritable --folded path exits 1" $rc 1
+expect "devmemreport: an unwritable --folded path exits 9 (write)" $rc 9
 case $msg in
-*"/nonexistent/dir/x.folded: cannot write folded stacks: No such file or directory"*)
+*"/nonexistent/dir/x.folded: cannot write the folded stacks: No such file or directory"*)
 	pass "devmemreport says why it could not write the folded file";;
 *) fail "devmemreport says why it could not write the folded file" "said '$msg'";;
 esac
 build/devmemreport --folded /dev/full $t >/dev/null 2>&1
-expect "devmemreport: a full disk under --folded exits 1" $? 1
+expect "devmemreport: a full disk under --folded exits 9 (write)" $? 9
 build/devmemreport $t --folded >/dev/null 2>&1
 expect "devmemreport: --folded without OUT exits 2" $? 2
 
@@ -69,6 +69,7 @@ noverdict=$?
 msg=$(build/devmemleak -i $t --folded /nonexistent/dir/x.folded 2>&1 >/dev/null); rc=$?
 expect "devmemleak: an unwritable --folded path gives no verdict ($noverdict)" $rc $noverdict
 case $msg in
-*"/nonexistent/dir/x.folded: No such file or directory"*) pass "devmemleak says why it could not write the folded file";;
+*"/nonexistent/dir/x.folded: cannot write the folded stacks: No such file or directory"*)
+	pass "devmemleak says why it could not write the folded file";;
 *) fail "devmemleak says why it could not write the folded file" "said '$msg'";;
 esac

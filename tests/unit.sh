@@ -65,7 +65,7 @@ fi
 
 # tools/lib under AddressSanitizer and UBSan, a program a subject (Makefile's
 # LIB_TESTS); each prints its checks as "lib: ...".
-for t in state json flat names leaks metrics httpd options; do
+for t in state json flat names leaks metrics httpd options webconfig; do
 	run_unit $t "lib $t unit tests"
 done
 
@@ -77,6 +77,10 @@ run_unit stuck "stuck unit tests"
 
 # A live view's processes that come and go (tools/devmemtop/procs.c), ASan, UBSan.
 run_unit procs "procs unit tests"
+
+# pgmaps that come and go in a live view (tools/devmemtop/pgmaps.c): slots
+# given back, history rows, series that never go down (ASan, UBSan).
+run_unit pgmaps "pgmaps unit tests"
 
 # The attach modes' tables (tools/session/modes.c) against the skeleton, and
 # what each mode picks on made-up kernels; nothing is loaded (ASan, UBSan).
@@ -106,8 +110,9 @@ run_unit trace_read "tracefile reader unit tests"
 
 # The trace file: round trip, every truncation, every flipped byte (ASan,
 # UBSan), then the reader under libFuzzer for a bounded time from that file.
-if out=$(make -s build/test_tracefile build/fuzz_tracefile 2>&1); then
+if out=$(make -s build/test_tracefile build/fuzz_tracefile build/events-trace 2>&1); then
 	mkdir -p build/fuzz-corpus
+	build/events-trace build/fuzz-corpus/events.dmt	# every record type
 	SEED_OUT=build/fuzz-corpus/seed.dmt build/test_tracefile
 	rc=$?
 	[ $rc -eq 0 ] || echo "FAIL tracefile: test_tracefile exited $rc"
@@ -125,6 +130,11 @@ fi
 # devmemrec and devmemreport on this host: usage errors and damaged files.
 make -s build/devmemrec build/devmemreport 2>&1 | grep -v "warning: Using"
 build/devmemrec >/dev/null 2>&1; expect "devmemrec without -o exits 2" $? 2
+for bad in nonsense 0 12x "driver/device"; do
+	msg=$(build/devmemrec -o build/never.dmt --pgmap "$bad" 2>&1); rc=$?
+	expect "devmemrec --pgmap '$bad' (not a number, not a name) is refused with 2" \
+		"$rc $(echo "$msg" | head -1)" "2 devmemrec: --pgmap $bad: not a pgmap name, physical start or address"
+done
 build/devmemreport >/dev/null 2>&1; expect "devmemreport without a file exits 2" $? 2
 build/devmemreport /nonexistent.dmt >/dev/null 2>&1; expect "devmemreport on a missing file exits 1" $? 1
 for bad in foo -1 12x ""; do
@@ -153,6 +163,9 @@ case $msg in
 *"/dev/null is a device: refused"*) pass "devmemrec says why it refuses /dev/null";;
 *) fail "devmemrec says why it refuses /dev/null" "said '$msg'";;
 esac
+msg=$(build/devmemrec -o build/no-such-dir/x.dmt -- true 2>&1); rc=$?
+expect "devmemrec -o in a missing directory: exit 9 (write) before anything loads, naming the file" \
+	"$rc $msg" "9 devmemrec: build/no-such-dir/x.dmt: cannot create it: No such file or directory"
 rm -f build/rec-link.dmt build/rec-target.dmt
 echo keep >build/rec-target.dmt
 chmod 644 build/rec-target.dmt
@@ -161,7 +174,7 @@ build/devmemrec -o build/rec-link.dmt >/dev/null 2>&1
 expect "devmemrec -o SYMLINK is refused with exit 2" $? 2
 expect "the symlink's target is untouched" "$(stat -c '%a %s' build/rec-target.dmt)" "644 5"
 rm -f build/rec-link.dmt build/rec-target.dmt
-for t in devmemrec:9 devmemreport:8; do
+for t in devmemrec:9 devmemreport:8 devmemreport:9; do
 	if "build/${t%%:*}" --help | grep -q "^  ${t#*:}  "; then
 		pass "${t%%:*} --help prints its exit-code rows (${t#*:} among them)"
 	else
@@ -191,6 +204,53 @@ esac
 build/devmemreport --salvage build/fuzz-corpus/seed.dmt >/dev/null 2>&1
 expect "devmemreport --salvage on a whole file exits 0" $? 0
 
+# Every output that cannot be written is exit 9, with the file named.
+seed=build/fuzz-corpus/seed.dmt
+for t in "text:" "json:--json" "csv:--csv"; do
+	msg=$(build/devmemreport ${t#*:} $seed 2>&1 >/dev/full); rc=$?
+	expect "devmemreport ${t%%:*} report on a full stdout exits 9 and says so" "$rc ${msg%%: cannot write the report: *}" \
+		"9 devmemreport: standard output"
+done
+msg=$(build/devmemreport --perfetto /dev/full $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --perfetto /dev/full exits 9 and names the file" "$rc ${msg%%: cannot write the Perfetto trace: *}" \
+	"9 devmemreport: /dev/full"
+msg=$(build/devmemreport --svg build/no-such-dir/x.svg $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --svg in a missing directory exits 9 and names the file" "$rc $msg" \
+	"9 devmemreport: build/no-such-dir/x.svg: cannot write the SVG plot: No such file or directory"
+msg=$(build/devmemreport --folded /dev/full $seed 2>&1 >/dev/null); rc=$?
+expect "devmemreport --folded /dev/full exits 9 and names the file" "$rc $msg" \
+	"9 devmemreport: /dev/full: cannot write the folded stacks: No space left on device"
+msg=$(build/devmemreport --salvage --perfetto /dev/full build/fuzz-corpus/seed.dmt-damaged 2>&1 >/dev/null); rc=$?
+expect "devmemreport: a write failure (9) wins over a salvaged file (8)" $rc 9
+rm -f build/report.svg
+(umask 0; build/devmemreport --svg build/report.svg $seed >/dev/null 2>&1)
+expect "devmemreport creates its files 0600 whatever the umask" "$(stat -c %a build/report.svg)" 600
+
+# devmemreport --events on a trace whose every record is known
+# (tests/unit/events_trace.c): the exact lines in time order, stacks below
+# with --stacks, one line per record, as many of each type as the summary.
+if out=$(make -s build/events-trace 2>&1) && rm -f build/events.dmt && build/events-trace build/events.dmt; then
+	expect "devmemreport --events --stacks: the exact lines, in time order (tests/unit/events-expected.txt)" \
+		"$(build/devmemreport --events --stacks build/events.dmt; echo "rc=$?")" \
+		"$(cat tests/unit/events-expected.txt; echo rc=0)"
+	ev=$(build/devmemreport --events build/events.dmt)
+	expect "devmemreport --events: one line per record (17)" "$(echo "$ev" | wc -l)" 17
+	expect "devmemreport --events: lines per event type equal the summary's events_by_type" \
+		"$(echo "$ev" | sed -E 's/^.*\] +[0-9]+\.[0-9]{6}: ([a-z_]+):.*/\1/' | sort | uniq -c | awk '{ print $2 "=" $1 }')" \
+		"$(build/devmemreport --json build/events.dmt | jq -r '.events_by_type | to_entries[] | select(.value > 0) | "\(.key)=\(.value)"' | sort)"
+	expect "devmemreport --events --raw-addresses: pgmaps by address" \
+		"$(build/devmemreport --events --raw-addresses build/events.dmt | grep -c " pgmap=0xffff888000100000 ")" 14
+	build/devmemreport --events --json build/events.dmt >/dev/null 2>&1
+	expect "devmemreport --events --json is a usage error (2)" $? 2
+	build/devmemreport --stacks build/events.dmt >/dev/null 2>&1
+	expect "devmemreport --stacks without --events is a usage error (2)" $? 2
+	msg=$(build/devmemreport --events build/events.dmt 2>&1 >/dev/full); rc=$?
+	expect "devmemreport --events on a full stdout exits 9 and says so" "$rc $msg" \
+		"9 devmemreport: standard output: cannot write the report: No space left on device"
+else
+	fail "events-trace builds and writes its trace" "$out"
+fi
+
 # devmemleak on this host: usage errors are 2, no verdict is 24, never a false "clean".
 make -s build/devmemleak 2>&1 | grep -v "warning: Using"
 build/devmemleak >/dev/null 2>&1; expect "devmemleak without a command or -i exits 2" $? 2
@@ -208,6 +268,35 @@ case $msg in
 *) fail "devmemleak -i on a missing file says why" "said '$msg'";;
 esac
 build/devmemleak -i build/not-a-trace.dmt >/dev/null 2>&1; expect "devmemleak -i on a damaged file exits 24" $? 24
+# The report goes to stderr or --log-file, never to stdout (the command's).
+expect "devmemleak writes nothing on stdout (its report is on stderr)" \
+	"$(build/devmemleak -i /nonexistent.dmt 2>/dev/null | wc -c)" 0
+expect "devmemleak --log-file: stderr holds only the error, the report is in the file" \
+	"$(build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>&1; echo "rc=$?"; tail -1 build/leak.log)" \
+	"devmemleak: /nonexistent.dmt: /nonexistent.dmt: No such file or directory
+rc=24
+no verdict: cannot read the recording: exit 24"
+rm -f build/leak.log
+(umask 0; build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>/dev/null)
+expect "devmemleak --log-file creates its file 0600 whatever the umask" "$(stat -c %a build/leak.log)" 600
+chmod 644 build/leak.log
+build/devmemleak -i /nonexistent.dmt --log-file build/leak.log 2>/dev/null
+expect "devmemleak --log-file leaves the mode of a file that exists" "$(stat -c %a build/leak.log)" 644
+expect "devmemleak --json --log-file: the reasons for no verdict, exactly" \
+	"$(build/devmemleak -i /nonexistent.dmt --json --log-file build/leak.log 2>/dev/null; echo "rc=$?"
+	   jq -c '[.verdict, .exit, .no_verdict, .judged, .command_status, .subject]' build/leak.log)" \
+	'rc=24
+["no_verdict",24,["cannot read the recording"],false,null,"recording /nonexistent.dmt"]'
+msg=$(build/devmemleak -i /nonexistent.dmt --log-file /dev/full 2>&1 >/dev/null); rc=$?
+expect "devmemleak --log-file /dev/full: no verdict (24), and says which file" "$rc $(echo "$msg" | tail -1)" \
+	"24 devmemleak: /dev/full: cannot write the report: No space left on device; no verdict: exit 24"
+msg=$(build/devmemleak --log-file build/no-such-dir/leak.log -- true 2>&1 >/dev/null); rc=$?
+expect "devmemleak --log-file in a missing directory: 24, nothing run, and says which file" "$rc $msg" \
+	"24 devmemleak: build/no-such-dir/leak.log: cannot write the report: No such file or directory; nothing run, no verdict: exit 24"
+msg=$(build/devmemleak -i /nonexistent.dmt --junit /dev/full 2>&1 >/dev/null); rc=$?
+expect "devmemleak --junit /dev/full: no verdict (24), and says which file" \
+	"$rc $(echo "$msg" | grep /dev/full)" \
+	"24 devmemleak: /dev/full: cannot write the JUnit file: No space left on device"
 expect "devmemleak --help prints the exit-code table" \
 	"$(build/devmemleak --help | grep -cE '^  (2|23|24|\*) ')" 4
 if [ ! -d /sys/kernel/tracing/events/devmem ]; then

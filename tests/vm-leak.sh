@@ -107,8 +107,17 @@ case $(section junit) in
 *) fail "leak: JUnit XML reports the failure" "$(section junit | head -5)";;
 esac
 expect "leak: --error-exitcode=42 makes leaks exit 42" "$(get leak42_rc)" 42
-has "leak: ... with exactly the 4 pages kept of 16" "4 leaked device pages, 0 leaked pgmap references" \
-	"$(section leak42)"
+j=$(section leak42)
+wl42=$(section "leak42 stdout" | grep -o '^wl=coherent pid=[0-9]*' | cut -d= -f3)
+expect "leak: --json: the verdict, its exit, exactly the 4 pages kept of 16, nothing lost" \
+	"$(echo "$j" | jq -c '[.verdict, .exit, .command_status, .no_verdict, .leaked_pages, .leaked_refs, .suppressed_pages, .lost, .other_pages]')" \
+	'["leaks",42,0,[],4,0,0,0,0]'
+expect "leak: --json: one group of 4 pages, judged, held by the workload, named not addressed" \
+	"$(echo "$j" | jq -c --arg pid "${wl42:-?}" '[.groups[] | [.judged, .suppressed, .pages, (.pid | tostring) == $pid, .comm, (.pgmap | test("^test_hmm/.*#[0-9]+$"))]]')" \
+	'[[true,false,4,true,"devmem-wl",true]]'
+expect "leak: --json: the group's stack starts at the driver's page init" \
+	"$(echo "$j" | jq -c '.groups[0].stack | [(.[0] | startswith("zone_device_page_init+")), (.[1] | contains("dmirror_migrate_to_device"))]')" \
+	'[true,true]'
 expect "leak: -i on the recording exits 23 too" "$(get leak_i_rc)" 23
 expect "leak: -i with --error-exitcode 42 exits 42" "$(get leak_i42_rc)" 42
 has "leak: -i on a recording made without a command judges every process" \
@@ -123,4 +132,12 @@ fi
 expect "leak: a matching suppression makes the verdict clean" "$(get sup_rc)" 0
 has "leak: suppressed pages are counted and shown" \
 	"0 leaked device pages, 0 leaked pgmap references, 16 suppressed" "$(get sup_verdict)"
+expect "leak: a suppression on line 101 of its file counts too: clean" "$(get sup101_rc)" 0
+has "leak: ... its 16 pages suppressed" \
+	"0 leaked device pages, 0 leaked pgmap references, 16 suppressed" "$(get sup101_verdict)"
+expect "leak: --log-file: stdout is the workload's one line, stderr is empty" \
+	"$(section "leak42 stdout" | grep -vc '^wl=coherent pid='),$(section "leak42 stdout" | grep -c .),$(section "leak42 stderr" | grep -c .)" "0,1,0"
+expect "leak: devmemleak -- CMD: stdout is exactly CMD's stdout" "$(get stdout_is)" "9 out-line|"
+expect "leak: ... CMD's stderr and the report are on stderr" \
+	"$(get stderr_cmd) | $(get stderr_verdict)" "1 | devmemleak: \`sh\` exited 0: $clean"
 expect "leak: no BPF program left behind" "$(get bpf_progs_after)" 0

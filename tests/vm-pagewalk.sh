@@ -99,7 +99,7 @@ check() {	# check NAME LOG LEAKS(yes/no)
 for k in ${PAGEWALK_KERNELS:-stock patched}; do
 	case $k in
 	stock)
-		kdir=$(vm/fetch-stock-73.sh) ||
+		kdir=$(vm/fetch-stock.sh 7.3) ||
 			{ fail "pagewalk stock 7.3: fetch the kernel, build test_hmm.ko" "see above"; continue; }
 		vm/mkinitramfs.sh build/initramfs-pagewalk.cpio.gz build/devmem-wl build/devmemtop
 		extra=("$kdir/modules.order:/lib/modules-extra/modules.order")

@@ -42,6 +42,26 @@ expect "record: devmemreport and devmemtop agree on every pgmap counter" \
 pfields='[.processes[] | select(.inits > 0) | [.pid, .inits, .held, .to_device, .to_system, .faults, .longterm, .cow]] | sort'
 expect "record: devmemreport and devmemtop agree on every process counter" \
 	"$(echo "$rep" | jq -c "$pfields")" "$(echo "$top" | jq -c "$pfields")"
+# --events: one line per record, as many of each type as the workloads
+# made (the same numbers as events_by_type above), in time order.
+expect "record: devmemreport --events exits 0" "$(get events_rc)" 0
+ev_types=$(get events_types)
+ev_n() { echo "$ev_types" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+expect "record: --events lines [page_init, folio_free, put_pgmap, fault, longterm_migrate, cow_replace, pgmap_destroy]" \
+	"[$(ev_n page_init),$(ev_n folio_free),$(ev_n put_pgmap),$(ev_n fault),$(ev_n longterm_migrate),$(ev_n cow_replace),$(ev_n pgmap_destroy)]" \
+	'[120,120,120,64,32,16,1]'
+expect "record: --events lines of each type equal the summary's events_by_type, for every type" \
+	"$(echo "$ev_types" | tr ' ' '\n' | grep . | sort)" \
+	"$(echo "$rep" | jq -r '.events_by_type | to_entries[] | select(.value > 0) | "\(.key)=\(.value)"' | sort)"
+expect "record: --events prints one line per record of the file" "$(get events_lines)" "$(echo "$rep" | jq .records)"
+expect "record: --events lines are in time order" "$(get events_sorted)" yes
+expect "record: --events --stacks exits 0" "$(get events_stacks_rc)" 0
+case $(get events_first_init_frames) in
+"zone_device_page_init+"*" dmirror_"*) pass "record: --events --stacks puts the allocation stack below a page_init";;
+*) fail "record: --events --stacks puts the allocation stack below a page_init" "$(get events_first_init_frames)";;
+esac
+expect "record: --events on a full stdout exits 9 and says so" "$(get events_full_rc) $(get events_full_err)" \
+	"9 devmemreport: standard output: cannot write the report: No space left on device"
 text=$(sed -n '/^--- text/,/^--- csv/p' "$log")
 expect "record: text report exits 0" "$(get text_rc)" 0
 for want in "long-term pin migrations: 32" "copy-on-write replacements of device pages: 16" \
@@ -66,6 +86,24 @@ expect "record: SVG plot has one line per pgmap that had pages" "$(echo "$svg" |
 case $svg in
 *"<svg xmlns="*"</svg>"*) pass "record: SVG is a whole document";;
 *) fail "record: SVG is a whole document" "$(echo "$svg" | head -2)";;
+esac
+# --pgmap: only device 0's private pgmap, named three ways; the coherent
+# workload in the same command ran, unrecorded.
+pgname=$(echo "$rep" | jq -r '[.pgmaps[] | select(.type == "private" and .inits == 64)][0].name')
+for form in name start address; do
+	line=$(grep "^pgmap_filter $form " "$log")
+	id=$(echo "$line" | sed -n 's/.* id=\([^ ]*\) .*/\1/p')
+	expect "record: devmemrec --pgmap by $form ($id) keeps exactly its 16 inits and frees, nothing else" \
+		"$(echo "$line" | sed 's/ id=[^ ]*//')" \
+		"pgmap_filter $form rc=0 wls=2 rows=$pgname,private,16,16;"
+done
+case $(grep '^pgmap_filter name ' "$log") in
+*" id=test_hmm/"*"#"[0-9]*) pass "record: the --pgmap name is a short name, as devmemreport names it";;
+*) fail "record: the --pgmap name is a short name, as devmemreport names it" "$(grep '^pgmap_filter name ' "$log")";;
+esac
+case $(get pgmap_bad_rc) in
+"2 devmemrec: --pgmap nonsense: not a pgmap name"*) pass "record: devmemrec --pgmap nonsense is a usage error (2)";;
+*) fail "record: devmemrec --pgmap nonsense is a usage error (2)" "$(get pgmap_bad_rc)";;
 esac
 expect "record: a file cut short exits 6" "$(get cut_rc)" 6
 case $(get cut_err) in

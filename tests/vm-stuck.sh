@@ -79,6 +79,7 @@ for mode in tracepoint kprobe fentry; do
 	else
 		fail "$name: metrics: devmem_fault_no_progress_total counts the repeats" "$(echo "$prom" | head -5)"
 	fi
+	expect "$name: --textfile is removed when devmemtop exits" "$(echo "$s" | sed -n "s/^textfile_left=//p")" no
 	fi
 
 	s=$(section clean)

@@ -14,7 +14,7 @@ kp=$(vm/build-kernel.sh 7.3) || { fail "teardown: build the patched 7.3 kernel" 
 vm/mkinitramfs.sh build/initramfs-td.cpio.gz build/devmem-wl build/devmemtop build/devmemrec \
 	build/devmemreport build/devmemleak
 # Debian's own 7.3.4 with test_hmm.ko (leak injector included) built out of tree.
-ks=$(vm/fetch-stock-73.sh) ||
+ks=$(vm/fetch-stock.sh 7.3) ||
 	{ fail "teardown: fetch Debian's 7.3.4 kernel and build test_hmm.ko for it" "see above"; exit 1; }
 extra=("$ks/modules.order:/lib/modules-extra/modules.order")
 while read -r ko; do extra+=("$ks/$ko:/lib/modules-extra/$ko"); done <"$ks/modules.order"

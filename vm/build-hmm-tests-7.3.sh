@@ -22,6 +22,11 @@ srcver=$(dpkg-deb -f "$deb" Version)
 dir=$cache/selftests73-$srcver
 src=$dir/$pkg
 mm=$src/tools/testing/selftests/mm
+# One unpack per source version at a time (vm/cache-lock.sh).
+if [ ! -f "$dir/.done" ]; then
+	. "$here/cache-lock.sh"
+	cache_lock "$dir.lock" "build-hmm-tests-7.3"
+fi
 if [ ! -f "$dir/.done" ]; then
 	rm -rf "$dir"
 	tmp=$dir.tmp

@@ -1,73 +1,96 @@
 #!/usr/bin/env bash
-# vm/build-test-hmm-module.sh: lib/test_hmm.c of Debian's linux-source-7.3,
-# built out of tree as a module for Debian's own, unmodified 7.3.4 amd64
-# kernel (trixie-backports), which has ZONE_DEVICE, DEVICE_PRIVATE and
-# HMM_MIRROR but not TEST_HMM. Cached. Prints the path of test_hmm.ko.
+# vm/build-test-hmm-module.sh VERSION: lib/test_hmm.c of Debian's
+# linux-source-X, built out of tree as a module for Debian's own,
+# unmodified amd64 kernel VERSION (7.3, 6.12 or 6.1: vm/stock-kernels.sh),
+# which has ZONE_DEVICE and HMM_MIRROR but not TEST_HMM. Cached, one build
+# per cache key at a time (vm/cache-lock.sh). Prints the path of test_hmm.ko.
 #
-# trixie's linux-kbuild binaries (fixdep, modpost, objtool) need glibc 2.38
-# and gcc-14, neither of which Debian 12 has. So the build directory is
-# assembled from the source package instead: Debian's .config (from
-# linux-headers-VER-amd64), synced for the host's gcc (olddefconfig changes
-# only toolchain capability symbols: CC_VERSION_TEXT, CC_HAS_*, RUST*,
+# A suite's linux-kbuild binaries (fixdep, modpost, objtool) may need a
+# newer glibc and gcc than Debian 12 has (trixie's need glibc 2.38 and
+# gcc-14). So the build directory is assembled from the source package
+# instead, the same way for every version: Debian's .config (from
+# linux-headers-REL), synced for the host's gcc (olddefconfig changes only
+# toolchain capability symbols: CC_VERSION_TEXT, CC_HAS_*, RUST*,
 # PAHOLE_VERSION...), `make modules_prepare` with KERNELRELEASE set to
 # Debian's, which builds native host tools and generates the headers, and
-# Debian's Module.symvers. Debian's kernel has no MODVERSIONS, so what has
-# to match is the vermagic, which is checked here against Debian's own
-# modules; the headers generated here are compared with Debian's too.
+# Debian's Module.symvers, whose CRCs the module then carries where the
+# kernel has MODVERSIONS (6.1, 6.12). The vermagic is checked against one
+# of Debian's own modules, and the generated headers against Debian's.
 # The module is not signed (MODULE_SIG without MODULE_SIG_FORCE: it loads
 # and taints the kernel).
 #
-# test_hmm.c gets the test_hmm.c hunks of kpatches/0008 (the leak injector,
-# module parameter leak_every), applied to the copy in the module's build
-# directory: the shared source tree stays Debian's. The injector is off
-# unless the parameter is set, so the module is Debian's test_hmm until
-# then; the stock-kernel tests need it to assert a leak's stacks.
+# test_hmm.c gets the version's patches (vm/stock-kernels.sh), applied to
+# the copy in the module's build directory: the unpacked source stays
+# Debian's. On 7.3 that is the leak injector of kpatches/0008 (module
+# parameter leak_every, off unless set); on 6.1 and 6.12 it is what lets
+# test_hmm load without DEVICE_PRIVATE (vm/patches/).
+#
+# DEVMEMSCOPE_TEST_STUB_BUILD=CMD (tests/host-locks.sh only): after the
+# lock, CMD DIR stands in for the unpack and the build and must leave
+# DIR/test_hmm.ko; nothing is fetched.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${DEVMEMSCOPE_CACHE:-$HOME/.cache/devmemscope}
-suite=trixie-backports
-abi=7.3.4+deb13
-flavour=amd64
-rel=$abi-$flavour
 die() { echo "build-test-hmm-module: $*" >&2; exit 1; }
-leak_patch=$(ls "$here"/../kpatches/0008-lib-test_hmm-add-a-leak-injector-*.patch) ||
-	die "no leak injector patch (kpatches/0008) to apply"
+[ $# -eq 1 ] || { echo "usage: vm/build-test-hmm-module.sh 7.3|6.12|6.1" >&2; exit 2; }
+. "$here/stock-kernels.sh"
+. "$here/cache-lock.sh"
+stock_kernel "$1" || exit $?
+stub=${DEVMEMSCOPE_TEST_STUB_BUILD:-}
 
 fetch() { "$here/fetch-debian.sh" "$suite" "$@" || die "cannot fetch $* from $suite"; }
-hdeb=$(fetch "linux-headers-$rel")
-hver=$(dpkg-deb -f "$hdeb" Version)
-sdeb=$(fetch "linux-source-7.3=$hver")
-sver=$(dpkg-deb -f "$sdeb" Version)
-[ "$sver" = "$hver" ] || die "linux-source-7.3 $sver does not match linux-headers-$rel $hver"
+if [ -z "$stub" ]; then
+	hdeb=$(fetch "linux-headers-$rel=$ver")
+	sdeb=$(fetch "$srcpkg=$ver")
+fi
 
-key=$( { echo "$rel $hver $sver"; gcc --version | head -1; cat "$0" "$leak_patch"; } |
+# The key: this kernel's line of the table (not the others'), the compiler,
+# this script and the patches.
+key=$( { echo "$suite $rel $ver $image $modules $srcpkg"; gcc --version | head -1; cat "$0" "${patches[@]}"; } |
 	sha256sum | cut -c1-16)
 out=$cache/test-hmm-$rel-$key
-if [ -s "$out/test_hmm.ko" ]; then
+[ -s "$out/test_hmm.ko" ] && { echo "$out/test_hmm.ko"; exit 0; }
+cache_lock "$out.lock" "build-test-hmm-module $1"
+[ -s "$out/test_hmm.ko" ] && { echo "$out/test_hmm.ko"; exit 0; }
+
+work=$(mktemp -d "$cache/build-test-hmm-$rel.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -n "$stub" ]; then
+	echo "build-test-hmm-module: $rel: building (stub)" >&2
+	$stub "$work"
+	[ -s "$work/test_hmm.ko" ] || die "the stub build left no test_hmm.ko"
+	mkdir -p "$out.tmp"
+	cp "$work/test_hmm.ko" "$out.tmp/"
+	rm -rf "$out"
+	mv "$out.tmp" "$out"
 	echo "$out/test_hmm.ko"
 	exit 0
 fi
 
-# The source: the shared unpacked tree if it is this version (used read
-# only: O= builds write nothing into it), else a private unpack.
-src=$cache/src/linux-source-7.3
-if [ "$(cat "$src/.devmemscope-version" 2>/dev/null)" != "$sver" ] || [ ! -f "$src/lib/test_hmm.c" ]; then
-	src=$cache/src73-stock-$sver/linux-source-7.3
+# The source, used read only (O= builds write nothing into it): the tree
+# tests/kpatches.sh keeps if it is this version, else one unpacked once per
+# version, under its own lock, as module builds of two keys may want it.
+src=$cache/src/$srcpkg
+[ "$(cat "$src/.devmemscope-version" 2>/dev/null)" = "$ver" ] || src=$cache/src-$srcpkg-$ver/$srcpkg
+if [ ! -f "$src/.devmemscope-version" ]; then
+	cache_lock "$src.lock" "build-test-hmm-module $1"
 	if [ ! -f "$src/.devmemscope-version" ]; then
-		echo "build-test-hmm-module: unpacking linux-source-7.3 $sver" >&2
+		echo "build-test-hmm-module: unpacking $srcpkg $ver" >&2
 		rm -rf "$src.tmp"
 		mkdir -p "$src.tmp"
-		dpkg-deb --fsys-tarfile "$sdeb" | tar -xO ./usr/src/linux-source-7.3.tar.xz |
+		dpkg-deb --fsys-tarfile "$sdeb" | tar -xO "./usr/src/$srcpkg.tar.xz" |
 			tar -C "$src.tmp" -xJ --strip-components=1 || die "cannot unpack $sdeb"
-		echo "$sver" >"$src.tmp/.devmemscope-version"
+		echo "$ver" >"$src.tmp/.devmemscope-version"
 		mv "$src.tmp" "$src"
 	fi
 fi
-grep -q '^SUBLEVEL = 4$' "$src/Makefile" || die "$src is not 7.3.4"
+# The upstream release the package says, e.g. 6.1.176 of 6.1.176-1.
+upstream=${ver%%-*}
+IFS=. read -r v p s <<<"$upstream"
+[ "$(make -s -C "$src" kernelversion 2>/dev/null)" = "$v.$p.${s:-0}" ] ||
+	die "$src is not Linux $upstream"
 
-work=$(mktemp -d "$cache/build-test-hmm-$rel.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/deb" "$work/obj" "$work/mod"
 dpkg-deb -x "$hdeb" "$work/deb"
 deb=$work/deb/usr/src/linux-headers-$rel
@@ -91,9 +114,10 @@ done
 cp "$deb/Module.symvers" "$obj/Module.symvers"
 
 cp "$src/lib/test_hmm.c" "$src/lib/test_hmm_uapi.h" "$work/mod/"
-(cd "$work/mod" && git apply -p2 --include=test_hmm.c "$leak_patch") ||
-	die "kpatches/0008 does not apply to lib/test_hmm.c of linux-source-7.3 $sver"
-grep -q 'module_param(leak_every' "$work/mod/test_hmm.c" || die "kpatches/0008 left test_hmm.c without leak_every"
+for p in "${patches[@]}"; do
+	(cd "$work/mod" && git apply -p2 --include=test_hmm.c "$p") ||
+		die "$(basename "$p") does not apply to lib/test_hmm.c of $srcpkg $ver"
+done
 echo 'obj-m := test_hmm.o' >"$work/mod/Kbuild"
 echo "build-test-hmm-module: make M=... modules" >&2
 nice -n 10 make -C "$obj" M="$work/mod" ARCH=x86 KERNELRELEASE="$rel" modules >>"$log" 2>&1 ||
@@ -101,13 +125,23 @@ nice -n 10 make -C "$obj" M="$work/mod" ARCH=x86 KERNELRELEASE="$rel" modules >>
 
 ko=$work/mod/test_hmm.ko
 vm=$(modinfo -F vermagic "$ko")
-# The vermagic of one of Debian's own modules.
-mdeb=$(fetch "linux-modules-$rel=$hver")
-dpkg-deb --fsys-tarfile "$mdeb" | tar -xO "./usr/lib/modules/$rel/kernel/lib/test_bpf.ko.xz" |
-	xz -dc >"$work/ref.ko" || die "no test_bpf.ko.xz in $mdeb"
+# The vermagic of one of Debian's own modules, compressed or not.
+mdeb=$(fetch "$modules=$ver")
+ref=$(dpkg-deb -c "$mdeb" | awk '{ print $NF }' | grep "/modules/$rel/kernel/lib/test_bpf\.ko" | head -1)
+[ -n "$ref" ] || die "no test_bpf.ko in $mdeb"
+case $ref in
+*.xz) dpkg-deb --fsys-tarfile "$mdeb" | tar -xO "$ref" | xz -dc ;;
+*.zst) dpkg-deb --fsys-tarfile "$mdeb" | tar -xO "$ref" | zstd -dcq ;;
+*) dpkg-deb --fsys-tarfile "$mdeb" | tar -xO "$ref" ;;
+esac >"$work/ref.ko" || die "cannot read $ref from $mdeb"
 want=$(modinfo -F vermagic "$work/ref.ko")
 [ "$vm" = "$want" ] || die "vermagic '$vm' is not Debian's '$want'"
-modinfo -F parm "$ko" | grep -q '^leak_every:' || die "test_hmm.ko has no leak_every parameter"
+for p in "${patches[@]}"; do
+	case $p in
+	*leak-injector*) modinfo -F parm "$ko" | grep -q '^leak_every:' ||
+		die "test_hmm.ko has no leak_every parameter";;
+	esac
+done
 echo "build-test-hmm-module: vermagic '$vm' depends '$(modinfo -F depends "$ko")'" >&2
 
 mkdir -p "$out.tmp"

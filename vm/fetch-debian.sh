@@ -33,15 +33,28 @@ cached() {
 	[ -n "$f" ] && echo "$f"
 }
 
-need=()
 for pkg in "$@"; do
 	case $pkg in
 	*[!a-zA-Z0-9.+~:=-]* | '' | =*) die "bad package name '$pkg'" ;;
 	esac
-	if [ "${FETCH_DEBIAN_REFRESH:-0}" = 1 ] || ! cached "$pkg" >/dev/null; then
-		need+=("$pkg")
-	fi
 done
+needed() {	# the packages of "$@" not in the cache yet, into need[]
+	need=()
+	for pkg in "$@"; do
+		if [ "${FETCH_DEBIAN_REFRESH:-0}" = 1 ] || ! cached "$pkg" >/dev/null; then
+			need+=("$pkg")
+		fi
+	done
+}
+needed "$@"
+
+if [ ${#need[@]} -gt 0 ]; then
+	# One apt run per suite at a time: two would write the same lists and
+	# archive cache at once. A waiter then finds what the holder fetched.
+	. "$(dirname "$0")/cache-lock.sh"
+	cache_lock "$cache/apt/$suite.lock" "fetch-debian $suite"
+	[ "${FETCH_DEBIAN_REFRESH:-0}" = 1 ] || needed "$@"
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
 	# The mirror the machine already uses (deb822 or one-line sources).

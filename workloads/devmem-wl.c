@@ -188,6 +188,40 @@ static int wl_release(int dev, size_t n)
 	       0 : EXIT_MISMATCH;
 }
 
+/*
+ * Months of a driver making and dropping device memory, compressed: each
+ * cycle migrates n pages to the device, which makes a new chunk (a new
+ * pgmap, memremap_pages()) the first time after a release, then releases
+ * the device's memory (memunmap_pages(): the pgmap is destroyed, its
+ * pages evicted to system memory). One line at the end, with the totals.
+ */
+static int wl_cycles(int dev, size_t n, size_t cycles)
+{
+	int fd = dmirror_open(dev);
+	char *buf = buf_map(n);
+	uint64_t migrated = 0;
+	size_t c, on_dev = 0, left = 0, bad = 0;
+
+	for (c = 0; c < cycles; c++) {
+		size_t here, after;
+
+		/* a page busy in an LRU batch is skipped: retried, as a driver would */
+		migrated += migrate_all(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, n);
+		here = pages_on_device(fd, buf, n);
+		dmirror_migrate(fd, HMM_DMIRROR_RELEASE, buf, n);
+		after = pages_on_device(fd, buf, n);
+		on_dev += here;
+		left += after;
+		bad += here != n || after;
+	}
+	munmap(buf, n * page_size);
+	close(fd);
+	printf("wl=cycles pid=%d dev=%d npages=%zu cycles=%zu migrated=%llu on_device=%zu evicted=%zu left_on_device=%zu bad_cycles=%zu\n",
+	       getpid(), dev, n, cycles, (unsigned long long)migrated, on_dev, on_dev - left,
+	       left, bad);
+	return migrated == n * cycles && !bad ? 0 : EXIT_MISMATCH;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -477,12 +511,15 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: devmem-wl WORKLOAD NPAGES [DEV]\n"
 		   "       devmem-wl bench NPAGES ROUNDS [DEV]\n"
-		   "       devmem-wl parallel NPAGES ROUNDS NTASKS\n\nworkloads:\n");
+		   "       devmem-wl parallel NPAGES ROUNDS NTASKS\n"
+		   "       devmem-wl cycles NPAGES CYCLES [DEV]\n\nworkloads:\n");
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		fprintf(f, "  %-9s %s (default DEV %d)\n", workloads[i].name,
 			workloads[i].what, workloads[i].default_dev);
 	fprintf(f, "  %-9s %s (default DEV 0)\n", "bench",
 		"migrate NPAGES to device private memory and back, ROUNDS times");
+	fprintf(f, "  %-9s %s (default DEV 1)\n", "cycles",
+		"CYCLES times: NPAGES to the device (a new pgmap), then release its memory");
 	fprintf(f, "  %-9s %s\n", "parallel",
 		"NTASKS processes on devices 0 and 1 at once: ROUNDS round trips\n"
 		"            of NPAGES each, then to the device and faulted back");
@@ -502,6 +539,9 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "parallel"))
 		return wl_parallel(parse_count(argv[2]), parse_count(argv[3]),
 				   parse_count(argv[4]));
+	if (argc >= 4 && !strcmp(argv[1], "cycles"))
+		return wl_cycles(argc > 4 ? atoi(argv[4]) : 1,
+				 parse_count(argv[2]), parse_count(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "bench"))
 		return wl_bench(argc > 4 ? atoi(argv[4]) : 0,
 				parse_count(argv[2]), parse_count(argv[3]));

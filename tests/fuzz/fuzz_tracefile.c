@@ -4,10 +4,14 @@
  * strict and once salvaging (devmemreport --salvage), with what the two
  * must agree on checked: salvage never changes a file that reads whole,
  * never reads fewer records than the strict reader, and a salvaged read
- * always lists what it skipped.
+ * always lists what it skipped. Then the records once more through
+ * devmemreport --events (tools/devmemreport/events.c), printed to
+ * /dev/null with their stacks.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include "events.h"
 #include "state.h"
 #include "tracefile.h"
 
@@ -33,6 +37,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	if (src != DMT_READ_SALVAGED && sinfo.nr_skipped)
 		abort();
+	if (rc == DMT_READ_OK || rc == DMT_READ_TRUNCATED) {
+		static FILE *null;
+		struct events_env env = { .st = &st, .stacks = info.stacks, .with_stacks = true };
+		struct events ev = { .env = &env };
+		struct dmt_info einfo;
+
+		if (!null)
+			null = fopen("/dev/null", "w");
+		env.out = null;
+		if (null && dmt_read_buffer(data, len, &events_queue_ops, &ev, &einfo, err,
+					    sizeof(err)) != rc)
+			abort();	/* the same bytes read the same way */
+		events_finish(&ev);
+		dmt_info_free(&einfo);
+	}
 	dmt_info_free(&info);
 	dmt_info_free(&sinfo);
 	devmem_state_free(&st);

@@ -539,6 +539,14 @@ static void test_namer_kallsyms_cache(void)
 	CHECK("kallsyms: a heap pointer is read for again once, a minute after the last read",
 	      r[5] == 0 && r[6] == 10 && !strcmp(row_at(&st, 0x74000000)->driver, "unknown"));
 	CHECK("kallsyms: once read for, nothing more is read", r[7] == 0 && nm.ksyms_reads == 3);
+	CHECK("kallsyms: a minute after the last read, with every address placed, the table is freed",
+	      !nm.ksyms_held && !nm.src_data);
+	r[0] = name_at(&nm, &st, 501, 0xa5000, 0x75000000, 0xffff888000005000, 0xffffffffc0002000);
+	r[1] = name_at(&nm, &st, 502, 0xa6000, 0x76000000, 0xffff888000006000, 0xffffffffc0003000);
+	CHECK("kallsyms: an address already placed costs no read once the table is freed",
+	      r[0] == 0 && !strcmp(row_at(&st, 0x75000000)->driver, "test_hmm"));
+	CHECK("kallsyms: a new address then costs one read, and the table is kept again",
+	      r[1] == 1 && nm.ksyms_held && !strcmp(row_at(&st, 0x76000000)->driver, "test_hmm"));
 	unlink(ks);
 	unlink(io);
 	ksyms_path = "/proc/kallsyms";

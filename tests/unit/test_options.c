@@ -36,7 +36,7 @@ static void check_table(void)
 		for (j = 0; j < devmem_nr_options; j++) {
 			const struct devmem_option *a = &devmem_options[i], *b = &devmem_options[j];
 
-			if (a->id == b->id)
+			if (a->id == b->id && !a->alias && !b->alias)
 				ok_same &= a->letter == b->letter && !strcmp(a->name, b->name) &&
 					   a->arg == b->arg && !a->argname == !b->argname &&
 					   (!a->argname || !strcmp(a->argname, b->argname));
@@ -44,7 +44,7 @@ static void check_table(void)
 				ok_letter &= a->id == b->id;
 			if (!strcmp(a->name, b->name))
 				ok_name &= a->id == b->id;
-			if (i != j && a->id == b->id)
+			if (i != j && a->id == b->id && !a->alias && !b->alias)
 				ok_once &= !(a->tools & b->tools);
 		}
 	CHECK("every option has a row", ok_ids);
@@ -59,6 +59,15 @@ static void check_table(void)
 		      d && d->synopsis[0] && d->summary && d->examples[0].cmd);
 		CHECK("every tool has -h, -V", devmem_option_of(tools[t], DEVMEM_OPT_HELP) &&
 		      devmem_option_of(tools[t], DEVMEM_OPT_VERSION));
+	}
+	{
+		char *argv[] = { "devmemtop", "--listen", "127.0.0.1:1", NULL };
+		struct devmem_getopt g;
+
+		devmem_getopt_init(&g, DEVMEM_TOOL_TOP, false);
+		optind = 0;
+		CHECK("an alias (--listen) is taken as its option (--web.listen-address)",
+		      devmem_getopt(&g, 3, argv) == DEVMEM_OPT_LISTEN && !strcmp(optarg, "127.0.0.1:1"));
 	}
 	CHECK("the BPF tools have -v, devmemreport (which loads nothing) not",
 	      devmem_option_of(DEVMEM_TOOL_TOP, DEVMEM_OPT_VERBOSE) &&

@@ -45,7 +45,7 @@ int write_junit(const char *path, const struct leak *lk, int verdict, int leak_s
 	size_t n = lk->ngroups;
 	bool failure = verdict == leak_status && !o->no_verdict[0] && (leaked || leaked_refs);
 	bool error = o->no_verdict[0] != 0;
-	FILE *f = fopen(path, "w");
+	FILE *f = devmem_report_open(path);
 	size_t j;
 
 	if (!f)
@@ -83,10 +83,6 @@ int write_junit(const char *path, const struct leak *lk, int verdict, int leak_s
 		xml_escaped(f, o->settle);
 	}
 	fputs("</system-out></testcase></testsuite></testsuites>\n", f);
-	/* A flush that failed earlier leaves a cut file: that is no verdict. */
-	if (ferror(f)) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) ? -errno : 0;
+	/* A write that failed leaves a cut file: that is no verdict. */
+	return devmem_report_close(f) ? -errno : 0;
 }

@@ -23,6 +23,23 @@
 #include "teardown.h"
 #include "version.h"
 
+/*
+ * The report's file, opened before anything runs: a gate that cannot say
+ * its verdict runs nothing. 0, or -1 after saying why.
+ */
+static int open_log(struct leak *lk, const char *path)
+{
+	lk->out = stderr;
+	if (!path)
+		return 0;
+	lk->out = devmem_report_open(path);
+	if (lk->out)
+		return 0;
+	fprintf(stderr, "devmemleak: %s: cannot write the report: %s; nothing run, no verdict: "
+		"exit %d\n", path, strerror(errno), DEVMEM_EXIT_NO_VERDICT);
+	return -1;
+}
+
 static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 {
 	const char *input = env->input;
@@ -31,11 +48,20 @@ static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 
 	snprintf(lk->o.name, sizeof(lk->o.name), input ? "recording %s" : "`%s`",
 		 input ? input : env->command[0]);
-	if (input ? leak_read(lk, env) : leak_run(lk, env))
-		printf("devmemleak: %s\n", lk->o.what);	/* nothing to judge */
-	else
+	if (open_log(lk, env->log_file))
+		verdict = DEVMEM_EXIT_NO_VERDICT;
+	else if (input ? leak_read(lk, env) : leak_run(lk, env))
+		verdict = leak_verdict(lk, env);	/* nothing to judge: says why */
+	else {
 		leak_judge(lk, env);
-	verdict = leak_verdict(lk, env);
+		verdict = leak_verdict(lk, env);
+	}
+	/* A report cut short is no report: no verdict, said where it can be. */
+	if (lk->out && lk->out != stderr && devmem_report_close(lk->out)) {
+		fprintf(stderr, "devmemleak: %s: cannot write the report: %s; no verdict: exit %d\n",
+			env->log_file, strerror(errno), DEVMEM_EXIT_NO_VERDICT);
+		verdict = DEVMEM_EXIT_NO_VERDICT;
+	}
 	if (!input && lk->sess.skel)
 		devmem_detach(&lk->sess);
 	ksyms_free(&lk->ksyms);
@@ -46,26 +72,48 @@ static int __cmd_leak(struct leak *lk, const struct leak_env *env)
 	free(lk->groups);
 	for (i = 0; i < env->nsup; i++)
 		free(env->suppress[i]);
+	free(env->suppress);
 	return verdict;
 }
 
-/* --suppress FILE: a leak whose stack holds one of its lines does not count. */
+/*
+ * --suppress FILE: a leak whose stack holds one of its lines does not
+ * count. Every line, however many and however long.
+ */
 static int read_suppressions(struct leak_env *env, const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[512];
+	size_t cap = 0, len = 0;
+	char *line = NULL;
+	int rc = 0;
 
 	if (!f) {
 		fprintf(stderr, "devmemleak: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (env->nsup < MAX_SUPPRESS && fgets(line, sizeof(line), f)) {
+	while (getline(&line, &len, f) >= 0) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (line[0] && line[0] != '#')
-			env->suppress[env->nsup++] = strdup(line);
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (env->nsup == cap) {
+			char **p = realloc(env->suppress, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p)
+				break;
+			env->suppress = p;
+		}
+		if (!(env->suppress[env->nsup] = strdup(line)))
+			break;
+		env->nsup++;
 	}
+	if (ferror(f) || !feof(f)) {	/* a line not kept is a leak not suppressed */
+		fprintf(stderr, "devmemleak: %s: %s\n", path, ferror(f) ? strerror(errno) :
+			"out of memory");
+		rc = -1;
+	}
+	free(line);
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 /* A duration option's value; -1 (said why) when it is not one. */
@@ -126,6 +174,8 @@ static int cmd_leak(int argc, char **argv)
 			env.attach.ringbuf_bytes = (uint32_t)v;
 			break;
 		case DEVMEM_OPT_JUNIT: env.junit = optarg; break;
+		case DEVMEM_OPT_LOG_FILE: env.log_file = optarg; break;
+		case DEVMEM_OPT_JSON: env.json = true; break;
 		case DEVMEM_OPT_FOLDED: env.folded = optarg; break;
 		case DEVMEM_OPT_RAW_ADDRESSES: devmem_raw_addresses = true; break;
 		case DEVMEM_OPT_ATTACH:

@@ -31,8 +31,17 @@ static const char *stack_recorded(void *ctx, int32_t id, char *buf, size_t len)
 
 void no_verdict(struct outcome *o, const char *fmt, const char *arg)
 {
+	char why[sizeof(o->no_verdict)];
+	size_t i;
+
+	snprintf(why, sizeof(why), fmt, arg);
 	if (!o->no_verdict[0])
-		snprintf(o->no_verdict, sizeof(o->no_verdict), fmt, arg);
+		memcpy(o->no_verdict, why, sizeof(why));
+	for (i = 0; i < o->nreasons; i++)
+		if (!strcmp(o->reasons[i], why))
+			return;
+	if (o->nreasons < NO_VERDICT_REASONS)
+		memcpy(o->reasons[o->nreasons++], why, sizeof(why));
 }
 
 static void print_groups(const struct leak *lk, bool mine)
@@ -47,20 +56,20 @@ static void print_groups(const struct leak *lk, bool mine)
 		if (g[j].mine != mine)
 			continue;
 		if (!mine) {	/* not judged: who holds what, no stacks */
-			printf("    %llu page%s of pgmap %s handed to pid %u (%s)\n",
+			fprintf(lk->out, "    %llu page%s of pgmap %s handed to pid %u (%s)\n",
 			       (unsigned long long)g[j].count, g[j].count == 1 ? "" : "s",
 			       devmem_pgmap_label(&lk->lt.st, g[j].pgmap, pgmap, sizeof(pgmap)),
 			       g[j].pid, g[j].comm);
 			continue;
 		}
-		printf("\n%llu page%s of pgmap %s handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
+		fprintf(lk->out, "\n%llu page%s of pgmap %s handed to pid %u (%s), oldest %.1f s ago%s, allocated at:\n",
 		       (unsigned long long)g[j].count, g[j].count == 1 ? "" : "s",
 		       devmem_pgmap_label(&lk->lt.st, g[j].pgmap, pgmap, sizeof(pgmap)), g[j].pid, g[j].comm,
 		       now > g[j].oldest_ns ? (now - g[j].oldest_ns) / 1e9 : 0.0,
 		       g[j].suppressed ? " [suppressed]" : "");
 		memcpy(stack, g[j].stack, sizeof(stack));
 		for (frame = strtok_r(stack, ";", &save); frame; frame = strtok_r(NULL, ";", &save))
-			printf("    %s\n", frame);
+			fprintf(lk->out, "    %s\n", frame);
 	}
 }
 
@@ -91,8 +100,8 @@ static void print_teardowns(struct leak *lk, double stall_s,
 							     sizeof(t.begin_stack));
 		teardown_add_groups(&t, lk->groups, lk->ngroups, exited, NULL);
 		teardown_finish(&t);
-		putchar('\n');
-		teardown_text(stdout, &t, devmem_pgmap_label(st, r->pgmap, label, sizeof(label)));
+		fputc('\n', lk->out);
+		teardown_text(lk->out, &t, devmem_pgmap_label(st, r->pgmap, label, sizeof(label)));
 		teardown_free(&t);
 	}
 }
@@ -126,6 +135,7 @@ void leak_judge(struct leak *lk, const struct leak_env *env)
 	struct outcome *o = &lk->o;
 	size_t j;
 
+	lk->judged = true;
 	judged_scope(lk, input);
 	lk->ngroups = leak_groups(lt, input ? stack_recorded : stack_live, lk, env->suppress,
 				  env->nsup, &lk->groups);
@@ -140,30 +150,52 @@ void leak_judge(struct leak *lk, const struct leak_env *env)
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)lk->lost);
 		no_verdict(o, "%s events were lost, so some frees may be missing", n);
 	}
-
-	printf("devmemleak: %s: %llu leaked device pages, %llu leaked pgmap references, "
-	       "%llu suppressed, %llu events lost\n", o->what, (unsigned long long)lk->leaked,
-	       (unsigned long long)lk->leaked_refs, (unsigned long long)lk->suppressed,
-	       (unsigned long long)lk->lost);
-	printf("judged: %s\n", o->scope);
-	if (o->settle[0])
-		printf("%s\n", o->settle);
-	if (lt->out_other || lk->other_refs) {
-		printf("other processes: %llu pages still out, %llu pgmap references, not judged\n",
-		       (unsigned long long)lt->out_other, (unsigned long long)lk->other_refs);
-		print_groups(lk, false);
-	}
-	if (lk->no_stack)
-		printf("%llu page inits without a stack (stack map full): shown as (no stack), not lost\n",
-		       (unsigned long long)lk->no_stack);
-	print_groups(lk, true);
-	print_teardowns(lk, env->stall, input ? NULL : pid_gone, !input);
 	/* The pages the verdict counts, by stack (docs/folded.md). */
 	if (folded && folded_write_pages(folded, FOLDED_LEAKED, lt, &(struct folded_opts){
 			input ? stack_recorded : stack_live, lk, &lt->st, env->suppress, env->nsup })) {
-		fprintf(stderr, "devmemleak: %s: %s\n", folded, strerror(errno));
+		fprintf(stderr, "devmemleak: %s: cannot write the folded stacks: %s\n", folded,
+			strerror(errno));
 		no_verdict(o, "cannot write the folded stacks to %s", folded);
 	}
+}
+
+/* The report as text: its first line says how the command ended, its last the verdict. */
+static void report_text(struct leak *lk, const struct leak_env *env, int verdict)
+{
+	const struct leak_tracker *lt = &lk->lt;
+	const struct outcome *o = &lk->o;
+	FILE *out = lk->out;
+
+	if (!lk->judged) {	/* nothing to judge: how far it got */
+		fprintf(out, "devmemleak: %s\n", o->what);
+	} else {
+		fprintf(out, "devmemleak: %s: %llu leaked device pages, %llu leaked pgmap references, "
+			"%llu suppressed, %llu events lost\n", o->what, (unsigned long long)lk->leaked,
+			(unsigned long long)lk->leaked_refs, (unsigned long long)lk->suppressed,
+			(unsigned long long)lk->lost);
+		fprintf(out, "judged: %s\n", o->scope);
+		if (o->settle[0])
+			fprintf(out, "%s\n", o->settle);
+		if (lt->out_other || lk->other_refs) {
+			fprintf(out, "other processes: %llu pages still out, %llu pgmap references, not judged\n",
+				(unsigned long long)lt->out_other, (unsigned long long)lk->other_refs);
+			print_groups(lk, false);
+		}
+		if (lk->no_stack)
+			fprintf(out, "%llu page inits without a stack (stack map full): shown as (no stack), not lost\n",
+				(unsigned long long)lk->no_stack);
+		print_groups(lk, true);
+		print_teardowns(lk, env->stall, env->input ? NULL : pid_gone, !env->input);
+	}
+	if (o->no_verdict[0])
+		fprintf(out, "\nno verdict: %s: exit %d\n", o->no_verdict, verdict);
+	else if (lk->leaked || lk->leaked_refs)
+		fprintf(out, "\nleaks: %llu device pages, %llu pgmap references: exit %d\n",
+			(unsigned long long)lk->leaked, (unsigned long long)lk->leaked_refs, verdict);
+	else if (env->input)
+		fprintf(out, "\nclean: exit 0\n");
+	else
+		fprintf(out, "\nclean: exit %d, the command's status\n", verdict);
 }
 
 int leak_verdict(struct leak *lk, const struct leak_env *env)
@@ -182,19 +214,15 @@ int leak_verdict(struct leak *lk, const struct leak_env *env)
 		int e = write_junit(junit, lk, verdict, env->leak_status);
 
 		if (e) {
-			fprintf(stderr, "devmemleak: %s: %s\n", junit, strerror(-e));
+			fprintf(stderr, "devmemleak: %s: cannot write the JUnit file: %s\n", junit,
+				strerror(-e));
 			no_verdict(o, "cannot write the JUnit file %s", junit);
 			verdict = DEVMEM_EXIT_NO_VERDICT;
 		}
 	}
-	if (o->no_verdict[0])
-		printf("\nno verdict: %s: exit %d\n", o->no_verdict, verdict);
-	else if (lk->leaked || lk->leaked_refs)
-		printf("\nleaks: %llu device pages, %llu pgmap references: exit %d\n",
-		       (unsigned long long)lk->leaked, (unsigned long long)lk->leaked_refs, verdict);
-	else if (env->input)
-		printf("\nclean: exit 0\n");
+	if (env->json)
+		leak_report_json(lk, env, verdict);
 	else
-		printf("\nclean: exit %d, the command's status\n", verdict);
+		report_text(lk, env, verdict);
 	return verdict;
 }

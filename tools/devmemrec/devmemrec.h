@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "attach.h"
+#include "pgmap_filter.h"
 #include "tracefile.h"
 #include "u64map.h"
 
@@ -14,7 +15,7 @@
 struct rec_env {
 	const char *output;		/* -o */
 	double duration;		/* -d, 0: no limit */
-	uint64_t filter_pgmap;		/* --pgmap, 0: every pgmap */
+	const char *pgmap;		/* --pgmap ID (pgmap_filter.h), NULL: every pgmap */
 	struct devmem_attach_opts attach;
 	char **command;			/* -- COMMAND [ARGS...], NULL-terminated; NULL: none */
 };
@@ -22,7 +23,8 @@ struct rec_env {
 struct rec {
 	struct dmt_writer w;
 	const struct devmem_session *sess;
-	uint64_t filter_pgmap, kept, filtered, bad, write_errors, dropped;
+	struct pgmap_filter pgmap;	/* --pgmap */
+	uint64_t kept, filtered, bad, write_errors, dropped;
 	struct u64map stack_ids;	/* id + 1 of every stack a record names */
 	struct u64map described;	/* pgmaps with a PGMAP_DESC line */
 	/* Records come in runs (a batch's pages): the last of each, looked up once. */

@@ -9,28 +9,58 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "devmemrec.h"
 #include "exit_codes.h"
 #include "options.h"
 #include "version.h"
 
-/* "open" refusals are usage errors: nothing was run, the argument is wrong. */
+/*
+ * "open" refusals are usage errors: nothing was run, the argument is
+ * wrong. A file the system would not let us create or open, or whose
+ * header could not be written, is a write failure.
+ */
 static int open_exit(int e)
 {
-	return e == DMT_OPEN_REFUSED ? DEVMEM_EXIT_USAGE :
-	       e == DMT_OPEN_WRITE ? DEVMEM_EXIT_WRITE : DEVMEM_EXIT_ERROR;
+	return e == DMT_OPEN_REFUSED ? DEVMEM_EXIT_USAGE : DEVMEM_EXIT_WRITE;
+}
+
+/*
+ * A new FILE needs a directory it can be created in: known before the
+ * programs load (seconds), not after. 0, or DMT_OPEN_ERROR with err set.
+ */
+static int check_new_output(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!lstat(path, &st) || errno != ENOENT)
+		return 0;	/* there, or another error: the open says */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	if (!access(dir, W_OK | X_OK))
+		return 0;
+	snprintf(err, errlen, "%s: cannot create it: %s", path, strerror(errno));
+	return DMT_OPEN_ERROR;
 }
 
 static int __cmd_record(const struct rec_env *env)
 {
-	struct rec r = { .filter_pgmap = env->filter_pgmap };
+	struct rec r = { 0 };
 	struct devmem_session s;
 	char err[1024];
 	int rc;
 
+	if (env->pgmap)
+		pgmap_filter_parse(&r.pgmap, env->pgmap);	/* checked by cmd_record() */
 	/* Refuse a wrong -o before loading anything; the open checks again. */
 	rc = dmt_check_output(env->output, err, sizeof(err));
+	if (!rc)
+		rc = check_new_output(env->output, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "devmemrec: %s\n", err);
 		return open_exit(rc);
@@ -73,6 +103,7 @@ static int __cmd_record(const struct rec_env *env)
 	devmem_detach(&s);
 	u64map_free(&r.stack_ids);
 	u64map_free(&r.described);
+	pgmap_filter_free(&r.pgmap);
 	if (dmt_writer_close(&r.w))
 		return rec_write_failed(&r, env->output);
 	if (r.drops_unknown)
@@ -111,13 +142,12 @@ static int cmd_record(int argc, char **argv)
 			env.attach.filter_pid = (uint32_t)v;
 			break;
 		case DEVMEM_OPT_PGMAP: {
-			char *end;
+			struct pgmap_filter f;
 
-			errno = 0;
-			env.filter_pgmap = strtoull(optarg, &end, 0);
-			if (errno || *end || !env.filter_pgmap)
+			if (pgmap_filter_parse(&f, optarg))
 				return devmem_usage_error(DEVMEM_TOOL_REC, "--pgmap %s: not a pgmap "
-							  "address", optarg);
+							  "name, physical start or address", optarg);
+			env.pgmap = optarg;
 			break;
 		}
 		case DEVMEM_OPT_ATTACH:

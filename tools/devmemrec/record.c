@@ -63,7 +63,7 @@ int rec_on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	pgmap = devmem_rec_pgmap(data);
-	if (r->filter_pgmap && pgmap != r->filter_pgmap) {
+	if (!pgmap_filter_keeps(&r->pgmap, pgmap)) {
 		r->filtered++;
 		return 0;
 	}
@@ -128,7 +128,7 @@ static int write_stacks(struct dmt_writer *w, const struct devmem_session *s,
 
 void rec_begin(struct rec *r, const struct rec_env *env)
 {
-	char text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "";
+	char text[8192], host[256] = "", boot_id[64], *pgmaps, command[1024] = "", filter[160] = "0";
 	uint64_t read_from, read_to;
 	size_t pgmaps_len = 0;
 	struct utsname u;
@@ -144,6 +144,11 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 		snprintf(command + at, sizeof(command) - at, "%s%s", k ? " " : "", env->command[k]);
 	}
 	command[strcspn(command, "\n")] = 0;	/* one META line */
+	/* What --pgmap asked for: an address or start as a number, else the name. */
+	if (r->pgmap.value)
+		snprintf(filter, sizeof(filter), "%#llx", (unsigned long long)r->pgmap.value);
+	else if (r->pgmap.name[0])
+		snprintf(filter, sizeof(filter), "%s", r->pgmap.name);
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
 	procfs_boot_id(boot_id, sizeof(boot_id));
@@ -151,10 +156,10 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 	snprintf(text, sizeof(text),
 		 "kernel=%s\nboot_id=%s\nclock=CLOCK_MONOTONIC\nstart_ns=%llu\nhost=%s\n"
 		 "tool=devmemrec %s\nabi_version=%d\nattach_mode=%s\nunavailable=%s\n"
-		 "filter_pid=%u\nfilter_pgmap=%#llx\nrecorder_pid=%d\ncommand=%s\n",
+		 "filter_pid=%u\nfilter_pgmap=%s\nrecorder_pid=%d\ncommand=%s\n",
 		 u.release, boot_id, (unsigned long long)r->start, host, devmem_release(),
 		 DEVMEM_ABI_VERSION, devmem_mode_name(r->sess->mode), r->sess->unavailable,
-		 env->attach.filter_pid, (unsigned long long)r->filter_pgmap,
+		 env->attach.filter_pid, filter,
 		 procfs_in_init_pidns() ? (int)getpid() : 0, command);	/* 0: cannot scope */
 	dmt_write_chunk(&r->w, DMT_CHUNK_META, text, strlen(text));
 	/*
@@ -176,6 +181,8 @@ void rec_begin(struct rec *r, const struct rec_env *env)
 		}
 	}
 	dmt_write_text(&r->w, DMT_CHUNK_PGMAPS, pgmaps ? pgmaps : "", pgmaps ? pgmaps_len : 0);
+	if (pgmap_filter_on(&r->pgmap))
+		pgmap_filter_begin(&r->pgmap, r->sess, pgmaps);
 	free(pgmaps);
 }
 

@@ -185,7 +185,8 @@ static void seeded_exact(struct devmem_state *st, const struct dmt_info *first,
 
 	dmt_meta_get(first->meta, "filter_pid", pid, sizeof(pid));
 	dmt_meta_get(first->meta, "filter_pgmap", pgmap, sizeof(pgmap));
-	if (strtoull(pid, NULL, 0) == 0 && strtoull(pgmap, NULL, 0) == 0 &&
+	/* filter_pgmap: an address or start (0: none), or a pgmap's name. */
+	if (strtoull(pid, NULL, 0) == 0 && !strcmp(pgmap, "0") &&
 	    !devmem_lost_from_end(info->end, &lost, &no_stack) && lost == 0)
 		return;
 	devmem_state_seeded_estimates(st);

@@ -17,6 +17,7 @@
 #include "teardown.h"
 #include "tracefile.h"
 #include "collect.h"
+#include "events.h"
 #include "render.h"
 #include "summary.h"
 
@@ -25,10 +26,29 @@ struct report_env {
 	const char *path;
 	const char *perfetto, *svg, *folded;	/* files to write, or NULL */
 	bool json, csv;
+	bool events, stacks;	/* --events: each record, --stacks: with its frames */
 	unsigned int flags;	/* DMT_READ_SALVAGE */
 	size_t limit;		/* lines per listing */
 	double stall_s;
 };
+
+/* A file the report goes to could not be written whole: say which, and why. */
+static int cannot_write(const char *path, const char *what)
+{
+	fprintf(stderr, "devmemreport: %s: cannot write %s: %s\n", path, what, strerror(errno));
+	return 1;
+}
+
+/* stdout, flushed: 1 after saying it could not be written whole. */
+static int stdout_failed(void)
+{
+	if (fflush(stdout))
+		return cannot_write("standard output", "the report");
+	if (!ferror(stdout))
+		return 0;
+	errno = EIO;
+	return cannot_write("standard output", "the report");
+}
 
 /* A file that cannot be read, or is damaged and not salvaged: the exit status. */
 static int unreadable(const struct report_env *env, int rc, const char *err)
@@ -50,7 +70,7 @@ static int __cmd_report(const struct report_env *env)
 	static struct report rep;
 	const char *path = env->path, *folded = env->folded;
 	struct dmt_info first, info;
-	int rc, exit_rc, folded_failed = 0;
+	int rc, exit_rc, write_failed = 0, events_failed = 0;
 	char err[512];
 	size_t i;
 
@@ -59,6 +79,8 @@ static int __cmd_report(const struct report_env *env)
 	rc = report_read(&rep, path, env->flags, &first, &info, err, sizeof(err));
 	if (rc == DMT_READ_IO || rc == DMT_READ_CORRUPT) {
 		exit_rc = unreadable(env, rc, err);
+		if (stdout_failed())
+			exit_rc = DEVMEM_EXIT_WRITE;
 		dmt_info_free(&first);
 		dmt_info_free(&info);
 		report_free(&rep);
@@ -76,6 +98,16 @@ static int __cmd_report(const struct report_env *env)
 			(unsigned long long)(info.nr_skipped - info.nr_skips));
 	if (folded && !strcmp(folded, "-")) {
 		/* stdout holds the folded stacks alone */
+	} else if (env->events) {
+		struct events_env ev = { stdout, &rep.t.st, info.stacks, env->stacks };
+
+		char why[512];
+
+		/* The file read whole already: what fails now is memory, an error. */
+		if (events_dump(path, env->flags, &ev, why, sizeof(why)) == DMT_READ_IO) {
+			fprintf(stderr, "devmemreport: %s\n", why);
+			events_failed = 1;
+		}
 	} else if (env->json) {
 		summary_json(path, &info, &rep, rc ? err : NULL,
 			     rc == DMT_READ_SALVAGED ? &info : NULL, env->stall_s);
@@ -87,14 +119,18 @@ static int __cmd_report(const struct report_env *env)
 		render_listings(&rep, info.stacks, env->limit);
 	}
 	if (env->perfetto && render_perfetto(&rep, env->perfetto))
-		fprintf(stderr, "devmemreport: %s: cannot write\n", env->perfetto);
+		write_failed = cannot_write(env->perfetto, "the Perfetto trace");
 	if (env->svg && render_svg(&rep, env->svg))
-		fprintf(stderr, "devmemreport: %s: cannot write\n", env->svg);
-	if (folded && (folded_failed = render_folded(&rep, info.stacks, folded)))
-		fprintf(stderr, "devmemreport: %s: cannot write folded stacks: %s\n", folded, strerror(errno));
+		write_failed = cannot_write(env->svg, "the SVG plot");
+	if (folded && render_folded(&rep, info.stacks, folded))
+		write_failed = cannot_write(strcmp(folded, "-") ? folded : "standard output",
+					    "the folded stacks");
+	write_failed |= stdout_failed();
 	if (rc)
 		fprintf(stderr, "devmemreport: %s: %s\n", path, err);
-	exit_rc = folded_failed ? DEVMEM_EXIT_ERROR : rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
+	/* A report cut short is worse than a file read in part: it says so first. */
+	exit_rc = write_failed ? DEVMEM_EXIT_WRITE : events_failed ? DEVMEM_EXIT_ERROR :
+		  rc == DMT_READ_SALVAGED ? DEVMEM_EXIT_SALVAGED :
 		  rc == DMT_READ_TRUNCATED ? DEVMEM_EXIT_TRUNCATED : DEVMEM_EXIT_OK;
 	dmt_info_free(&first);
 	dmt_info_free(&info);
@@ -115,6 +151,8 @@ static int cmd_report(int argc, char **argv)
 		switch (c) {
 		case DEVMEM_OPT_JSON: env.json = true; break;
 		case DEVMEM_OPT_CSV: env.csv = true; break;
+		case DEVMEM_OPT_EVENTS: env.events = true; break;
+		case DEVMEM_OPT_STACKS: env.stacks = true; break;
 		case DEVMEM_OPT_PERFETTO: env.perfetto = optarg; break;
 		case DEVMEM_OPT_SVG: env.svg = optarg; break;
 		case DEVMEM_OPT_FOLDED: env.folded = optarg; break;
@@ -140,6 +178,10 @@ static int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return devmem_usage_error(DEVMEM_TOOL_REPORT, "give one trace FILE");
+	if (env.events ? env.json || env.csv : env.stacks)
+		return devmem_usage_error(DEVMEM_TOOL_REPORT, "%s", env.events ?
+					  "--events prints text: not with --json or --csv" :
+					  "--stacks goes with --events");
 	env.path = argv[optind];
 	return __cmd_report(&env);
 }

@@ -194,7 +194,7 @@ static void instant(struct json *j, const struct report *r, const char *name,
 
 int render_perfetto(const struct report *r, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = devmem_report_open(path);
 	char name[256];
 	struct json j;
 	size_t i;
@@ -255,7 +255,7 @@ int render_perfetto(const struct report *r, const char *path)
 	json_arr_close(&j);
 	json_obj_close(&j);
 	json_end(&j);
-	return fclose(f);
+	return devmem_report_close(f);
 }
 
 int render_svg(const struct report *r, const char *path)
@@ -265,7 +265,7 @@ int render_svg(const struct report *r, const char *path)
 	const int W = 900, H = 320, L = 70, R = 260, T = 30, B = 40;
 	double span = r->last_ts > r->first_ts ? (r->last_ts - r->first_ts) / 1e9 : 1;
 	int64_t ymax = 1;
-	FILE *f = fopen(path, "w");
+	FILE *f = devmem_report_open(path);
 	size_t i, row, legend = 0;
 
 	if (!f)
@@ -318,5 +318,5 @@ int render_svg(const struct report *r, const char *path)
 		legend++;
 	}
 	fputs("</svg>\n", f);
-	return fclose(f);
+	return devmem_report_close(f);
 }

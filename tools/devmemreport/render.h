@@ -8,7 +8,8 @@
 /* Long-term and CoW listings, the timeline, and what is still out. */
 void render_listings(const struct report *r, const char *stacks, size_t limit);
 void render_csv(const struct report *r);
-int render_perfetto(const struct report *r, const char *path);	/* 0 or -1 */
+/* Files created 0600 (output.h); 0, or -1 with errno. */
+int render_perfetto(const struct report *r, const char *path);
 int render_svg(const struct report *r, const char *path);
 /* Folded stacks (docs/folded.md) to path, "-" for stdout: what replay
  * gathered (r->want_folded) and the pages still out. 0, or -1 (errno). */

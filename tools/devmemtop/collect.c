@@ -13,7 +13,9 @@
 #include "fault_hooks.h"
 #include "kcounts.h"
 #include "ktasks.h"
+#include "pgmaps.h"
 #include "procs.h"
+#include "slots.h"
 #include "replay.h"
 #include "stuck_live.h"
 
@@ -211,6 +213,15 @@ void devmemtop_collect(struct top *t)
 	/* Paused, nothing is shown: nothing shown exited may go. */
 	if (t->evict && !t->paused)
 		t->procs_removed += devmem_procs_evict(&t->st, devmem_proc_forget_kernel, &t->sess);
+	if (!t->sess.rb && !t->paused && devmem_pgmaps_evict(&t->st, devmem_pgmap_forget_kernel,
+							    &t->sess)) {
+		size_t i;
+
+		/* rows moved: a mismatch run is judged again from its start */
+		for (i = 0; i < t->nr_live_true; i++)
+			t->mismatch_runs[i] = 0;
+	}
+	devmem_slots_release(&t->sess);
 	devmem_fault_hooks_update(&t->sess, false);
 	if (devmem_spins_read(&t->spins, &t->sess, host_now_ns()))
 		t->spins.oom++;

@@ -23,7 +23,10 @@
 #include "options.h"
 #include "output.h"
 #include "pgmap_host.h"
+#include "privs.h"
 #include "procfs.h"
+#include "slots.h"
+#include "readfile.h"
 #include "walk.h"
 
 #define DEBUGFS_PGMAPS debugfs_pgmaps_path()
@@ -53,25 +56,6 @@ static int sort_by_name(struct top *t, const char *name)
 			return 0;
 		}
 	return -1;
-}
-
-/* --pgmap ID: an address or a physical start, else a short name. */
-static int parse_pgmap(struct top *t, const char *s)
-{
-	char *end;
-
-	errno = 0;
-	t->filter_pgmap = strtoull(s, &end, 0);
-	/* Not a number: a short name, whose form is "driver/device#N". */
-	if (*end || end == s) {
-		t->filter_pgmap = 0;
-		if (!strchr(s, '#') || strlen(s) >= sizeof(t->filter_name))
-			return -1;
-		snprintf(t->filter_name, sizeof(t->filter_name), "%s", s);
-	} else if (errno || !t->filter_pgmap) {
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -153,8 +137,8 @@ static int top_run(struct top *t, const struct top_env *env)
 			rc = DEVMEM_EXIT_ERROR;
 			devmem_stop = 1;
 		} else if (env->exporter.listen) {
-			fprintf(stderr, "devmemtop: serving metrics on http://%s/metrics\n",
-				env->exporter.listen);
+			fprintf(stderr, "devmemtop: serving metrics on %s://%s/metrics\n",
+				exporter_tls() ? "https" : "http", env->exporter.listen);
 		}
 	}
 	if (!env->batch)
@@ -207,7 +191,7 @@ static int __cmd_top(struct top *t, struct top_env *env)
 {
 	char err[1024];
 	bool usage_err;
-	int rc;
+	int rc, e;
 
 	t->exporting = env->exporter.listen || env->exporter.textfile;
 	if (t->exporting && exporter_open(&env->exporter, &usage_err, err, sizeof(err))) {
@@ -221,10 +205,24 @@ static int __cmd_top(struct top *t, struct top_env *env)
 	rc = top_attach(t, env);
 	if (rc)
 		return rc;
-	rc = top_run(t, env);
+	if ((e = devmem_slots_prepare(&t->sess))) {
+		fprintf(stderr, "devmemtop: the slots' fence map: %s\n", strerror(-e));
+		devmem_stop = 1;
+		rc = DEVMEM_EXIT_ERROR;
+	}
+	/* Attached and walked: a server reachable from the network keeps only what counting needs. */
+	if (!rc && env->exporter.listen &&
+	    top_drop_privileges(top_caps_needed(t->sess.fault_hooks != NULL), err, sizeof(err))) {
+		fprintf(stderr, "devmemtop: dropping privileges: %s\n", err);
+		devmem_stop = 1;
+		rc = DEVMEM_EXIT_ERROR;
+	}
+	if (!rc)
+		rc = top_run(t, env);
 	devmem_detach(&t->sess);
 	if (t->exporting)
 		exporter_close();
+	host_close_kept();
 	top_free(t);
 	return rc;
 }
@@ -278,7 +276,8 @@ static int cmd_top(int argc, char **argv)
 			t.filter_pid = env.attach.filter_pid = (uint32_t)v;
 			break;
 		case DEVMEM_OPT_PGMAP:
-			if (parse_pgmap(&t, optarg))
+			if (pgmap_id_parse(optarg, &t.filter_pgmap, t.filter_name,
+					   sizeof(t.filter_name)))
 				return devmem_usage_error(DEVMEM_TOOL_TOP, "--pgmap %s: not a pgmap "
 							  "name, physical start or address", optarg);
 			break;
@@ -307,6 +306,12 @@ static int cmd_top(int argc, char **argv)
 		case DEVMEM_OPT_VERSION: devmem_print_version(stdout, "devmemtop"); return 0;
 		case DEVMEM_OPT_VERBOSE: devmem_verbose++; break;
 		case DEVMEM_OPT_LISTEN: env.exporter.listen = optarg; break;
+		case DEVMEM_OPT_WEB_CONFIG:
+			if (!*optarg)
+				return devmem_usage_error(DEVMEM_TOOL_TOP, "--web.config.file: an "
+							  "empty name");
+			env.exporter.web_config = optarg;
+			break;
 		case DEVMEM_OPT_TEXTFILE:
 			if (!*optarg)
 				return devmem_usage_error(DEVMEM_TOOL_TOP, "--textfile: an empty name");
@@ -346,6 +351,9 @@ static int cmd_top(int argc, char **argv)
 	if (optind < argc)
 		return devmem_usage_error(DEVMEM_TOOL_TOP, "%s: more than an interval and a count",
 					  argv[optind]);
+	if (env.exporter.web_config && !env.exporter.listen)
+		return devmem_usage_error(DEVMEM_TOOL_TOP, "--web.config.file configures "
+					  "--web.listen-address, which is not given");
 	return __cmd_top(&t, &env);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ksyms.h"
+#include "readfile.h"
 
 const char *ksyms_path = "/proc/kallsyms";
 
@@ -184,7 +185,7 @@ int ksyms_read(struct ksyms *k, FILE *f)
 
 int ksyms_load(struct ksyms *k)
 {
-	FILE *f = fopen(ksyms_path, "r");
+	FILE *f = host_open_file(ksyms_path);
 	int e;
 
 	memset(k, 0, sizeof(*k));
@@ -220,7 +221,7 @@ bool ksyms_addr_of(const struct ksyms *k, const char *name, uint64_t *addr)
 
 bool ksyms_lookup(const char *name, uint64_t *addr)
 {
-	FILE *f = fopen(ksyms_path, "r");
+	FILE *f = host_open_file(ksyms_path);
 	size_t linecap = 0;
 	char *line = NULL;
 	struct ksym_line l;

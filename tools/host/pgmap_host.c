@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,13 @@ static void free_ksyms(struct pgmap_namer *nm)
 		ksyms_free(nm->src_data);
 	free(nm->src_data);
 	nm->src_data = NULL;
+	/*
+	 * The table's megabytes came from the heap's middle (libbpf's frees
+	 * of BTF raised malloc's mmap threshold above their size), under
+	 * what the intervals allocated since: without a trim they stay
+	 * resident, free but never given back.
+	 */
+	malloc_trim(0);
 }
 
 const struct pgmap_name_source pgmap_host_source = {

@@ -8,6 +8,7 @@
 #define DEVMEM_READFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * All of path, NUL-terminated, malloc'd; *len (may be NULL) its length.
@@ -16,5 +17,18 @@
  * files give what they can.
  */
 char *host_read_file(const char *path, size_t *len);
+
+/*
+ * Keep path open, so that later reads go through this open file: what
+ * procfs shows depends on the opener's capabilities when the file was
+ * opened (/proc/kallsyms' addresses, /proc/iomem's ranges), and a tool
+ * that drops its capabilities keeps seeing what it saw before. 0 or
+ * -errno; at most HOST_KEPT_FILES paths.
+ */
+#define HOST_KEPT_FILES 4
+int host_keep_open(const char *path);
+/* path for reading from its start: through the kept file when there is one. */
+FILE *host_open_file(const char *path);
+void host_close_kept(void);
 
 #endif

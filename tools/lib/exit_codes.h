@@ -19,7 +19,7 @@ enum devmem_exit {
 	DEVMEM_EXIT_TRUNCATED = 6,	/* trace ends inside a chunk: read up to it */
 	DEVMEM_EXIT_CORRUPT = 7,	/* trace damaged: nothing reported */
 	DEVMEM_EXIT_SALVAGED = 8,	/* --salvage skipped damaged chunks */
-	DEVMEM_EXIT_WRITE = 9,		/* recording cut short by a write error */
+	DEVMEM_EXIT_WRITE = 9,		/* a recording or a report cut short by a write error */
 	DEVMEM_EXIT_LEAKS = 23,		/* devmemleak: leaks (--error-exitcode) */
 	DEVMEM_EXIT_NO_VERDICT = 24,	/* devmemleak: cannot judge, says why */
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
+#include "output.h"
 
 const char *const folded_root[FOLDED_KINDS] = {
 	[FOLDED_LEAKED] = "leaked device pages",
@@ -254,14 +255,14 @@ out:
 
 int folded_write_file(const struct folded *f, const char *path, const struct folded_opts *o)
 {
-	FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	FILE *out = strcmp(path, "-") ? devmem_report_open(path) : stdout;
 	int rc, e;
 
 	if (!out)
 		return -1;
 	rc = folded_write(f, out, o);
 	e = errno;
-	if (out != stdout && fclose(out) && !rc) {
+	if (out != stdout && devmem_report_close(out) && !rc) {
 		rc = -1;
 		e = errno;
 	}

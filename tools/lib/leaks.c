@@ -191,6 +191,7 @@ static void lt_task_fork(void *ctx, const struct devmem_rec_task *r)
 	struct leak_tracker *t = leak_tracker_of(ctx);
 	uint64_t v;
 
+	devmem_state_ops.task_fork(ctx, r);
 	if (!t->scoped || u64map_get(&t->tree, r->tgid + 1ull, &v))
 		return;
 	if (r->parent_tgid != t->root_parent && !u64map_get(&t->tree, r->parent_tgid + 1ull, &v))
@@ -210,6 +211,7 @@ static void lt_task_exit(void *ctx, const struct devmem_rec_task *r)
 	struct leak_tracker *t = leak_tracker_of(ctx);
 	uint64_t v;
 
+	devmem_state_ops.task_exit(ctx, r);
 	if (!t->scoped || !u64map_get(&t->tree, r->tgid + 1ull, &v))
 		return;
 	u64map_del(&t->tree, r->tgid + 1ull);

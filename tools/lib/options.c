@@ -50,7 +50,7 @@ void devmem_getopt_init(struct devmem_getopt *g, unsigned int tool, bool stop_at
 	for (i = 0; i < devmem_nr_options; i++) {
 		const struct devmem_option *o = &devmem_options[i];
 
-		if (!(o->tools & tool) || devmem_option_of(tool, o->id) != o)
+		if (!(o->tools & tool) || (devmem_option_of(tool, o->id) != o && !o->alias))
 			continue;	/* another tool's, or a second wording */
 		g->longopts[n++] = (struct option){
 			o->name, o->arg ? required_argument : no_argument, NULL, OPT_VAL(o->id),

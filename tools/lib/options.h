@@ -14,6 +14,14 @@
 #include <stdio.h>
 #include "exit_codes.h"	/* DEVMEM_TOOL_* */
 
+/*
+ * The port --help, the docs, the tests and deploy/ suggest for
+ * --web.listen-address: outside Prometheus's full 9100-9999 allocations
+ * and not the OpenTelemetry SDKs' 9464 (docs/deploy.md says how it was
+ * chosen).
+ */
+#define DEVMEM_EXPORTER_PORT 29464
+
 enum devmem_opt {
 	DEVMEM_OPT_HELP,
 	DEVMEM_OPT_VERSION,
@@ -33,6 +41,7 @@ enum devmem_opt {
 	DEVMEM_OPT_MAXROWS,
 	DEVMEM_OPT_SORT,
 	DEVMEM_OPT_LISTEN,
+	DEVMEM_OPT_WEB_CONFIG,
 	DEVMEM_OPT_TEXTFILE,
 	DEVMEM_OPT_METRICS_MAX_PROCS,
 	DEVMEM_OPT_KEEP_EXITED,
@@ -51,9 +60,12 @@ enum devmem_opt {
 	DEVMEM_OPT_ERROR_EXITCODE,
 	DEVMEM_OPT_SUPPRESS,
 	DEVMEM_OPT_JUNIT,
+	DEVMEM_OPT_LOG_FILE,
 	DEVMEM_OPT_FOLDED,
 	/* devmemreport */
 	DEVMEM_OPT_CSV,
+	DEVMEM_OPT_EVENTS,
+	DEVMEM_OPT_STACKS,
 	DEVMEM_OPT_PERFETTO,
 	DEVMEM_OPT_SVG,
 	DEVMEM_OPT_LIMIT,

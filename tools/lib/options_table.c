@@ -14,6 +14,8 @@
 #define LEAK	DEVMEM_TOOL_LEAK
 #define ALL	(TOP | REC | REPORT | LEAK)
 #define LIVE	(TOP | REC | LEAK)	/* the tools that load BPF programs */
+#define PORT_STR(p)	#p
+#define PORT_TEXT(p)	PORT_STR(p)
 
 const struct devmem_option devmem_options[] = {
 	{ DEVMEM_OPT_PID, 'p', "pid", DEVMEM_ARG_COUNT, "PID", TOP,
@@ -43,6 +45,9 @@ const struct devmem_option devmem_options[] = {
 	  "batch mode, one JSON document per interval" },
 	{ DEVMEM_OPT_JSON, 'j', "json", DEVMEM_ARG_NONE, NULL, REPORT,
 	  "the report as one JSON document" },
+	{ DEVMEM_OPT_JSON, 'j', "json", DEVMEM_ARG_NONE, NULL, LEAK,
+	  "the report as one JSON document: verdict, exit status, leak groups "
+	  "with their stacks, lost events and why there is no verdict" },
 	{ DEVMEM_OPT_DELAY, 'd', "delay", DEVMEM_ARG_SECONDS, "SEC", TOP,
 	  "the interval between reports", "1" },
 	{ DEVMEM_OPT_ITERATIONS, 'n', "iterations", DEVMEM_ARG_COUNT, "N", TOP,
@@ -52,10 +57,15 @@ const struct devmem_option devmem_options[] = {
 	{ DEVMEM_OPT_SORT, 's', "sort", DEVMEM_ARG_WORD, "COLUMN", TOP,
 	  "sort by this column: a pgmap one (LIVE, FILL, FAULTS, ...) or a "
 	  "process one (HELD, ...)", "LIVE and HELD" },
+	{ DEVMEM_OPT_LISTEN, 0, "web.listen-address", DEVMEM_ARG_WORD, "ADDR:PORT", TOP,
+	  "serve Prometheus metrics at /metrics (node_exporter's flag); :PORT is "
+	  "127.0.0.1, every address must be named (0.0.0.0:PORT, [::]:PORT); no "
+	  "screen: add -b or -j to print reports as well" },
 	{ DEVMEM_OPT_LISTEN, 0, "listen", DEVMEM_ARG_WORD, "ADDR:PORT", TOP,
-	  "serve Prometheus metrics at /metrics on ADDR:PORT (numeric; [::1]:PORT "
-	  "for IPv6, :PORT for every address); no screen: add -b or -j to print "
-	  "reports as well" },
+	  "the old name of --web.listen-address", NULL, true },
+	{ DEVMEM_OPT_WEB_CONFIG, 0, "web.config.file", DEVMEM_ARG_FILE, "FILE", TOP,
+	  "TLS and basic auth for that endpoint, in Prometheus exporter-toolkit's "
+	  "web configuration format" },
 	{ DEVMEM_OPT_TEXTFILE, 0, "textfile", DEVMEM_ARG_FILE, "FILE", TOP,
 	  "write the metrics to FILE every interval, atomically, for "
 	  "node_exporter's textfile collector (name it *.prom)" },
@@ -75,8 +85,8 @@ const struct devmem_option devmem_options[] = {
 	  "is stuck", "1" },
 
 	{ DEVMEM_OPT_OUTPUT, 'o', "output", DEVMEM_ARG_FILE, "FILE", REC,
-	  "the trace file, created 0600; it must be new or a regular file of ours "
-	  "(truncated)" },
+	  "the trace file, created 0600; it must be new or a regular file "
+	  "(truncated); one that cannot be created exits 9 before anything loads" },
 	{ DEVMEM_OPT_DURATION, 0, "duration", DEVMEM_ARG_SECONDS, "SEC", REC,
 	  "stop after SEC", "until interrupted, or COMMAND ends" },
 	{ DEVMEM_OPT_NO_STACKS, 0, "no-stacks", DEVMEM_ARG_NONE, NULL, REC,
@@ -101,6 +111,9 @@ const struct devmem_option devmem_options[] = {
 	  "leaks whose stack contains a line of FILE do not count" },
 	{ DEVMEM_OPT_JUNIT, 0, "junit", DEVMEM_ARG_FILE, "FILE", LEAK,
 	  "also write the verdict as JUnit XML" },
+	{ DEVMEM_OPT_LOG_FILE, 0, "log-file", DEVMEM_ARG_FILE, "FILE", LEAK,
+	  "write the report to FILE (created 0600) instead of stderr; stdout is "
+	  "COMMAND's alone either way" },
 	{ DEVMEM_OPT_FOLDED, 0, "folded", DEVMEM_ARG_FILE, "FILE", LEAK,
 	  "also write the leaked pages' stacks, folded for flame graphs" },
 	{ DEVMEM_OPT_FOLDED, 0, "folded", DEVMEM_ARG_FILE, "FILE", REPORT,
@@ -109,6 +122,11 @@ const struct devmem_option devmem_options[] = {
 
 	{ DEVMEM_OPT_CSV, 0, "csv", DEVMEM_ARG_NONE, NULL, REPORT,
 	  "the per-pgmap and per-process tables as CSV" },
+	{ DEVMEM_OPT_EVENTS, 0, "events", DEVMEM_ARG_NONE, NULL, REPORT,
+	  "print every record instead, one line each in time order, as perf "
+	  "script does: comm pid/tid [cpu] seconds.microseconds: event: fields" },
+	{ DEVMEM_OPT_STACKS, 0, "stacks", DEVMEM_ARG_NONE, NULL, REPORT,
+	  "with --events, the allocation stack below each line that has one" },
 	{ DEVMEM_OPT_PERFETTO, 0, "perfetto", DEVMEM_ARG_FILE, "FILE", REPORT,
 	  "also write Chrome trace JSON for ui.perfetto.dev" },
 	{ DEVMEM_OPT_SVG, 0, "svg", DEVMEM_ARG_FILE, "FILE", REPORT,
@@ -144,7 +162,8 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	    { "devmemtop -b 5 3", "three text reports, 5 s apart" },
 	    { "devmemtop -j -p 1234", "JSON for what process 1234 does" },
 	    { "devmemtop --attach=kprobe", "on a kernel without the devmem tracepoints" },
-	    { "devmemtop --listen 127.0.0.1:29464", "a Prometheus exporter on loopback" } } },
+	    { "devmemtop --web.listen-address :" PORT_TEXT(DEVMEM_EXPORTER_PORT) " --web.config.file web.yml",
+	      "a Prometheus exporter on loopback, with TLS and basic auth" } } },
 	{ REC, "devmemrec",
 	  "record what device memory does to a trace file",
 	  { "-o FILE [options] [-- COMMAND [ARGS...]]" },
@@ -154,7 +173,9 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	  "COMMAND runs on, unrecorded. devmemreport and devmemleak -i read FILE.",
 	  NULL,
 	  { { "devmemrec -o run.dmt -- ./gpu-job --size 4G", "record one job" },
-	    { "devmemrec -o idle.dmt --duration 60", "a minute of the whole machine" } } },
+	    { "devmemrec -o idle.dmt --duration 60", "a minute of the whole machine" },
+	    { "devmemrec -o gpu0.dmt --pgmap test_hmm/hmm_dmirror#0 -- ./gpu-job",
+	      "one pgmap's events" } } },
 	{ REPORT, "devmemreport",
 	  "report on a devmemrec trace file",
 	  { "[options] FILE" },
@@ -167,16 +188,20 @@ const struct devmem_tool_doc devmem_tool_docs[] = {
 	  { { "devmemreport run.dmt", "the text report" },
 	    { "devmemreport --json run.dmt | jq .pgmaps", "the pgmaps, as JSON" },
 	    { "devmemreport --folded - run.dmt | flamegraph.pl >pages.svg",
-	      "pages by stack, as a flame graph" } } },
+	      "pages by stack, as a flame graph" },
+	    { "devmemreport --events --stacks run.dmt", "every record, as perf script prints" } } },
 	{ LEAK, "devmemleak",
 	  "fail a command that leaks device pages or pgmap references",
 	  { "[options] -- COMMAND [ARGS...]", "[options] -i FILE" },
 	  "Report every device page handed out and never freed, and every pgmap\n"
 	  "reference taken and never put, by COMMAND and its descendants (or in a\n"
 	  "devmemrec trace), grouped by allocation stack with pid, comm, count and\n"
-	  "age. Pages other processes hold are shown apart and never fail the run.",
+	  "age. Pages other processes hold are shown apart and never fail the run.\n"
+	  "The report goes to stderr (or --log-file): stdout is COMMAND's alone.",
 	  NULL,
 	  { { "devmemleak --junit leaks.xml -- ./gpu-tests --quick", "a CI gate" },
+	    { "devmemleak --json --log-file leaks.json -- ./gpu-tests >results.json",
+	      "the verdict as JSON, apart from the tests' own output" },
 	    { "devmemleak --timeout 60 -- rmmod my_gpu_driver",
 	      "name the pages a hung teardown waits for" } } },
 };

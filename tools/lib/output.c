@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include "counters.h"
 #include "output.h"
 #include "pgmap_names.h"
@@ -61,4 +64,35 @@ void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r)
 	json_u64(j, "pid", r->pid);
 	json_str(j, "comm", r->comm);
 	devmem_counters_json(j, &devmem_proc_counter_set, &r->c);
+}
+
+FILE *devmem_report_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+	FILE *f;
+	int e;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+int devmem_report_close(FILE *f)
+{
+	int e = 0;
+
+	if (fflush(f))
+		e = errno;
+	else if (ferror(f))
+		e = EIO;
+	if (fclose(f) && !e)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
 }

@@ -23,4 +23,18 @@ const char *devmem_pgmap_label(const struct devmem_state *st, uint64_t pgmap, ch
 			       size_t len);
 void devmem_json_proc_fields(struct json *j, const struct devmem_proc_row *r);
 
+/*
+ * A file a report goes to (a log, JUnit, folded stacks, Perfetto, SVG):
+ * a new one is created 0600, as trace files are, since reports may hold
+ * kernel addresses (--raw-addresses); an existing one (a log being
+ * replaced, /dev/stderr, /dev/full) is truncated and its mode left alone:
+ * it is not ours. NULL with errno set.
+ */
+FILE *devmem_report_open(const char *path);
+/*
+ * Flush and close a report file: 0, or -1 with errno saying why a write
+ * failed (EIO when the error came earlier and its cause is gone).
+ */
+int devmem_report_close(FILE *f);
+
 #endif

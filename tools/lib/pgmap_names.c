@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,15 @@ static void read_kallsyms(struct pgmap_namer *nm, uint64_t now)
 		nm->src->read_ksyms(nm);	/* unreadable or no memory: names nothing */
 	nm->ksyms_read_ns = now;
 	nm->ksyms_reads++;
+	nm->ksyms_held = true;
+}
+
+/* Nothing waits to be placed: the table goes until the next new address. */
+static void drop_kallsyms(struct pgmap_namer *nm)
+{
+	if (nm->ksyms_held && nm->src && nm->src->free)
+		nm->src->free(nm);
+	nm->ksyms_held = false;
 }
 
 /* Name h from kallsyms as last read: see struct pgmap_name_source. */
@@ -222,7 +232,7 @@ static void lookup_owners(struct pgmap_namer *nm, struct devmem_state *st)
 		memset(&nm->syms[nm->nsyms], 0, sizeof(nm->syms[0]));
 		nm->syms[nm->nsyms].addr = owner;
 		nm->syms[nm->nsyms++].seen_ns = now;
-		if (!nm->ksyms_reads)
+		if (!nm->ksyms_held)
 			read_kallsyms(nm, now);
 	}
 	for (k = 0; k < nm->nsyms; k++)
@@ -230,8 +240,12 @@ static void lookup_owners(struct pgmap_namer *nm, struct devmem_state *st)
 			place(nm, &nm->syms[k]);
 			unsettled += !nm->syms[k].settled;
 		}
-	if (!unsettled || now - nm->ksyms_read_ns < PGMAP_KSYMS_REREAD_NS)
+	if (now - nm->ksyms_read_ns < PGMAP_KSYMS_REREAD_NS)
 		return;
+	if (!unsettled) {
+		drop_kallsyms(nm);
+		return;
+	}
 	read_kallsyms(nm, now);
 	for (k = 0; k < nm->nsyms; k++) {
 		if (nm->syms[k].settled || !place(nm, &nm->syms[k]))
@@ -323,6 +337,7 @@ void pgmap_namer_free(struct pgmap_namer *nm)
 	if (nm->src && nm->src->free)
 		nm->src->free(nm);
 	nm->ksyms_reads = 0;
+	nm->ksyms_held = false;
 	nm->syms = NULL;
 	nm->nsyms = nm->capsyms = 0;
 	nm->io_read = false;
@@ -417,4 +432,21 @@ size_t pgmap_names_apply(struct devmem_state *st, const char *text)
 	}
 	pgmap_names_index(st);
 	return named;
+}
+
+int pgmap_id_parse(const char *arg, uint64_t *value, char *name, size_t len)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoull(arg, &end, 0);
+	name[0] = 0;
+	if (end != arg && !*end)
+		return errno || !*value ? -1 : 0;
+	/* Not a number: a short name, whose form is "driver/device#N". */
+	*value = 0;
+	if (!strchr(arg, '#') || strlen(arg) >= len)
+		return -1;
+	snprintf(name, len, "%s", arg);
+	return 0;
 }

@@ -117,6 +117,14 @@ struct pgmap_namer {
 	bool io_read;
 	uint64_t ksyms_read_ns;	/* when kallsyms was last read */
 	unsigned int ksyms_reads;	/* how often (0: never) */
+	/*
+	 * The source keeps the table (src_data) only while it may serve: a
+	 * minute (PGMAP_KSYMS_REREAD_NS) after the last read, with every
+	 * address placed, it is freed (5 MB of text, 9 MB resident while
+	 * kept, on a distribution kernel) and read again for the next new
+	 * address, such as a driver loaded since.
+	 */
+	bool ksyms_held;
 	uint64_t (*clock_ns)(void);	/* NULL: the source's (tests set theirs) */
 };
 
@@ -132,6 +140,12 @@ void pgmap_namer_free(struct pgmap_namer *nm);
 void pgmap_names_index(struct devmem_state *st);
 /* "driver/device#idx", the name a pgmap goes by without --raw-addresses. */
 const char *pgmap_short_name(const struct devmem_pgmap_row *r, char *buf, size_t len);
+/*
+ * --pgmap's argument, the same in every tool: a number (a kernel address
+ * or a physical start) into *value, or a short name ("driver/device#N")
+ * into name with *value 0. 0, or -1 when it is neither.
+ */
+int pgmap_id_parse(const char *arg, uint64_t *value, char *name, size_t len);
 /* DEVICE as shown: "device", or "device@pci" under a PCI device. */
 const char *pgmap_device_label(const struct devmem_pgmap_row *r, char *buf, size_t len);
 

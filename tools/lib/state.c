@@ -387,6 +387,12 @@ static void st_migrate(void *ctx, const struct devmem_rec_migrate *r)
 			     r->nr_to_system);
 }
 
+/* Forks and exits change no row: they are counted as events, as the file holds them. */
+static void st_task(void *ctx, const struct devmem_rec_task *r)
+{
+	count(ctx, &r->hdr);
+}
+
 const struct devmem_ops devmem_state_ops = {
 	.pgmap_create = st_pgmap_create,
 	.pgmap_destroy = st_pgmap_destroy,
@@ -399,6 +405,8 @@ const struct devmem_ops devmem_state_ops = {
 	.fault = st_fault,
 	.migrate = st_migrate,
 	.pgmap_wait = st_pgmap_wait,
+	.task_fork = st_task,
+	.task_exit = st_task,
 };
 
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,

@@ -55,6 +55,18 @@ struct devmem_pgmap_row {
 	bool wait_has_stack;
 	uint64_t mark[RATE_MAX];
 	double rate[RATE_MAX];
+	/*
+	 * A live view's life cycle of a row (tools/devmemtop/pgmaps.h): the
+	 * BPF side retired the pgmap (its teardown ended), and these are its
+	 * final totals, read from entry retired_key - 1 (0: not retired);
+	 * then outputs showed it destroyed; then its totals go to the range's
+	 * history row, whose series and totals so never go down.
+	 */
+	uint64_t retired_key;
+	uint64_t orphan_of;	/* a new pgmap took its address before its
+				 * retirement was read: the address */
+	bool destroyed_shown;
+	bool history;		/* the summed totals of dead pgmaps of its range */
 };
 
 
@@ -68,6 +80,12 @@ bool devmem_proc_counters_same(const struct devmem_proc_counters *a,
  */
 typedef bool (*devmem_proc_forget_fn)(void *ctx, uint32_t pid,
 				      const struct devmem_proc_counters *raw);
+
+/*
+ * Forget the BPF side's retired entry key of a pgmap (a live view): true
+ * when it is gone, its slot on the way back; false to try again later.
+ */
+typedef bool (*devmem_pgmap_forget_fn)(void *ctx, uint64_t key);
 
 struct devmem_proc_row {
 	uint32_t pid;

@@ -17,6 +17,7 @@
 #include "fault_hooks.h"
 #include "ksyms.h"
 #include "modes.h"
+#include "slots.h"
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
@@ -108,6 +109,14 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 		bpf_map__set_max_entries(skel->maps.proc_slot, procs);
 		bpf_map__set_max_entries(skel->maps.free_proc_slots, procs);
 	}
+	/*
+	 * A recording keeps no totals, so retires no pgmap (slots.bpf.h): its
+	 * pgmap_meta keeps the dead ones, whose names it writes at the end,
+	 * and forgets the least recently used when full. A live pgmap that
+	 * goes is learned again from the kernel at its next event.
+	 */
+	if (!o->counts)
+		bpf_map__set_type(skel->maps.pgmap_meta, BPF_MAP_TYPE_LRU_HASH);
 	if (o->ringbuf_bytes && bpf_map__set_max_entries(skel->maps.events, o->ringbuf_bytes)) {
 		snprintf(err, errlen, "ring buffer size %u: not a power of 2 of at least a page",
 			 o->ringbuf_bytes);
@@ -213,6 +222,7 @@ void devmem_detach(struct devmem_session *s)
 		s->rb = NULL;
 	}
 	devmem_fault_hooks_free(s);
+	devmem_slots_free(s);
 	devmem_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

@@ -58,6 +58,7 @@ struct devmem_session {
 	} kprobe_alt[DEVMEM_MAX_KPROBE_ALT];
 	size_t nr_kprobe_alt;
 	struct devmem_fault_hooks *fault_hooks;	/* fallback modes: fault_hooks.h */
+	struct devmem_slot_returns *slot_returns;	/* live views: slots.h */
 };
 
 const char *devmem_mode_name(enum devmem_mode mode);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kcounts.h"
+#include "slots.h"
 #include "u64map.h"
 #include "devmem_maps.h"
 #include "devmem_rules.h"
@@ -60,23 +61,22 @@ static void sum_proc(struct devmem_proc_counters *sum, char comm[DEVMEM_COMM_LEN
 
 /*
  * Forget a dead process in the kernel: its proc_slot entry goes, and its
- * slot is zeroed and given back to the BPF side (free_proc_slots), but
- * only if the slot still holds what we last read. Why that is as safe as
- * user space can make it: the process is gone and holds no page, so
- * nothing of its own can still add to the slot; only a new process that
- * got its tgid can, with its first events. If they came before the
- * lookup, the numbers differ and the slot stays (the next read gives the
- * new process a row of its own). proc_gen is bumped before the slot is
- * zeroed, so every CPU's cached slot is stale before the slot can go to
- * another process. What can be lost: events of such a new process in the
- * microseconds between the lookup and the delete, and an add by a program
- * that had read proc_gen just before the bump (it lands in the zeroed
- * slot, so in the slot's next process). Both need the tgid to be reused
- * within a read of its own exit, and are not counted anywhere.
+ * slot is queued to be zeroed and given back to the BPF side
+ * (devmem_slots_release()), but only if the slot still holds what we last
+ * read. Why that is as safe as user space can make it: the process is
+ * gone and holds no page, so nothing of its own can still add to the
+ * slot; only a new process that got its tgid can, with its first events.
+ * If they came before the lookup, the numbers differ and the slot stays
+ * (the next read gives the new process a row of its own). A program that
+ * found the slot before the delete finishes before the slot is zeroed
+ * (the release's fence), so nothing lands in the slot's next process.
+ * What can be lost: events of such a new process between the lookup and
+ * the delete. That needs the tgid to be reused within a read of its own
+ * exit, and is not counted anywhere.
  */
 bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc_counters *raw)
 {
-	const struct devmem_session *s = ctx;
+	struct devmem_session *s = ctx;
 	int n = ncpus(), counts_fd = bpf_map__fd(s->skel->maps.proc_counts);
 	int slot_fd = bpf_map__fd(s->skel->maps.proc_slot);
 	size_t size = percpu_stride(sizeof(struct devmem_proc_counts)) * n;
@@ -93,12 +93,8 @@ bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc
 	} else if (!bpf_map_lookup_elem(counts_fd, &slot, vals)) {
 		sum_proc(&c, comm, vals, n);
 		if (devmem_proc_counters_same(&c, raw) && !bpf_map_delete_elem(slot_fd, &key)) {
-			__atomic_fetch_add(&s->skel->bss->proc_gen, 1, __ATOMIC_SEQ_CST);
-			memset(vals, 0, size);
-			/* A slot that cannot be zeroed is not given back: one slot fewer. */
-			if (!bpf_map_update_elem(counts_fd, &slot, vals, BPF_ANY))
-				bpf_map_update_elem(bpf_map__fd(s->skel->maps.free_proc_slots),
-						    NULL, &slot, BPF_ANY);
+			/* No memory to queue it: one slot fewer, the row still goes. */
+			devmem_slot_return_proc(s, slot);
 			gone = true;
 		}
 	}
@@ -155,26 +151,11 @@ static bool reborn(const struct devmem_pgmap_row *r, const struct devmem_pgmap_m
 #undef WENT_DOWN
 }
 
-/* One pgmap's totals into its row; the kernel's numbers replace ours. */
-static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
-			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c,
-			const struct devmem_pgmap_lat *lat)
+/* A row takes the BPF side's meta and totals (either may be NULL). */
+static void fill_pgmap(struct devmem_state *st, struct devmem_pgmap_row *r,
+		       const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c,
+		       const struct devmem_pgmap_lat *lat)
 {
-	struct devmem_pgmap_row *r;
-	uint64_t i;
-
-	/* The dead pgmap keeps its row and its totals, as in a replay. */
-	if (u64map_get(&st->pgmap_idx, pgmap, &i) && reborn(&st->pgmaps[i], m, c)) {
-		st->pgmaps[i].destroyed = true;
-		st->pgmaps[i].pgmap = 0;
-		u64map_del(&st->pgmap_idx, pgmap);
-	}
-	if (m && m->start)
-		devmem_state_pgmap_meta(st, pgmap, m->start, m->end, m->type, m->owner,
-					m->nr_pages);
-	r = devmem_state_pgmap(st, pgmap);
-	if (!r)
-		return;
 	if (m) {
 		r->ops = m->ops;
 		r->destroyed = m->destroyed;
@@ -194,6 +175,109 @@ static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
 	memcpy(r->fault_lat, lat->fault_lat, sizeof(r->fault_lat));
 }
 
+/* One pgmap's totals into its row; the kernel's numbers replace ours. */
+static void apply_pgmap(struct devmem_state *st, uint64_t pgmap,
+			const struct devmem_pgmap_meta *m, const struct devmem_pgmap_counts *c,
+			const struct devmem_pgmap_lat *lat)
+{
+	struct devmem_pgmap_row *r;
+	uint64_t i;
+
+	/*
+	 * The dead pgmap keeps its row and its totals, as in a replay. They
+	 * are those of the last read; its final ones come with its retired
+	 * entry, which must take this row, not add another (orphan_of).
+	 */
+	if (u64map_get(&st->pgmap_idx, pgmap, &i) && reborn(&st->pgmaps[i], m, c)) {
+		st->pgmaps[i].destroyed = true;
+		st->pgmaps[i].orphan_of = pgmap;
+		st->pgmaps[i].pgmap = 0;
+		u64map_del(&st->pgmap_idx, pgmap);
+	}
+	if (m && m->start)
+		devmem_state_pgmap_meta(st, pgmap, m->start, m->end, m->type, m->owner,
+					m->nr_pages);
+	r = devmem_state_pgmap(st, pgmap);
+	if (r)
+		fill_pgmap(st, r, m, c, lat);
+}
+
+/* The row a retired pgmap's final totals go to, detached from its address. */
+static struct devmem_pgmap_row *retired_row(struct devmem_state *st, uint64_t key,
+					    const struct devmem_pgmap_retired *v)
+{
+	const struct devmem_pgmap_meta *m = &v->meta;
+	struct devmem_pgmap_row *r = NULL;
+	uint64_t i;
+	size_t k;
+
+	for (k = 0; k < st->nr_pgmaps && !r; k++)
+		if (st->pgmaps[k].retired_key == key + 1)
+			r = &st->pgmaps[k];	/* read before: its totals are final */
+	/*
+	 * A row a new pgmap at the address took the address from: this
+	 * pgmap's, as last read, before the new one came (apply_pgmap()).
+	 */
+	for (k = 0; k < st->nr_pgmaps && !r; k++)
+		if (st->pgmaps[k].orphan_of == v->pgmap && !st->pgmaps[k].retired_key) {
+			r = &st->pgmaps[k];
+			r->orphan_of = 0;
+		}
+	if (!r && m->start)
+		devmem_state_pgmap_meta(st, v->pgmap, m->start, m->end, m->type, m->owner,
+					m->nr_pages);
+	if (!r && u64map_get(&st->pgmap_idx, v->pgmap, &i))
+		r = &st->pgmaps[i];
+	if (!r)
+		r = devmem_state_pgmap(st, v->pgmap);
+	if (!r)
+		return NULL;
+	/* Its address may be a new pgmap's: the row is no longer found by it. */
+	if (r->pgmap) {
+		u64map_del(&st->pgmap_idx, r->pgmap);
+		r->pgmap = 0;
+	}
+	r->retired_key = key + 1;
+	return r;
+}
+
+/*
+ * pgmaps whose teardown ended: their final totals, and their slots, until
+ * the live view has shown them and gives the slots back. Read before
+ * pgmap_meta, where a new pgmap may already use a retired one's address.
+ */
+static void read_retired(struct devmem_state *st, const struct devmem_session *s, void *vals,
+			 int n)
+{
+	int fd = bpf_map__fd(s->skel->maps.pgmap_retired);
+	__u64 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct devmem_pgmap_retired v;
+		struct devmem_pgmap_counts c;
+		struct devmem_pgmap_lat lat = { 0 };
+		struct devmem_pgmap_row *r;
+		__u32 slot;
+		bool counted = false;
+
+		if (!bpf_map_lookup_elem(fd, &next, &v) && (r = retired_row(st, next, &v))) {
+			slot = v.slot;
+			if (slot != DEVMEM_NO_SLOT &&
+			    !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_counts), &slot, vals)) {
+				if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pgmap_lat), &slot, &lat))
+					memset(&lat, 0, sizeof(lat));
+				sum_pgmap(&c, vals, n);
+				counted = true;
+			}
+			fill_pgmap(st, r, &v.meta, counted ? &c : NULL, &lat);
+			r->destroyed = true;
+			r->waiting = false;
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
 int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_session *s,
 			     devmem_proc_totals_fn on_proc)
 {
@@ -209,6 +293,7 @@ int devmem_state_from_kernel(struct devmem_state *st, const struct devmem_sessio
 
 	if (!vals)
 		return -ENOMEM;
+	read_retired(st, s, vals, n);
 	/* pgmaps known but never counted yet (a create, a destroy) first */
 	while (!bpf_map_get_next_key(meta_fd, prev, &next)) {
 		struct devmem_pgmap_meta m;

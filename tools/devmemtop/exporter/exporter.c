@@ -6,17 +6,27 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/ssl.h>
+#include "basicauth.h"
 #include "clock.h"
 #include "exporter.h"
 #include "version.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "tls.h"
+#include "webconfig.h"
+
+#define REALM_HEADER "WWW-Authenticate: Basic realm=\"devmemtop\", charset=\"UTF-8\"\r\n"
 
 /* One exporter per process; both outputs read its snapshots. */
 static struct {
 	const char *textfile;
 	bool listening, wrote_once, failing;
 	struct httpd httpd;
+	struct web_config wc;
+	struct basicauth auth;
+	SSL_CTX *tls;
+	char *headers;		/* http_server_config.headers, as header lines */
 	struct devmem_metrics m;
 	/* the exposition as of the last interval, in each format */
 	char *text[2];
@@ -26,9 +36,29 @@ static struct {
 static void handler(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
 	static const char not_found[] = "404 Not Found: devmemtop serves /metrics\n";
+	static const char unauthorized[] = "401 Unauthorized\n";
+	static const char busy[] = "429 Too Many Requests: try again in a second\n";
 	enum devmem_metrics_format fmt;
 
 	(void)ctx;
+	if (basicauth_enabled(&ex.auth)) {
+		switch (basicauth_check(&ex.auth, req->authorization, host_now_ns())) {
+		case BASICAUTH_OK:
+			break;
+		case BASICAUTH_DENIED:
+			resp->status = 401;
+			resp->headers = REALM_HEADER;
+			resp->body = unauthorized;
+			resp->len = sizeof(unauthorized) - 1;
+			return;
+		case BASICAUTH_BUSY:
+			resp->status = 429;
+			resp->headers = "Retry-After: 1\r\n";
+			resp->body = busy;
+			resp->len = sizeof(busy) - 1;
+			return;
+		}
+	}
 	if (strcmp(req->path, "/metrics")) {
 		resp->status = 404;
 		resp->body = not_found;
@@ -42,16 +72,60 @@ static void handler(void *ctx, const struct httpd_request *req, struct httpd_res
 	resp->len = ex.len[fmt];
 }
 
+/* http_server_config.headers as header lines, once. */
+static int headers_text(const struct web_config *wc, char **out)
+{
+	size_t i, len = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (!wc->nr_headers)
+		return 0;
+	f = open_memstream(out, &len);
+	if (!f)
+		return -1;
+	for (i = 0; i < wc->nr_headers; i++)
+		fprintf(f, "%s: %s\r\n", wc->headers[i].name, wc->headers[i].value);
+	return fclose(f) ? -1 : 0;
+}
+
+static int open_web(const struct exporter_opts *o, bool *usage, char *err, size_t errlen)
+{
+	if (o->web_config) {
+		*usage = true;
+		if (webconfig_load(&ex.wc, o->web_config, err, errlen))
+			return -1;
+		if (ex.wc.tls && !(ex.tls = exporter_tls_ctx(&ex.wc, err, errlen)))
+			return -1;
+		*usage = false;
+		if (basicauth_init(&ex.auth, &ex.wc) || headers_text(&ex.wc, &ex.headers)) {
+			snprintf(err, errlen, "--web.config.file %s: no memory or randomness",
+				 o->web_config);
+			return -1;
+		}
+	}
+	if (httpd_listen(&ex.httpd, o->listen, handler, NULL, usage, err, errlen))
+		return -1;
+	ex.listening = true;
+	ex.httpd.tls = ex.tls;
+	ex.httpd.headers = ex.headers;
+	if (!httpd_loopback_only(&ex.httpd) && (!ex.tls || !basicauth_enabled(&ex.auth)))
+		fprintf(stderr, "devmemtop: warning: %s serves metrics beyond this machine %s; "
+			"see --web.config.file\n", o->listen,
+			!ex.tls && !basicauth_enabled(&ex.auth) ? "without TLS or authentication" :
+			!ex.tls ? "without TLS" : "without authentication");
+	return 0;
+}
+
 int exporter_open(const struct exporter_opts *o, bool *usage, char *err, size_t errlen)
 {
 	memset(&ex, 0, sizeof(ex));
 	ex.m.max_procs = o->max_procs;
 	ex.textfile = o->textfile;
 	*usage = false;
-	if (o->listen) {
-		if (httpd_listen(&ex.httpd, o->listen, handler, NULL, usage, err, errlen))
-			return -1;
-		ex.listening = true;
+	if (o->listen && open_web(o, usage, err, errlen)) {
+		exporter_close();
+		return -1;
 	}
 	return 0;
 }
@@ -154,6 +228,11 @@ int exporter_interval(struct top *t, char *err, size_t errlen)
 	return 0;
 }
 
+bool exporter_tls(void)
+{
+	return ex.tls != NULL;
+}
+
 int exporter_poll(int timeout_ms)
 {
 	if (!ex.listening) {
@@ -169,6 +248,13 @@ void exporter_close(void)
 {
 	if (ex.listening)
 		httpd_close(&ex.httpd);
+	/* Gone with us: node_exporter must not serve the last numbers as current. */
+	if (ex.wrote_once && unlink(ex.textfile) && errno != ENOENT)
+		fprintf(stderr, "devmemtop: --textfile %s: cannot remove it: %s\n", ex.textfile,
+			strerror(errno));
+	SSL_CTX_free(ex.tls);
+	webconfig_free(&ex.wc);
+	free(ex.headers);
 	devmem_metrics_free(&ex.m);
 	free(ex.text[0]);
 	free(ex.text[1]);

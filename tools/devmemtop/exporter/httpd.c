@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include "clock.h"
 #include "httpd.h"
 
@@ -20,28 +23,18 @@
 
 /*
  * Numeric addresses only, so that the static binary never needs glibc's
- * NSS modules: "" is every address (IPv6 and IPv4 if the kernel has IPv6),
- * "localhost" is 127.0.0.1.
+ * NSS modules. No host part is 127.0.0.1, as is "localhost": serving
+ * beyond this machine must be asked for by address.
  */
-static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len,
-		      bool any6)
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
-	if (!host[0] && any6) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_any;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return 0;
-	}
 	if (!host[0] || !strcmp(host, "localhost") || inet_pton(AF_INET, host, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
-		if (!host[0])
-			in->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (!strcmp(host, "localhost"))
+		if (!host[0] || !strcmp(host, "localhost"))
 			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		in->sin_port = htons(port);
 		*len = sizeof(*in);
@@ -63,7 +56,7 @@ static int bind_listen(const struct sockaddr_storage *ss, socklen_t len)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)	/* ":PORT" takes IPv4 clients too */
+	if (ss->ss_family == AF_INET6)	/* "[::]:PORT" takes IPv4 clients too */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, HTTPD_MAX_CONNS)) {
 		e = errno;
@@ -106,21 +99,18 @@ int httpd_listen(struct httpd *h, const char *addr, httpd_handler handler, void 
 		memmove(host, host + 1, n - 2);
 		host[n - 2] = 0;
 	}
-	if (parse_addr(host, port, &ss, &len, true))
+	if (parse_addr(host, port, &ss, &len))
 		goto bad;
 	fd = bind_listen(&ss, len);
-	if (fd == -EAFNOSUPPORT && !host[0]) {	/* a kernel without IPv6 */
-		parse_addr(host, port, &ss, &len, false);
-		fd = bind_listen(&ss, len);
-	}
 	if (fd < 0) {
-		snprintf(err, errlen, "--listen %s: %s", addr, strerror(-fd));
+		snprintf(err, errlen, "--web.listen-address %s: %s", addr, strerror(-fd));
 		return -1;
 	}
 	h->fd = fd;
 	return 0;
 bad:
-	snprintf(err, errlen, "--listen %s: want IP:PORT, [IPv6]:PORT or :PORT, numeric", addr);
+	snprintf(err, errlen, "--web.listen-address %s: want IP:PORT, [IPv6]:PORT or :PORT "
+		 "(127.0.0.1), numeric", addr);
 	*usage = true;
 	return -1;
 }
@@ -137,11 +127,25 @@ int httpd_port(const struct httpd *h)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+bool httpd_loopback_only(const struct httpd *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &len))
+		return false;
+	if (ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	return ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24 == 127;
+}
+
 static void conn_close(struct httpd_conn *c)
 {
+	SSL_free(c->ssl);
 	close(c->fd);
 	free(c->out);
 	c->fd = -1;
+	c->ssl = NULL;
 	c->out = NULL;
 }
 
@@ -151,8 +155,10 @@ static const char *reason(int status)
 	case 200: return "OK";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
+	case 401: return "Unauthorized";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 505: return "HTTP Version Not Supported";
@@ -161,36 +167,38 @@ static const char *reason(int status)
 }
 
 /* Queue a response; the body is left out for HEAD. */
-static void respond(struct httpd_conn *c, const struct httpd_response *r, bool head)
+static void respond(struct httpd *h, struct httpd_conn *c, const struct httpd_response *r,
+		    bool head)
 {
-	char hdr[512];
-	int n = snprintf(hdr, sizeof(hdr),
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "%sConnection: close\r\n\r\n", r->status, reason(r->status),
-			 r->content_type ? r->content_type : "text/plain; charset=utf-8", r->len,
-			 r->status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	static const char fmt[] = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+				  "%s%s%sConnection: close\r\n\r\n";
+	const char *type = r->content_type ? r->content_type : "text/plain; charset=utf-8";
+	const char *allow = r->status == 405 ? "Allow: GET, HEAD\r\n" : "";
+	const char *more = r->headers ? r->headers : "", *all = h->headers ? h->headers : "";
 	size_t body = head ? 0 : r->len;
+	int n = snprintf(NULL, 0, fmt, r->status, reason(r->status), type, r->len, allow, more, all);
 
-	c->out = malloc(n + body);
+	c->out = n < 0 ? NULL : malloc(n + 1 + body);
 	if (!c->out) {
 		conn_close(c);
 		return;
 	}
-	memcpy(c->out, hdr, n);
+	snprintf(c->out, n + 1, fmt, r->status, reason(r->status), type, r->len, allow, more, all);
 	if (body)
 		memcpy(c->out + n, r->body, body);
 	c->out_len = n + body;
 	c->out_off = 0;
 	c->state = HTTPD_WRITE;
+	c->want = POLLOUT;
 }
 
-static void respond_error(struct httpd_conn *c, int status)
+static void respond_error(struct httpd *h, struct httpd_conn *c, int status)
 {
 	char body[64];
 	struct httpd_response r = { .status = status, .body = body };
 
 	r.len = snprintf(body, sizeof(body), "%d %s\n", status, reason(status));
-	respond(c, &r, false);
+	respond(h, c, &r, false);
 }
 
 /* The value of a header in the request head, "" without one. */
@@ -221,8 +229,8 @@ static const char *header(char *head, const char *name, char *buf, size_t len)
 /* A whole request head is in c->req: answer it. */
 static void handle(struct httpd *h, struct httpd_conn *c)
 {
-	char method[16], target[1024], version[16], accept[1024];
-	struct httpd_request req = { method, target, accept };
+	char method[16], target[1024], version[16], accept[1024], auth[1024];
+	struct httpd_request req = { method, target, accept, auth };
 	struct httpd_response resp = { .status = 404 };
 	int n = 0;
 
@@ -230,22 +238,23 @@ static void handle(struct httpd *h, struct httpd_conn *c)
 	if (sscanf(c->req, "%15[A-Z] %1023[^ \r\n] %15[^ \r\n]%n", method, target, version, &n) != 3 ||
 	    (c->req[n] != '\r' && c->req[n] != '\n') || target[0] != '/') {
 		h->bad_requests++;
-		respond_error(c, 400);
+		respond_error(h, c, 400);
 		return;
 	}
 	if (strcmp(version, "HTTP/1.0") && strcmp(version, "HTTP/1.1")) {
 		h->bad_requests++;
-		respond_error(c, strncmp(version, "HTTP/", 5) ? 400 : 505);
+		respond_error(h, c, strncmp(version, "HTTP/", 5) ? 400 : 505);
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		respond_error(c, 405);
+		respond_error(h, c, 405);
 		return;
 	}
 	target[strcspn(target, "?#")] = 0;
 	header(c->req, "Accept", accept, sizeof(accept));
+	header(c->req, "Authorization", auth, sizeof(auth));
 	h->handler(h->ctx, &req, &resp);
-	respond(c, &resp, !strcmp(method, "HEAD"));
+	respond(h, c, &resp, !strcmp(method, "HEAD"));
 }
 
 /* The end of the request head, or NULL while it is incomplete. */
@@ -256,48 +265,81 @@ static char *head_end(char *s)
 	return a && (!b || a < b) ? a : b;
 }
 
-static void on_readable(struct httpd *h, struct httpd_conn *c)
+/*
+ * Read or write on a connection, plain or TLS: bytes moved, 0 when the
+ * peer closed, -1 when it would block (c->want says on what), -2 when
+ * the connection is broken.
+ */
+static ssize_t conn_io(struct httpd_conn *c, void *buf, size_t len, bool write)
 {
-	char sink[4096];
+	size_t done = 0;
+	ssize_t n;
+	int ok;
+
+	if (!c->ssl) {
+		n = write ? send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) :
+			    recv(c->fd, buf, len, MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? -1 : -2;
+		return n;
+	}
+	ERR_clear_error();
+	ok = write ? SSL_write_ex(c->ssl, buf, len, &done) : SSL_read_ex(c->ssl, buf, len, &done);
+	if (ok)
+		return (ssize_t)done;
+	switch (SSL_get_error(c->ssl, 0)) {
+	case SSL_ERROR_WANT_READ: c->want = POLLIN; return -1;
+	case SSL_ERROR_WANT_WRITE: c->want = POLLOUT; return -1;
+	case SSL_ERROR_ZERO_RETURN: return 0;
+	}
+	return -2;
+}
+
+static void on_request_bytes(struct httpd *h, struct httpd_conn *c)
+{
 	ssize_t n;
 
-	if (c->state == HTTPD_LINGER) {	/* read and drop until the client closes */
-		n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	/* TLS may hold decrypted bytes poll() cannot see: read until it would block. */
+	while (c->fd >= 0 && c->state == HTTPD_READ) {
+		n = conn_io(c, c->req + c->req_len, HTTPD_REQUEST_MAX - c->req_len, false);
+		if (n == -1)
+			return;
+		if (n <= 0) {	/* closed before a whole request: nobody to answer */
 			conn_close(c);
-		return;
+			return;
+		}
+		c->req_len += n;
+		c->req[c->req_len] = 0;
+		if (strlen(c->req) != c->req_len) {	/* a NUL byte is no HTTP */
+			h->bad_requests++;
+			respond_error(h, c, 400);
+		} else if (head_end(c->req)) {
+			handle(h, c);
+		} else if (c->req_len == HTTPD_REQUEST_MAX) {
+			h->bad_requests++;
+			respond_error(h, c, 431);
+		}
 	}
-	n = recv(c->fd, c->req + c->req_len, HTTPD_REQUEST_MAX - c->req_len, MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close(c);
-		return;
-	}
-	if (n == 0) {	/* closed before a whole request: nobody to answer */
+}
+
+static void on_linger(struct httpd_conn *c)
+{
+	char sink[4096];
+	ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+
+	/* read and drop until the client closes */
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		conn_close(c);
-		return;
-	}
-	c->req_len += n;
-	c->req[c->req_len] = 0;
-	if (strlen(c->req) != c->req_len) {	/* a NUL byte is no HTTP */
-		h->bad_requests++;
-		respond_error(c, 400);
-	} else if (head_end(c->req)) {
-		handle(h, c);
-	} else if (c->req_len == HTTPD_REQUEST_MAX) {
-		h->bad_requests++;
-		respond_error(c, 431);
-	}
 }
 
 static void on_writable(struct httpd_conn *c)
 {
-	ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = conn_io(c, c->out + c->out_off, c->out_len - c->out_off, true);
 
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close(c);
+	if (n == -1)
+		return;
+	if (n <= 0) {
+		conn_close(c);
 		return;
 	}
 	c->out_off += n;
@@ -305,32 +347,148 @@ static void on_writable(struct httpd_conn *c)
 		return;
 	/*
 	 * Closing with unread input would reset the connection and could
-	 * take the response with it: send FIN, then read until the client
-	 * closes, for a short while.
+	 * take the response with it: send TLS's close_notify and FIN, then
+	 * read until the client closes, for a short while.
 	 */
+	if (c->ssl)
+		SSL_shutdown(c->ssl);
 	shutdown(c->fd, SHUT_WR);
 	c->state = HTTPD_LINGER;
+	c->want = POLLIN;
 	c->deadline_ns = host_now_ns() + LINGER_MS * 1000000ull;
 }
 
-static void accept_clients(struct httpd *h, uint64_t now)
+static void on_handshake(struct httpd *h, struct httpd_conn *c)
 {
+	/* Go's answer to plain HTTP on a TLS port, so curl says what is wrong. */
+	static const char plain[] = "HTTP/1.0 400 Bad Request\r\nConnection: close\r\n\r\n"
+				    "Client sent an HTTP request to an HTTPS server.\n";
+	int rc;
+
+	ERR_clear_error();
+	rc = SSL_do_handshake(c->ssl);
+	if (rc == 1) {
+		c->state = HTTPD_READ;
+		c->want = POLLIN;
+		on_request_bytes(h, c);
+		return;
+	}
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ: c->want = POLLIN; return;
+	case SSL_ERROR_WANT_WRITE: c->want = POLLOUT; return;
+	}
+	h->tls_failures++;
+	if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST)
+		(void)send(c->fd, plain, sizeof(plain) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ERR_clear_error();
+	conn_close(c);
+}
+
+/*
+ * OpenSSL writes to the socket with write(), which raises SIGPIPE when
+ * the peer is gone, and SIGPIPE's default ends the process. Hold it
+ * during a TLS step and drop one the step raised (as libpq does), so the
+ * step sees EPIPE and the rest of devmemtop keeps its SIGPIPE.
+ */
+static void sigpipe_hold(sigset_t *old, bool *was_pending)
+{
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	*was_pending = sigismember(&pending, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, old);
+}
+
+static void sigpipe_release(const sigset_t *old, bool was_pending)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	if (!was_pending && sigismember(&pending, SIGPIPE))
+		sigtimedwait(&pipe, NULL, &now);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+static void conn_step(struct httpd *h, struct httpd_conn *c)
+{
+	bool held = c->ssl != NULL, was_pending = false;
+	sigset_t old;
+
+	if (held)	/* the step may close c and free its ssl */
+		sigpipe_hold(&old, &was_pending);
+	switch (c->state) {
+	case HTTPD_HANDSHAKE: on_handshake(h, c); break;
+	case HTTPD_READ: on_request_bytes(h, c); break;
+	case HTTPD_WRITE: on_writable(c); break;
+	case HTTPD_LINGER: on_linger(c); break;
+	}
+	/* a request answered at once: try to send it now */
+	if (c->fd >= 0 && c->state == HTTPD_WRITE)
+		on_writable(c);
+	if (held)
+		sigpipe_release(&old, was_pending);
+}
+
+/*
+ * The slot a new client may take: a free one, else the oldest one not
+ * answered after HTTPD_EVICT_MS. *next_ns (may be NULL) gets when one
+ * may be taken, when none may now.
+ */
+static struct httpd_conn *slot_for_new(struct httpd *h, uint64_t now, uint64_t *next_ns)
+{
+	struct httpd_conn *oldest = NULL;
 	int i;
 
 	for (i = 0; i < HTTPD_MAX_CONNS; i++) {
 		struct httpd_conn *c = &h->conns[i];
-		int fd;
 
-		if (c->fd >= 0)
-			continue;
+		if (c->fd < 0)
+			return c;
+		if (c->state != HTTPD_WRITE && (!oldest || c->since_ns < oldest->since_ns))
+			oldest = c;
+	}
+	if (oldest && oldest->since_ns + HTTPD_EVICT_MS * 1000000ull > now) {
+		if (next_ns)
+			*next_ns = oldest->since_ns + HTTPD_EVICT_MS * 1000000ull;
+		return NULL;
+	}
+	return oldest;
+}
+
+static void accept_clients(struct httpd *h, uint64_t now)
+{
+	struct httpd_conn *c;
+	int fd;
+
+	while ((c = slot_for_new(h, now, NULL))) {
 		fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;	/* EAGAIN: nobody waits; anything else: try next time */
+		if (c->fd >= 0) {
+			h->evicted++;
+			conn_close(c);
+		}
 		c->fd = fd;
 		c->state = HTTPD_READ;
+		c->want = POLLIN;
 		c->req_len = 0;
 		c->req[0] = 0;
+		c->since_ns = now;
 		c->deadline_ns = now + h->timeout_ms * 1000000ull;
+		if (!h->tls)
+			continue;
+		c->ssl = SSL_new(h->tls);
+		if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+			conn_close(c);
+			continue;
+		}
+		SSL_set_accept_state(c->ssl);
+		c->state = HTTPD_HANDSHAKE;
 	}
 }
 
@@ -339,61 +497,53 @@ int httpd_poll(struct httpd *h, int timeout_ms)
 	struct pollfd fds[HTTPD_MAX_CONNS + 1];
 	int map[HTTPD_MAX_CONNS + 1];
 	uint64_t now = host_now_ns(), until = now + (uint64_t)timeout_ms * 1000000ull;
-	int i, n = 0, rc, free_slots = 0;
+	uint64_t evict_ns = 0;
+	int i, n = 0, rc;
 
 	for (i = 0; i < HTTPD_MAX_CONNS; i++) {
 		struct httpd_conn *c = &h->conns[i];
 
-		if (c->fd < 0) {
-			free_slots++;
+		if (c->fd < 0)
 			continue;
-		}
 		if (c->deadline_ns <= now) {
-			if (c->state == HTTPD_READ) {
+			if (c->state == HTTPD_READ && !c->ssl) {
 				/* too slow: say so, once and without waiting, and drop it */
 				static const char msg[] = "HTTP/1.1 408 Request Timeout\r\n"
 					"Content-Length: 0\r\nConnection: close\r\n\r\n";
 
-				h->timeouts++;
 				(void)send(c->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-			} else if (c->state == HTTPD_WRITE) {
-				h->timeouts++;
 			}
+			h->timeouts += c->state != HTTPD_LINGER;
 			conn_close(c);
-			free_slots++;
 			continue;
 		}
 		if (c->deadline_ns < until)
 			until = c->deadline_ns;
-		fds[n] = (struct pollfd){ c->fd, c->state == HTTPD_WRITE ? POLLOUT : POLLIN, 0 };
+		fds[n] = (struct pollfd){ c->fd, c->want, 0 };
 		map[n++] = i;
 	}
-	/* Full: new clients wait in the listen backlog. */
-	if (free_slots && h->fd >= 0) {
+	/* Full: new clients wait in the listen backlog until a slot may be taken. */
+	if (h->fd >= 0 && slot_for_new(h, now, &evict_ns)) {
 		fds[n] = (struct pollfd){ h->fd, POLLIN, 0 };
 		map[n++] = -1;
+	} else if (evict_ns && evict_ns < until) {
+		until = evict_ns;
 	}
 	rc = poll(fds, n, (int)((until - now + 999999) / 1000000));
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
+	/* Clients first: a new one may take the slot of one that just became ready. */
 	for (i = 0; i < n; i++) {
 		struct httpd_conn *c;
 
-		if (!fds[i].revents)
+		if (!fds[i].revents || map[i] < 0)
 			continue;
-		if (map[i] < 0) {
-			accept_clients(h, host_now_ns());
-			continue;
-		}
 		c = &h->conns[map[i]];
-		if (c->state == HTTPD_WRITE && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP)))
-			on_writable(c);
-		else if (fds[i].revents & (POLLIN | POLLERR | POLLHUP))
-			on_readable(h, c);
-		/* a request answered at once: try to send it now */
-		if (c->fd >= 0 && c->state == HTTPD_WRITE)
-			on_writable(c);
+		if (c->fd >= 0)
+			conn_step(h, c);
 	}
+	if (n && map[n - 1] < 0 && fds[n - 1].revents)
+		accept_clients(h, host_now_ns());
 	return 0;
 }
 

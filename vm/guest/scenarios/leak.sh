@@ -15,6 +15,14 @@ echo "hmm_rc=$?"
 echo "hmm_verdict=$(grep '^devmemleak:' /tmp/h | head -1)"
 echo "hmm_totals=$(grep '^# Totals' /tmp/h)"
 
+# stdout is the command's alone: the report goes to stderr.
+devmemleak -- sh -c 'echo out-line; devmem-wl private 16 0 >/dev/null; echo err-line >&2' \
+	>/tmp/so.out 2>/tmp/so.err
+echo "stdout_rc=$?"
+echo "stdout_is=$(wc -c </tmp/so.out) $(tr '\n' '|' </tmp/so.out)"
+echo "stderr_cmd=$(grep -c '^err-line$' /tmp/so.err)"
+echo "stderr_verdict=$(grep '^devmemleak:' /tmp/so.err)"
+
 # The command's status, when there is a verdict; 24 when it never ran.
 devmemleak -- /nonexistent >/tmp/c 2>&1
 echo "nonexistent_rc=$?"
@@ -58,7 +66,8 @@ echo "leak_rc=$?"
 sleep 1.2
 kill -INT $rec
 wait $rec
-devmemleak --error-exitcode=42 -- devmem-wl coherent 16 3 >/tmp/leak42.out 2>&1
+devmemleak --error-exitcode=42 --json --log-file /tmp/leak42.json -- devmem-wl coherent 16 3 \
+	>/tmp/leak42.out 2>/tmp/leak42.err
 echo "leak42_rc=$?"
 echo 0 >/sys/module/test_hmm/parameters/leak_every
 echo "--- leak live"
@@ -66,7 +75,11 @@ cat /tmp/leak.out
 echo "--- junit"
 cat /tmp/leak.xml
 echo "--- leak42"
+cat /tmp/leak42.json
+echo "--- leak42 stdout"
 cat /tmp/leak42.out
+echo "--- leak42 stderr"
+cat /tmp/leak42.err
 echo "--- leak offline"
 devmemleak -i /tmp/leak.dmt >/tmp/leak.i 2>&1
 echo "leak_i_rc=$?"
@@ -78,4 +91,11 @@ echo dmirror_migrate_to_device >/tmp/suppress
 devmemleak -i /tmp/leak.dmt --suppress /tmp/suppress >/tmp/sup.out 2>&1
 echo "sup_rc=$?"
 echo "sup_verdict=$(grep '^devmemleak:' /tmp/sup.out | head -1)"
+# The matching line after 100 that match nothing: every line counts.
+i=0
+while [ $i -lt 100 ]; do echo "no_such_function_$i"; i=$((i + 1)); done >/tmp/suppress101
+echo dmirror_migrate_to_device >>/tmp/suppress101
+devmemleak -i /tmp/leak.dmt --suppress /tmp/suppress101 >/tmp/sup.out 2>&1
+echo "sup101_rc=$?"
+echo "sup101_verdict=$(grep '^devmemleak:' /tmp/sup.out | head -1)"
 echo "bpf_progs_after=$(bpf_progs_left)"

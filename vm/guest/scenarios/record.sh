@@ -28,6 +28,20 @@ cat /tmp/rep.json
 echo "--- top"
 tail -1 /tmp/top.json
 echo "--- end"
+devmemreport --events /tmp/t.dmt >/tmp/events.txt
+echo "events_rc=$?"
+echo "events_types=$(sed -E 's/^.*\] +[0-9]+\.[0-9]{6}: ([a-z_]+):.*/\1/' /tmp/events.txt | sort | uniq -c |
+	awk '{ printf "%s=%s ", $2, $1 }')"
+echo "events_lines=$(wc -l </tmp/events.txt)"
+echo "events_sorted=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { print $i; break } }' /tmp/events.txt |
+	tr -d : | sort -c -n 2>&1 && echo yes)"
+devmemreport --events --stacks /tmp/t.dmt >/tmp/events-stacks.txt
+echo "events_stacks_rc=$?"
+echo "events_first_init_frames=$(grep -A1 ': page_init: ' /tmp/events-stacks.txt | grep "$(printf '^\t')" |
+	head -1 | tr -d '\t') $(grep "$(printf '^\t')" /tmp/events-stacks.txt | sed -n 2p | tr -d '\t')"
+devmemreport --events /tmp/t.dmt >/dev/full 2>/tmp/events-full.err
+echo "events_full_rc=$?"
+echo "events_full_err=$(cat /tmp/events-full.err)"
 devmemreport --perfetto /tmp/t.perfetto.json --svg /tmp/t.svg --limit 5 /tmp/t.dmt >/tmp/rep.txt
 echo "text_rc=$?"
 echo "--- text"
@@ -39,6 +53,25 @@ cat /tmp/t.perfetto.json
 echo "--- svg"
 cat /tmp/t.svg
 echo "--- end"
+# --pgmap by name, physical start and address: device 0's private pgmap,
+# which the private workload used above; the coherent pages of device 2
+# in the same command are not recorded.
+devmemreport --csv --raw-addresses /tmp/t.dmt |
+	awk -F, '$1 == "pgmap" && $3 == "private" && $11 == 64 { print $2, $4, $(NF - 1) }' >/tmp/pg.id
+for form in name start address; do
+	case $form in
+	name) id=$(cut -d' ' -f1 /tmp/pg.id);;
+	start) id=$(cut -d' ' -f2 /tmp/pg.id);;
+	address) id=$(cut -d' ' -f3 /tmp/pg.id);;
+	esac
+	devmemrec -o /tmp/pg.dmt --pgmap "$id" -- sh -c 'devmem-wl private 16 0; devmem-wl coherent 8 2' \
+		>/tmp/pg.out 2>/tmp/pg.err
+	echo "pgmap_filter $form rc=$? id=$id wls=$(grep -c '^wl=' /tmp/pg.out) rows=$(devmemreport --csv /tmp/pg.dmt |
+		awk -F, '$1 == "pgmap" && $11 > 0 { printf "%s,%s,%s,%s;", $2, $3, $11, $12 }')"
+done
+devmemrec -o /tmp/pg.dmt --pgmap nonsense -- true 2>/tmp/pg.err
+echo "pgmap_bad_rc=$? $(cat /tmp/pg.err | head -1)"
+
 size=$(stat -c %s /tmp/t.dmt)
 head -c $((size - 100)) /tmp/t.dmt >/tmp/cut.dmt
 devmemreport --json /tmp/cut.dmt >/tmp/cut.json 2>/tmp/cut.err

@@ -50,7 +50,7 @@ for mode in $modes; do
 		echo "skipped"
 		echo "--- end"
 	else
-	rm -f /tmp/top.json /tmp/spin.out /tmp/stuck.prom /tmp/stuck.err
+	rm -f /tmp/top.json /tmp/spin.out /tmp/stuck.prom /tmp/stuck.saved /tmp/stuck.err
 	# The spinner runs at nice 19 and the monitors at -20 (busybox has
 	# renice, not nice): under TCG a
 	# task spinning through kprobes (int3 traps) slows the other vCPU so
@@ -82,9 +82,16 @@ for mode in $modes; do
 		n=$((n + 1))
 	done
 	stuckdoc=$(grep "\"stuck_faults\":\[{\"pid\":$wl," /tmp/top.json | head -1)
-	# its last report and metrics come while it spins
+	# its last report and metrics come while it spins; devmemtop removes
+	# its textfile on exit, so keep the last one it wrote
+	while kill -0 $btop 2>/dev/null; do
+		cp /tmp/stuck.prom /tmp/stuck.prom.cp 2>/dev/null &&
+			mv /tmp/stuck.prom.cp /tmp/stuck.saved
+		sleep 0.2
+	done
 	wait $btop
 	textrc=$?
+	echo "textfile_left=$([ -e /tmp/stuck.prom ] && echo yes || echo no)" >/tmp/stuck.left
 	kill -9 $wl
 	wait $wl
 	wlrc=$?
@@ -103,7 +110,8 @@ for mode in $modes; do
 	echo "--- text"
 	cat /tmp/stuck.txt
 	echo "--- metrics"
-	grep '^devmem_stuck_faults\|^devmem_fault_no_progress_total\|^devmem_events_lost_total{kind="spin_map_full"}' /tmp/stuck.prom
+	grep '^devmem_stuck_faults\|^devmem_fault_no_progress_total\|^devmem_events_lost_total{kind="spin_map_full"}' /tmp/stuck.saved
+	cat /tmp/stuck.left
 	echo "--- errors"
 	cat /tmp/top.err
 	echo "--- end"

@@ -1,45 +1,56 @@
 #!/bin/sh
-# Debian's own, unmodified Linux 7.3.4 amd64 kernel, with test_hmm built out
-# of tree for it (vm/fetch-stock-73.sh) in /lib/modules-extra: load it with
-# its two coherent devices, then each workload, THP ones included, under
-# devmemtop and devmemleak in fentry and kprobe modes, and a devmemrec
-# recording of all of them per mode; then, per mode, a leak from test_hmm's
-# leak injector in folded stacks. The host (tests/vm-stock-73.sh) checks
-# the pages and the stacks. Sections as in k73.sh.
+# One of Debian's own, unmodified amd64 kernels (7.3, 6.12, 6.1), with
+# test_hmm built out of tree for it (vm/fetch-stock.sh) in
+# /lib/modules-extra: load it, then each workload of stock_wls under
+# devmemtop and devmemleak in each mode of stock_modes, and a devmemrec
+# recording of all of them per mode; then, if stock_leak=1, per mode a leak
+# from test_hmm's leak injector in folded stacks. The host
+# (tests/vm-stock.sh) picks the lists for the kernel and checks the pages
+# and the stacks. Sections as in k73.sh.
 . /scenarios/lib.sh
-modes=$(echo "${stock73_modes:-fentry_kprobe}" | tr _ " ")
+modes=$(echo "${stock_modes:-fentry_kprobe}" | tr _ " ")
+wls=$(echo "${stock_wls:-private_thp-private_coherent_thp-coherent}" | tr _ " ")
 echo "kernel=$(uname -r)"
 echo "nproc=$(nproc)"
 echo "btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
 echo "=== insmod"
 load_extra_modules
-n=0
-for i in 0 1 2 3; do [ -c /dev/hmm_dmirror$i ] && n=$((n + 1)); done
-echo "dmirror_devices=$n"
+devs=
+for i in 0 1 2 3; do [ -c /dev/hmm_dmirror$i ] && devs="$devs$i"; done
+echo "dmirror_devices=$devs"
 ls -l /dev/hmm_dmirror* 2>&1
 echo "tainted=$(cat /proc/sys/kernel/tainted)"
 grep '^test_hmm ' /proc/modules
 dmesg | grep -i 'hmm\|module' | tail -20
 echo "--- end"
-if [ "$n" != 4 ]; then
+if [ -z "$devs" ]; then
 	echo "bpf_progs_after=$(bpf_progs_left)"
 	exit 1
 fi
+# The workloads by name: devices 0, 1 are device private, 2, 3 coherent.
+wl_run() {
+	case $1 in
+	private) run_under_tools private $2 devmem-wl private 64 0;;
+	thp-private) run_under_tools thp-private $2 devmem-wl thp 4 0;;
+	coherent) run_under_tools coherent $2 devmem-wl coherent 32 2;;
+	thp-coherent) run_under_tools thp-coherent $2 devmem-wl thp 2 2;;
+	*) echo "stock: no workload '$1'"; exit 1;;
+	esac
+}
 for mode in $modes; do
-	devmemrec --attach=$mode -o /tmp/stock73-$mode.dmt >/dev/null 2>/tmp/rec.err &
+	devmemrec --attach=$mode -o /tmp/stock-$mode.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
 	wait_recording /tmp/rec.err
-	run_under_tools private $mode devmem-wl private 64 0
-	run_under_tools thp-private $mode devmem-wl thp 4 0
-	run_under_tools coherent $mode devmem-wl coherent 32 2
-	run_under_tools thp-coherent $mode devmem-wl thp 2 2
+	for wl in $wls; do
+		wl_run $wl $mode
+	done
 	kill -INT $rec
 	wait $rec
 	rc=$?
 	echo "=== record $mode"
 	echo "rec_rc=$rc"
 	cat /tmp/rec.err
-	devmemreport --json /tmp/stock73-$mode.dmt
+	devmemreport --json /tmp/stock-$mode.dmt
 	echo
 	echo "--- end"
 done
@@ -47,6 +58,7 @@ done
 # every 4th of 64 coherent pages: devmemleak --folded live, and
 # devmemreport --folded on devmemrec's recording, in each mode. Last, as
 # the leaked pages stay out for good.
+[ "${stock_leak:-0}" = 1 ] || modes=
 for mode in $modes; do
 	devmemrec --attach=$mode -o /tmp/leak-$mode.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
