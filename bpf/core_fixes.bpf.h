@@ -99,6 +99,16 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
  *    no mainline commit id confirmed. The fexit program reads its
  *    arguments with bpf_get_func_arg() and bpf_get_func_arg_cnt(), so one
  *    program fits both prototypes.
+ *  - memremap_device_private_pagemap(pgmap, nid) and its twin
+ *    memunmap_device_private_pagemap(pgmap): not in mainline, so no
+ *    commit id. The series "mm: Remove device private pages from the
+ *    physical address space" (Jordan Niethe; v5 of 30 Jan 2026,
+ *    <20260130111050.53670-1-jniethe@nvidia.com>, its last patch of the
+ *    same title) makes them the only way to create and remove a
+ *    MEMORY_DEVICE_PRIVATE pgmap: memremap_pages() then refuses that type
+ *    (WARN, -EINVAL) and neither new function calls memremap_pages() or
+ *    memunmap_pages(). The fallback modes hook them where the kernel has
+ *    them (modes.c's IF_PRESENT rows).
  *
  * dev_pagemap_ops.page_free(page) became folio_free(folio) in Linux 6.19
  * (commit 3a5a06554566, "mm/zone_device: rename page_free callback to

@@ -265,7 +265,7 @@ struct {
  * returns, so one slot per thread would be overwritten.
  */
 enum stash_fn { STASH_MEMREMAP = 1, STASH_PAGE_INIT, STASH_GET_PGMAP, STASH_LONGTERM,
-	       STASH_MEMUNMAP };
+	       STASH_MEMUNMAP, STASH_MEMREMAP_PRIVATE, STASH_MEMUNMAP_PRIVATE };
 
 struct stash_key {
 	__u32 tid, fn;

@@ -286,6 +286,63 @@ static void check_fallback(void)
 					"kernel"));
 }
 
+/*
+ * A kernel with the pending series "mm: Remove device private pages from
+ * the physical address space" (core_fixes.bpf.h): device private pgmaps
+ * come from memremap_device_private_pagemap(), never memremap_pages().
+ */
+static void check_pending(void)
+{
+	static const char *const fns[] = {
+		"memremap_pages", "memunmap_pages", "memremap_device_private_pagemap",
+		"memunmap_device_private_pagemap", "zone_device_page_init",
+		"free_zone_device_folio", "get_dev_pagemap", "migrate_vma_finalize", NULL,
+	};
+	static const char *const no_private[] = {
+		"memremap_pages", "memunmap_pages", "zone_device_page_init",
+		"free_zone_device_folio", NULL,
+	};
+	struct pick_result r;
+	struct btf *btf = make_btf(fns, NULL, NULL);
+
+	ksyms = fns;
+	kprobes_possible = false;
+	pick(&r, btf, DEVMEM_MODE_FENTRY, false);
+	CHECK("pending series, fentry: both pgmap paths, the private one's teardown with its end",
+	      r.e == 0 && !strcmp(r.progs, "fexit_memremap_pages fentry_memunmap_pages "
+				  "fexit_memunmap_pages fexit_memremap_private "
+				  "fentry_memunmap_private fexit_memunmap_private fexit_page_init "
+				  "fentry_folio_free fexit_get_dev_pagemap fentry_vma_finalize "
+				  "fexit_vma_finalize") &&
+	      !strcmp(r.s.unavailable, "migrate_device_coherent_folio, migrate_device_finalize, "
+		      "cow_replace, put_pgmap (inlined code)"));
+	pick(&r, btf, DEVMEM_MODE_KPROBE, false);
+	CHECK("pending series, kprobe: both pgmap paths as pairs, by their own names",
+	      r.e == 0 && !strcmp(r.progs, "kp_memremap_pages krp_memremap_pages "
+				  "kp_memunmap_pages krp_memunmap_pages kp_memremap_private "
+				  "krp_memremap_private kp_memunmap_private krp_memunmap_private "
+				  "kp_page_init krp_page_init kp_folio_free kp_get_dev_pagemap "
+				  "krp_get_dev_pagemap kp_vma_finalize krp_vma_finalize") &&
+	      r.s.nr_kprobe_alt == 0);
+	btf__free(btf);
+
+	btf = make_btf(no_private, NULL, NULL);
+	ksyms = no_private;
+	pick(&r, btf, DEVMEM_MODE_FENTRY, false);
+	CHECK("without the series, fentry: no private pgmap programs, and nothing missed for it",
+	      r.e == 0 && !strcmp(r.progs, "fexit_memremap_pages fentry_memunmap_pages "
+				  "fexit_memunmap_pages fexit_page_init fentry_folio_free") &&
+	      !strstr(r.s.unavailable, "private"));
+	pick(&r, btf, DEVMEM_MODE_KPROBE, false);
+	CHECK("without the series, kprobe: no private pgmap programs, and nothing missed for it",
+	      r.e == 0 && !strcmp(r.progs, "kp_memremap_pages krp_memremap_pages "
+				  "kp_memunmap_pages krp_memunmap_pages kp_page_init krp_page_init "
+				  "kp_folio_free") &&
+	      !strstr(r.s.unavailable, "private"));
+	btf__free(btf);
+	ksyms = NULL;
+}
+
 int main(void)
 {
 	struct devmem_bpf *skel = devmem_bpf__open();
@@ -297,5 +354,6 @@ int main(void)
 	devmem_bpf__destroy(skel);
 	check_tracepoint();
 	check_fallback();
+	check_pending();
 	return failures ? 1 : 0;
 }

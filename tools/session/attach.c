@@ -99,7 +99,9 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	skel->rodata->track_owners = o->counts || o->filter_pid || mode != DEVMEM_MODE_TRACEPOINT;
 	skel->rodata->teardown_ends = bpf_program__autoload(skel->progs.tp_zd_destroy_end) ||
 				      bpf_program__autoload(skel->progs.fexit_memunmap_pages) ||
-				      bpf_program__autoload(skel->progs.krp_memunmap_pages);
+				      bpf_program__autoload(skel->progs.krp_memunmap_pages) ||
+				      bpf_program__autoload(skel->progs.fexit_memunmap_private) ||
+				      bpf_program__autoload(skel->progs.krp_memunmap_private);
 	{
 		/* Per-CPU slots take memory on every CPU: only what is asked for. */
 		uint32_t procs = !o->counts ? 1 : o->max_procs ? o->max_procs : DEVMEM_MAX_PROCS;

@@ -52,9 +52,11 @@ _Static_assert(offsetof(struct devmem_bpf, progs) > 0, "NONE is no program's off
  * if a REQUIRED_INIT and a REQUIRED_FREE row of its tables load (in
  * tracepoint mode, of one series or the other). An OPTIONAL row whose
  * attach point this kernel lacks is left out; in the fallback modes its
- * function is named in what the mode cannot see (s->unavailable).
+ * function is named in what the mode cannot see (s->unavailable). An
+ * IF_PRESENT row is a function only some kernels have, whose work other
+ * rows see where it is absent: left out silently.
  */
-enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE };
+enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE, IF_PRESENT };
 
 /* Tracepoint mode: one event. */
 struct tp_row {
@@ -120,6 +122,10 @@ static const struct fn_row fentry_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(fentry_memunmap_pages),  PROG(fexit_memunmap_pages),   OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ NONE,                         PROG(fexit_memremap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(fentry_memunmap_private), PROG(fexit_memunmap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ NONE,                         PROG(fexit_page_init),        REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(fentry_folio_free),      NONE,                         REQUIRED_FREE,
@@ -140,6 +146,10 @@ static const struct fn_row kprobe_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(kp_memunmap_pages),      PROG(krp_memunmap_pages),     OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ PROG(kp_memremap_private),    PROG(krp_memremap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(kp_memunmap_private),    PROG(krp_memunmap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ PROG(kp_page_init),           PROG(krp_page_init),          REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(kp_folio_free),          NONE,                         REQUIRED_FREE,
@@ -279,7 +289,7 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 					     prog_of(k->skel, rows[i].ret) };
 		int usable = fn_usable(k, &rows[i], p);
 
-		if (!usable)
+		if (!usable && rows[i].need != IF_PRESENT)
 			add_unavailable(k->s, prog_target(p[0] ? p[0] : p[1]));
 		if (usable <= 0)
 			continue;
