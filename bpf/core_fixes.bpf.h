@@ -98,7 +98,8 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
  *    Alistair Popple, posted 2 Sep 2025; 6.18's BTF has the one argument);
  *    no mainline commit id confirmed. The fexit program reads its
  *    arguments with bpf_get_func_arg() and bpf_get_func_arg_cnt(), so one
- *    program fits both prototypes.
+ *    program fits both prototypes; the kprobe, told by user space from BTF
+ *    (get_pgmap_cached_arg), leaves the stale second register alone.
  *  - memremap_device_private_pagemap(pgmap, nid) and its twin
  *    memunmap_device_private_pagemap(pgmap): not in mainline, so no
  *    commit id. The series "mm: Remove device private pages from the

@@ -131,10 +131,11 @@ int BPF_KPROBE(kp_folio_free, struct folio *folio)
 	return 0;
 }
 
+/* Since 6.18 there is no cached pgmap: the second register is stale. */
 SEC("kprobe/get_dev_pagemap")
 int BPF_KPROBE(kp_get_dev_pagemap, unsigned long pfn, struct dev_pagemap *cached)
 {
-	stash_args(STASH_GET_PGMAP, pfn, (__u64)cached);
+	stash_args(STASH_GET_PGMAP, pfn, get_pgmap_cached_arg ? (__u64)cached : 0);
 	return 0;
 }
 

@@ -114,7 +114,7 @@ static const struct tp_row tp_73[] = {
 /*
  * fentry mode: fentry.bpf.h. A row: on entry, on return, need; the
  * function's name on other kernels, what for. Those names: the folio
- * variant beside zone_device_page_init() since 6.18, and the page ones
+ * variant beside zone_device_page_init() since 6.19, and the page ones
  * before 6.10 (free) and 6.12 (coherent migration); core_fixes.bpf.h.
  */
 static const struct fn_row fentry_fns[] = {
@@ -301,6 +301,34 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 	}
 }
 
+/* How many parameters a kernel function takes, by its BTF; -1: unknown. */
+static int fn_params(const struct btf *btf, const char *name)
+{
+	const struct btf_type *fn, *proto;
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+
+	fn = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+}
+
+/*
+ * What the fallback programs read of this kernel's prototypes
+ * (core_fixes.bpf.h). Where zone_device_page_init() keeps the folio
+ * order: (page) before 6.19, (page, order), then (page, pgmap, order)
+ * since 7.0; 0 when it has none. Whether get_dev_pagemap() still takes
+ * a cached pgmap (before 6.18): kretprobes compare the result with it.
+ */
+static void pick_args(struct devmem_bpf *skel, const struct btf *btf)
+{
+	int n = fn_params(btf, "zone_device_page_init");
+
+	if (n < 0)
+		n = fn_params(btf, "zone_device_folio_init");
+	skel->rodata->page_init_order_arg = n >= 2 ? n - 1 : 0;
+	skel->rodata->get_pgmap_cached_arg = fn_params(btf, "get_dev_pagemap") != 1;
+}
+
 /* The process tree, with records, where the kernel has both events. */
 static bool pick_tasks(struct pick *k)
 {
@@ -346,6 +374,7 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 	case DEVMEM_MODE_AUTO:		/* a choice among these, never asked for here */
 		break;
 	}
+	pick_args(skel, btf);
 	hook_faults = mode != DEVMEM_MODE_TRACEPOINT && devmem_fault_hooks_possible();
 	for (i = 0; i < 2; i++) {
 		p = prog_of(skel, i ? fault_hook.ret : fault_hook.entry);
