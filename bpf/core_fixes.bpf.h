@@ -109,7 +109,9 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
  *    MEMORY_DEVICE_PRIVATE pgmap: memremap_pages() then refuses that type
  *    (WARN, -EINVAL) and neither new function calls memremap_pages() or
  *    memunmap_pages(). The fallback modes hook them where the kernel has
- *    them (modes.c's IF_PRESENT rows).
+ *    them (modes.c's IF_PRESENT rows). What else the series changes for
+ *    the tools (device private pfns become offsets into a device private
+ *    address space): docs/kernels-next.md.
  *
  * dev_pagemap_ops.page_free(page) became folio_free(folio) in Linux 6.19
  * (commit 3a5a06554566, "mm/zone_device: rename page_free callback to
