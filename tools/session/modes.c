@@ -52,9 +52,11 @@ _Static_assert(offsetof(struct devmem_bpf, progs) > 0, "NONE is no program's off
  * if a REQUIRED_INIT and a REQUIRED_FREE row of its tables load (in
  * tracepoint mode, of one series or the other). An OPTIONAL row whose
  * attach point this kernel lacks is left out; in the fallback modes its
- * function is named in what the mode cannot see (s->unavailable).
+ * function is named in what the mode cannot see (s->unavailable). An
+ * IF_PRESENT row is a function only some kernels have, whose work other
+ * rows see where it is absent: left out silently.
  */
-enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE };
+enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE, IF_PRESENT };
 
 /* Tracepoint mode: one event. */
 struct tp_row {
@@ -112,7 +114,7 @@ static const struct tp_row tp_73[] = {
 /*
  * fentry mode: fentry.bpf.h. A row: on entry, on return, need; the
  * function's name on other kernels, what for. Those names: the folio
- * variant beside zone_device_page_init() since 6.18, and the page ones
+ * variant beside zone_device_page_init() since 6.19, and the page ones
  * before 6.10 (free) and 6.12 (coherent migration); core_fixes.bpf.h.
  */
 static const struct fn_row fentry_fns[] = {
@@ -120,6 +122,10 @@ static const struct fn_row fentry_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(fentry_memunmap_pages),  PROG(fexit_memunmap_pages),   OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ NONE,                         PROG(fexit_memremap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(fentry_memunmap_private), PROG(fexit_memunmap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ NONE,                         PROG(fexit_page_init),        REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(fentry_folio_free),      NONE,                         REQUIRED_FREE,
@@ -140,6 +146,10 @@ static const struct fn_row kprobe_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(kp_memunmap_pages),      PROG(krp_memunmap_pages),     OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ PROG(kp_memremap_private),    PROG(krp_memremap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(kp_memunmap_private),    PROG(krp_memunmap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ PROG(kp_page_init),           PROG(krp_page_init),          REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(kp_folio_free),          NONE,                         REQUIRED_FREE,
@@ -279,7 +289,7 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 					     prog_of(k->skel, rows[i].ret) };
 		int usable = fn_usable(k, &rows[i], p);
 
-		if (!usable)
+		if (!usable && rows[i].need != IF_PRESENT)
 			add_unavailable(k->s, prog_target(p[0] ? p[0] : p[1]));
 		if (usable <= 0)
 			continue;
@@ -289,6 +299,34 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 			bpf_program__set_autoload(p[1], true);
 		row_loads(k, rows[i].need);
 	}
+}
+
+/* How many parameters a kernel function takes, by its BTF; -1: unknown. */
+static int fn_params(const struct btf *btf, const char *name)
+{
+	const struct btf_type *fn, *proto;
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+
+	fn = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+}
+
+/*
+ * What the fallback programs read of this kernel's prototypes
+ * (core_fixes.bpf.h). Where zone_device_page_init() keeps the folio
+ * order: (page) before 6.19, (page, order), then (page, pgmap, order)
+ * since 7.0; 0 when it has none. Whether get_dev_pagemap() still takes
+ * a cached pgmap (before 6.18): kretprobes compare the result with it.
+ */
+static void pick_args(struct devmem_bpf *skel, const struct btf *btf)
+{
+	int n = fn_params(btf, "zone_device_page_init");
+
+	if (n < 0)
+		n = fn_params(btf, "zone_device_folio_init");
+	skel->rodata->page_init_order_arg = n >= 2 ? n - 1 : 0;
+	skel->rodata->get_pgmap_cached_arg = fn_params(btf, "get_dev_pagemap") != 1;
 }
 
 /* The process tree, with records, where the kernel has both events. */
@@ -336,6 +374,7 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 	case DEVMEM_MODE_AUTO:		/* a choice among these, never asked for here */
 		break;
 	}
+	pick_args(skel, btf);
 	hook_faults = mode != DEVMEM_MODE_TRACEPOINT && devmem_fault_hooks_possible();
 	for (i = 0; i < 2; i++) {
 		p = prog_of(skel, i ? fault_hook.ret : fault_hook.entry);
