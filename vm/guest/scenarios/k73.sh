@@ -57,8 +57,9 @@ for mode in $modes; do
 	# 7.3's own hmm-tests under devmemleak: no leaked page or reference.
 	if command -v hmm-tests-7.3 >/dev/null; then
 		devmemleak --attach=$mode --settle 1 -- hmm-tests-7.3 >/tmp/h.out 2>&1
+		leakrc=$?
 		echo "=== hmm-tests $mode"
-		echo "hmm_leak_rc=$?"
+		echo "hmm_leak_rc=$leakrc"
 		grep '^devmemleak:\|^# Totals\|^not ok' /tmp/h.out
 		echo "--- end"
 	fi
