@@ -94,7 +94,10 @@ for flavor in patched vanilla; do
 		23 | 24 | '') fail "7.3 $flavor $mode: devmemleak gives hmm-tests' own exit status" "got '$rc'" ;;
 		*) pass "7.3 $flavor $mode: devmemleak gives hmm-tests' own exit status ($rc)" ;;
 		esac
-		echo "$s" | grep '^not ok' | sed 's/^not ok [0-9]* //' | sort >build/k73-hmm-$flavor-$mode.fail
+		# benchmark_* cases time themselves and fail or pass with the host's
+		# load, so only the functional cases are compared between kernels.
+		echo "$s" | grep '^not ok' | sed 's/^not ok [0-9]* //' | grep -v 'benchmark_' |
+			sort >build/k73-hmm-$flavor-$mode.fail
 		s=$(section record)
 		rep=$(echo "$s" | grep '^{')
 		expect "7.3 $flavor $mode: devmemrec: complete, nothing dropped, exit 0" \
