@@ -15,7 +15,9 @@
  *    fallback.bpf.h): the functions the tracepoints sit in, for kernels
  *    without the series. Faults are seen through each driver's
  *    ->migrate_to_ram (fault_fallback.bpf.h); CoW replacement and
- *    put_dev_pagemap() are inlined there and are not seen.
+ *    put_dev_pagemap() are inlined there and are not seen. Where the
+ *    kernel has the class-based migrate_device events, both take a
+ *    batch's pages from those (rework.bpf.h).
  * User space picks one set by skeleton program (tools/session/modes.c).
  * Handlers keep per-CPU totals for live views (count_in_kernel) and emit
  * one ring buffer record per event for recordings (emit_records); each
@@ -40,3 +42,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "fallback.bpf.h"
 #include "fentry.bpf.h"
 #include "kprobe.bpf.h"
+#include "rework.bpf.h"

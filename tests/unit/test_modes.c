@@ -50,11 +50,12 @@ static int rows_naming(struct devmem_bpf *skel, const struct bpf_program *p)
 {
 	const struct { const struct tp_row *r; size_t n; } tps[] = {
 		{ tp_612, ARRAY_LEN(tp_612) }, { tp_73, ARRAY_LEN(tp_73) },
-		{ tasks, ARRAY_LEN(tasks) },
+		{ tasks, ARRAY_LEN(tasks) }, { rework, ARRAY_LEN(rework) },
 	};
 	const struct { const struct fn_row *r; size_t n; } fns[] = {
 		{ fentry_fns, ARRAY_LEN(fentry_fns) }, { kprobe_fns, ARRAY_LEN(kprobe_fns) },
-		{ &fault_hook, 1 },
+		{ fentry_batch_fns, ARRAY_LEN(fentry_batch_fns) },
+		{ kprobe_batch_fns, ARRAY_LEN(kprobe_batch_fns) }, { &fault_hook, 1 },
 	};
 	int n = 0;
 
@@ -119,11 +120,20 @@ static void check_tables(struct devmem_bpf *skel)
 	CHECK("every program of the skeleton is in exactly one row", progs > 0 && once == progs);
 	CHECK("tracepoint rows are tp_btf, or classic tracepoints with a record type",
 	      tp_rows_ok(skel, tp_612, ARRAY_LEN(tp_612)) && tp_rows_ok(skel, tp_73, ARRAY_LEN(tp_73)) &&
-	      tp_rows_ok(skel, tasks, ARRAY_LEN(tasks)));
+	      tp_rows_ok(skel, tasks, ARRAY_LEN(tasks)) && tp_rows_ok(skel, rework, ARRAY_LEN(rework)));
 	CHECK("fentry rows: fentry and fexit on one function",
-	      fn_rows_ok(skel, fentry_fns, ARRAY_LEN(fentry_fns), "fentry/", "fexit/"));
+	      fn_rows_ok(skel, fentry_fns, ARRAY_LEN(fentry_fns), "fentry/", "fexit/") &&
+	      fn_rows_ok(skel, fentry_batch_fns, ARRAY_LEN(fentry_batch_fns), "fentry/", "fexit/"));
 	CHECK("kprobe rows: kprobe and kretprobe on one function",
-	      fn_rows_ok(skel, kprobe_fns, ARRAY_LEN(kprobe_fns), "kprobe/", "kretprobe/"));
+	      fn_rows_ok(skel, kprobe_fns, ARRAY_LEN(kprobe_fns), "kprobe/", "kretprobe/") &&
+	      fn_rows_ok(skel, kprobe_batch_fns, ARRAY_LEN(kprobe_batch_fns), "kprobe/", "kretprobe/"));
+	CHECK("the migration batch rows need nothing: a mode attaches without them",
+	      count_need(fentry_batch_fns, ARRAY_LEN(fentry_batch_fns), sizeof(struct fn_row), OPTIONAL) ==
+	      (int)ARRAY_LEN(fentry_batch_fns) &&
+	      count_need(kprobe_batch_fns, ARRAY_LEN(kprobe_batch_fns), sizeof(struct fn_row), OPTIONAL) ==
+	      (int)ARRAY_LEN(kprobe_batch_fns) &&
+	      count_need(rework, ARRAY_LEN(rework), sizeof(struct tp_row), OPTIONAL) ==
+	      (int)ARRAY_LEN(rework));
 	CHECK("the fault hook: a kprobe and a kretprobe with no target",
 	      !strcmp(bpf_program__section_name(prog_of(skel, fault_hook.entry)), "kprobe") &&
 	      !strcmp(bpf_program__section_name(prog_of(skel, fault_hook.ret)), "kretprobe"));
@@ -372,6 +382,67 @@ static void check_pending(void)
 }
 
 /*
+ * A kernel with the class-based migrate_device events (the rework,
+ * tests/vm-rework.sh's fixture): both fallback modes take their batches
+ * from three of them, all or none, and the tracepoint mode none.
+ */
+static void check_rework(void)
+{
+	static const char *const fns[] = {
+		"memremap_pages", "memunmap_pages", "zone_device_page_init",
+		"free_zone_device_folio", "get_dev_pagemap", "migrate_device_coherent_folio",
+		"migrate_vma_finalize", "migrate_device_finalize", NULL,
+	};
+	static const char *const events[] = {
+		"btf_trace_migrate_vma_setup_start", "btf_trace_migrate_vma_setup_done",
+		"btf_trace_migrate_vma_pages_done", "btf_trace_migrate_vma_finalize_start",
+		"btf_trace_migrate_vma_finalize_done", "btf_trace_migrate_device_unmap_done",
+		"btf_trace_migrate_device_pages_done", "btf_trace_migrate_device_finalize_start",
+		"btf_trace_migrate_device_finalize_done", "btf_trace_migrate_device_folio_finalize",
+		NULL,
+	};
+	static const char *const partial[] = {
+		"btf_trace_migrate_vma_finalize_start", "btf_trace_migrate_device_finalize_start",
+		NULL,
+	};
+	struct pick_result r;
+	struct btf *btf = make_btf(fns, events, NULL);
+
+	ksyms = fns;
+	kprobes_possible = true;
+	pick(&r, btf, DEVMEM_MODE_FENTRY, false);
+	CHECK("rework, fentry: batches from migrate_vma_finalize_start, _done and "
+	      "migrate_device_finalize_start, not from fentry",
+	      r.e == 0 && r.s.batches_from_events &&
+	      !strcmp(r.progs, "kp_fault_hook krp_fault_hook fexit_memremap_pages "
+		      "fentry_memunmap_pages fexit_memunmap_pages fexit_page_init "
+		      "fentry_folio_free fexit_get_dev_pagemap fexit_longterm "
+		      "rw_vma_finalize rw_vma_fin_done rw_dev_finalize") &&
+	      !strcmp(r.s.unavailable, "cow_replace, put_pgmap (inlined code)"));
+	pick(&r, btf, DEVMEM_MODE_KPROBE, false);
+	CHECK("rework, kprobe: the same three events, no kprobe on a finalize",
+	      r.e == 0 && r.s.batches_from_events &&
+	      !strcmp(r.progs, "kp_fault_hook krp_fault_hook kp_memremap_pages krp_memremap_pages "
+		      "kp_memunmap_pages krp_memunmap_pages kp_page_init krp_page_init "
+		      "kp_folio_free kp_get_dev_pagemap krp_get_dev_pagemap kp_longterm "
+		      "krp_longterm rw_vma_finalize rw_vma_fin_done rw_dev_finalize"));
+	pick(&r, btf, DEVMEM_MODE_TRACEPOINT, false);
+	CHECK("rework, tracepoint mode: none of the series' events, no attach",
+	      r.e == -ENOENT && !r.s.batches_from_events &&
+	      !strcmp(r.err, "tracepoint: none of its attach points exist in this kernel"));
+	btf__free(btf);
+
+	btf = make_btf(fns, partial, NULL);
+	pick(&r, btf, DEVMEM_MODE_FENTRY, false);
+	CHECK("two of the three events: batches from fentry, as without them",
+	      r.e == 0 && !r.s.batches_from_events &&
+	      strstr(r.progs, "fentry_vma_finalize fexit_vma_finalize fentry_device_finalize") &&
+	      !strstr(r.progs, "rw_"));
+	btf__free(btf);
+	ksyms = NULL;
+}
+
+/*
  * Each prototype the fallback programs read, as the kernels that have it
  * spell it (core_fixes.bpf.h): the rodata says where the order is and
  * whether get_dev_pagemap()'s second argument is a pgmap.
@@ -464,5 +535,6 @@ int main(void)
 	check_fallback();
 	check_pending();
 	check_prototypes();
+	check_rework();
 	return failures ? 1 : 0;
 }

@@ -133,6 +133,21 @@ static int verbose_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 	return 0;
 }
 
+/* -v: where the programs went, by section (the fault hooks: "kprobe"). */
+static void print_attached(const struct devmem_session *s)
+{
+	struct bpf_program *p;
+
+	fprintf(stderr, "%s: programs:", program_invocation_short_name);
+	bpf_object__for_each_program(p, s->skel->obj)
+		if (bpf_program__autoload(p))
+			fprintf(stderr, " %s", bpf_program__section_name(p));
+	fprintf(stderr, "\n");
+	if (s->batches_from_events)
+		fprintf(stderr, "%s: migration batches from the migrate_device tracepoints\n",
+			program_invocation_short_name);
+}
+
 int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		  char *err, size_t errlen)
 {
@@ -177,6 +192,8 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		if (devmem_verbose)
 			fprintf(stderr, "%s: %s mode: %s\n", program_invocation_short_name,
 				devmem_mode_name(order[i]), e ? why[i] : "attached");
+		if (devmem_verbose && !e)
+			print_attached(s);
 		if (!e)
 			break;
 		perm |= e == -EPERM || e == -EACCES;

@@ -134,6 +134,10 @@ static const struct fn_row fentry_fns[] = {
 	  NULL,                           "pgmap reference taken" },
 	{ NONE,                         PROG(fexit_longterm),         OPTIONAL,
 	  "migrate_device_coherent_page", "coherent folio moved (long-term pin)" },
+};
+
+/* fentry mode's migration batches, unless the kernel has rework[]'s events. */
+static const struct fn_row fentry_batch_fns[] = {
 	{ PROG(fentry_vma_finalize),    PROG(fexit_vma_finalize),     OPTIONAL,
 	  NULL,                           "a batch's pages moved; faults through it" },
 	{ PROG(fentry_device_finalize), NONE,                         OPTIONAL,
@@ -158,10 +162,28 @@ static const struct fn_row kprobe_fns[] = {
 	  NULL,                           "pgmap reference taken" },
 	{ PROG(kp_longterm),            PROG(krp_longterm),           OPTIONAL,
 	  "migrate_device_coherent_page", "coherent folio moved (long-term pin)" },
+};
+
+/* kprobe mode's migration batches, unless the kernel has rework[]'s events. */
+static const struct fn_row kprobe_batch_fns[] = {
 	{ PROG(kp_vma_finalize),        PROG(krp_vma_finalize),       OPTIONAL,
 	  NULL,                           "a batch's pages moved; faults through it" },
 	{ PROG(kp_device_finalize),     NONE,                         OPTIONAL,
 	  NULL,                           "a migrate_device_range() batch moved" },
+};
+
+/*
+ * Both fallback modes, on a kernel with the class-based migrate_device
+ * tracepoints (the rework of Balbir Singh's events, linux-mm 392093f93bd2;
+ * our fixture kernel, tests/vm-rework.sh): migration batches from those,
+ * in place of the *_batch_fns rows; rework.bpf.h. All three, or none: a
+ * migrate_vma batch fires migrate_device_finalize_start too, and only the
+ * other two tell it from a migrate_device_range() one.
+ */
+static const struct tp_row rework[] = {
+	{ PROG(rw_vma_finalize),     OPTIONAL,      NULL, "a batch's pages moved; faults through it" },
+	{ PROG(rw_vma_fin_done),     OPTIONAL,      NULL, "a migrate_vma batch ends" },
+	{ PROG(rw_dev_finalize),     OPTIONAL,      NULL, "a migrate_device_range() batch moved" },
 };
 
 /*
@@ -329,6 +351,31 @@ static void pick_args(struct devmem_bpf *skel, const struct btf *btf)
 	skel->rodata->get_pgmap_cached_arg = fn_params(btf, "get_dev_pagemap") != 1;
 }
 
+/* Does the kernel have every event of a tracepoint table? */
+static bool has_all_tp(const struct pick *k, const struct tp_row *rows, size_t n)
+{
+	char tname[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(tname, sizeof(tname), "btf_trace_%s",
+			 prog_target(prog_of(k->skel, rows[i].prog)));
+		if (!btf_has(k->btf, tname, BTF_KIND_TYPEDEF))
+			return false;
+	}
+	return true;
+}
+
+/* A fallback mode's migration batches: the rework's events, or its own rows. */
+static void pick_batches(struct pick *k, const struct fn_row *rows, size_t n)
+{
+	k->s->batches_from_events = has_all_tp(k, rework, ARRAY_LEN(rework));
+	if (k->s->batches_from_events)
+		pick_tp(k, rework, ARRAY_LEN(rework));
+	else
+		pick_fn(k, rows, n);
+}
+
 /* The process tree, with records, where the kernel has both events. */
 static bool pick_tasks(struct pick *k)
 {
@@ -358,6 +405,7 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 
 	s->unavailable[0] = 0;
 	s->nr_kprobe_alt = 0;
+	s->batches_from_events = false;
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
 	switch (mode) {
@@ -367,9 +415,11 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 		break;
 	case DEVMEM_MODE_FENTRY:
 		pick_fn(&k, fentry_fns, ARRAY_LEN(fentry_fns));
+		pick_batches(&k, fentry_batch_fns, ARRAY_LEN(fentry_batch_fns));
 		break;
 	case DEVMEM_MODE_KPROBE:
 		pick_fn(&k, kprobe_fns, ARRAY_LEN(kprobe_fns));
+		pick_batches(&k, kprobe_batch_fns, ARRAY_LEN(kprobe_batch_fns));
 		break;
 	case DEVMEM_MODE_AUTO:		/* a choice among these, never asked for here */
 		break;
