@@ -285,7 +285,7 @@ uninstall:
 	      $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
 
 kpatches-check: deps
-	@TEST_GROUPS="kpatches kpatches-6.12" tests/run-all.sh
+	@TEST_GROUPS="kpatches kpatches-6.12 kpatches-build" tests/run-all.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -6,8 +6,8 @@
  *    tp_73.bpf.h: Linux 7.3's (kpatches/): zone_device_pgmap_create,
  *    _destroy_begin, _destroy_end, zone_device_folio_init, _folio_free,
  *    zone_device_pgmap_get, _put, zone_device_private_fault,
- *    zone_device_cow_replace, and migrate_vma_setup, migrate_device_range,
- *    _pfns, _pages, _finalize, migrate_device_coherent_folio.
+ *    zone_device_cow_replace, and migrate_device_pgmap_pages_done,
+ *    _finalize_start, migrate_device_coherent_folio_done.
  *    tp_612.bpf.h: the 6.12 backport's devmem_* events (kpatches/6.12/),
  *    the migration batch events as classic tracepoints, whose records
  *    already hold the counts the kernel computed in TP_fast_assign.
@@ -15,7 +15,9 @@
  *    fallback.bpf.h): the functions the tracepoints sit in, for kernels
  *    without the series. Faults are seen through each driver's
  *    ->migrate_to_ram (fault_fallback.bpf.h); CoW replacement and
- *    put_dev_pagemap() are inlined there and are not seen.
+ *    put_dev_pagemap() are inlined there and are not seen. Where the
+ *    kernel has the class-based migrate_device events, both take a
+ *    batch's pages from those (rework.bpf.h).
  * User space picks one set by skeleton program (tools/session/modes.c).
  * Handlers keep per-CPU totals for live views (count_in_kernel) and emit
  * one ring buffer record per event for recordings (emit_records); each
@@ -40,3 +42,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "fallback.bpf.h"
 #include "fentry.bpf.h"
 #include "kprobe.bpf.h"
+#include "rework.bpf.h"

@@ -34,6 +34,37 @@ int BPF_PROG(fexit_memunmap_pages, struct dev_pagemap *pgmap)
 	return 0;
 }
 
+/*
+ * Device private pgmaps on a kernel with "mm: Remove device private pages
+ * from the physical address space" (core_fixes.bpf.h): made and torn down
+ * by these, which never call memremap_pages() or memunmap_pages(). Loaded
+ * only where the kernel has them. The return is 0 or -errno, an unsigned
+ * long in v5 of the series: read as an int, it reads right as an int too.
+ */
+SEC("fexit/memremap_device_private_pagemap")
+int BPF_PROG(fexit_memremap_private, struct dev_pagemap *pgmap, int nid, unsigned long ret)
+{
+	int r = (int)ret;
+
+	on_pgmap(DEVMEM_REC_PGMAP_CREATE, pgmap, r < 0 && r >= -4095 ? r : 0);
+	return 0;
+}
+
+SEC("fentry/memunmap_device_private_pagemap")
+int BPF_PROG(fentry_memunmap_private, struct dev_pagemap *pgmap)
+{
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_BEGIN, DEVMEM_LIVE_UNKNOWN, 0);
+	return 0;
+}
+
+SEC("fexit/memunmap_device_private_pagemap")
+int BPF_PROG(fexit_memunmap_private, struct dev_pagemap *pgmap)
+{
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_END, 0, WAIT_FROM_BEGIN);
+	return 0;
+}
+
 /* Attached to zone_device_page_init or zone_device_folio_init, see core_fixes.bpf.h. */
 SEC("fexit/zone_device_page_init")
 int BPF_PROG(fexit_page_init, struct page *page)
@@ -52,7 +83,7 @@ SEC("fentry/free_zone_device_folio")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
 	on_folio_free(pfn_of(btf_addr(folio)), (__u64)devmem_page_pgmap(folio),
-		      devmem_folio_nr_pages(folio));
+		      devmem_folio_nr_pages(folio), 0);
 	return 0;
 }
 

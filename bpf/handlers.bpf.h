@@ -91,14 +91,15 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
-static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
+/* flags: DEVMEM_PAGE_FREE_DROPS_REFS where no put event follows the free. */
+static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr, __u32 flags)
 {
 	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
 	__u32 *owner = owner_slot(pfn, false), pid = 0, type = 0;
 	struct devmem_rec_page *r;
 
-	/* The type only decides refs_on_free and goes in records (rodata). */
-	if (refs_on_free || emit_records)
+	/* The type only decides whether the free drops references, and goes in records. */
+	if (refs_on_free || flags || emit_records)
 		type = pgmap_type(pgmap);
 
 	count_event(DEVMEM_REC_FOLIO_FREE);
@@ -107,8 +108,9 @@ static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
 		*owner = 0;
 	}
 	devmem_rule_folio_free(s, pid ? counters_of(proc_counts_of(pid - 1, false)) : NULL, nr,
-			       refs_on_free, type);
-	if (filter_pid) {
+			       refs_on_free, flags, type);
+	/* -p: the put that follows, by the same thread, is this page's. */
+	if (filter_pid && !flags) {
 		__u32 zero = 0;
 		struct freeing *f = bpf_map_lookup_elem(&last_free, &zero);
 
@@ -129,7 +131,7 @@ static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr)
 	r->type = type;
 	r->stack_id = -1;
 	r->nr_pages = nr;
-	r->flags = 0;
+	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 

@@ -63,6 +63,44 @@ int BPF_KRETPROBE(krp_memunmap_pages)
 	return 0;
 }
 
+/* Device private pgmaps with the pending series: see fentry.bpf.h. */
+SEC("kprobe/memremap_device_private_pagemap")
+int BPF_KPROBE(kp_memremap_private, struct dev_pagemap *pgmap)
+{
+	stash_args(STASH_MEMREMAP_PRIVATE, (__u64)pgmap, 0);
+	return 0;
+}
+
+SEC("kretprobe/memremap_device_private_pagemap")
+int BPF_KRETPROBE(krp_memremap_private, unsigned long ret)
+{
+	struct entry_args a;
+	int r = (int)ret;
+
+	if (unstash_args(STASH_MEMREMAP_PRIVATE, &a))
+		on_pgmap(DEVMEM_REC_PGMAP_CREATE, (void *)a.a0, r < 0 && r >= -4095 ? r : 0);
+	return 0;
+}
+
+SEC("kprobe/memunmap_device_private_pagemap")
+int BPF_KPROBE(kp_memunmap_private, struct dev_pagemap *pgmap)
+{
+	stash_args(STASH_MEMUNMAP_PRIVATE, (__u64)pgmap, 0);
+	on_pgmap(DEVMEM_REC_PGMAP_DESTROY, pgmap, 0);
+	on_pgmap_wait(ctx, pgmap, DEVMEM_WAIT_BEGIN, DEVMEM_LIVE_UNKNOWN, 0);
+	return 0;
+}
+
+SEC("kretprobe/memunmap_device_private_pagemap")
+int BPF_KRETPROBE(krp_memunmap_private)
+{
+	struct entry_args a;
+
+	if (unstash_args(STASH_MEMUNMAP_PRIVATE, &a))
+		on_pgmap_wait(ctx, (void *)a.a0, DEVMEM_WAIT_END, 0, WAIT_FROM_BEGIN);
+	return 0;
+}
+
 /* The page is initialized on return; stash it at entry. */
 SEC("kprobe/zone_device_page_init")
 int BPF_KPROBE(kp_page_init, struct page *page)
@@ -89,14 +127,15 @@ SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(kp_folio_free, struct folio *folio)
 {
 	on_folio_free(pfn_of((__u64)folio), (__u64)devmem_page_pgmap(folio),
-		      devmem_folio_nr_pages(folio));
+		      devmem_folio_nr_pages(folio), 0);
 	return 0;
 }
 
+/* Since 6.18 there is no cached pgmap: the second register is stale. */
 SEC("kprobe/get_dev_pagemap")
 int BPF_KPROBE(kp_get_dev_pagemap, unsigned long pfn, struct dev_pagemap *cached)
 {
-	stash_args(STASH_GET_PGMAP, pfn, (__u64)cached);
+	stash_args(STASH_GET_PGMAP, pfn, get_pgmap_cached_arg ? (__u64)cached : 0);
 	return 0;
 }
 

@@ -28,8 +28,10 @@ const volatile bool teardown_ends;
 /* proc_counts slots: fewer when user space gives them back (devmemtop) */
 const volatile __u32 max_procs = DEVMEM_MAX_PROCS;
 /* Fallback modes: which argument of zone_device_page_init() is the order
- * (0: none, before Linux 6.18), see core_fixes.bpf.h. */
+ * (0: none, before Linux 6.19), see core_fixes.bpf.h. */
 const volatile __u32 page_init_order_arg;
+/* kprobe mode: get_dev_pagemap() still takes a cached pgmap (before 6.18). */
+const volatile bool get_pgmap_cached_arg = true;
 /* Fallback modes: list private pgmaps' ->migrate_to_ram for user space to hook. */
 const volatile bool learn_fault_hooks;
 
@@ -265,7 +267,7 @@ struct {
  * returns, so one slot per thread would be overwritten.
  */
 enum stash_fn { STASH_MEMREMAP = 1, STASH_PAGE_INIT, STASH_GET_PGMAP, STASH_LONGTERM,
-	       STASH_MEMUNMAP };
+	       STASH_MEMUNMAP, STASH_MEMREMAP_PRIVATE, STASH_MEMUNMAP_PRIVATE };
 
 struct stash_key {
 	__u32 tid, fn;

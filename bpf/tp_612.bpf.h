@@ -31,7 +31,7 @@ int BPF_PROG(tp_page_init, const struct page *page)
 SEC("tp_btf/devmem_folio_free")
 int BPF_PROG(tp_folio_free, const struct page *page)
 {
-	on_folio_free(pfn_of(btf_addr(page)), (__u64)devmem_page_pgmap(page), 1);
+	on_folio_free(pfn_of(btf_addr(page)), (__u64)devmem_page_pgmap(page), 1, 0);
 	return 0;
 }
 

@@ -8,8 +8,10 @@
 /*
  * ---- tracepoint mode, Linux 7.3 series (kpatches/) ----
  * Every event counts pages: folio events carry the order, reference
- * events nr, migration events page counts. A folio's init comes with a
- * zone_device_pgmap_get of its references, so its record says so.
+ * events nr, migration events page counts. A folio's events imply its
+ * pgmap references (one per page, taken at init and dropped at free):
+ * zone_device_pgmap_get and _put are only get_dev_pagemap()'s and
+ * put_dev_pagemap()'s. The free's record says so.
  */
 
 SEC("tp_btf/zone_device_pgmap_create")
@@ -38,8 +40,7 @@ SEC("tp_btf/zone_device_folio_init")
 int BPF_PROG(tp_zd_folio_init, const struct folio *folio, const struct dev_pagemap *pgmap,
 	     unsigned int order)
 {
-	on_page_init(ctx, pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31),
-		     DEVMEM_PAGE_REF_SEPARATE);
+	on_page_init(ctx, pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31), 0);
 	return 0;
 }
 
@@ -47,7 +48,8 @@ SEC("tp_btf/zone_device_folio_free")
 int BPF_PROG(tp_zd_folio_free, const struct folio *folio, const struct dev_pagemap *pgmap,
 	     unsigned int order)
 {
-	on_folio_free(pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31));
+	on_folio_free(pfn_of(btf_addr(folio)), btf_addr(pgmap), 1U << (order & 31),
+		      DEVMEM_PAGE_FREE_DROPS_REFS);
 	return 0;
 }
 
@@ -82,57 +84,32 @@ int BPF_PROG(tp_zd_cow, const struct page *old, const struct folio *new, unsigne
 	return 0;
 }
 
-SEC("tp_btf/migrate_vma_setup")
-int BPF_PROG(tp_md_vma_setup, unsigned long start, unsigned long npages,
-	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
-	     const void *owner)
+/*
+ * The series' migrate_device events are the ones the class-based
+ * migrate_device tracepoints lack: a batch by pgmap and direction, and the
+ * long-term pin's move of a coherent folio.
+ */
+SEC("tp_btf/migrate_device_pgmap_pages_done")
+int BPF_PROG(tp_md_pages, const unsigned long *src, const unsigned long *dst,
+	     unsigned long npages, unsigned long nr_to_device, unsigned long nr_to_system,
+	     const struct dev_pagemap *pgmap)
 {
-	on_migrate(DEVMEM_MIGRATE_SETUP, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
-		   (__u64)owner, flags);
+	on_migrate(DEVMEM_MIGRATE_PAGES, 0, npages, 0, nr_to_device, nr_to_system,
+		   addr_of(pgmap), 0, 0);
 	return 0;
 }
 
-SEC("tp_btf/migrate_device_range")
-int BPF_PROG(tp_md_range, unsigned long start, unsigned long npages,
-	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
-	     const void *owner)
+SEC("tp_btf/migrate_device_pgmap_finalize_start")
+int BPF_PROG(tp_md_finalize, const unsigned long *src, const unsigned long *dst,
+	     unsigned long npages, unsigned long nr_to_device, unsigned long nr_to_system,
+	     const struct dev_pagemap *pgmap)
 {
-	on_migrate(DEVMEM_MIGRATE_RANGE, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
-		   (__u64)owner, flags);
+	on_migrate(DEVMEM_MIGRATE_FINALIZE, 0, npages, 0, nr_to_device, nr_to_system,
+		   addr_of(pgmap), 0, 0);
 	return 0;
 }
 
-SEC("tp_btf/migrate_device_pfns")
-int BPF_PROG(tp_md_pfns, unsigned long start, unsigned long npages,
-	     unsigned long nr_migrate, unsigned long flags, const struct dev_pagemap *pgmap,
-	     const void *owner)
-{
-	on_migrate(DEVMEM_MIGRATE_RANGE, start, npages, nr_migrate, 0, 0, addr_of(pgmap),
-		   (__u64)owner, flags);
-	return 0;
-}
-
-SEC("tp_btf/migrate_device_pages")
-int BPF_PROG(tp_md_pages, unsigned long start, unsigned long npages,
-	     unsigned long nr_to_device, unsigned long nr_to_system,
-	     const struct dev_pagemap *pgmap, const void *owner)
-{
-	on_migrate(DEVMEM_MIGRATE_PAGES, start, npages, 0, nr_to_device, nr_to_system,
-		   addr_of(pgmap), (__u64)owner, 0);
-	return 0;
-}
-
-SEC("tp_btf/migrate_device_finalize")
-int BPF_PROG(tp_md_finalize, unsigned long start, unsigned long npages,
-	     unsigned long nr_to_device, unsigned long nr_to_system,
-	     const struct dev_pagemap *pgmap, const void *owner)
-{
-	on_migrate(DEVMEM_MIGRATE_FINALIZE, start, npages, 0, nr_to_device, nr_to_system,
-		   addr_of(pgmap), (__u64)owner, 0);
-	return 0;
-}
-
-SEC("tp_btf/migrate_device_coherent_folio")
+SEC("tp_btf/migrate_device_coherent_folio_done")
 int BPF_PROG(tp_md_longterm, unsigned long src_pfn, unsigned long dst_pfn,
 	     const struct dev_pagemap *pgmap, unsigned long nr_pages, int result)
 {

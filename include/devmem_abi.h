@@ -21,7 +21,7 @@
  *    teardown waits. Readers take version 1 records, shorter, as if the
  *    new fields said one page, one reference, no time.
  */
-#define DEVMEM_ABI_VERSION 2
+#define DEVMEM_ABI_VERSION 3
 #define DEVMEM_COMM_LEN 16
 
 enum devmem_rec_type {
@@ -76,7 +76,10 @@ struct devmem_rec_pgmap {
 
 /* Page init and folio free: a folio of nr_pages pages, pfn its first. */
 #define DEVMEM_PAGE_REF_SEPARATE 1	/* the init's pgmap references come as
-					 * their own get record (Linux 7.3 series) */
+					 * their own get record (Linux 7.3 series v1) */
+#define DEVMEM_PAGE_FREE_DROPS_REFS 2	/* ABI 3: the free drops the folio's pgmap
+					 * references, and no put record follows
+					 * (Linux 7.3 series v2) */
 struct devmem_rec_page {
 	struct devmem_rec_hdr hdr;
 	__u64 pfn;

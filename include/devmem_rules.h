@@ -29,7 +29,7 @@
 
 /*
  * A page handed out: a page takes a pgmap reference with it, unless the
- * kernel says the reference comes as a get event of its own (7.3's
+ * kernel says the reference comes as a get event of its own (v1 of 7.3's
  * series: DEVMEM_PAGE_REF_SEPARATE).
  */
 DEVMEM_RULE void devmem_rule_page_init(struct devmem_pgmap_counts *s,
@@ -47,23 +47,26 @@ DEVMEM_RULE void devmem_rule_page_init(struct devmem_pgmap_counts *s,
 }
 
 /*
- * Without a put event (the fallback modes: put_dev_pagemap() is inline),
- * the free of a private or coherent page is where its reference goes.
+ * The free of a private or coherent page is where its reference goes when
+ * no put event comes for it: in the fallback modes (refs_on_free:
+ * put_dev_pagemap() is inline, so no put is seen at all), and on 7.3's
+ * series, whose folio events imply the folio's references
+ * (DEVMEM_PAGE_FREE_DROPS_REFS) and whose puts are only put_dev_pagemap()'s.
  */
-DEVMEM_RULE bool devmem_free_drops_ref(bool refs_on_free, __u32 pgmap_type)
+DEVMEM_RULE bool devmem_free_drops_ref(bool refs_on_free, __u32 flags, __u32 pgmap_type)
 {
-	return refs_on_free && (pgmap_type == DEVMEM_PGMAP_PRIVATE ||
-				pgmap_type == DEVMEM_PGMAP_COHERENT);
+	return (refs_on_free || (flags & DEVMEM_PAGE_FREE_DROPS_REFS)) &&
+	       (pgmap_type == DEVMEM_PGMAP_PRIVATE || pgmap_type == DEVMEM_PGMAP_COHERENT);
 }
 
 /* A page freed: it counts against whoever was handed it (p), not who freed it. */
 DEVMEM_RULE void devmem_rule_folio_free(struct devmem_pgmap_counts *s,
 					struct devmem_proc_counters *owner, __u64 nr,
-					bool refs_on_free, __u32 pgmap_type)
+					bool refs_on_free, __u32 flags, __u32 pgmap_type)
 {
 	if (s) {
 		DEVMEM_ADD(s->frees, nr);
-		if (devmem_free_drops_ref(refs_on_free, pgmap_type))
+		if (devmem_free_drops_ref(refs_on_free, flags, pgmap_type))
 			DEVMEM_ADD(s->ref_frees, nr);
 	}
 	if (owner)

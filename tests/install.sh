@@ -45,10 +45,11 @@ ExecStart=/usr/local/sbin/devmemtop"
 make -s uninstall DESTDIR="$dest/local" PREFIX=/usr/local
 rm -rf "$dest/local"
 version=$(cat VERSION)
+abi=$(sed -n "s/^#define DEVMEM_ABI_VERSION \([0-9]*\)/\1/p" include/devmem_abi.h)
 for t in $tools; do
 	expect "install: $t is executable (0755)" "$(stat -c %a "$dest/usr/sbin/$t")" 755
 	expect "install: $t --version" "$("$dest/usr/sbin/$t" --version; echo "rc=$?")" \
-		"$t $version (devmemscope; record ABI 2, trace format 1.1)
+		"$t $version (devmemscope; record ABI $abi, trace format 1.1)
 rc=0"
 	page=$dest/usr/share/man/man8/$t.8
 	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)

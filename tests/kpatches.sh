@@ -58,7 +58,7 @@ sed -n 's|^+++ b/\(.*\)|\1|p' "$dir"/*.patch | sort -u | while read -r f; do
 done
 
 cover=$dir/0000-cover-letter.patch
-if [ -f "$cover" ] && grep -q '^Subject: \[PATCH 0/' "$cover" &&
+if [ -f "$cover" ] && grep -Eq "^Subject: \[PATCH( v[0-9]+)? 0/" "$cover" &&
 	grep -q 'migrate_device' "$cover" && grep -q 'zone_device' "$cover" &&
 	! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover"; then
 	pass "kpatches cover letter explains the series"

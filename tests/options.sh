@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 tools="devmemtop devmemrec devmemreport devmemleak"
 make -s build/devmem-man $(for t in $tools; do echo build/$t; done) 2>&1 | grep -v "warning: Using"
 version=$(cat VERSION)
+abi=$(sed -n "s/^#define DEVMEM_ABI_VERSION \([0-9]*\)/\1/p" include/devmem_abi.h)
 for t in $tools; do
 	help=$(build/$t --help); rc=$?
 	expect "options: $t --help exits 0" "$rc" 0
@@ -19,7 +20,7 @@ for t in $tools; do
 	expect "options: $t --help has no line over 79 columns" \
 		"$(awk 'length > 79' <<<"$help")" ""
 	expect "options: $t -V" "$(build/$t -V)" \
-		"$t $version (devmemscope; record ABI 2, trace format 1.1)"
+		"$t $version (devmemscope; record ABI $abi, trace format 1.1)"
 	expect "options: $t --version is -V" "$(build/$t --version)" "$(build/$t -V)"
 	msg=$(build/$t --no-such-option 2>&1 >/dev/null); rc=$?
 	expect "options: $t --no-such-option exits 2 and says where help is" "$rc:$(tail -1 <<<"$msg")" \

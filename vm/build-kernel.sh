@@ -16,6 +16,18 @@
 # source package version, the config fragments, this script and (unless
 # --vanilla) the patches. A hit costs nothing; a miss is a full build
 # (~5-8 min on 2 cores, under nice), from a freshly unpacked source.
+#<fixture>
+#
+#   vm/build-kernel.sh --fixture NAME 7.3      vanilla 7.3 and one test
+#                                              fixture, vm/patches/
+#                                              fixture-7.3-*-NAME.patch
+#
+# A fixture is no series: a kernel change written here to test the tools
+# against (rework: the class-based migrate_device events, tests/vm-rework.sh).
+# Its key hashes this whole script and its patch; the other flavors hash
+# this script without the lines between the fixture markers, so adding a
+# fixture changed none of their keys and rebuilt none of their kernels.
+#</fixture>
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,9 +35,18 @@ top=$(cd "$here/.." && pwd)
 self=$here/build-kernel.sh
 cache=${DEVMEMSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devmemscope}
 flavor=patched version=6.12
+#<fixture>
+fixture=
+#</fixture>
 for a in "$@"; do
+#<fixture>
+	if [ "$fixture" = - ]; then fixture=$a; continue; fi
+#</fixture>
 	case $a in
 	--vanilla) flavor=vanilla;;
+#<fixture>
+	--fixture) fixture=-;;
+#</fixture>
 	6.12|7.3) version=$a;;
 	*) echo "usage: vm/build-kernel.sh [--vanilla] [7.3|6.12]" >&2; exit 2;;
 	esac
@@ -60,6 +81,18 @@ if [ $flavor = patched ]; then
 		! -name '0000-*' | sort)
 	[ ${#patches[@]} -gt 0 ] || die "no patches in $kp"
 fi
+#<fixture>
+if [ -n "$fixture" ]; then
+	[ "$version" = 7.3 ] && [ $flavor = patched ] && [ "$fixture" != - ] &&
+		[[ $fixture =~ ^[a-z0-9]+$ ]] || die "usage: vm/build-kernel.sh --fixture NAME 7.3"
+	mapfile -t patches < <(find "$here/patches" -maxdepth 1 -name "fixture-7.3-*-$fixture.patch")
+	[ ${#patches[@]} -eq 1 ] || die "no one vm/patches/fixture-7.3-*-$fixture.patch"
+	flavor=$fixture
+else
+	exec {stripped}< <(sed '/^#<fixture>$/,/^#<\/fixture>$/d' "$self")
+	self=/dev/fd/$stripped
+fi
+#</fixture>
 
 key=$( { echo "$pkg $srcver"; cat "${frags[@]}" "$self";
 	 [ ${#patches[@]} -eq 0 ] || cat "${patches[@]}"; } |

@@ -208,6 +208,46 @@ static void test_late_start(void)
 	devmem_state_free(&rep);
 }
 
+/*
+ * ABI 3, v2 of the 7.3 series: a folio's events imply its references, the
+ * free says so, and gets and puts are only get_dev_pagemap()'s and
+ * put_dev_pagemap()'s, held on top.
+ */
+static void test_abi3_refs_in_folio_events(void)
+{
+	struct devmem_state st = { 0 };
+	struct devmem_rec_pgmap_ref ref;
+	struct devmem_rec_page r;
+
+	r = page_rec(DEVMEM_REC_PAGE_INIT, 10, 0x200, 0xb000);
+	r.nr_pages = 512;
+	feed(&st, &r);
+	CHECK("v2: a 512-page folio init holds 512 references without a get",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 512 && st.pgmaps[0].refs == 512);
+	hdr(&ref.hdr, DEVMEM_REC_GET_PGMAP, sizeof(ref), 10);
+	ref.pgmap = 0xb000;
+	ref.pfn = 0x300;
+	ref.nr = 1;
+	feed(&st, &ref);
+	CHECK("v2: a get_dev_pagemap() is held on top", st.pgmaps[0].refs == 513);
+	r = page_rec(DEVMEM_REC_FOLIO_FREE, 30, 0x200, 0xb000);
+	r.nr_pages = 512;
+	r.flags = DEVMEM_PAGE_FREE_DROPS_REFS;
+	feed(&st, &r);
+	CHECK("v2: the free drops the folio's 512 references without a put",
+	      devmem_pgmap_live(&st.pgmaps[0]) == 0 && st.pgmaps[0].refs == 1);
+	hdr(&ref.hdr, DEVMEM_REC_PUT_PGMAP, sizeof(ref), 10);
+	ref.pfn = 0;
+	feed(&st, &ref);
+	CHECK("v2: and put_dev_pagemap() the last one", st.pgmaps[0].refs == 0);
+	r = page_rec(DEVMEM_REC_FOLIO_FREE, 30, 0x400, 0xb000);
+	r.type = DEVMEM_PGMAP_GENERIC;
+	r.flags = DEVMEM_PAGE_FREE_DROPS_REFS;
+	feed(&st, &r);
+	CHECK("v2: a generic pgmap's free drops no reference", st.pgmaps[0].refs == 0);
+	devmem_state_free(&st);
+}
+
 /* ABI 2: large folios count their pages; ABI 1 records still read as one page. */
 static void test_abi2_pages(void)
 {
@@ -268,6 +308,7 @@ static void test_abi2_pages(void)
 int main(void)
 {
 	test_abi2_pages();
+	test_abi3_refs_in_folio_events();
 	test_replay_validation();
 	test_state_accounting();
 	test_late_start();

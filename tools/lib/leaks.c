@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "devmem_rules.h"
 #include "leaks.h"
 
 #define PAGES_MIN_CAP 1024
@@ -147,13 +148,13 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 		t->last_mine_ns = r->hdr.ts_ns;
 		if ((s = srefs_of(t, r->pgmap))) {
 			s->pages -= r->nr_pages;
-			if (t->st.refs_on_free && (r->type == DEVMEM_PGMAP_PRIVATE ||
-						   r->type == DEVMEM_PGMAP_COHERENT))
+			if (devmem_free_drops_ref(t->st.refs_on_free, r->flags, r->type))
 				s->refs -= r->nr_pages;
 		}
 	}
-	/* The put that follows, by the same thread, is this page's. */
-	if (t->scoped && u64map_put(&t->freeing, r->hdr.tid + 1ull, 1 + mine))
+	/* The put that follows, by the same thread, is this page's; 7.3's has none. */
+	if (t->scoped && !(r->flags & DEVMEM_PAGE_FREE_DROPS_REFS) &&
+	    u64map_put(&t->freeing, r->hdr.tid + 1ull, 1 + mine))
 		t->st.oom++;
 }
 

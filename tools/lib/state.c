@@ -273,7 +273,7 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 		u64map_del(&st->page_owner, r->pfn + 1);
 	}
 	devmem_rule_folio_free(pg ? &pg->c : NULL, owner ? &owner->c : NULL, r->nr_pages,
-			       st->refs_on_free, r->type);
+			       st->refs_on_free, r->flags, r->type);
 	fold_refs(st, pg);
 }
 

@@ -21,29 +21,6 @@
 #include "devmem_maps.h"
 #include "devmem.skel.h"
 
-/*
- * Where zone_device_page_init() keeps the folio order: (page) before 6.18,
- * (page, order), then (page, pgmap, order) since 7.0. 0 when it has none.
- */
-static unsigned int page_init_order_arg(const struct btf *btf)
-{
-	static const char *const names[] = { "zone_device_page_init", "zone_device_folio_init" };
-	const struct btf_type *fn, *proto;
-	size_t i;
-	int id;
-
-	for (i = 0; btf && i < sizeof(names) / sizeof(names[0]); i++) {
-		id = btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC);
-		if (id <= 0)
-			continue;
-		fn = btf__type_by_id(btf, id);
-		proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
-		if (proto && btf_is_func_proto(proto))
-			return btf_vlen(proto) >= 2 ? btf_vlen(proto) - 1 : 0;
-	}
-	return 0;
-}
-
 /* Attach the kprobes whose function has another name here; 0 or -errno. */
 static int kprobe_attach_renamed(struct devmem_session *s, struct devmem_bpf *skel)
 {
@@ -89,7 +66,6 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	hook_faults = bpf_program__autoload(skel->progs.kp_fault_hook);
 	if (ksyms_lookup("vmemmap_base", &vmemmap))
 		skel->rodata->vmemmap_base_addr = vmemmap;
-	skel->rodata->page_init_order_arg = page_init_order_arg(btf);
 	skel->rodata->refs_on_free = mode != DEVMEM_MODE_TRACEPOINT;
 	skel->rodata->learn_fault_hooks = hook_faults;
 	skel->rodata->filter_pid = o->filter_pid;
@@ -99,7 +75,9 @@ static int try_mode(struct devmem_session *s, const struct devmem_attach_opts *o
 	skel->rodata->track_owners = o->counts || o->filter_pid || mode != DEVMEM_MODE_TRACEPOINT;
 	skel->rodata->teardown_ends = bpf_program__autoload(skel->progs.tp_zd_destroy_end) ||
 				      bpf_program__autoload(skel->progs.fexit_memunmap_pages) ||
-				      bpf_program__autoload(skel->progs.krp_memunmap_pages);
+				      bpf_program__autoload(skel->progs.krp_memunmap_pages) ||
+				      bpf_program__autoload(skel->progs.fexit_memunmap_private) ||
+				      bpf_program__autoload(skel->progs.krp_memunmap_private);
 	{
 		/* Per-CPU slots take memory on every CPU: only what is asked for. */
 		uint32_t procs = !o->counts ? 1 : o->max_procs ? o->max_procs : DEVMEM_MAX_PROCS;
@@ -155,6 +133,21 @@ static int verbose_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 	return 0;
 }
 
+/* -v: where the programs went, by section (the fault hooks: "kprobe"). */
+static void print_attached(const struct devmem_session *s)
+{
+	struct bpf_program *p;
+
+	fprintf(stderr, "%s: programs:", program_invocation_short_name);
+	bpf_object__for_each_program(p, s->skel->obj)
+		if (bpf_program__autoload(p))
+			fprintf(stderr, " %s", bpf_program__section_name(p));
+	fprintf(stderr, "\n");
+	if (s->batches_from_events)
+		fprintf(stderr, "%s: migration batches from the migrate_device tracepoints\n",
+			program_invocation_short_name);
+}
+
 int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		  char *err, size_t errlen)
 {
@@ -199,6 +192,8 @@ int devmem_attach(struct devmem_session *s, const struct devmem_attach_opts *o,
 		if (devmem_verbose)
 			fprintf(stderr, "%s: %s mode: %s\n", program_invocation_short_name,
 				devmem_mode_name(order[i]), e ? why[i] : "attached");
+		if (devmem_verbose && !e)
+			print_attached(s);
 		if (!e)
 			break;
 		perm |= e == -EPERM || e == -EACCES;

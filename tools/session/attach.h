@@ -50,6 +50,7 @@ struct devmem_session {
 	enum devmem_mode mode;
 	char unavailable[256];	/* what this mode cannot see, for the user */
 	bool tracks_tasks;	/* with records: forks and exits come too (DEVMEM_REC_TASK_*) */
+	bool batches_from_events;	/* fallback modes: migrations from rework.bpf.h's events */
 	/* kprobes whose function has another name on this kernel (modes.c) */
 	struct {
 		struct bpf_program *prog;

@@ -52,9 +52,11 @@ _Static_assert(offsetof(struct devmem_bpf, progs) > 0, "NONE is no program's off
  * if a REQUIRED_INIT and a REQUIRED_FREE row of its tables load (in
  * tracepoint mode, of one series or the other). An OPTIONAL row whose
  * attach point this kernel lacks is left out; in the fallback modes its
- * function is named in what the mode cannot see (s->unavailable).
+ * function is named in what the mode cannot see (s->unavailable). An
+ * IF_PRESENT row is a function only some kernels have, whose work other
+ * rows see where it is absent: left out silently.
  */
-enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE };
+enum need { OPTIONAL, REQUIRED_INIT, REQUIRED_FREE, IF_PRESENT };
 
 /* Tracepoint mode: one event. */
 struct tp_row {
@@ -104,18 +106,15 @@ static const struct tp_row tp_73[] = {
 	{ PROG(tp_zd_pgmap_put),     OPTIONAL,      NULL, "pgmap references dropped" },
 	{ PROG(tp_zd_fault),         OPTIONAL,      NULL, "device private fault, its latency" },
 	{ PROG(tp_zd_cow),           OPTIONAL,      NULL, "device page replaced on CoW" },
-	{ PROG(tp_md_vma_setup),     OPTIONAL,      NULL, "migrate_vma_setup() batch" },
-	{ PROG(tp_md_range),         OPTIONAL,      NULL, "migrate_device_range() batch" },
-	{ PROG(tp_md_pfns),          OPTIONAL,      NULL, "migrate_device_pfns() batch" },
-	{ PROG(tp_md_pages),         OPTIONAL,      NULL, "a batch's pages moved" },
-	{ PROG(tp_md_finalize),      OPTIONAL,      NULL, "a batch finalized" },
+	{ PROG(tp_md_pages),         OPTIONAL,      NULL, "a batch's pages moved, by direction" },
+	{ PROG(tp_md_finalize),      OPTIONAL,      NULL, "a batch committed, by direction" },
 	{ PROG(tp_md_longterm),      OPTIONAL,      NULL, "coherent folio moved (long-term pin)" },
 };
 
 /*
  * fentry mode: fentry.bpf.h. A row: on entry, on return, need; the
  * function's name on other kernels, what for. Those names: the folio
- * variant beside zone_device_page_init() since 6.18, and the page ones
+ * variant beside zone_device_page_init() since 6.19, and the page ones
  * before 6.10 (free) and 6.12 (coherent migration); core_fixes.bpf.h.
  */
 static const struct fn_row fentry_fns[] = {
@@ -123,6 +122,10 @@ static const struct fn_row fentry_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(fentry_memunmap_pages),  PROG(fexit_memunmap_pages),   OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ NONE,                         PROG(fexit_memremap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(fentry_memunmap_private), PROG(fexit_memunmap_private), IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ NONE,                         PROG(fexit_page_init),        REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(fentry_folio_free),      NONE,                         REQUIRED_FREE,
@@ -131,6 +134,10 @@ static const struct fn_row fentry_fns[] = {
 	  NULL,                           "pgmap reference taken" },
 	{ NONE,                         PROG(fexit_longterm),         OPTIONAL,
 	  "migrate_device_coherent_page", "coherent folio moved (long-term pin)" },
+};
+
+/* fentry mode's migration batches, unless the kernel has rework[]'s events. */
+static const struct fn_row fentry_batch_fns[] = {
 	{ PROG(fentry_vma_finalize),    PROG(fexit_vma_finalize),     OPTIONAL,
 	  NULL,                           "a batch's pages moved; faults through it" },
 	{ PROG(fentry_device_finalize), NONE,                         OPTIONAL,
@@ -143,6 +150,10 @@ static const struct fn_row kprobe_fns[] = {
 	  NULL,                           "pgmap created" },
 	{ PROG(kp_memunmap_pages),      PROG(krp_memunmap_pages),     OPTIONAL,
 	  NULL,                           "pgmap teardown begins; ends, its wait" },
+	{ PROG(kp_memremap_private),    PROG(krp_memremap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap created (pending series)" },
+	{ PROG(kp_memunmap_private),    PROG(krp_memunmap_private),   IF_PRESENT,
+	  NULL,                           "device private pgmap teardown (pending series)" },
 	{ PROG(kp_page_init),           PROG(krp_page_init),          REQUIRED_INIT,
 	  "zone_device_folio_init",       "page or folio handed out" },
 	{ PROG(kp_folio_free),          NONE,                         REQUIRED_FREE,
@@ -151,10 +162,28 @@ static const struct fn_row kprobe_fns[] = {
 	  NULL,                           "pgmap reference taken" },
 	{ PROG(kp_longterm),            PROG(krp_longterm),           OPTIONAL,
 	  "migrate_device_coherent_page", "coherent folio moved (long-term pin)" },
+};
+
+/* kprobe mode's migration batches, unless the kernel has rework[]'s events. */
+static const struct fn_row kprobe_batch_fns[] = {
 	{ PROG(kp_vma_finalize),        PROG(krp_vma_finalize),       OPTIONAL,
 	  NULL,                           "a batch's pages moved; faults through it" },
 	{ PROG(kp_device_finalize),     NONE,                         OPTIONAL,
 	  NULL,                           "a migrate_device_range() batch moved" },
+};
+
+/*
+ * Both fallback modes, on a kernel with the class-based migrate_device
+ * tracepoints (the rework of Balbir Singh's events, linux-mm 392093f93bd2;
+ * our fixture kernel, tests/vm-rework.sh): migration batches from those,
+ * in place of the *_batch_fns rows; rework.bpf.h. All three, or none: a
+ * migrate_vma batch fires migrate_device_finalize_start too, and only the
+ * other two tell it from a migrate_device_range() one.
+ */
+static const struct tp_row rework[] = {
+	{ PROG(rw_vma_finalize),     OPTIONAL,      NULL, "a batch's pages moved; faults through it" },
+	{ PROG(rw_vma_fin_done),     OPTIONAL,      NULL, "a migrate_vma batch ends" },
+	{ PROG(rw_dev_finalize),     OPTIONAL,      NULL, "a migrate_device_range() batch moved" },
 };
 
 /*
@@ -282,7 +311,7 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 					     prog_of(k->skel, rows[i].ret) };
 		int usable = fn_usable(k, &rows[i], p);
 
-		if (!usable)
+		if (!usable && rows[i].need != IF_PRESENT)
 			add_unavailable(k->s, prog_target(p[0] ? p[0] : p[1]));
 		if (usable <= 0)
 			continue;
@@ -292,6 +321,59 @@ static void pick_fn(struct pick *k, const struct fn_row *rows, size_t n)
 			bpf_program__set_autoload(p[1], true);
 		row_loads(k, rows[i].need);
 	}
+}
+
+/* How many parameters a kernel function takes, by its BTF; -1: unknown. */
+static int fn_params(const struct btf *btf, const char *name)
+{
+	const struct btf_type *fn, *proto;
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+
+	fn = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	return proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+}
+
+/*
+ * What the fallback programs read of this kernel's prototypes
+ * (core_fixes.bpf.h). Where zone_device_page_init() keeps the folio
+ * order: (page) before 6.19, (page, order), then (page, pgmap, order)
+ * since 7.0; 0 when it has none. Whether get_dev_pagemap() still takes
+ * a cached pgmap (before 6.18): kretprobes compare the result with it.
+ */
+static void pick_args(struct devmem_bpf *skel, const struct btf *btf)
+{
+	int n = fn_params(btf, "zone_device_page_init");
+
+	if (n < 0)
+		n = fn_params(btf, "zone_device_folio_init");
+	skel->rodata->page_init_order_arg = n >= 2 ? n - 1 : 0;
+	skel->rodata->get_pgmap_cached_arg = fn_params(btf, "get_dev_pagemap") != 1;
+}
+
+/* Does the kernel have every event of a tracepoint table? */
+static bool has_all_tp(const struct pick *k, const struct tp_row *rows, size_t n)
+{
+	char tname[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(tname, sizeof(tname), "btf_trace_%s",
+			 prog_target(prog_of(k->skel, rows[i].prog)));
+		if (!btf_has(k->btf, tname, BTF_KIND_TYPEDEF))
+			return false;
+	}
+	return true;
+}
+
+/* A fallback mode's migration batches: the rework's events, or its own rows. */
+static void pick_batches(struct pick *k, const struct fn_row *rows, size_t n)
+{
+	k->s->batches_from_events = has_all_tp(k, rework, ARRAY_LEN(rework));
+	if (k->s->batches_from_events)
+		pick_tp(k, rework, ARRAY_LEN(rework));
+	else
+		pick_fn(k, rows, n);
 }
 
 /* The process tree, with records, where the kernel has both events. */
@@ -323,6 +405,7 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 
 	s->unavailable[0] = 0;
 	s->nr_kprobe_alt = 0;
+	s->batches_from_events = false;
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
 	switch (mode) {
@@ -332,13 +415,16 @@ int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const st
 		break;
 	case DEVMEM_MODE_FENTRY:
 		pick_fn(&k, fentry_fns, ARRAY_LEN(fentry_fns));
+		pick_batches(&k, fentry_batch_fns, ARRAY_LEN(fentry_batch_fns));
 		break;
 	case DEVMEM_MODE_KPROBE:
 		pick_fn(&k, kprobe_fns, ARRAY_LEN(kprobe_fns));
+		pick_batches(&k, kprobe_batch_fns, ARRAY_LEN(kprobe_batch_fns));
 		break;
 	case DEVMEM_MODE_AUTO:		/* a choice among these, never asked for here */
 		break;
 	}
+	pick_args(skel, btf);
 	hook_faults = mode != DEVMEM_MODE_TRACEPOINT && devmem_fault_hooks_possible();
 	for (i = 0; i < 2; i++) {
 		p = prog_of(skel, i ? fault_hook.ret : fault_hook.entry);

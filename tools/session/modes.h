@@ -19,7 +19,8 @@ struct devmem_bpf;
  * Set up an opened skeleton for one mode on this kernel: every program
  * not in the mode's tables, or whose attach point this kernel lacks, is
  * not loaded; the process tree's programs load only with records. Fills
- * s->unavailable, s->kprobe_alt and s->tracks_tasks. Returns 0, or
+ * s->unavailable, s->kprobe_alt and s->tracks_tasks, and the rodata the
+ * fallback programs read of this kernel's prototypes. Returns 0, or
  * -ENOENT with err saying why the mode cannot attach here.
  */
 int devmem_mode_pick(struct devmem_session *s, struct devmem_bpf *skel, const struct btf *btf,

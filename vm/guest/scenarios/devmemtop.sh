@@ -18,7 +18,14 @@ run_top() {
 	during=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')
 	DEVMEM_WL_MIDWAY="sleep 1.5" "$@" >/tmp/wl.out
 	rc=$?
-	sleep 0.6
+	# Two more documents after the workload ended: the second is built
+	# from a refresh that began after its exit. Under TCG at a high load
+	# a fixed pause was sometimes shorter than one refresh.
+	n0=$(grep -c '^{' /tmp/top.json) i=0
+	while [ "$(grep -c '^{' /tmp/top.json)" -lt $((n0 + 2)) ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	kill -$sig $top
 	wait $top
 	toprc=$?

@@ -31,6 +31,16 @@ if [ -e /sys/kernel/debug/zone_device/pgmaps ]; then
 	devmemreport -j /tmp/late73.dmt
 	echo "--- end"
 fi
+# The series' selftest (its last patch), before any tool attaches: it
+# passes on the patched kernel and skips on the vanilla one.
+if command -v zone_device_trace-7.3 >/dev/null; then
+	zone_device_trace-7.3 >/tmp/zdt.out 2>&1
+	rc=$?
+	echo "=== zone_device_trace"
+	echo "zdt_rc=$rc"
+	cat /tmp/zdt.out
+	echo "--- end"
+fi
 for mode in $modes; do
 	devmemrec --attach=$mode -o /tmp/k73-$mode.dmt >/dev/null 2>/tmp/rec.err &
 	rec=$!
@@ -47,8 +57,9 @@ for mode in $modes; do
 	# 7.3's own hmm-tests under devmemleak: no leaked page or reference.
 	if command -v hmm-tests-7.3 >/dev/null; then
 		devmemleak --attach=$mode --settle 1 -- hmm-tests-7.3 >/tmp/h.out 2>&1
+		leakrc=$?
 		echo "=== hmm-tests $mode"
-		echo "hmm_leak_rc=$?"
+		echo "hmm_leak_rc=$leakrc"
 		grep '^devmemleak:\|^# Totals\|^not ok' /tmp/h.out
 		echo "--- end"
 	fi
