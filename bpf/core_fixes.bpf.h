@@ -51,9 +51,11 @@ static __always_inline __u32 devmem_pgmap_offset(void)
  * in large folios since Linux 6.19 (commit d245f9b4ab80, "mm/zone_device:
  * support large zone device private folios", Balbir Singh); the order is
  * folio_large_order(), folio->_flags_1 & 0xff, of a folio whose head
- * flag is set. The flags word is the first of struct page and struct
- * folio in every layout (memdesc_flags_t since 6.18), so it is read by
- * address, not by field.
+ * flag is set. It is masked with 0x1f here: no folio has an order above
+ * 31, and the mask keeps the shift below defined for a torn read. The
+ * flags word is the first of struct page and struct folio in every
+ * layout (memdesc_flags_t since 6.18), so it is read by address, not by
+ * field.
  */
 static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
 {
