@@ -75,11 +75,13 @@ for mode in kprobe fentry; do
 	# -v's list of programs: the rework's three events, no hook on a finalize.
 	from_events() {
 		local progs
-		progs=$(echo "$1" | grep "^$2: programs:")
-		for e in $events; do echo "$progs" | grep -q " $e\\b" || echo "no $e"; done
-		echo "$progs" | grep -q " $hook/migrate_vma_finalize\\b\\| $hook/migrate_device_finalize\\b" &&
+		# here-strings, not pipes: under pipefail, grep -q leaving early
+		# can kill echo with SIGPIPE and fail the pipeline after a match
+		progs=$(grep "^$2: programs:" <<<"$1")
+		for e in $events; do grep -q " $e\\b" <<<"$progs" || echo "no $e"; done
+		grep -q " $hook/migrate_vma_finalize\\b\\| $hook/migrate_device_finalize\\b" <<<"$progs" &&
 			echo "a $hook on a finalize"
-		echo "$1" | grep -q "^$2: migration batches from the migrate_device tracepoints$" ||
+		grep -q "^$2: migration batches from the migrate_device tracepoints$" <<<"$1" ||
 			echo "no word of it"
 	}
 	# workload, pgmap type, pages, to_system, longterm, faults
