@@ -55,15 +55,16 @@ wait_recording() {
 
 # run_under_tools NAME MODE CMD...: CMD under devmemleak while devmemtop
 # watches, both in MODE; prints "=== NAME MODE", both exit codes, the
-# verdict, devmemtop's last document and its errors.
+# verdict, devmemtop's last document and its errors. $tool_flags, if set,
+# goes to both tools (e.g. -v: which programs each attached).
 run_under_tools() {
 	name=$1 mode=$2
 	shift 2
 	rm -f /tmp/top.json
-	devmemtop -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
+	devmemtop ${tool_flags:-} -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
 	top=$!
 	wait_doc /tmp/top.json
-	devmemleak --attach=$mode --settle 0.5 -- "$@" >/tmp/leak.out 2>&1
+	devmemleak ${tool_flags:-} --attach=$mode --settle 0.5 -- "$@" >/tmp/leak.out 2>&1
 	rc=$?
 	sleep 0.6
 	kill -INT $top

@@ -46,26 +46,7 @@ tf_run thp-private devmem-wl thp 4 0
 
 # run_rework NAME MODE CMD...: run_under_tools (lib.sh), both tools with -v.
 run_rework() {
-	name=$1 mode=$2
-	shift 2
-	rm -f /tmp/top.json
-	devmemtop -v -j -d 0.5 --attach=$mode >/tmp/top.json 2>/tmp/top.err &
-	top=$!
-	wait_doc /tmp/top.json
-	devmemleak -v --attach=$mode --settle 0.5 -- "$@" >/tmp/leak.out 2>&1
-	rc=$?
-	sleep 0.6
-	kill -INT $top
-	wait $top
-	toprc=$?
-	echo "=== $name $mode"
-	echo "leak_rc=$rc top_rc=$toprc"
-	cat /tmp/leak.out
-	echo "--- top"
-	tail -1 /tmp/top.json
-	echo "--- errors"
-	cat /tmp/top.err
-	echo "--- end"
+	tool_flags=-v run_under_tools "$@"
 }
 for mode in $modes; do
 	devmemrec -v --attach=$mode -o /tmp/rw-$mode.dmt >/dev/null 2>/tmp/rec.err &
