@@ -175,7 +175,7 @@ expect "devmemrec -o SYMLINK is refused with exit 2" $? 2
 expect "the symlink's target is untouched" "$(stat -c '%a %s' build/rec-target.dmt)" "644 5"
 rm -f build/rec-link.dmt build/rec-target.dmt
 for t in devmemrec:9 devmemreport:8 devmemreport:9; do
-	if "build/${t%%:*}" --help | grep -q "^  ${t#*:}  "; then
+	if grep -q "^  ${t#*:}  " <<<"$("build/${t%%:*}" --help)"; then
 		pass "${t%%:*} --help prints its exit-code rows (${t#*:} among them)"
 	else
 		fail "${t%%:*} --help prints its exit-code rows (${t#*:} among them)" "not found"

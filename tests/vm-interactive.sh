@@ -19,7 +19,7 @@ screen() { tmux capture-pane -p -t "$session"; }
 wait_for() {
 	local i
 	for ((i = 0; i < $2 * 5; i++)); do
-		screen | grep -qF -- "$1" && return 0
+		grep -qF -- "$1" <<<"$(screen)" && return 0
 		sleep 0.2
 	done
 	return 1

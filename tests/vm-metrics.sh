@@ -30,9 +30,10 @@ $top --web.listen-address example.org:80 >/dev/null 2>&1; expect "metrics: --web
 $top --listen example.org:80 >/dev/null 2>&1; expect "metrics: --listen, the old name, is still taken (2 on a host name)" $? 2
 $top --metrics-max-procs -1 >/dev/null 2>&1; expect "metrics: a negative --metrics-max-procs is a usage error (2)" $? 2
 $top --textfile '' >/dev/null 2>&1; expect "metrics: an empty --textfile is a usage error (2)" $? 2
-$top --help | grep -q -- '--web.listen-address ADDR:PORT' && $top --help | grep -q -- '--web.config.file FILE' &&
-	$top --help | grep -q -- '--textfile FILE' && $top --help | grep -q -- '--metrics-max-procs N' &&
-	$top --help | grep -q -- "--web.listen-address :$port" && ! $top --help | grep -q -- '--listen '
+help=$($top --help)
+grep -q -- '--web.listen-address ADDR:PORT' <<<"$help" && grep -q -- '--web.config.file FILE' <<<"$help" &&
+	grep -q -- '--textfile FILE' <<<"$help" && grep -q -- '--metrics-max-procs N' <<<"$help" &&
+	grep -q -- "--web.listen-address :$port" <<<"$help" && ! grep -q -- '--listen ' <<<"$help"
 expect "metrics: --help lists --web.listen-address (:$port), --web.config.file, --textfile, --metrics-max-procs, not --listen" $? 0
 tmp=$(mktemp -d)
 mkdir -p "$out" "$tmp/tsdb" "$tmp/www"
