@@ -185,8 +185,12 @@ $(BUILD)/fuzz_tracefile: tests/fuzz/fuzz_tracefile.c $(UNIT_LIB_SRCS) $(TRACE_SR
 		$(UNIT_INC) -Itools/devmemreport -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) \
 		tools/devmemreport/events.c $(EXPORTER_DYN_LIBS) -lz -lm
 
-$(BUILD)/gen-trace: bench/gen-trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
-	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $< $(UNIT_LIB_SRCS) $(TRACE_SRCS) $(EXPORTER_DYN_LIBS) -lz -lm
+$(BUILD)/gen-trace: bench/gen-trace.c bench/trace-stream.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) $(UNIT_INC) -o $@ $(filter %.c,$^) $(EXPORTER_DYN_LIBS) -lz -lm
+
+# devmemrec's user side per record, stage by stage, on the host (bench/rec-cost.c).
+$(BUILD)/rec-cost: bench/rec-cost.c bench/trace-stream.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)
+	$(CC) $(CFLAGS) -static $(UNIT_INC) -o $@ $(filter %.c,$^) $(EXPORTER_LIBS) $(REPORT_LIBS)
 
 # A small trace of every record type, for devmemreport --events (tests/unit.sh).
 $(BUILD)/events-trace: tests/unit/events_trace.c $(UNIT_LIB_SRCS) $(TRACE_SRCS) | $(BUILD)

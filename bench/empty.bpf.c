@@ -3,7 +3,7 @@
  * The bench's baseline: empty programs on the busiest events (page init and
  * folio free; with the 7.3 series also the pgmap references each page takes
  * and drops) of whichever series the kernel has (bench/bpf-empty.c
- * loads the pair that exists). Their run_time_ns / run_cnt
+ * loads the pair that exists), or on the functions behind them. Their run_time_ns / run_cnt
  * (kernel.bpf_stats_enabled) is the price of any BPF program there at all;
  * devmemscope's own are measured against it.
  */
@@ -47,6 +47,22 @@ int BPF_PROG(empty_page_init)
 
 SEC("tp_btf/devmem_folio_free")
 int BPF_PROG(empty_folio_free)
+{
+	return 0;
+}
+
+/*
+ * bpf-empty --fentry: the functions devmemscope's fentry mode (stock
+ * kernels) takes page events from, attached the way it attaches them.
+ */
+SEC("fexit/zone_device_page_init")
+int BPF_PROG(empty_fx_init)
+{
+	return 0;
+}
+
+SEC("fentry/free_zone_device_folio")
+int BPF_PROG(empty_fx_free)
 {
 	return 0;
 }

@@ -6,11 +6,17 @@
  * paper gives for the gzip polynomial (as in zlib's and Linux's x86 code),
  * and the same four times as wide with AVX-512's VPCLMULQDQ where the CPU
  * has it (about three times as fast). Short inputs and the tail go to zlib.
+ *
+ * A CPU that has the instruction may still run it slowly: an emulated one
+ * does (qemu's TCG: about 8 ns a byte folded, against 3 for zlib's tables),
+ * and so does a recording made in such a guest, once per chunk. The fold is
+ * used only where it is measured faster than zlib, once per process.
  */
+#include <time.h>
 #include <zlib.h>
 #include "crc32.h"
 
-static int limit = 2;	/* dmt_crc32_limit() */
+static int forced = -1;	/* dmt_crc32_limit(); -1: the measured choice */
 
 #if defined(__x86_64__) && !defined(DMT_NO_SIMD)
 #include <immintrin.h>
@@ -150,28 +156,82 @@ static uint32_t crc32_fold_avx512(uint32_t crc, const unsigned char *buf, size_t
 			 buf, len);
 }
 
+/* What the CPU has: 0 neither, 1 PCLMULQDQ, 2 VPCLMULQDQ with AVX-512 too. */
+static int cpu_level(void)
+{
+	__builtin_cpu_init();
+	return !__builtin_cpu_supports("pclmul") || !__builtin_cpu_supports("sse4.1") ? 0 :
+	       __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f") ? 2 : 1;
+}
+
+static uint32_t fold(int level, uint32_t crc, const unsigned char *p, size_t n)
+{
+	return level == 2 && n >= 256 ? ~crc32_fold_avx512(~crc, p, n) : ~crc32_fold(~crc, p, n);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 /*
- * What the CPU has: 0 neither, 1 PCLMULQDQ, 2 VPCLMULQDQ with AVX-512 too.
- * The trace reader's CRC thread may ask first at the same time as the
- * reader: both find the same answer; the atomics keep that race defined.
+ * level, or 0 where zlib is faster on this machine: the best of three
+ * runs each over 16 KiB (tens of microseconds here, a millisecond under
+ * emulation), zlib first so that neither finds the buffer colder.
+ */
+static int measured_level(int level)
+{
+	static unsigned char buf[16 << 10];
+	uint64_t best[2] = { UINT64_MAX, UINT64_MAX }, t;
+	uint32_t sum = 0;
+	int i, k;
+
+	for (i = 0; i < 3; i++)
+		for (k = 0; k < 2; k++) {
+			t = now_ns();
+			sum += k ? fold(level, 0, buf, sizeof(buf)) :
+			       (uint32_t)crc32_z(0, buf, sizeof(buf));
+			t = now_ns() - t;
+			if (t < best[k])
+				best[k] = t;
+		}
+	return best[1] <= best[0] && sum != 1 ? level : 0;	/* sum: keeps the work */
+}
+
+/*
+ * The fold to use. The trace reader's CRC thread may ask first at the
+ * same time as the reader: both may measure, either answer is right (the
+ * CRCs are the same), and the atomics keep that race defined.
  */
 static int fold_level(void)
 {
-	static int cached = -1;
+	static int cached = -1, cpu = -1;
 	int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
+	if (forced >= 0) {
+		int has = __atomic_load_n(&cpu, __ATOMIC_RELAXED);
+
+		if (has < 0) {
+			has = cpu_level();
+			__atomic_store_n(&cpu, has, __ATOMIC_RELAXED);
+		}
+		return forced < has ? forced : has;
+	}
 	if (level < 0) {
-		__builtin_cpu_init();
-		level = !__builtin_cpu_supports("pclmul") || !__builtin_cpu_supports("sse4.1") ? 0 :
-			__builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f") ? 2 : 1;
+		level = cpu_level();
+		if (level)
+			level = measured_level(level);
 		__atomic_store_n(&cached, level, __ATOMIC_RELAXED);
 	}
-	return level < limit ? level : limit;
+	return level;
 }
 
 void dmt_crc32_limit(int level)
 {
-	limit = level;
+	forced = level;
 }
 
 uint32_t dmt_crc32(uint32_t crc, const void *buf, size_t len)
@@ -182,8 +242,7 @@ uint32_t dmt_crc32(uint32_t crc, const void *buf, size_t len)
 	if (level) {
 		size_t n = len & ~(size_t)15;
 
-		crc = level == 2 && n >= 256 ? ~crc32_fold_avx512(~crc, p, n) :
-		      ~crc32_fold(~crc, p, n);
+		crc = fold(level, crc, p, n);
 		p += n;
 		len -= n;
 	}
