@@ -47,6 +47,11 @@ DEVMEMREC	:= $(BUILD)/devmemrec
 DEVMEMREPORT	:= $(BUILD)/devmemreport
 DEVMEMLEAK	:= $(BUILD)/devmemleak
 TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT) $(DEVMEMLEAK)
+# devmemcore: a drgn program (tools/devmemcore) and the C library it names
+# things and exits through, in $(BUILD)/core; $(BUILD)/devmemcore runs it.
+DEVMEMCORE	:= $(BUILD)/devmemcore
+CORE_DIR	:= $(BUILD)/core
+CORE_PY		:= $(wildcard tools/devmemcore/*.py)
 
 WL		:= $(BUILD)/devmem-wl
 BPF_EMPTY	:= $(BUILD)/bpf-empty
@@ -56,7 +61,7 @@ GUEST_FILES	:= vm/guest/init $(wildcard vm/guest/scenarios/*)
 
 .PHONY: all deps kernel kernel-vanilla run check bench kpatches-check clean man install uninstall
 
-all: $(WL) $(TOOLS)
+all: $(WL) $(TOOLS) $(DEVMEMCORE)
 
 deps:
 	@scripts/install-deps.sh
@@ -124,6 +129,14 @@ $(DEVMEMREPORT): $(REPORT_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 
 $(DEVMEMLEAK): $(LEAK_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
+
+$(CORE_DIR)/libdevmemcore.so: $(LIB_SRCS) $(BUILD)/release.h
+	@mkdir -p $(CORE_DIR)
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared $(LIB_INC) -I$(BUILD) -o $@ $(LIB_SRCS) -lz -lm
+
+$(DEVMEMCORE): $(CORE_PY) $(CORE_DIR)/libdevmemcore.so
+	cp -p $(CORE_PY) $(CORE_DIR)/
+	ln -sf core/devmemcore.py $@
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan: the library
 # compiled once into $(BUILD)/san, each test program linked to it.
