@@ -20,24 +20,19 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in sbin's neighbours
+# Its modules and libdevmemcore.so: beside it in the build, in
+# lib/devmemscope once installed (sbin/devmemcore).
 HERE = os.path.dirname(os.path.realpath(__file__))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "lib", "devmemscope")]
 import devmemlib  # noqa: E402  (tools/devmemcore/devmemlib.py: the C library)
 import elfcore  # noqa: E402
 import vmlinux as vmlinux_mod  # noqa: E402
 
 EXIT = devmemlib.exit_codes()
-PERCPU_REF_ATOMIC, PERCPU_REF_DEAD = 1, 2
-PERCPU_COUNT_BIAS = 1 << 63
-MEMORY_TYPES = {"MEMORY_DEVICE_PRIVATE": "private", "MEMORY_DEVICE_COHERENT": "coherent",
-                "MEMORY_DEVICE_FS_DAX": "fsdax", "MEMORY_DEVICE_GENERIC": "generic",
-                "MEMORY_DEVICE_PCI_P2PDMA": "p2pdma"}
 # Symbols the dump is placed by when it has no VMCOREINFO (elfcore.py).
 PLACING_SYMBOLS = ("linux_banner", "init_uts_ns", "init_top_pgt", "mem_section",
                    "page_offset_base", "__pgtable_l5_enabled")
-# A task's state as devmemtop names it (tools/host/ktasks.c).
-TASK_STATES = {"R": "running", "S": "interruptible", "D": "uninterruptible", "T": "stopped",
-               "t": "traced", "X": "dead", "Z": "zombie", "P": "parked", "I": "idle"}
 
 
 def die(code, msg):
@@ -45,25 +40,44 @@ def die(code, msg):
     sys.exit(EXIT[code])
 
 
-def parse_args():
+EXAMPLES = [
+    ("devmemcore -k /usr/lib/debug/boot/vmlinux-7.3.4 /var/crash/vmcore",
+     "the report of a kdump's dump, read with the kernel's debug symbols"),
+    ("devmemcore -j -k vmlinux --scratch /data guest.core",
+     "a qemu dump of a guest without VMCOREINFO as JSON; its copy goes to /data"),
+    ("devmemcore", "this kernel, from /proc/kcore"),
+]
+
+
+def build_parser():
     p = argparse.ArgumentParser(
         prog="devmemcore", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Device memory (ZONE_DEVICE pgmaps, their pages, the tasks waiting on "
         "them) in a kernel crash dump or a live /proc/kcore.",
-        epilog=devmemlib.exit_codes_help())
+        epilog="Examples:\n" + "".join("  %s\n      %s\n" % e for e in EXAMPLES) + "\n" +
+        devmemlib.exit_codes_help())
     p.add_argument("dump", nargs="?", default="/proc/kcore",
                    help="an ELF or kdump crash dump, or /proc/kcore (the default): this kernel")
     p.add_argument("-k", "--vmlinux", help="the dumped kernel's vmlinux with DWARF (default: "
                    "drgn's search, /usr/lib/debug/boot/vmlinux-RELEASE)")
+    p.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     p.add_argument("-j", "--json", action="store_true", help="one JSON document (the tools' schema)")
     p.add_argument("--folios", type=int, default=64, metavar="N",
                    help="list the first N folios in use of each pgmap (default 64); counts stay exact")
     p.add_argument("--scratch", metavar="DIR", default=os.environ.get("TMPDIR", "/tmp"),
                    help="where a dump without VMCOREINFO is copied with one (as large as the dump)")
+    return p
+
+
+def parse_args():
+    p = build_parser()
     try:
         a = p.parse_args()
     except SystemExit as e:
         sys.exit(EXIT["ok"] if e.code == 0 else EXIT["usage"])
+    if a.version:
+        devmemlib.print_version("devmemcore")
+        sys.exit(EXIT["ok"])
     if a.folios < 0:
         die("usage", "--folios: a count, 0 or more")
     return a

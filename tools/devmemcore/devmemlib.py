@@ -9,8 +9,7 @@ import sys
 NAME_LEN = 48  # DEVMEM_NAME_LEN (tools/lib/state.h); checked against the library
 TOOL_CORE = 1 << 4  # DEVMEM_TOOL_CORE (tools/lib/exit_codes.h)
 _here = os.path.dirname(os.path.realpath(__file__))
-_paths = [os.path.join(_here, "libdevmemcore.so"),
-          os.path.join(_here, "..", "lib", "devmemscope", "libdevmemcore.so")]
+_paths = [os.path.join(_here, "libdevmemcore.so")]
 
 
 def _load():
@@ -52,6 +51,11 @@ def _rows():
 def exit_codes():
     """{name: code} of devmemcore's rows."""
     return {r.name.decode(): r.code for r in _rows()}
+
+
+def exit_codes_rows():
+    """(code, name, meaning) of devmemcore's rows, for its man page."""
+    return [(r.code, r.name.decode(), r.meaning.decode()) for r in _rows()]
 
 
 def exit_codes_help():
@@ -100,3 +104,18 @@ def device_of(resources, start, end):
 
 def task_state(letter):
     return _lib.task_state_name(letter.encode()[:1] or b"\0").decode()
+
+
+_lib.devmem_print_version.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+
+
+def print_version(tool):
+    """devmem_print_version(stdout, tool): the line every tool's --version prints."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    libc.fdopen.restype = ctypes.c_void_p
+    libc.fdopen.argtypes = [ctypes.c_int, ctypes.c_char_p]
+    f = libc.fdopen(os.dup(sys.stdout.fileno()), b"w")
+    _lib.devmem_print_version(f, tool.encode())
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    libc.fclose(f)

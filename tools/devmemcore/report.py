@@ -13,8 +13,12 @@ from drgn.helpers.linux.sched import task_state_to_char
 from drgn.helpers.linux.xarray import xa_for_each
 
 import devmemlib
-from devmemcore import MEMORY_TYPES, PERCPU_COUNT_BIAS, PERCPU_REF_ATOMIC, PERCPU_REF_DEAD
 
+PERCPU_REF_ATOMIC, PERCPU_REF_DEAD = 1, 2
+PERCPU_COUNT_BIAS = 1 << 63
+MEMORY_TYPES = {"MEMORY_DEVICE_PRIVATE": "private", "MEMORY_DEVICE_COHERENT": "coherent",
+                "MEMORY_DEVICE_FS_DAX": "fsdax", "MEMORY_DEVICE_GENERIC": "generic",
+                "MEMORY_DEVICE_PCI_P2PDMA": "p2pdma"}
 PAGE_SHIFT = 12
 MAPPING_ANON = 1  # PAGE_MAPPING_ANON / FOLIO_MAPPING_ANON: bit 0 of folio->mapping
 ORDER_MAX = 30  # the walk's bound on a folio order (bpf/pagewalk.bpf.c)
