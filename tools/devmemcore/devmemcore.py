@@ -60,6 +60,8 @@ def build_parser():
                    help="an ELF or kdump crash dump, or /proc/kcore (the default): this kernel")
     p.add_argument("-k", "--vmlinux", help="the dumped kernel's vmlinux with DWARF (default: "
                    "drgn's search, /usr/lib/debug/boot/vmlinux-RELEASE)")
+    p.add_argument("-m", "--module", action="append", default=[], metavar="KO",
+                   help="debug info of a module (a driver's .ko with DWARF); may be repeated")
     p.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     p.add_argument("-j", "--json", action="store_true", help="one JSON document (the tools' schema)")
     p.add_argument("--folios", type=int, default=64, metavar="N",
@@ -131,7 +133,7 @@ def open_program(a, scratch):
             prog.set_core_dump(path)
         except (OSError, ValueError, drgn.FaultError) as e:
             die("no_dump", "%s: %s" % (a.dump, e))
-    load_debug_info(prog, vml, scratch, drgn)
+    load_debug_info(prog, vml, a.module, scratch, drgn)
     check_match(prog, vml, drgn)
     return prog
 
@@ -162,26 +164,35 @@ def with_vmcoreinfo(core, vml, scratch):
     return out
 
 
-def load_debug_info(prog, vml, scratch, drgn):
+def load_debug_info(prog, vml, modules, scratch, drgn):
     """drgn 0.0.22 reads only the ORC format of kernels before 6.4; on a newer
     kernel it fails every stack ("unknown ORC entry type"). Without the ORC
     sections it unwinds from the DWARF CFI (.debug_frame) instead."""
     paths = []
-    if vml:
-        path = vml.path
-        if drgn_older_than(drgn, (0, 0, 23)) and vml.has_section(".orc_unwind"):
-            path = os.path.join(scratch, "vmlinux")
+    for i, path in enumerate(([vml.path] if vml else []) + modules):
+        try:
+            f = vmlinux_mod.Vmlinux(path)
+        except OSError as e:
+            die("usage", "%s: %s" % (path, e.strerror))
+        except vmlinux_mod.VmlinuxError as e:
+            die("no_debuginfo", str(e))
+        if drgn_older_than(drgn, (0, 0, 23)) and f.has_section(".orc_unwind"):
+            out = os.path.join(scratch, "%d-%s" % (i, os.path.basename(path)))
+            # .orc_header stays: a module's symbol table points into it
             r = subprocess.run(["objcopy", "-R", ".orc_unwind", "-R", ".orc_unwind_ip",
-                                "-R", ".orc_header", vml.path, path], capture_output=True)
+                                "-R", ".rela.orc_unwind_ip", path, out], capture_output=True)
             if r.returncode:
                 die("error", "objcopy (binutils) could not strip ORC from %s: %s"
-                    % (vml.path, r.stderr.decode(errors="replace").strip()))
+                    % (path, r.stderr.decode(errors="replace").strip()))
+            path = out
         paths.append(path)
     try:
         prog.load_debug_info(paths, default=not vml)
     except drgn.MissingDebugInfoError as e:
         if not vml or "vmlinux" in str(e).split("\n")[0]:
             die("no_debuginfo", "no debug info for the kernel: %s" % e)
+        # a module's frames and symbols stay unnamed: say which (-m names them)
+        print("devmemcore: %s" % e, file=sys.stderr)
     try:
         prog.type("struct dev_pagemap")
     except LookupError:
@@ -213,14 +224,12 @@ def check_match(prog, vml, drgn):
 
 def main():
     a = parse_args()
-    scratch = None
     try:
-        if a.dump != "/proc/kcore":
-            try:
-                scratch = tempfile.mkdtemp(prefix="devmemcore.", dir=a.scratch)
-            except OSError as e:
-                die("usage", "--scratch %s: %s" % (a.scratch, e.strerror))
-        prog = open_program(a, scratch or tempfile.gettempdir())
+        scratch = tempfile.mkdtemp(prefix="devmemcore.", dir=a.scratch)
+    except OSError as e:
+        die("usage", "--scratch %s: %s" % (a.scratch, e.strerror))
+    try:
+        prog = open_program(a, scratch)
         import report
         doc = report.collect(prog, a)
         if a.json:
@@ -232,8 +241,7 @@ def main():
     except BrokenPipeError:
         pass
     finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return EXIT["ok"]
 
 

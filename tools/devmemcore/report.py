@@ -8,6 +8,7 @@ import drgn
 from drgn.helpers.linux.pid import for_each_task
 from drgn.helpers.linux.percpu import per_cpu_ptr
 from drgn.helpers.linux.cpumask import for_each_possible_cpu
+from drgn.helpers.linux.list import list_for_each_entry
 from drgn.helpers.linux.rbtree import rbtree_inorder_for_each_entry
 from drgn.helpers.linux.sched import task_state_to_char
 from drgn.helpers.linux.xarray import xa_for_each
@@ -31,7 +32,35 @@ def symbol_name(prog, addr):
     try:
         return prog.symbol(addr).name
     except LookupError:
-        return ""
+        return module_symbol(prog, addr)
+
+
+_module_syms = {}
+
+
+def module_symbol(prog, addr):
+    """The symbol at addr from the loaded modules' own kallsyms. drgn 0.0.22
+    cannot list a 6.4+ kernel's modules ('struct module' lost core_size), so
+    without this a driver module's ops and owner would go unnamed."""
+    if prog not in _module_syms:
+        syms = []
+        try:
+            for mod in list_for_each_entry("struct module", prog["modules"].address_of_(), "list"):
+                ks = mod.kallsyms
+                n = ks.num_symtab.value_()
+                for i in range(min(n, 1 << 16)):
+                    sym = ks.symtab[i]
+                    value, size = sym.st_value.value_(), sym.st_size.value_()
+                    if value and size:
+                        name = (ks.strtab + sym.st_name.value_()).string_().decode(errors="replace")
+                        syms.append((value, value + size, name))
+        except (LookupError, drgn.FaultError):
+            pass
+        _module_syms[prog] = syms
+    for start, end, name in _module_syms[prog]:
+        if start <= addr < end:
+            return name
+    return ""
 
 
 def ref_state(prog, pg):
@@ -202,9 +231,17 @@ def frames(prog, task):
             pc = f.pc
         except LookupError:  # a frame without a program counter ends the stack
             break
-        sym = symbol_name(prog, pc - (0 if f.interrupted else 1))
+        pc -= 0 if f.interrupted else 1
+        try:
+            sym, unwound = prog.symbol(pc).name if 0 < pc < 2 ** 64 else "", True
+        except LookupError:
+            # A module drgn has not loaded: named from its kallsyms, but with
+            # no unwind data for it the frames past it would be guesses.
+            sym, unwound = module_symbol(prog, pc), False
         if sym and (not out or out[-1] != sym):
             out.append(sym)
+        if not unwound:
+            break
     return out, pgmap
 
 
