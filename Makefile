@@ -47,6 +47,11 @@ DEVMEMREC	:= $(BUILD)/devmemrec
 DEVMEMREPORT	:= $(BUILD)/devmemreport
 DEVMEMLEAK	:= $(BUILD)/devmemleak
 TOOLS		:= $(DEVMEMTOP) $(DEVMEMREC) $(DEVMEMREPORT) $(DEVMEMLEAK)
+# devmemcore: a drgn program (tools/devmemcore) and the C library it names
+# things and exits through, in $(BUILD)/core; $(BUILD)/devmemcore runs it.
+DEVMEMCORE	:= $(BUILD)/devmemcore
+CORE_DIR	:= $(BUILD)/core
+CORE_PY		:= $(wildcard tools/devmemcore/*.py)
 
 WL		:= $(BUILD)/devmem-wl
 BPF_EMPTY	:= $(BUILD)/bpf-empty
@@ -56,7 +61,7 @@ GUEST_FILES	:= vm/guest/init $(wildcard vm/guest/scenarios/*)
 
 .PHONY: all deps kernel kernel-vanilla run check bench kpatches-check clean man install uninstall
 
-all: $(WL) $(TOOLS)
+all: $(WL) $(TOOLS) $(DEVMEMCORE)
 
 deps:
 	@scripts/install-deps.sh
@@ -124,6 +129,14 @@ $(DEVMEMREPORT): $(REPORT_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 
 $(DEVMEMLEAK): $(LEAK_OBJS) $(SESSION_OBJS) $(HOST_OBJS) $(LIB_OBJS)
 	$(CC) -static -o $@ $^ $(STATIC_LIBS) -lm
+
+$(CORE_DIR)/libdevmemcore.so: $(LIB_SRCS) $(BUILD)/release.h
+	@mkdir -p $(CORE_DIR)
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared $(LIB_INC) -I$(BUILD) -o $@ $(LIB_SRCS) -lz -lm
+
+$(DEVMEMCORE): $(CORE_PY) $(CORE_DIR)/libdevmemcore.so
+	cp -p $(CORE_PY) $(CORE_DIR)/
+	ln -sf core/devmemcore.py $@
 
 # Unit tests of tools/lib, under AddressSanitizer and UBSan: the library
 # compiled once into $(BUILD)/san, each test program linked to it.
@@ -246,6 +259,8 @@ SBINDIR	:= $(PREFIX)/sbin
 MAN8DIR	:= $(PREFIX)/share/man/man8
 MAN7DIR	:= $(PREFIX)/share/man/man7
 SHAREDIR := $(PREFIX)/share/devmemscope
+# devmemcore's modules and library (sbin/devmemcore finds them at ../lib/devmemscope)
+CORELIBDIR := $(PREFIX)/lib/devmemscope
 DEPLOY	:= devmemtop.env web-config.yml prometheus/devmemscope-rules.yml \
 	   prometheus/devmemscope-rules.test.yml prometheus/prometheus-scrape.yml \
 	   grafana/devmemscope.json
@@ -265,12 +280,24 @@ $(MAN7): scripts/mkman-metrics.sh $(BUILD)/gen-trace $(BUILD)/trace-metrics VERS
 	@mkdir -p $(@D)
 	scripts/mkman-metrics.sh $@ $(BUILD)/gen-trace $(BUILD)/trace-metrics
 
-man: $(MANS) $(MAN7)
+# devmemcore's, from its argparse parser and the C exit-code table.
+CORE_MAN := $(BUILD)/man/devmemcore.8
+$(CORE_MAN): docs/man/devmemcore.md scripts/mkman-core.py $(DEVMEMCORE) VERSION
+	@mkdir -p $(@D)
+	scripts/mkman-core.py $(CORE_DIR) $< "$$(cat VERSION)" \
+		"$$(git log -1 --format=%cs -- $< 2>/dev/null || date -u -r $< +%F)" >$@.md
+	go-md2man -in $@.md -out $@
+	rm -f $@.md
 
-install: $(TOOLS) $(MANS) $(MAN7)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(MAN7DIR)
+man: $(MANS) $(MAN7) $(CORE_MAN)
+
+install: $(TOOLS) $(MANS) $(MAN7) $(DEVMEMCORE) $(CORE_MAN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(MAN7DIR) $(DESTDIR)$(CORELIBDIR)
 	install -m 0755 $(TOOLS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(MANS) $(DESTDIR)$(MAN8DIR)/
+	install -m 0755 tools/devmemcore/devmemcore.py $(DESTDIR)$(SBINDIR)/devmemcore
+	install -m 0644 $(filter-out %/devmemcore.py,$(CORE_PY)) $(CORE_DIR)/libdevmemcore.so \
+		$(DESTDIR)$(CORELIBDIR)/
+	install -m 0644 $(MANS) $(CORE_MAN) $(DESTDIR)$(MAN8DIR)/
 	install -m 0644 $(MAN7) $(DESTDIR)$(MAN7DIR)/
 	install -d $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana
 	for f in $(DEPLOY); do install -m 0644 deploy/$$f $(DESTDIR)$(SHAREDIR)/$$f || exit; done
@@ -281,12 +308,14 @@ install: $(TOOLS) $(MANS) $(MAN7)
 	chmod 0644 $(DESTDIR)$(SHAREDIR)/devmemtop.service
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) \
-	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS))) \
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS)) devmemcore) \
+	      $(addprefix $(DESTDIR)$(MAN8DIR)/,$(notdir $(MANS) $(CORE_MAN))) \
 	      $(DESTDIR)$(MAN7DIR)/$(notdir $(MAN7)) \
 	      $(addprefix $(DESTDIR)$(SHAREDIR)/,$(DEPLOY) devmemtop.service deploy.md)
+	rm -f $(addprefix $(DESTDIR)$(CORELIBDIR)/,$(filter-out devmemcore.py,$(notdir $(CORE_PY))) \
+	      libdevmemcore.so)
 	rmdir $(DESTDIR)$(SHAREDIR)/prometheus $(DESTDIR)$(SHAREDIR)/grafana \
-	      $(DESTDIR)$(SHAREDIR) 2>/dev/null || true
+	      $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(CORELIBDIR) 2>/dev/null || true
 
 kpatches-check: deps
 	@TEST_GROUPS="kpatches kpatches-6.12 kpatches-build" tests/run-all.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make install into an empty DESTDIR: the four tools, their section-8 man
+# make install into an empty DESTDIR: the five tools (devmemcore's modules
+# and library in lib/devmemscope), their section-8 man
 # pages, devmemscope-metrics(7), and deploy/ with docs/deploy.md in
 # share/devmemscope, exactly; each page renders with man -l at 80 columns
 # without a warning or a wider line, has the sections of a man page, every
@@ -10,7 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-tools="devmemleak devmemrec devmemreport devmemtop"
+tools="devmemleak devmemrec devmemreport devmemtop devmemcore"
+corelib="devmemlib.py elfcore.py report.py vmlinux.py libdevmemcore.so"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 if out=$(make -s install DESTDIR="$dest" PREFIX=/usr 2>&1 | grep -v "warning: Using"; exit "${PIPESTATUS[0]}"); then
@@ -26,6 +28,7 @@ expect "install: exactly the tools, their man pages and deploy/" \
 	"$(cd "$dest" && find . -type f | sort | tr '\n' ' ')" \
 	"$({ for t in $tools; do echo "./usr/sbin/$t"; echo "./usr/share/man/man8/$t.8"; done
 	     echo ./usr/share/man/man7/devmemscope-metrics.7
+	     for f in $corelib; do echo "./usr/lib/devmemscope/$f"; done
 	     for f in $deploy deploy.md; do echo "$share/$f"; done; } | sort | tr "\n" " ")"
 for f in $deploy; do
 	[ "$f" = devmemtop.service ] && continue

@@ -6,7 +6,7 @@
 # N failed"; the exit status is 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-groups=(${TEST_GROUPS:-unit add-counter layers options host-folded host-locks install deploy kpatches kpatches-6.12 vm-tracefs vm-devmemtop vm-metrics vm-soak vm-interactive vm-record vm-leak vm-folded vm-scale vm-linux73 vm-rework vm-stuck vm-teardown vm-stock-73 vm-stock-612 vm-stock-61 vm-pagewalk vm-stock-kernel vm-hmm-tests features})
+groups=(${TEST_GROUPS:-unit add-counter layers options host-folded host-locks install deploy kpatches kpatches-6.12 vm-tracefs vm-devmemtop vm-metrics vm-soak vm-interactive vm-record vm-leak vm-folded vm-scale vm-linux73 vm-rework vm-stuck vm-coredump vm-teardown vm-stock-73 vm-stock-612 vm-stock-61 vm-pagewalk vm-stock-kernel vm-hmm-tests features})
 passed=0 failed=0
 mkdir -p build
 for g in "${groups[@]}"; do

@@ -13,6 +13,11 @@
 # forwarded to it; the guest is 10.0.2.15 and reaches the host's 127.0.0.1
 # as 10.0.2.2.
 #
+# VM_QMP=PATH opens qemu's QMP on the unix socket PATH and a third serial
+# port (the guest's ttyS2, input only) on PATH.tty, so the host can dump the
+# guest (dump-guest-memory, vm/qemu-dump.py) and then tell the scenario to
+# go on.
+#
 # Exit status: the scenario's own, 124 if the guest timed out, 125 if it
 # ended without a verdict (a crash: see console.log).
 set -euo pipefail
@@ -29,6 +34,9 @@ console="file:$outdir/console.log" input=/dev/null
 [ "${VM_CONSOLE:-}" = stdio ] && console=stdio input=/dev/stdin
 net=(-nic none)
 [ -n "${VM_HOSTFWD:-}" ] && net=(-nic "user,model=e1000,hostfwd=$VM_HOSTFWD")
+qmp=()
+[ -n "${VM_QMP:-}" ] && qmp=(-qmp "unix:$VM_QMP,server=on,wait=off"
+	-serial "unix:$VM_QMP.tty,server=on,wait=off")
 rc=0
 # One host thread runs every vCPU (thread=single): the guest still has
 # VM_SMP CPUs and interleaves them, but multi-threaded TCG lets a vCPU run
@@ -37,7 +45,7 @@ rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single \
 	-m "${VM_MEM:-2G}" -smp "${VM_SMP:-2}" -cpu max -no-reboot -display none -monitor none \
 	-kernel "$kdir/bzImage" -initrd "$initrd" -append "$append" \
-	-serial "$console" -serial "file:$outdir/data.log" "${net[@]}" \
+	-serial "$console" -serial "file:$outdir/data.log" "${qmp[@]}" "${net[@]}" \
 	<"$input" || rc=$?
 [ $rc -eq 124 ] && { echo "run-vm: $scenario timed out after ${limit}s" >&2; exit 124; }
 verdict=$(sed -n 's/^devmem-vm: exit \([0-9]*\).*/\1/p' "$outdir/data.log" | tail -1)

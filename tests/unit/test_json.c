@@ -42,7 +42,8 @@ static void test_json(void)
  */
 static void test_exit_codes_doc(void)
 {
-	static const char *const names[] = { "devmemtop", "devmemrec", "devmemreport", "devmemleak" };
+	static const char *const names[] = { "devmemtop", "devmemrec", "devmemreport", "devmemleak",
+						"devmemcore" };
 	FILE *f = fopen("docs/exit-codes.md", "r");
 	char line[512], row[512];
 	unsigned int i, t, rows = 0, found = 0;
@@ -53,10 +54,10 @@ static void test_exit_codes_doc(void)
 
 		if (e->code >= 0)
 			snprintf(code, sizeof(code), "%d", e->code);
-		if (e->tools == 0xf) {
+		if (e->tools == 0x1f) {
 			snprintf(tools, sizeof(tools), "all");
 		} else {
-			for (t = 0; t < 4; t++)
+			for (t = 0; t < 5; t++)
 				if (e->tools & (1u << t))
 					snprintf(tools + strlen(tools), sizeof(tools) - strlen(tools),
 						 "%s%s", tools[0] ? ", " : "", names[t]);

@@ -2,7 +2,8 @@
 #include "exit_codes.h"
 #include "options.h"
 
-#define ALL (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC | DEVMEM_TOOL_REPORT | DEVMEM_TOOL_LEAK)
+#define ALL (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC | DEVMEM_TOOL_REPORT | DEVMEM_TOOL_LEAK | \
+	     DEVMEM_TOOL_CORE)
 #define LIVE (DEVMEM_TOOL_TOP | DEVMEM_TOOL_REC)
 
 /* Keep in step with docs/exit-codes.md: tests/unit.sh compares them. */
@@ -20,6 +21,14 @@ const struct devmem_exit_code devmem_exit_codes[] = {
 	  "--salvage skipped damaged chunks (named on stderr); the rest is reported" },
 	{ 9, "write", DEVMEM_TOOL_REC | DEVMEM_TOOL_REPORT,
 	  "writing failed (disk full, I/O error), the file named on stderr: devmemrec's recording holds every whole chunk before it; devmemreport's output is incomplete" },
+	{ 10, "no_dump", DEVMEM_TOOL_CORE,
+	  "the dump cannot be read: missing, not an ELF core, kdump file or /proc/kcore, or cut short" },
+	{ 11, "mismatch", DEVMEM_TOOL_CORE,
+	  "the vmlinux is not the dumped kernel (its linux_banner differs), or a dump without VMCOREINFO is of a relocated (KASLR) kernel" },
+	{ 12, "no_debuginfo", DEVMEM_TOOL_CORE,
+	  "no DWARF for the kernel: the vmlinux has none, is not an ELF file, or none was found" },
+	{ 13, "no_vmcoreinfo", DEVMEM_TOOL_CORE,
+	  "the dump has no VMCOREINFO note and no vmlinux (-k) was given to place the kernel by" },
 	{ 23, "leaks", DEVMEM_TOOL_LEAK,
 	  "leaked device pages or pgmap references (change with --error-exitcode)" },
 	{ 24, "no_verdict", DEVMEM_TOOL_LEAK,

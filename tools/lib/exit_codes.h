@@ -20,6 +20,10 @@ enum devmem_exit {
 	DEVMEM_EXIT_CORRUPT = 7,	/* trace damaged: nothing reported */
 	DEVMEM_EXIT_SALVAGED = 8,	/* --salvage skipped damaged chunks */
 	DEVMEM_EXIT_WRITE = 9,		/* a recording or a report cut short by a write error */
+	DEVMEM_EXIT_NO_DUMP = 10,	/* devmemcore: the dump cannot be read */
+	DEVMEM_EXIT_MISMATCH = 11,	/* devmemcore: the vmlinux is not the dumped kernel */
+	DEVMEM_EXIT_NO_DEBUGINFO = 12,	/* devmemcore: no DWARF for the kernel */
+	DEVMEM_EXIT_NO_VMCOREINFO = 13,	/* devmemcore: no VMCOREINFO and no vmlinux */
 	DEVMEM_EXIT_LEAKS = 23,		/* devmemleak: leaks (--error-exitcode) */
 	DEVMEM_EXIT_NO_VERDICT = 24,	/* devmemleak: cannot judge, says why */
 };
@@ -29,6 +33,7 @@ enum devmem_exit {
 #define DEVMEM_TOOL_REC		(1u << 1)
 #define DEVMEM_TOOL_REPORT	(1u << 2)
 #define DEVMEM_TOOL_LEAK	(1u << 3)
+#define DEVMEM_TOOL_CORE	(1u << 4)
 
 struct devmem_exit_code {
 	int code;

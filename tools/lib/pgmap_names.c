@@ -343,6 +343,9 @@ void pgmap_namer_free(struct pgmap_namer *nm)
 	nm->io_read = false;
 }
 
+const char *const pgmap_not_in_iomem = PGMAP_NOT_IN_IOMEM;
+const size_t devmem_name_len = DEVMEM_NAME_LEN;
+
 void pgmap_names_index(struct devmem_state *st)
 {
 	size_t i, k;

@@ -75,6 +75,9 @@ struct ksym_hit {
  * devices. "unknown" is for an iomem that cannot be read (not root).
  */
 #define PGMAP_NOT_IN_IOMEM "not-in-iomem"
+/* The same and DEVMEM_NAME_LEN, for devmemcore (it reads them through ctypes). */
+extern const char *const pgmap_not_in_iomem;
+extern const size_t devmem_name_len;
 
 /*
  * kallsyms is read again for an address the kept table cannot place (a

@@ -182,7 +182,7 @@ void teardown_json_frames(struct json *j, const char *key, const char *stack)
 	json_arr_close(j);
 }
 
-static const char *task_state_name(char s)
+const char *task_state_name(char s)
 {
 	switch (s) {
 	case 0:   return "gone";

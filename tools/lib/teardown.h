@@ -107,6 +107,8 @@ void teardown_finish(struct teardown_report *t);
 void teardown_free(struct teardown_report *t);
 
 /* The "teardown" object of a pgmap in every tool's JSON. */
+/* A task's state letter as the reports name it ("uninterruptible" for D). */
+const char *task_state_name(char s);
 void teardown_json(struct json *j, const struct teardown_report *t);
 /* Text, one indented block; label names the pgmap. */
 void teardown_text(FILE *f, const struct teardown_report *t, const char *label);

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# devmemcore on a crash dump (docs/devmemcore.md): the patched 7.3 guest
+# with a release stuck in memunmap_pages() on 16 pages test_hmm's leak
+# injector kept (vm/guest/scenarios/coredump.sh). devmemtop -j shows it in
+# the guest, qemu dumps the guest (vm/qemu-dump.py), and devmemcore reads
+# the dump with the guest's vmlinux: it must name the same waiting pgmap,
+# the same 16 folios, the task and its stack, and exit with the documented
+# status on a dump or vmlinux that will not do. DEVMEMCORE_STOCK=1 does
+# the same on Debian's stock 7.3.4 (a 1.19 GB fetch of its debug symbols).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+make -s all 2>&1 | grep -v "warning: Using" || true
+kp=$(vm/build-kernel.sh 7.3) || { fail "coredump: build the patched 7.3 kernel" "see above"; exit 1; }
+command -v objcopy >/dev/null && /usr/bin/python3 -c 'import drgn' 2>/dev/null ||
+	{ fail "coredump: drgn and objcopy are installed" "apt install python3-drgn binutils"; exit 1; }
+vm/mkinitramfs.sh build/initramfs-coredump.cpio.gz build/devmem-wl build/devmemtop
+out=build/vm-coredump dump=build/vm-coredump/vmcore
+mkdir -p $out
+rm -f $dump $out/qmp $out/qmp.tty
+vm/qemu-dump.py $out/qmp $dump $out/data.log "=== dump" 600 2>$out/dump.err &
+dumper=$!
+VM_QMP=$PWD/$out/qmp vm/run-vm.sh "$kp" build/initramfs-coredump.cpio.gz coredump $out 600
+expect "coredump: guest ran to the end" $? 0
+wait $dumper
+expect "coredump: qemu dumped the guest ($(cat $out/dump.err))" $? 0
+expect "coredump: the dump is 0600" "$(stat -c %a $dump 2>&1)" 600
+trap 'rm -f $dump' EXIT
+
+log=$out/data.log
+wl=$(grep -o '^wl_pid=[0-9]*' $log | cut -d= -f2)
+top=$(sed -n '/^=== top/,/^--- end/p' $log | grep '^{')
+expect "coredump: devmemtop -j in the guest exits 0, the workload waits (D)" \
+	"$(grep -o '^top_rc=.*' $log) $(grep -o 'wl_state=.*' $log)" "top_rc=0 wl_state=D"
+
+t0=$(date +%s.%N)
+build/devmemcore -j --scratch $out -k "$kp/vmlinux" $dump >$out/core.json 2>$out/core.err
+expect "coredump: devmemcore -j on the dump exits 0 ($(tr '\n' ' ' <$out/core.err))" $? 0
+echo "info coredump: devmemcore read the dump in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+core=$(cat $out/core.json)
+# devmemtop sets teardown_waiting for a wait it saw begin; started late, it
+# has the teardown report (teardown.waiting) from the walk.
+waiting() { jq -c '[.pgmaps[] | select(.teardown.waiting)]'; }
+expect "coredump: one pgmap waits, the same as devmemtop's: name, start, type, 16 pages in 16 folios, 16 references" \
+	"$(echo "$core" | waiting | jq -c 'map([.name, .start, .type, .ref.state, .pages_walk.in_use_pages,
+	   .pages_walk.in_use_folios, .ref.references, .teardown.outstanding_pages])')" \
+	"$(echo "$top" | waiting | jq -c 'map([.name, .start, .type, "killed", .pages_walk.in_use_pages,
+	   .pages_walk.in_use_folios, .pages_walk.references, .teardown.outstanding_pages])')"
+expect "coredump: and devmemtop's were 16 pages, 16 references" \
+	"$(echo "$top" | waiting | jq -c 'map([.pages_walk.in_use_pages, .pages_walk.references])')" "[[16,16]]"
+expect "coredump: its folios exactly as devmemtop walked them (pfn, order, refcount, mapcount)" \
+	"$(echo "$core" | waiting | jq -c '.[0].pages_walk.folios | map([.pfn, .order, .refcount, .mapcount])')" \
+	"$(echo "$top" | waiting | jq -c '.[0].pages_walk.folios | map([.pfn, .order, .refcount, .mapcount])')"
+expect "coredump: each of the 16 is mapped by the workload alone" \
+	"$(echo "$core" | waiting | jq -c --argjson wl "${wl:-0}" '[.[0].pages_walk.folios[].mappers |
+	   map(.pid == $wl and .comm == "devmem-wl")] | [length, (flatten | all)]')" "[16,true]"
+expect "coredump: every pgmap with the same name, range, type and pages in use as devmemtop's" \
+	"$(echo "$core" | jq -c '[.pgmaps[] | [.name, .start, .end, .type, .pages_walk.in_use_pages]] | sort')" \
+	"$(echo "$top" | jq -c '[.pgmaps[] | [.name, .start, .end, .type, .pages_walk.in_use_pages]] | sort')"
+expect "coredump: the live pgmaps: percpu mode, the initial reference only" \
+	"$(echo "$core" | jq -c '[.pgmaps[] | select(.teardown_waiting | not) | .ref] | unique')" \
+	'[{"state":"live","mode":"percpu","references":1}]'
+# devmemtop's stack is the kernel's (no scheduler frames), ending at the
+# entry label; the dump's runs from __schedule to entry_SYSCALL_64.
+expect "coredump: the task in memunmap_pages(): pid, comm, state, the pgmap, the stack devmemtop saw" \
+	"$(echo "$core" | jq -c --argjson wl "${wl:-0}" '.teardown_tasks_before_start | map([.pid == $wl, .comm,
+	   .state, .pgmap_name, (.stack as $s | $s[($s | index(["memunmap_pages"])):($s | index(["do_syscall_64"])) + 1])])')" \
+	"$(echo "$top" | jq -c --argjson wl "${wl:-0}" '.teardown_tasks_before_start | map([.pid == $wl, .comm,
+	   "uninterruptible", ($top.pgmaps[] | select(.teardown.waiting) | .name),
+	   (.stack as $s | $s[:($s | index(["do_syscall_64"])) + 1])])' --argjson top "$top")"
+expect "coredump: no task in a migrate_to_ram()" "$(echo "$core" | jq -c .fault_tasks)" "[]"
+
+name=$(echo "$core" | waiting | jq -r '.[0].name')
+build/devmemcore --scratch $out -k "$kp/vmlinux" $dump >$out/core.txt 2>/dev/null
+expect "coredump: the text report: the teardown and the task" "$?/$(grep -cF -e "teardown of $name waiting, 16 pages outstanding" \
+	-e "in memunmap_pages(): pid $wl tid $wl (devmem-wl), uninterruptible on $name" $out/core.txt)" "0/2"
+
+# What will not do, each with its status (docs/exit-codes.md).
+build/devmemcore -k "$kp/vmlinux" $out/none 2>/dev/null; expect "coredump: a missing dump exits 10" $? 10
+build/devmemcore -k "$kp/vmlinux" $out/data.log 2>/dev/null; expect "coredump: a file that is no dump exits 10" $? 10
+(umask 077; head -c 1000000 $dump >$out/cut)
+build/devmemcore -k "$kp/vmlinux" $out/cut 2>/dev/null; expect "coredump: a dump cut short exits 10" $? 10
+rm -f $out/cut
+build/devmemcore $dump 2>/dev/null; expect "coredump: no VMCOREINFO and no vmlinux exits 13" $? 13
+cp "$kp/vmlinux" $out/vmlinux-other
+off=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, "tools/devmemcore"); import vmlinux as v
+m = v.Vmlinux(sys.argv[1]); a = m.symbols(("linux_banner",))["linux_banner"]
+print(next(s[4] + a - s[3] for s in m.sections if s[3] and s[3] <= a < s[3] + s[5]))' $out/vmlinux-other)
+printf 'Linux version 0.0.0-other' | dd of=$out/vmlinux-other bs=1 seek="$off" conv=notrunc status=none
+build/devmemcore --scratch $out -k $out/vmlinux-other $dump 2>$out/other.err
+expect "coredump: another kernel's vmlinux exits 11, both banners named" \
+	"$?/$(grep -c -e '^  vmlinux: Linux version 0.0.0-other' -e '^  dump:    Linux version 7.3.4' $out/other.err)" "11/2"
+objcopy --strip-debug "$kp/vmlinux" $out/vmlinux-other
+build/devmemcore --scratch $out -k $out/vmlinux-other $dump 2>/dev/null
+expect "coredump: a vmlinux without DWARF exits 12" $? 12
+rm -f $out/vmlinux-other
+expect "coredump: devmemcore left no copy of the dump behind" "$(ls -d $out/devmemcore.* 2>/dev/null)" ""
+
+# Debian's stock 7.3.4 (DEVMEMCORE_STOCK=1): its debug symbols are a
+# 1.19 GB package (vm/fetch-stock-dbg.sh), too much for every cold run.
+# Booted with nokaslr: its dump has no VMCOREINFO either (qemu_fw_cfg is a
+# module the guest does not load). test_hmm is a module here, which drgn
+# 0.0.22 cannot list on 7.3: its symbols come from its kallsyms, and its
+# stack ends at the first frame in it.
+[ "${DEVMEMCORE_STOCK:-0}" = 1 ] || { echo "info coredump: stock 7.3.4 not run (DEVMEMCORE_STOCK=1 runs it)"; exit 0; }
+ks=$(vm/fetch-stock.sh 7.3) || { fail "coredump stock: fetch Debian's 7.3.4 and build test_hmm.ko" "see above"; exit 1; }
+dbg=$(vm/fetch-stock-dbg.sh 7.3) || { fail "coredump stock: fetch Debian's 7.3.4 debug symbols" "see above"; exit 1; }
+vm/mkinitramfs-extra.sh build/initramfs-coredump-stock.cpio.gz build/initramfs-coredump.cpio.gz \
+	"$ks/modules.order:/lib/modules-extra/modules.order" "$ks/test_hmm.ko:/lib/modules-extra/test_hmm.ko"
+out=build/vm-coredump-stock dump=build/vm-coredump-stock/vmcore
+mkdir -p $out
+rm -f $dump $out/qmp $out/qmp.tty
+trap 'rm -f build/vm-coredump/vmcore $dump' EXIT
+vm/qemu-dump.py $out/qmp $dump $out/data.log "=== dump" 900 2>$out/dump.err &
+dumper=$!
+VM_APPEND=nokaslr VM_QMP=$PWD/$out/qmp vm/run-vm.sh "$ks" build/initramfs-coredump-stock.cpio.gz coredump $out 900
+expect "coredump stock: guest ran to the end" $? 0
+wait $dumper
+expect "coredump stock: qemu dumped the guest ($(cat $out/dump.err))" $? 0
+log=$out/data.log
+wl=$(grep -o '^wl_pid=[0-9]*' $log | cut -d= -f2)
+top=$(sed -n '/^=== top/,/^--- end/p' $log | grep '^{')
+build/devmemcore -j --scratch $out -k "$dbg/vmlinux" -m "$ks/test_hmm.ko" $dump >$out/core.json 2>$out/core.err
+expect "coredump stock: devmemcore -j exits 0" $? 0
+core=$(cat $out/core.json)
+# devmemtop numbers a stock kernel's pgmaps in another order: by range here.
+waiting() { jq -c '[.pgmaps[] | select(.teardown.waiting)]'; }
+expect "coredump stock: the waiting pgmap as devmemtop's: start, type, 16 pages, 16 references, the folios" \
+	"$(echo "$core" | waiting | jq -c 'map([.start, .type, .pages_walk.in_use_pages, .ref.references,
+	   (.pages_walk.folios | map([.pfn, .order, .refcount, .mapcount]))])')" \
+	"$(echo "$top" | waiting | jq -c 'map([.start, .type, .pages_walk.in_use_pages, .pages_walk.references,
+	   (.pages_walk.folios | map([.pfn, .order, .refcount, .mapcount]))])')"
+expect "coredump stock: and that is 16 pages" "$(echo "$core" | waiting | jq -c 'map(.pages_walk.in_use_pages)')" "[16]"
+expect "coredump stock: every pgmap named test_hmm's from the module's own symbols" \
+	"$(echo "$core" | jq -c '[.pgmaps[] | [.driver, .ops]] | unique')" '[["test_hmm","dmirror_devmem_ops"]]'
+expect "coredump stock: the task, its state and stack down to the driver's frame" \
+	"$(echo "$core" | jq -c --argjson wl "${wl:-0}" '.teardown_tasks_before_start | map([.pid == $wl, .comm, .state,
+	   (.stack as $s | $s[($s | index(["memunmap_pages"])):])])')" \
+	"[[true,\"devmem-wl\",\"uninterruptible\",$(echo "$top" | jq -c '.teardown_tasks_before_start[0].stack[:2]')]]"
