@@ -34,6 +34,10 @@ ready() {
 	grep -q "$2" "$1" 2>/dev/null || echo "bench: not ready ($mode, pair $i): $(tail -3 "$1" | tr '\n' ' ')"
 	sleep 0.5
 }
+# devmemtop is steady once its start-up walk of the struct pages is done
+# (about 2 s of CPU under TCG for test_hmm's four pgmaps, measured): its
+# first "N pages in N folios" line with no "(walk incomplete)" after it.
+top_walked='pages in [0-9]* folios$'
 # warm_up: steady state for an attached tool. devmemtop names each new
 # pgmap once, from /proc/kallsyms (~0.35 s of CPU under TCG, once per
 # pgmap per run): that belongs in a short run before the measured one, as
@@ -106,7 +110,7 @@ while [ $i -le $pairs ]; do
 		top)
 			devmemtop -b -d 1 >/tmp/top.out 2>&1 &
 			tp=$!
-			ready /tmp/top.out "attached in"
+			ready /tmp/top.out "$top_walked"
 			warm_up
 			c0=$(cpu_ticks $tp) w0=$(uptime_cs)
 			line=$(devmem-wl bench "$pages" "$rounds")
@@ -134,7 +138,7 @@ while [ $i -le $pairs ]; do
 			case $mode in
 			top*)	devmemtop $att -b -d 1 >/tmp/top.out 2>&1 &
 				tp=$!
-				ready /tmp/top.out "attached in";;
+				ready /tmp/top.out "$top_walked";;
 			*)	devmemrec $att -o /tmp/bench.dmt 2>/tmp/rec.err &
 				tp=$!
 				ready /tmp/rec.err "recording to";;
