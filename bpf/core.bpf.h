@@ -140,6 +140,7 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	zero.type = BPF_CORE_READ(pg, type);
 	zero.owner = (__u64)BPF_CORE_READ(pg, owner);
 	zero.ops = (__u64)BPF_CORE_READ(pg, ops);
+	zero.pages = devmem_pgmap_pages(pg);
 	zero.start = BPF_CORE_READ(pg, range.start);
 	zero.end = BPF_CORE_READ(pg, range.end);
 	zero.nr_range = BPF_CORE_READ(pg, nr_range);

@@ -27,6 +27,7 @@ static __always_inline __u64 pgmap_of_pfn(__u64 pfn)
 struct batch_ctx {
 	const __u64 *src, *dst;
 	__u64 to_dev, to_sys, pgmap;
+	__u64 dp_offset;	/* a device private offset of the batch, + 1 */
 };
 
 static long count_one(__u64 i, struct batch_ctx *c)
@@ -38,6 +39,23 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	bpf_probe_read_kernel(&d, sizeof(d), &c->dst[i]);
 	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
 		return 0;
+	/*
+	 * With Jordan Niethe's series a device private entry holds an offset, no
+	 * pfn: its flag says the direction, and the pgmap is found from one
+	 * offset after the loop (pgmap_of_offset()). Never set before it.
+	 */
+	if ((d | s) & MIGRATE_PFN_DEVICE_PRIVATE) {
+		__u64 n = d & MIGRATE_PFN_COMPOUND ? 1 << PMD_ORDER : 1;
+
+		if (d & MIGRATE_PFN_DEVICE_PRIVATE)
+			c->to_dev += n;
+		else
+			c->to_sys += n;
+		if (!c->dp_offset)
+			c->dp_offset = ((d & MIGRATE_PFN_DEVICE_PRIVATE ? d : s) >>
+					MIGRATE_PFN_SHIFT) + 1;
+		return 0;
+	}
 	/*
 	 * No branch on the counters here: the verifier would have to track
 	 * each value they can take and never see the loop converge.
@@ -70,12 +88,37 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	return 0;
 }
 
+/* The private pgmap whose device private range holds an offset. */
+struct dp_lookup {
+	__u64 offset, pgmap;
+};
+
+static long offset_in(void *map, const __u64 *pgmap, const struct devmem_pgmap_meta *m,
+		      struct dp_lookup *c)
+{
+	if (m->pages && c->offset >= m->start >> 12 && c->offset <= m->end >> 12) {
+		c->pgmap = *pgmap;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u64 pgmap_of_offset(__u64 offset)
+{
+	struct dp_lookup c = { .offset = offset };
+
+	bpf_for_each_map_elem(&pgmap_meta, offset_in, &c, 0);
+	return c.pgmap;
+}
+
 static __always_inline void on_finalize(const __u64 *src, const __u64 *dst, __u64 npages,
 					__u64 start, __u64 owner)
 {
 	struct batch_ctx c = { .src = src, .dst = dst };
 
 	bpf_loop(npages, count_one, &c, 0);
+	if (!c.pgmap && c.dp_offset)
+		c.pgmap = pgmap_of_offset(c.dp_offset - 1);
 	on_migrate(DEVMEM_MIGRATE_FINALIZE, start, npages, 0, c.to_dev, c.to_sys,
 		   c.pgmap, owner, 0);
 }

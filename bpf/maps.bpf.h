@@ -38,6 +38,8 @@ const volatile bool learn_fault_hooks;
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
 #define MIGRATE_PFN_COMPOUND	(1UL << 4)	/* Linux 6.19+: a PMD-sized entry */
+/* Jordan Niethe's series (docs/kernels-next.md): a device private offset, no pfn. */
+#define MIGRATE_PFN_DEVICE_PRIVATE (1UL << 5)
 #define MIGRATE_PFN_SHIFT	6
 #define PMD_ORDER		9
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL

@@ -48,6 +48,12 @@ struct devmem_pgmap_meta {
 	/* the task in memunmap_pages(), from the teardown's begin */
 	__u32 wait_pid, wait_tid;
 	char wait_comm[DEVMEM_COMM_LEN];
+	/*
+	 * pgmap->pages: where a device private pgmap's struct pages are on a
+	 * kernel with the pending series (docs/kernels-next.md); then start
+	 * and end are device private addresses. 0 elsewhere.
+	 */
+	__u64 pages;
 };
 
 /*
