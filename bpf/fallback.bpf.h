@@ -30,9 +30,28 @@ struct batch_ctx {
 	__u64 dp_offset;	/* a device private offset of the batch, + 1 */
 };
 
+/*
+ * The owner slot of a page of a pgmap seen before, by the pgmap its
+ * struct page names: a system page's word there is something else, which
+ * names no learned pgmap, and is never learned from here.
+ */
+static __always_inline __u32 *known_page_owner(__u64 pgmap, __u64 pfn)
+{
+	struct devmem_pgmap_meta *m = pgmap ? bpf_map_lookup_elem(&pgmap_meta, &pgmap) : NULL;
+	struct pgmap_cache v = {};
+
+	if (!m)
+		return NULL;
+	v.serial = m->serial;
+	v.index_base = m->index_base;
+	v.nr_pages = m->nr_pages;
+	v.nr_range = m->nr_range;
+	return owner_slot(pgmap, &v, pfn, false);
+}
+
 static long count_one(__u64 i, struct batch_ctx *c)
 {
-	__u64 s = 0, d = 0;
+	__u64 s = 0, d = 0, pgmap, n;
 	__u32 *owner;
 
 	bpf_probe_read_kernel(&s, sizeof(s), &c->src[i]);
@@ -44,9 +63,9 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	 * pfn: its flag says the direction, and the pgmap is found from one
 	 * offset after the loop (pgmap_of_offset()). Never set before it.
 	 */
+	/* A PMD-sized entry (Linux 6.19+) moves all its pages at once. */
+	n = d & MIGRATE_PFN_COMPOUND ? 1 << PMD_ORDER : 1;
 	if ((d | s) & MIGRATE_PFN_DEVICE_PRIVATE) {
-		__u64 n = d & MIGRATE_PFN_COMPOUND ? 1 << PMD_ORDER : 1;
-
 		if (d & MIGRATE_PFN_DEVICE_PRIVATE)
 			c->to_dev += n;
 		else
@@ -60,31 +79,19 @@ static long count_one(__u64 i, struct batch_ctx *c)
 	 * No branch on the counters here: the verifier would have to track
 	 * each value they can take and never see the loop converge.
 	 */
-	owner = owner_slot(d >> MIGRATE_PFN_SHIFT, false);
-	/* A PMD-sized entry (Linux 6.19+) moves all its pages at once. */
-	if (d & MIGRATE_PFN_COMPOUND) {
-		if (owner && *owner) {
-			c->to_dev += 1 << PMD_ORDER;
-			if (!c->pgmap)
-				c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
-			return 0;
-		}
-		c->to_sys += 1 << PMD_ORDER;
-		owner = owner_slot(s >> MIGRATE_PFN_SHIFT, false);
-		if (!c->pgmap && owner && *owner)
-			c->pgmap = pgmap_of_pfn(s >> MIGRATE_PFN_SHIFT);
-		return 0;
-	}
+	pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
+	owner = known_page_owner(pgmap, d >> MIGRATE_PFN_SHIFT);
 	if (owner && *owner) {
-		c->to_dev++;
+		c->to_dev += n;
 		if (!c->pgmap)
-			c->pgmap = pgmap_of_pfn(d >> MIGRATE_PFN_SHIFT);
+			c->pgmap = pgmap;
 		return 0;
 	}
-	c->to_sys++;
-	owner = owner_slot(s >> MIGRATE_PFN_SHIFT, false);
+	c->to_sys += n;
+	pgmap = pgmap_of_pfn(s >> MIGRATE_PFN_SHIFT);
+	owner = known_page_owner(pgmap, s >> MIGRATE_PFN_SHIFT);
 	if (!c->pgmap && owner && *owner)
-		c->pgmap = pgmap_of_pfn(s >> MIGRATE_PFN_SHIFT);
+		c->pgmap = pgmap;
 	return 0;
 }
 
