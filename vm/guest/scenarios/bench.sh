@@ -115,8 +115,14 @@ done
 # attached at the same time, so both run on the same events in the same
 # state of the machine, and the ratio of their run_time_ns / run_cnt is
 # measured side by side ("progstat mode=topcost" / "reccost").
+# bench_cost_runs=N repeats it, for a spread rather than one number;
+# bench_cost_tools picks the tools ("_" for spaces).
 if [ "${bench_cost:-1}" = 1 ]; then
-	for tool in top rec; do
+	runs=
+	for r in $(seq "${bench_cost_runs:-1}"); do
+		runs="$runs $(echo "${bench_cost_tools:-top_rec}" | tr _ " ")"
+	done
+	for tool in $runs; do
 		bpf-empty 2>/tmp/empty.err &
 		ep=$!
 		ready /tmp/empty.err "attached"
