@@ -140,9 +140,13 @@ static __always_inline struct devmem_pgmap_meta *pgmap_meta_of(__u64 pgmap)
 	zero.type = BPF_CORE_READ(pg, type);
 	zero.owner = (__u64)BPF_CORE_READ(pg, owner);
 	zero.ops = (__u64)BPF_CORE_READ(pg, ops);
+	zero.pages = devmem_pgmap_pages(pg);
 	zero.start = BPF_CORE_READ(pg, range.start);
 	zero.end = BPF_CORE_READ(pg, range.end);
 	zero.nr_range = BPF_CORE_READ(pg, nr_range);
+	zero.index_base = zero.pages ? pfn_of(zero.pages) : zero.start >> 12;
+	/* Two CPUs learning the pgmap at once: one serial goes unused. */
+	zero.serial = __sync_fetch_and_add(&next_pgmap_serial, 1) + 1;
 	if (learn_fault_hooks)
 		fault_hook_learn(pg, zero.type);
 	/* A pgmap made before we started: its size from its first range. */

@@ -71,6 +71,26 @@ static __always_inline __u32 devmem_folio_nr_pages(const void *folio)
 }
 
 /*
+ * Device private pages outside the vmemmap: with Jordan Niethe's series
+ * "mm: Remove device private pages from the physical address space" (v5,
+ * <20260130111050.53670-1-jniethe@nvidia.com>, not in mainline) a private
+ * pgmap's struct pages are the array pgmap->pages of pgmap->nr_pages, and
+ * its range is in a device private address space (docs/kernels-next.md).
+ */
+struct dev_pagemap___dp {
+	struct page *pages;
+	unsigned long nr_pages;
+} __attribute__((preserve_access_index));
+
+/* The address of pgmap->pages; 0 where the pgmap's pages are in the vmemmap. */
+static __always_inline __u64 devmem_pgmap_pages(const void *pg)
+{
+	if (!bpf_core_field_exists(struct dev_pagemap___dp, pages))
+		return 0;
+	return (__u64)BPF_CORE_READ((const struct dev_pagemap___dp *)pg, pages);
+}
+
+/*
  * Fallback attach targets that moved (chosen by name in user space,
  * tools/session/modes.c, from the kernel's BTF or kallsyms):
  *  - zone_device_page_init(page) first appeared in Linux 6.1 (commit

@@ -42,16 +42,22 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	 */
 	if (type == DEVMEM_REC_PGMAP_CREATE && !error) {
 		m = bpf_map_lookup_elem(&pgmap_meta, &pgmap);
-		if (count_in_kernel && m && m->destroyed)
+		if (count_in_kernel && m && m->destroyed) {
 			retire_pgmap(pgmap);
-		else
+		} else {
+			if (m && m->destroyed)
+				forget_owners(m);
 			bpf_map_delete_elem(&pgmap_meta, &pgmap);
+		}
 	}
 	m = pgmap_meta_of(pgmap);	/* (re)learns type and range from the kernel */
 	if (m) {
 		m->nr_pages = nr_pages;
 		m->destroyed = type == DEVMEM_REC_PGMAP_DESTROY && !teardown_ends;
 	}
+	/* Every CPU's cache may hold a dead pgmap of this address, or too few pages. */
+	if (type == DEVMEM_REC_PGMAP_CREATE && !error)
+		__sync_fetch_and_add(&slot_gen, 1);
 	r = reserve(type, sizeof(*r));
 	if (!r)
 		return;
@@ -69,10 +75,12 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 
 static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u32 nr, __u32 flags)
 {
-	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
+	struct pgmap_cache v;	/* one look at the cache for the totals and the owner */
+	bool known = pgmap_view(pgmap, &v);
+	struct devmem_pgmap_counts *s = known ? view_counts(&v) : NULL;
 	__u32 pid = current_pid();
 	struct devmem_proc_counts *p = proc_counts_of(pid, true);
-	__u32 *owner = owner_slot(pfn, true);
+	__u32 *owner = known ? owner_slot(pgmap, &v, pfn, true) : NULL;
 	struct devmem_rec_page *r;
 
 	count_event(DEVMEM_REC_PAGE_INIT);
@@ -84,7 +92,7 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 		return;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
-	r->type = pgmap_type(pgmap);
+	r->type = v.type;
 	r->stack_id = capture_stacks ? batch_stack_id(ctx, &r->hdr) : -1;
 	r->nr_pages = nr;
 	r->flags = flags;
@@ -94,13 +102,15 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 /* flags: DEVMEM_PAGE_FREE_DROPS_REFS where no put event follows the free. */
 static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr, __u32 flags)
 {
-	struct devmem_pgmap_counts *s = pgmap_counts_of(pgmap);
-	__u32 *owner = owner_slot(pfn, false), pid = 0, type = 0;
+	struct pgmap_cache v;	/* one look at the cache for the totals and the owner */
+	bool known = pgmap_view(pgmap, &v);
+	struct devmem_pgmap_counts *s = known ? view_counts(&v) : NULL;
+	__u32 *owner = known ? owner_slot(pgmap, &v, pfn, false) : NULL, pid = 0, type = 0;
 	struct devmem_rec_page *r;
 
 	/* The type only decides whether the free drops references, and goes in records. */
 	if (refs_on_free || flags || emit_records)
-		type = pgmap_type(pgmap);
+		type = v.type;
 
 	count_event(DEVMEM_REC_FOLIO_FREE);
 	if (owner) {
@@ -296,6 +306,8 @@ static __always_inline void on_pgmap_wait(void *ctx, const struct dev_pagemap *p
 	/* memunmap_pages() is returning: nothing of the pgmap can follow. */
 	if (stage == DEVMEM_WAIT_END && count_in_kernel)
 		retire_pgmap(pgmap);
+	else if (stage == DEVMEM_WAIT_END && m)
+		forget_owners(m);
 	r = reserve(DEVMEM_REC_PGMAP_WAIT, sizeof(*r));
 	if (!r)
 		return;

@@ -38,6 +38,8 @@ const volatile bool learn_fault_hooks;
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)
 #define MIGRATE_PFN_COMPOUND	(1UL << 4)	/* Linux 6.19+: a PMD-sized entry */
+/* Jordan Niethe's series (docs/kernels-next.md): a device private offset, no pfn. */
+#define MIGRATE_PFN_DEVICE_PRIVATE (1UL << 5)
 #define MIGRATE_PFN_SHIFT	6
 #define PMD_ORDER		9
 #define X86_VMEMMAP_DEFAULT	0xffffea0000000000UL
@@ -122,6 +124,7 @@ struct {
 
 static __u32 next_slot;		/* slots handed out so far */
 static __u64 retire_serial;	/* pgmap_retired's keys */
+static __u32 next_pgmap_serial;	/* page_owner's key prefixes handed out */
 /*
  * Bumped when a pgmap retires, and by user space before it zeroes a slot:
  * every CPU's cached slot goes stale.
@@ -131,9 +134,10 @@ __u32 slot_gen;
 /* Each CPU's last pgmap: its slot (live views) and type (records). */
 struct pgmap_cache {
 	__u64 pgmap;
+	__u64 index_base, nr_pages;	/* its page_owner keys (devmem_pgmap_meta) */
 	__u32 slot, gen, type;
+	__u32 serial, nr_range;
 	__u32 seq, busy;	/* see cache_barrier() */
-	__u32 pad;
 };
 
 struct {

@@ -36,6 +36,27 @@ static __noinline __u32 new_pgmap_slot(__u64 pgmap)
 	return sp ? *sp : DEVMEM_MAX_PGMAPS;
 }
 
+static long forget_chunk(__u64 i, __u64 *key)
+{
+	__u64 k = *key + i;
+
+	bpf_map_delete_elem(&page_owner, &k);
+	return 0;
+}
+
+/*
+ * A pgmap is gone (its last page was freed, or a new one took its
+ * address): its owner chunks go too, all zero by now, or stale.
+ */
+static __always_inline void forget_owners(const struct devmem_pgmap_meta *m)
+{
+	__u64 key = DEVMEM_OWNER_KEY(m->serial, 0);
+
+	if (track_owners && m->serial && m->nr_pages)
+		bpf_loop((m->nr_pages + DEVMEM_CHUNK_PAGES - 1) >> DEVMEM_CHUNK_SHIFT,
+			 forget_chunk, &key, 0);
+}
+
 /*
  * A pgmap is over: its slot and last meta move to pgmap_retired, where
  * user space reads its final totals and gives the slot back after showing
@@ -54,9 +75,10 @@ static __noinline void retire_pgmap(__u64 pgmap)
 	r.slot = DEVMEM_NO_SLOT;
 	if (sp)
 		r.slot = *sp;
-	if (m)
+	if (m) {
 		__builtin_memcpy(&r.meta, m, sizeof(r.meta));
-	else if (r.slot == DEVMEM_NO_SLOT)
+		forget_owners(m);
+	} else if (r.slot == DEVMEM_NO_SLOT)
 		return;		/* never seen: nothing to hand over */
 	/*
 	 * Out of the live maps before it is in pgmap_retired: user space,
@@ -87,17 +109,22 @@ static __noinline void retire_pgmap(__u64 pgmap)
 /*
  * What the hot paths need of a pgmap, from this CPU's cache when the event
  * is on the same pgmap as the last one (a migration batch's pages are):
- * its type, and in a live view its slot. A miss learns the pgmap from the
- * kernel (pgmap_meta_of) and gives it a slot. False for no pgmap.
+ * its type, its page_owner keys, and in a live view its slot. A miss
+ * learns the pgmap from the kernel (pgmap_meta_of) and gives it a slot.
+ * False for no pgmap; v->serial 0 where it could not be learned.
  */
-static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
+static __always_inline bool pgmap_view(__u64 pgmap, struct pgmap_cache *v)
 {
 	struct devmem_pgmap_meta *m;
 	struct pgmap_cache *c;
 	__u32 k = 0, gen, *sp;
 
-	*slot = DEVMEM_MAX_PGMAPS;
-	*type = 0;
+	v->slot = DEVMEM_MAX_PGMAPS;
+	v->type = 0;
+	v->serial = 0;
+	v->nr_range = 0;
+	v->index_base = 0;
+	v->nr_pages = 0;
 	if (!pgmap)
 		return false;
 	gen = slot_gen;		/* read first: a change after it is seen next time */
@@ -108,26 +135,38 @@ static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 
 		cache_barrier();
 		key = c->pgmap;
-		*slot = c->slot;
-		*type = c->type;
+		v->index_base = c->index_base;
+		v->nr_pages = c->nr_pages;
+		v->slot = c->slot;
+		v->type = c->type;
+		v->serial = c->serial;
+		v->nr_range = c->nr_range;
 		cgen = c->gen;
 		cache_barrier();
 		if (!(seq & 1) && c->seq == seq && key == pgmap && cgen == gen)
 			return true;
 	}
 	m = pgmap_meta_of(pgmap);
-	*slot = DEVMEM_MAX_PGMAPS;
+	v->slot = DEVMEM_MAX_PGMAPS;
 	if (count_in_kernel) {
 		sp = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
-		*slot = sp ? *sp : new_pgmap_slot(pgmap);
+		v->slot = sp ? *sp : new_pgmap_slot(pgmap);
 	}
-	*type = m ? m->type : 0;
+	v->type = m ? m->type : 0;
+	v->serial = m ? m->serial : 0;
+	v->index_base = m ? m->index_base : 0;
+	v->nr_pages = m ? m->nr_pages : 0;
+	v->nr_range = m ? m->nr_range : 0;
 	if (c && !__sync_val_compare_and_swap(&c->busy, 0, 1)) {
 		c->seq++;
 		cache_barrier();
 		c->pgmap = pgmap;
-		c->slot = *slot;
-		c->type = *type;
+		c->index_base = v->index_base;
+		c->nr_pages = v->nr_pages;
+		c->slot = v->slot;
+		c->type = v->type;
+		c->serial = v->serial;
+		c->nr_range = v->nr_range;
 		c->gen = gen;
 		cache_barrier();
 		c->seq++;
@@ -137,12 +176,28 @@ static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
 	return true;
 }
 
+static __always_inline bool pgmap_cached(__u64 pgmap, __u32 *slot, __u32 *type)
+{
+	struct pgmap_cache v;
+	bool ok = pgmap_view(pgmap, &v);
+
+	*slot = v.slot;
+	*type = v.type;
+	return ok;
+}
+
 static __always_inline __u32 pgmap_type(__u64 pgmap)
 {
 	__u32 slot, type;
 
 	pgmap_cached(pgmap, &slot, &type);
 	return type;
+}
+
+/* A live view's per-CPU totals of the pgmap pgmap_view() described. */
+static __always_inline struct devmem_pgmap_counts *view_counts(const struct pgmap_cache *v)
+{
+	return count_in_kernel ? bpf_map_lookup_elem(&pgmap_counts, &v->slot) : NULL;
 }
 
 static __always_inline struct devmem_pgmap_counts *pgmap_counts_of(__u64 pgmap)
@@ -261,15 +316,51 @@ static __always_inline __u32 order_of(__u32 nr)
 	return o;
 }
 
-/* The owner slot of a page; creates its chunk when create is set. */
-static __always_inline __u32 *owner_slot(__u64 pfn, bool create)
+/*
+ * A page's index in a pgmap of several ranges: the pages of the ranges
+ * before its own, plus its place in that one; ~0 in none of them.
+ */
+static __noinline __u64 range_index(__u64 pgmap, __u64 pfn)
 {
-	__u64 chunk = pfn >> DEVMEM_CHUNK_SHIFT;
-	__u32 zero = 0, idx = pfn & (DEVMEM_CHUNK_PAGES - 1);
-	struct devmem_owner_chunk *c;
+	const struct dev_pagemap *pg = (const void *)pgmap;
+	int i, nr_range = BPF_CORE_READ(pg, nr_range);
+	__u64 before = 0;
 
-	if (!track_owners)
+	for (i = 0; i < 8 && i < nr_range; i++) {
+		struct range rg;
+
+		bpf_core_read(&rg, sizeof(rg), &pg->ranges[i]);
+		if (pfn >= rg.start >> 12 && pfn <= rg.end >> 12)
+			return before + pfn - (rg.start >> 12);
+		before += (rg.end - rg.start + 1) >> 12;
+	}
+	return ~0ULL;
+}
+
+/*
+ * The owner slot of a page (pfn_of() of its struct page) in the pgmap v
+ * describes; creates its chunk when create is set.
+ */
+static __always_inline __u32 *owner_slot(__u64 pgmap, const struct pgmap_cache *v, __u64 pfn,
+					 bool create)
+{
+	__u32 zero = 0, idx;
+	struct devmem_owner_chunk *c;
+	__u64 index, chunk;
+
+	if (!track_owners || !v->serial)
 		return NULL;
+	/* A pgmap of several ranges learned late knows only its first's size. */
+	if (v->nr_range > 1)
+		index = range_index(pgmap, pfn);
+	else if (pfn - v->index_base < v->nr_pages)
+		index = pfn - v->index_base;
+	else
+		return NULL;
+	if (index == ~0ULL)
+		return NULL;
+	chunk = DEVMEM_OWNER_KEY(v->serial, index);
+	idx = index & (DEVMEM_CHUNK_PAGES - 1);
 	c = bpf_map_lookup_elem(&page_owner, &chunk);
 	if (!c && create) {
 		struct devmem_owner_chunk *z = bpf_map_lookup_elem(&zero_chunk, &zero);

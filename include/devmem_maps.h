@@ -48,6 +48,20 @@ struct devmem_pgmap_meta {
 	/* the task in memunmap_pages(), from the teardown's begin */
 	__u32 wait_pid, wait_tid;
 	char wait_comm[DEVMEM_COMM_LEN];
+	/*
+	 * pgmap->pages: where a device private pgmap's struct pages are on a
+	 * kernel with Jordan Niethe's series (docs/kernels-next.md); then
+	 * start and end are device private addresses. 0 elsewhere.
+	 */
+	__u64 pages;
+	/*
+	 * pfn_of() of the pgmap's first struct page: a page's index in the
+	 * pgmap is its pfn_of() less this (one range; more in order: the
+	 * pages of earlier ranges count).
+	 */
+	__u64 index_base;
+	/* this pgmap's page_owner keys, never reused (1 up, 0 none) */
+	__u32 serial, pad;
 };
 
 /*
@@ -88,11 +102,18 @@ struct devmem_proc_counts {
 };
 
 /*
- * page_owner: key __u64 pfn >> DEVMEM_CHUNK_SHIFT; per folio, at its first
- * page: (tgid + 1) | order << DEVMEM_OWNER_ORDER_SHIFT, 0 none. tgids are
- * below PID_MAX_LIMIT (1 << 22), so the order fits above them, and a
- * reader can count pages, not folios (a teardown's holders).
+ * page_owner: key (pgmap serial << DEVMEM_OWNER_SERIAL_SHIFT) | index >>
+ * DEVMEM_CHUNK_SHIFT, a page's index in its pgmap (the pages before it:
+ * no pfn, so it survives device private pages leaving the physical
+ * address space, docs/kernels-next.md); a retiring pgmap deletes its
+ * chunks. Per folio, at its first page: (tgid + 1) | order <<
+ * DEVMEM_OWNER_ORDER_SHIFT, 0 none. tgids are below PID_MAX_LIMIT
+ * (1 << 22), so the order fits above them, and a reader can count pages,
+ * not folios (a teardown's holders).
  */
+#define DEVMEM_OWNER_SERIAL_SHIFT 40
+#define DEVMEM_OWNER_KEY(serial, index) \
+	((__u64)(serial) << DEVMEM_OWNER_SERIAL_SHIFT | (index) >> DEVMEM_CHUNK_SHIFT)
 #define DEVMEM_OWNER_ORDER_SHIFT 27
 #define DEVMEM_OWNER_PID_MASK ((1u << DEVMEM_OWNER_ORDER_SHIFT) - 1)
 struct devmem_owner_chunk {

@@ -35,6 +35,8 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 	# 1. A clean release ends, is never stalled, and leaks nothing.
 	s=$(section clean)
 	expect "$name: a clean release under devmemleak exits 0" "$(echo "$s" | kv_ clean_rc)" 0
+	expect "$name: the released pgmap's page owner chunks are deleted" \
+		"$(echo "$s" | kv_ owner_chunks_after)" 0
 	doc=$(echo "$s" | sed -n '/^--- top/,/^--- end/p' | grep '^{' | tail -1)
 	expect "$name: the clean release's pgmap: destroyed, not waiting, no teardown report" \
 		"$(echo "$doc" | jq -c '[.pgmaps[] | select(.type == "private" and .inits == 32)] |
@@ -45,6 +47,10 @@ for run in "patched tracepoint $kp td" "stock fentry $ks td-stock" "stock kprobe
 	s=$(section hang)
 	wl=$(echo "$s" | kv_ wl_pid)
 	expect "$name: devmemleak --timeout exits 23 (leaks)" "$(echo "$s" | kv_ hang_rc)" 23
+	# The 64 pages lie in one chunk (their indices, not pfns, decide), kept
+	# by devmemtop, and in the fallback modes by devmemrec too.
+	expect "$name: the stuck pgmap's page owner chunks stay, one per table" \
+		"$(echo "$s" | kv_ owner_chunks_held)" "$([ "$mode" = tracepoint ] && echo 1 || echo 2)"
 	hs=$(echo "$s" | kv_ hang_s)
 	# Counted from devmemleak's start: its attach before the command takes
 	# 5-15 s under TCG (kprobes on Debian's kernel the most).

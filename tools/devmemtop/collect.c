@@ -180,9 +180,8 @@ static void collect_teardowns(struct top *t)
 		} else {
 			continue;
 		}
-		if (r->start && r->end > r->start)
-			devmem_pgmap_owners(&t->sess, r->start >> 12, (r->end - r->start + 1) >> 12,
-					    add_owner, &ctx);
+		if (r->pgmap)
+			devmem_pgmap_owners(&t->sess, r->pgmap, add_owner, &ctx);
 		teardown_finish(rep);
 		t->td_row[t->nr_td++] = i;
 	}

@@ -393,26 +393,32 @@ struct owner_pages {
 	uint64_t pages;
 };
 
-int devmem_pgmap_owners(const struct devmem_session *s, uint64_t first, uint64_t nr,
+int devmem_pgmap_owners(const struct devmem_session *s, uint64_t pgmap,
 			void (*fn)(void *ctx, uint32_t tgid, uint64_t pages), void *ctx)
 {
 	int fd = bpf_map__fd(s->skel->maps.page_owner), e = 0;
+	int meta_fd = bpf_map__fd(s->skel->maps.pgmap_meta);
 	struct devmem_owner_chunk chunk;
+	struct devmem_pgmap_meta m;
 	struct owner_pages *o = NULL, *grown;
 	struct u64map idx = { 0 };	/* tgid + 1 -> index in o[] */
 	size_t no = 0, cap = 0, k, last = 0;
-	uint64_t key, pfn, end = first + nr, i;
+	uint64_t key, end, i;
+	__u64 pg = pgmap;
 
-	if (fd < 0)
+	if (fd < 0 || meta_fd < 0)
 		return -EBADF;
-	for (key = first >> DEVMEM_CHUNK_SHIFT; nr && key <= (end - 1) >> DEVMEM_CHUNK_SHIFT && !e; key++) {
+	if (bpf_map_lookup_elem(meta_fd, &pg, &m) || !m.serial)
+		return 0;	/* not learned: nothing handed out seen */
+	key = DEVMEM_OWNER_KEY(m.serial, 0);
+	end = key + ((m.nr_pages + DEVMEM_CHUNK_PAGES - 1) >> DEVMEM_CHUNK_SHIFT);
+	for (; key < end && !e; key++) {
 		if (bpf_map_lookup_elem(fd, &key, &chunk))
 			continue;	/* nothing handed out there */
 		for (k = 0; k < DEVMEM_CHUNK_PAGES; k++) {
 			uint32_t v = chunk.owner[k], tgid;
 
-			pfn = (key << DEVMEM_CHUNK_SHIFT) + k;
-			if (!v || pfn < first || pfn >= end)
+			if (!v)
 				continue;
 			tgid = (v & DEVMEM_OWNER_PID_MASK) - 1;
 			/* a process's pages come in runs: its entry was the last one */

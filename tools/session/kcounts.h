@@ -39,13 +39,14 @@ bool devmem_proc_forget_kernel(void *ctx, uint32_t pid, const struct devmem_proc
 /* Events the BPF side saw, of every kind, before any filter or loss. */
 uint64_t devmem_events_seen(const struct devmem_session *s);
 /*
- * The pages of pfns [first, first + nr) still out, by the process they
- * were handed to: the BPF side's page owners (kept for live views and the
- * fallback modes). fn(ctx, tgid, pages) once per process, pages handed out
- * before we started are in none. One map lookup per 512 pages: read it
- * only for a pgmap that needs it (a teardown that waits). 0 or -errno.
+ * The pages of a live pgmap (its kernel address) still out, by the
+ * process they were handed to: the BPF side's page owners (kept for live
+ * views and the fallback modes). fn(ctx, tgid, pages) once per process,
+ * pages handed out before we started are in none. One map lookup per 512
+ * pages: read it only for a pgmap that needs it (a teardown that waits).
+ * 0 or -errno.
  */
-int devmem_pgmap_owners(const struct devmem_session *s, uint64_t first, uint64_t nr,
+int devmem_pgmap_owners(const struct devmem_session *s, uint64_t pgmap,
 			void (*fn)(void *ctx, uint32_t tgid, uint64_t pages), void *ctx);
 
 #endif

@@ -95,6 +95,17 @@ bpf_progs_left() {
 	echo "$left"
 }
 
+# owner_chunks: entries in every loaded page owner table (devmem_maps.h)
+owner_chunks() {
+	local n=0 id c
+	for id in $(bpftool map show 2>/dev/null | awk '/ name page_owner / { sub(":", "", $1); print $1 }'); do
+		# one key per element: "key: .." without BTF, "key": .. with it
+		c=$(bpftool map dump id "$id" 2>/dev/null | grep -c -E '^key:|"key":')
+		n=$((n + c))
+	done
+	echo "$n"
+}
+
 # load_extra_modules: on Debian's stock kernel, the modules the host packed
 # into /lib/modules-extra (test_hmm.ko, built out of tree, and what it
 # needs), in load order; test_hmm gets its two coherent devices' memory.

@@ -23,8 +23,10 @@ wait_doc /tmp/top.json
 
 # 1. A clean release: its teardown begins and ends.
 devmemleak --attach=$mode --timeout 60 -- devmem-wl release 32 0 >/tmp/clean.out 2>&1
+clean_rc=$?
 echo "=== clean"
-echo "clean_rc=$?"
+echo "clean_rc=$clean_rc"
+echo "owner_chunks_after=$(owner_chunks)"	# the pgmap is gone: its chunks too
 cat /tmp/clean.out
 sleep 1.2
 echo "--- top"
@@ -39,6 +41,7 @@ rc=$?
 t1=$(date +%s)
 echo 0 >/sys/module/test_hmm/parameters/leak_every
 echo "=== hang"
+echo "owner_chunks_held=$(owner_chunks)"	# the leaked pages' chunks stay
 echo "hang_rc=$rc hang_s=$((t1 - t0))"
 echo "wl_pid=$(pidof devmem-wl)"
 echo "wl_state=$(awk '{ print $3 }' /proc/$(pidof devmem-wl)/stat)"
