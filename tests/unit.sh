@@ -65,7 +65,7 @@ fi
 
 # tools/lib under AddressSanitizer and UBSan, a program a subject (Makefile's
 # LIB_TESTS); each prints its checks as "lib: ...".
-for t in state json flat names leaks metrics httpd options webconfig; do
+for t in state json flat names leaks pagekeys metrics httpd options webconfig; do
 	run_unit $t "lib $t unit tests"
 done
 
