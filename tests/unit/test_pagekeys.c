@@ -206,6 +206,26 @@ static void test_private_no_pfn(void)
 	leak_tracker_free(&t);
 }
 
+/* A page of no pgmap (a failed lookup's), even at pfn 0 or with none, has a key. */
+static void test_no_row(void)
+{
+	struct devmem_state st = { 0 };
+	struct devmem_rec_page r;
+	uint64_t pfns[] = { 0, DEVMEM_PFN_NONE }, i;
+
+	for (i = 0; i < 2; i++) {
+		r = page_rec(DEVMEM_REC_PAGE_INIT, 50, pfns[i], 0);
+		devmem_replay_record(&r, sizeof(r), &devmem_state_ops, &st);
+	}
+	CHECK("no pgmap: pages at pfn 0 and with no pfn are held apart",
+	      u64map_count(&st.page_owner) == 2 && st.oom == 0);
+	r = page_rec(DEVMEM_REC_FOLIO_FREE, 60, 0, 0);
+	devmem_replay_record(&r, sizeof(r), &devmem_state_ops, &st);
+	CHECK("no pgmap: the free of pfn 0 finds its page",
+	      u64map_count(&st.page_owner) == 1);
+	devmem_state_free(&st);
+}
+
 static void test_del_range(void)
 {
 	struct u64map m = { 0 };
@@ -228,6 +248,7 @@ int main(void)
 	test_same_range();
 	test_same_range_state();
 	test_private_no_pfn();
+	test_no_row();
 	test_del_range();
 	return failures ? 1 : 0;
 }

@@ -95,7 +95,7 @@ struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pg
 		st->pgmaps[st->nr_pgmaps] = meta;
 	}
 	st->pgmaps[st->nr_pgmaps].pgmap = pgmap;
-	st->pgmaps[st->nr_pgmaps].page_id = ++st->page_ids;
+	st->pgmaps[st->nr_pgmaps].page_id = DEVMEM_NO_ROW_PAGE_ID + ++st->page_ids;
 	return &st->pgmaps[st->nr_pgmaps++];
 }
 
@@ -109,7 +109,8 @@ struct devmem_pgmap_row *devmem_state_pgmap_new(struct devmem_state *st)
 			return NULL;
 		st->pgmaps = rows;
 	}
-	st->pgmaps[st->nr_pgmaps].page_id = ++st->page_ids;	/* the rest is zero (grow_array) */
+	/* the rest is zero (grow_array) */
+	st->pgmaps[st->nr_pgmaps].page_id = DEVMEM_NO_ROW_PAGE_ID + ++st->page_ids;
 	return &st->pgmaps[st->nr_pgmaps++];
 }
 
@@ -128,8 +129,8 @@ uint64_t devmem_page_index(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t i
 
 uint64_t devmem_page_key(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t index)
 {
-	if (!pg)	/* + 1: key 0 is no key */
-		return DEVMEM_PAGE_KEY(0, pfn + 1);
+	if (!pg)	/* a nonzero id: key 0 is no key */
+		return DEVMEM_PAGE_KEY(DEVMEM_NO_ROW_PAGE_ID, pfn);
 	return DEVMEM_PAGE_KEY(pg->page_id, devmem_page_index(pg, pfn, index));
 }
 

@@ -68,7 +68,9 @@ struct devmem_pgmap_row {
 	 * out per row, never reused in a state. Records from before ABI 4
 	 * name a page by pfn only: its index is pfn - pfn_base, the base
 	 * fixed at the row's first such page (its start then, 0 unknown).
+	 * Pages of no row are keyed by pfn under DEVMEM_NO_ROW_PAGE_ID.
 	 */
+#define DEVMEM_NO_ROW_PAGE_ID 1
 	uint32_t page_id;
 	bool pfn_base_set;
 	uint64_t pfn_base;
@@ -126,7 +128,7 @@ struct devmem_state {
 	struct devmem_proc_row *procs;
 	size_t nr_procs, cap_procs;
 	struct u64map pgmap_idx, proc_idx, page_owner;	/* devmem_page_key() -> pid */
-	uint32_t page_ids;	/* the last row page_id handed out */
+	uint32_t page_ids;	/* row page_ids handed out (DEVMEM_NO_ROW_PAGE_ID + 1 up) */
 	uint64_t events, events_mark, by_type[DEVMEM_REC_TYPE_MAX];
 	double event_rate;
 	uint64_t mark_ns;
