@@ -187,7 +187,8 @@ static void test_private_no_pfn(void)
 {
 	struct leak_tracker t = { 0 };
 	uint64_t i, left[2] = { 0 };
-	size_t j, k = 0;
+	struct leak_group *g = NULL;
+	size_t j, k = 0, n;
 
 	pgmap(&t, DEVMEM_REC_PGMAP_CREATE, PGMAP_A, 0x7000000000ull,
 	      DEVMEM_SPACE_DEVICE_PRIVATE);
@@ -203,6 +204,11 @@ static void test_private_no_pfn(void)
 	      t.out_mine == 2);
 	CHECK("no pfn: the pages still out are named by index 0 and 2",
 	      k == 2 && left[0] == 0 && left[1] == 2 && t.pages[0].pfn == DEVMEM_PFN_NONE);
+	n = groups(&t, &g);
+	CHECK("no pfn: the leak group names its oldest page by index, without a pfn",
+	      n == 1 && g[0].count == 2 && g[0].oldest_index == 0 &&
+	      g[0].oldest_pfn == DEVMEM_PFN_NONE);
+	free(g);
 	leak_tracker_free(&t);
 }
 

@@ -298,6 +298,8 @@ size_t leak_groups(const struct leak_tracker *t,
 			g[j].pgmap = p->pgmap;
 			g[j].pid = p->pid;
 			g[j].oldest_ns = p->ts_ns;
+			g[j].oldest_pfn = p->pfn;
+			g[j].oldest_index = p->index;
 			g[j].mine = p->mine;
 			memcpy(g[j].comm, p->comm, sizeof(g[j].comm));
 			for (q = 0; q < nsuppress; q++)
@@ -305,8 +307,11 @@ size_t leak_groups(const struct leak_tracker *t,
 			n++;
 		}
 		g[j].count += p->nr_pages;
-		if (p->ts_ns < g[j].oldest_ns)
+		if (p->ts_ns < g[j].oldest_ns) {
 			g[j].oldest_ns = p->ts_ns;
+			g[j].oldest_pfn = p->pfn;
+			g[j].oldest_index = p->index;
+		}
 	}
 	qsort(g, n, sizeof(*g), by_count);
 	*out = g;

@@ -71,6 +71,7 @@ struct leak_tracker {
 struct leak_group {
 	char stack[4096];	/* "frame;frame;..." or "(no stack)" */
 	uint64_t pgmap, oldest_ns, count;
+	uint64_t oldest_pfn, oldest_index;	/* its oldest page (pfn: DEVMEM_PFN_NONE) */
 	uint32_t pid;
 	char comm[DEVMEM_COMM_LEN];
 	bool suppressed;
