@@ -165,7 +165,7 @@ $(BUILD)/san/%.o: tools/%.c
 
 # Each program from its own test_NAME.c; tools/lib's by subject (their
 # lines say "lib:"), then procs, teardown, stuck and the host readers.
-LIB_TESTS := state json flat names leaks metrics httpd options webconfig
+LIB_TESTS := state json flat names leaks pagekeys metrics httpd options webconfig
 UNIT_TESTS := $(addprefix $(BUILD)/test_,$(LIB_TESTS) procs pgmaps teardown stuck host)
 $(UNIT_TESTS): $(BUILD)/test_%: tests/unit/test_%.c $(UNIT_LIB_OBJS) | $(BUILD)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(UNIT_INC) -MF $@.d -o $@ $< $(UNIT_LIB_OBJS) $(EXPORTER_DYN_LIBS) -lm

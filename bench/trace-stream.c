@@ -30,6 +30,7 @@ size_t trace_stream_record(uint64_t i, void *buf)
 		header(&pg->hdr, i % 8 ? DEVMEM_REC_FOLIO_FREE : DEVMEM_REC_PAGE_INIT, sizeof(*pg), i);
 		pg->hdr.ts_ns = i * 100;
 		pg->pfn = pfn;
+		pg->index = pfn - 0x100000;	/* ABI 4: the page's place in its pgmap */
 		pg->pgmap = pgmap;
 		pg->type = 1 + i % 2;
 		pg->stack_id = -1;
@@ -64,6 +65,7 @@ size_t trace_stream_record(uint64_t i, void *buf)
 		header(&flt->hdr, DEVMEM_REC_FAULT, sizeof(*flt), i);
 		flt->pgmap = pgmap;
 		flt->pfn = pfn;
+		flt->index = pfn - 0x100000;
 		return sizeof(*flt);
 	}
 	}

@@ -82,6 +82,12 @@ struct dev_pagemap___dp {
 	unsigned long nr_pages;
 } __attribute__((preserve_access_index));
 
+/* Every device private pgmap has a pages array: its pages have no pfn. */
+static __always_inline bool devmem_private_pages_array(void)
+{
+	return bpf_core_field_exists(struct dev_pagemap___dp, pages);
+}
+
 /* The address of pgmap->pages; 0 where the pgmap's pages are in the vmemmap. */
 static __always_inline __u64 devmem_pgmap_pages(const void *pg)
 {

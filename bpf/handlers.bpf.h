@@ -69,7 +69,7 @@ static __always_inline void on_pgmap(__u32 type, const struct dev_pagemap *pg, i
 	r->type = BPF_CORE_READ(pg, type);
 	r->nr_range = nr_range;
 	r->error = error;
-	r->pad = 0;
+	r->space = devmem_pgmap_pages(pg) ? DEVMEM_SPACE_DEVICE_PRIVATE : DEVMEM_SPACE_PHYS;
 	bpf_ringbuf_submit(r, wakeup_flags());
 }
 
@@ -90,7 +90,8 @@ static __always_inline void on_page_init(void *ctx, __u64 pfn, __u64 pgmap, __u3
 	r = reserve_for(DEVMEM_REC_PAGE_INIT, sizeof(*r), pid);
 	if (!r)
 		return;
-	r->pfn = pfn;
+	r->pfn = record_pfn(&v, pfn);
+	r->index = known ? page_index(pgmap, &v, pfn) : pfn;
 	r->pgmap = pgmap;
 	r->type = v.type;
 	r->stack_id = capture_stacks ? batch_stack_id(ctx, &r->hdr) : -1;
@@ -136,7 +137,8 @@ static __always_inline void on_folio_free(__u64 pfn, __u64 pgmap, __u32 nr, __u3
 	r = reserve_for(DEVMEM_REC_FOLIO_FREE, sizeof(*r), pid ? pid - 1 : 0);
 	if (!r)
 		return;
-	r->pfn = pfn;
+	r->pfn = record_pfn(&v, pfn);
+	r->index = known ? page_index(pgmap, &v, pfn) : pfn;
 	r->pgmap = pgmap;
 	r->type = type;
 	r->stack_id = -1;
@@ -159,6 +161,7 @@ static __always_inline void on_get_pgmap(__u64 pfn, __u64 pgmap, __u64 nr)
 	r = reserve(DEVMEM_REC_GET_PGMAP, sizeof(*r));
 	if (!r)
 		return;
+	r->index = record_index(pgmap, &pfn);
 	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->nr = nr;
@@ -186,6 +189,7 @@ static __always_inline void on_put_pgmap(__u64 pgmap, __u64 pfn, __u64 nr)
 	r = reserve_for(DEVMEM_REC_PUT_PGMAP, sizeof(*r), pid);
 	if (!r)
 		return;
+	r->index = pfn ? record_index(pgmap, &pfn) : 0;
 	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->nr = nr;
@@ -205,6 +209,7 @@ static __always_inline void on_longterm(__u64 src_pfn, __u64 dst_pfn, __u64 pgma
 	r = reserve(DEVMEM_REC_LONGTERM, sizeof(*r));
 	if (!r)
 		return;
+	r->src_index = record_index(pgmap, &src_pfn);
 	r->src_pfn = src_pfn;
 	r->dst_pfn = result ? 0 : dst_pfn;
 	r->pgmap = pgmap;
@@ -227,6 +232,7 @@ static __always_inline void on_cow(const void *old, const void *new, __u64 addre
 	if (!r)
 		return;
 	r->old_pfn = page_to_pfn(old);
+	r->old_index = record_index(pgmap, &r->old_pfn);
 	r->new_pfn = page_to_pfn(new);
 	r->pgmap = pgmap;
 	r->address = address;
@@ -257,6 +263,7 @@ static __always_inline void on_fault(const void *page, __u64 address, __u32 ret,
 	r = reserve(DEVMEM_REC_FAULT, sizeof(*r));
 	if (!r)
 		return;
+	r->index = record_index(pgmap, &pfn);
 	r->pfn = pfn;
 	r->pgmap = pgmap;
 	r->address = address;

@@ -60,9 +60,38 @@ static __always_inline void learn_vmemmap(void)
 	vmemmap = base;
 }
 
+/*
+ * A walked pgmap whose struct pages are its pages array (Jordan Niethe's
+ * series, docs/kernels-next.md): its "pfns" are device private offsets,
+ * offset first + i naming pages[i], as device_private_offset_to_page()
+ * does. 0: the pages are in the vmemmap. Compile-tested only: no kernel
+ * the tests boot has the series.
+ */
+static __u64 walk_array, walk_array_first, walk_array_pages;
+
 static __always_inline __u64 page_addr(__u64 pfn)
 {
+	if (walk_array)	/* 0 outside the array: the read fails, unreadable */
+		return pfn - walk_array_first < walk_array_pages ?
+		       walk_array + (pfn - walk_array_first) * bpf_core_type_size(struct page) : 0;
 	return vmemmap + pfn * bpf_core_type_size(struct page);
+}
+
+/* The walk's pgmap: its pages array, where it has one. */
+static __always_inline void learn_array(void)
+{
+	const struct dev_pagemap___dp *dp = (const void *)walk_pgmap;
+
+	walk_array = 0;
+	/* A constant: without the series, the verifier never sees the reads below. */
+	if (!devmem_private_pages_array() || !walk_pgmap)
+		return;
+	walk_array = devmem_pgmap_pages((const void *)walk_pgmap);
+	if (!walk_array)
+		return;
+	walk_array_first = BPF_CORE_READ((const struct dev_pagemap *)walk_pgmap, range.start) >>
+			   PAGE_SHIFT;
+	walk_array_pages = BPF_CORE_READ(dp, nr_pages);
 }
 
 /* The words of a struct page this file reads, from one probe read. */
@@ -168,6 +197,7 @@ SEC("syscall")
 int pagewalk(void *ctx)
 {
 	learn_vmemmap();
+	learn_array();
 	walk_n = 0;
 	bpf_loop(walk_steps, walk_step, NULL, 0);
 	return 0;
@@ -265,6 +295,7 @@ SEC("syscall")
 int pgmap_scan(void *ctx)
 {
 	learn_vmemmap();
+	walk_array = 0;		/* the scan reads the vmemmap only */
 	scan_n = 0;
 	bpf_loop(walk_steps, scan_step, NULL, 0);
 	return 0;

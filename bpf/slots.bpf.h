@@ -338,6 +338,44 @@ static __noinline __u64 range_index(__u64 pgmap, __u64 pfn)
 }
 
 /*
+ * A page's index in the pgmap v describes (pfn: pfn_of() of its struct
+ * page); ~0 where outside it. A pgmap of several ranges learned late knows
+ * only its first's size.
+ */
+static __always_inline __u64 page_index(__u64 pgmap, const struct pgmap_cache *v, __u64 pfn)
+{
+	if (v->nr_range > 1)
+		return range_index(pgmap, pfn);
+	if (pfn - v->index_base < v->nr_pages)
+		return pfn - v->index_base;
+	return ~0ULL;
+}
+
+/* A record's pfn of a page of v's pgmap: none for a device private page with no pfn. */
+static __always_inline __u64 record_pfn(const struct pgmap_cache *v, __u64 pfn)
+{
+	return v->type == DEVMEM_PGMAP_PRIVATE && devmem_private_pages_array() ?
+	       DEVMEM_PFN_NONE : pfn;
+}
+
+/*
+ * A record's index of a page of pgmap (ABI 4), and its pfn in *pfn: for
+ * the events that do not look at the pgmap's cache themselves. No pgmap:
+ * the pfn, as a reader keys a page of no pgmap.
+ */
+static __always_inline __u64 record_index(__u64 pgmap, __u64 *pfn)
+{
+	struct pgmap_cache v;
+	__u64 index;
+
+	if (!pgmap_view(pgmap, &v))
+		return *pfn;
+	index = page_index(pgmap, &v, *pfn);
+	*pfn = record_pfn(&v, *pfn);
+	return index;
+}
+
+/*
  * The owner slot of a page (pfn_of() of its struct page) in the pgmap v
  * describes; creates its chunk when create is set.
  */
@@ -350,13 +388,7 @@ static __always_inline __u32 *owner_slot(__u64 pgmap, const struct pgmap_cache *
 
 	if (!track_owners || !v->serial)
 		return NULL;
-	/* A pgmap of several ranges learned late knows only its first's size. */
-	if (v->nr_range > 1)
-		index = range_index(pgmap, pfn);
-	else if (pfn - v->index_base < v->nr_pages)
-		index = pfn - v->index_base;
-	else
-		return NULL;
+	index = page_index(pgmap, v, pfn);
 	if (index == ~0ULL)
 		return NULL;
 	chunk = DEVMEM_OWNER_KEY(v->serial, index);

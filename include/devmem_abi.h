@@ -20,8 +20,14 @@
  *    reference records nr, faults their ->migrate_to_ram() time; pgmap
  *    teardown waits. Readers take version 1 records, shorter, as if the
  *    new fields said one page, one reference, no time.
+ * 3: no layout change: a folio free may drop its pgmap references
+ *    (DEVMEM_PAGE_FREE_DROPS_REFS).
+ * 4: page records carry the page's index in its pgmap, pgmap records the
+ *    address space of their range: device private pages may have no pfn
+ *    (docs/kernels-next.md). Readers give version 1-3 records the index
+ *    pfn - (start >> 12) of their pgmap (tools/lib/state.c).
  */
-#define DEVMEM_ABI_VERSION 3
+#define DEVMEM_ABI_VERSION 4
 #define DEVMEM_COMM_LEN 16
 
 enum devmem_rec_type {
@@ -60,6 +66,25 @@ struct devmem_rec_hdr {
 	char comm[DEVMEM_COMM_LEN];
 };
 
+/*
+ * A page's pfn where it has none: a device private page whose struct page
+ * lies in its pgmap's pages array, outside the physical address space
+ * (ABI 4). Such a page is named by its pgmap and index only.
+ */
+#define DEVMEM_PFN_NONE (~0ULL)
+/*
+ * The index of a page record from before ABI 4, as the replay hands it
+ * on: the reader derives it from the pfn and the pgmap's range.
+ */
+#define DEVMEM_INDEX_FROM_PFN (~0ULL)
+
+/* Values of devmem_rec_pgmap's space: what start and end address. */
+enum devmem_space {
+	DEVMEM_SPACE_PHYS = 0,		/* physical addresses; files before ABI 4 */
+	DEVMEM_SPACE_DEVICE_PRIVATE = 1,	/* device private addresses (a pgmap with
+					 * a pages array): never in /proc/iomem */
+};
+
 /* pgmap ids are the kernel's struct dev_pagemap addresses. */
 struct devmem_rec_pgmap {
 	struct devmem_rec_hdr hdr;
@@ -71,7 +96,7 @@ struct devmem_rec_pgmap {
 	__u32 type;		/* enum devmem_pgmap_type */
 	__u32 nr_range;
 	__s32 error;		/* create: 0 or -errno */
-	__u32 pad;
+	__u32 space;		/* enum devmem_space (ABI 4; 0 before) */
 };
 
 /* Page init and folio free: a folio of nr_pages pages, pfn its first. */
@@ -89,6 +114,8 @@ struct devmem_rec_page {
 	/* ABI 2 */
 	__u32 nr_pages;		/* 1 << folio order */
 	__u32 flags;		/* DEVMEM_PAGE_* */
+	/* ABI 4 */
+	__u64 index;		/* of pfn's page in its pgmap: the pages before it */
 };
 
 /* get: pgmap 0 means the lookup failed. put: pfn may be 0. */
@@ -98,6 +125,8 @@ struct devmem_rec_pgmap_ref {
 	__u64 pgmap;
 	/* ABI 2 */
 	__u64 nr;		/* references taken or dropped */
+	/* ABI 4 */
+	__u64 index;		/* of the page in pgmap; meaningless where pfn is 0 */
 };
 
 struct devmem_rec_longterm {
@@ -109,6 +138,8 @@ struct devmem_rec_longterm {
 	__u32 pad;
 	/* ABI 2 */
 	__u64 nr_pages;
+	/* ABI 4 */
+	__u64 src_index;	/* src_pfn's page in pgmap (dst is a system page) */
 };
 
 struct devmem_rec_cow {
@@ -119,6 +150,8 @@ struct devmem_rec_cow {
 	__u64 address;
 	__u32 type;
 	__u32 pad;
+	/* ABI 4 */
+	__u64 old_index;	/* old_pfn's page in pgmap (new is a system page) */
 };
 
 struct devmem_rec_fault {
@@ -132,6 +165,8 @@ struct devmem_rec_fault {
 	__u64 latency_ns;	/* ->migrate_to_ram() took this long; 0 unknown */
 	__u32 nr_pages;		/* of the faulting folio */
 	__u32 pad2;
+	/* ABI 4 */
+	__u64 index;		/* of the faulting page in pgmap */
 };
 
 /*

@@ -112,8 +112,14 @@ struct devmem_proc_counts {
  * not folios (a teardown's holders).
  */
 #define DEVMEM_OWNER_SERIAL_SHIFT 40
-#define DEVMEM_OWNER_KEY(serial, index) \
-	((__u64)(serial) << DEVMEM_OWNER_SERIAL_SHIFT | (index) >> DEVMEM_CHUNK_SHIFT)
+/*
+ * A page as one number: its pgmap's id (a serial here, a state row's id in
+ * user space, tools/lib/state.h) above its index. Indexes below 1 << 40.
+ */
+#define DEVMEM_PAGE_KEY(id, index) \
+	((__u64)(id) << DEVMEM_OWNER_SERIAL_SHIFT | \
+	 ((index) & ((1ULL << DEVMEM_OWNER_SERIAL_SHIFT) - 1)))
+#define DEVMEM_OWNER_KEY(serial, index) DEVMEM_PAGE_KEY(serial, (index) >> DEVMEM_CHUNK_SHIFT)
 #define DEVMEM_OWNER_ORDER_SHIFT 27
 #define DEVMEM_OWNER_PID_MASK ((1u << DEVMEM_OWNER_ORDER_SHIFT) - 1)
 struct devmem_owner_chunk {

@@ -65,7 +65,7 @@ fi
 
 # tools/lib under AddressSanitizer and UBSan, a program a subject (Makefile's
 # LIB_TESTS); each prints its checks as "lib: ...".
-for t in state json flat names leaks metrics httpd options webconfig; do
+for t in state json flat names leaks pagekeys metrics httpd options webconfig; do
 	run_unit $t "lib $t unit tests"
 done
 
@@ -195,9 +195,9 @@ json=$(build/devmemreport --salvage -j $dmg 2>build/salvage.err); rc=$?
 expect "devmemreport --salvage on a damaged file exits 8" $rc 8
 expect "devmemreport --salvage reports the other chunks' records, names the skipped range" \
 	"$(echo "$json" | jq -c '[.records, .complete, (.skipped | length), .skipped[0].why]')" \
-	'[3,false,1,"offset 331: chunk 2 checksum mismatch"]'
+	'[3,false,1,"offset 355: chunk 2 checksum mismatch"]'
 case $(cat build/salvage.err) in
-*"skipped bytes 331-427 (96 bytes): offset 331: chunk 2 checksum mismatch"*)
+*"skipped bytes 355-459 (104 bytes): offset 355: chunk 2 checksum mismatch"*)
 	pass "devmemreport --salvage says on stderr which bytes it skipped";;
 *) fail "devmemreport --salvage says on stderr which bytes it skipped" "$(cat build/salvage.err)";;
 esac

@@ -273,8 +273,8 @@ expect "metrics: the job without credentials is down" "$(until_qv 'up{job="devme
 expect "metrics: and its target's last error is the 401" \
 	"$(curl -s --max-time 5 "http://127.0.0.1:$prom/api/v1/targets" |
 	   jq -r '.data.activeTargets[] | select(.labels.job == "devmem-noauth") | "\(.health) \(.lastError | test("401"))"')" "down true"
-expect "metrics: devmem_info says tracepoint mode, ABI 3" \
-	"$(until_qv 'devmem_info{attach_mode="tracepoint",abi="3"}' 1 10)" 1
+expect "metrics: devmem_info says tracepoint mode, ABI 4" \
+	"$(until_qv 'devmem_info{attach_mode="tracepoint",abi="4"}' 1 10)" 1
 # Prometheus asks for OpenMetrics first: its metadata says it read ours so.
 expect "metrics: Prometheus parsed the OpenMetrics exposition (devmem is an info metric)" \
 	"$(curl -s --max-time 5 "http://127.0.0.1:$prom/api/v1/targets/metadata?metric=devmem" |

@@ -38,17 +38,17 @@ int main(int argc, char **argv)
 	struct devmem_rec_pgmap pg = { .pgmap = PGMAP, .start = 0x100000000ull, .end = 0x10fffffffull,
 				       .nr_pages = 65536, .type = DEVMEM_PGMAP_PRIVATE, .nr_range = 1 };
 	struct devmem_rec_page page = { .pgmap = PGMAP, .type = DEVMEM_PGMAP_PRIVATE };
-	struct devmem_rec_pgmap_ref ref = { .pgmap = PGMAP, .pfn = 0x100000, .nr = 1 };
+	struct devmem_rec_pgmap_ref ref = { .pgmap = PGMAP, .pfn = 0x100000, .nr = 1, .index = 0 };
 	struct devmem_rec_fault flt = { .pgmap = PGMAP, .pfn = 0x100000, .address = 0x7f0000001000ull,
 					.ret = 0x400, .flags = DEVMEM_FAULT_NO_PROGRESS,
-					.latency_ns = 12345, .nr_pages = 1 };
+					.latency_ns = 12345, .nr_pages = 1, .index = 0 };
 	struct devmem_rec_migrate mig = { .pgmap = PGMAP, .start = 0x7f0000000000ull, .npages = 512,
 					  .nr_migrate = 512, .nr_to_system = 512,
 					  .stage = DEVMEM_MIGRATE_FINALIZE };
 	struct devmem_rec_longterm lt = { .pgmap = PGMAP, .src_pfn = 0x100001, .dst_pfn = 0x2000,
-					  .nr_pages = 1 };
+					  .nr_pages = 1, .src_index = 1 };
 	struct devmem_rec_cow cow = { .pgmap = PGMAP, .old_pfn = 0x100002, .new_pfn = 0x3000,
-				      .address = 0x7f0000002000ull };
+				      .address = 0x7f0000002000ull, .old_index = 2 };
 	struct devmem_rec_task task = { .parent_tgid = 100, .tgid = 102 };
 	struct devmem_rec_pgmap_wait wait = { .pgmap = PGMAP, .live_pages = 512, .stack_id = 7,
 					      .stage = DEVMEM_WAIT_BEGIN };
@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	PUT(ref);
 	page.hdr = JOB(DEVMEM_REC_PAGE_INIT, page, S(2, 500000));
 	page.pfn = 0x100200;
+	page.index = 0x200;
 	page.nr_pages = 512;
 	page.stack_id = -1;
 	PUT(page);
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
 	PUT(cow);
 	page.hdr = JOB(DEVMEM_REC_FOLIO_FREE, page, S(4, 0));
 	page.pfn = 0x100000;
+	page.index = 0;
 	page.nr_pages = 1;
 	PUT(page);
 	ref.hdr = JOB(DEVMEM_REC_PUT_PGMAP, ref, S(4, 1));

@@ -29,6 +29,7 @@ static inline struct devmem_rec_page page_rec(unsigned type, unsigned pid, uint6
 	r.stack_id = -1;
 	r.nr_pages = 1;
 	r.flags = 0;
+	r.index = DEVMEM_INDEX_FROM_PFN;	/* keyed by pfn, as an ABI 3 file's */
 	return r;
 }
 

@@ -56,7 +56,8 @@ static void page(struct leak_tracker *t, unsigned type, unsigned pid, const char
 {
 	struct devmem_rec_page r = { .hdr = { .type = type, .size = sizeof(r), .pid = pid },
 				     .pfn = pfn, .pgmap = pgmap, .type = DEVMEM_PGMAP_COHERENT,
-				     .stack_id = stack, .nr_pages = nr };
+				     .stack_id = stack, .nr_pages = nr,
+				     .index = DEVMEM_INDEX_FROM_PFN };
 
 	snprintf(r.hdr.comm, sizeof(r.hdr.comm), "%s", comm);
 	devmem_replay_record(&r, sizeof(r), leak_tracker_ops(), &t->st);

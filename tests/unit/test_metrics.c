@@ -192,7 +192,7 @@ static void test_metrics_exposition(void)
 		free(exp);
 	}
 	CHECK("metrics: info names the attach mode, ABI and version",
-	      has_line(text, "devmem_info{version=\"0.0.0-test\",abi=\"3\","
+	      has_line(text, "devmem_info{version=\"0.0.0-test\",abi=\"4\","
 			     "attach_mode=\"tracepoint\",kernel=\"6.12.0\"} 1"));
 	CHECK("metrics: a counter's TYPE names its _total sample in the 0.0.4 format",
 	      has_line(text, "# TYPE devmem_pages_migrated_to_device_total counter"));

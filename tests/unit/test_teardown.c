@@ -78,6 +78,7 @@ static void page(struct leak_tracker *t, unsigned type, unsigned pid, const char
 	r.pgmap = PGMAP;
 	r.type = DEVMEM_PGMAP_PRIVATE;
 	r.stack_id = sid;
+	r.index = DEVMEM_INDEX_FROM_PFN;
 	r.nr_pages = nr;
 	r.flags = DEVMEM_PAGE_REF_SEPARATE;
 	feed(t, &r);

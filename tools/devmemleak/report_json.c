@@ -28,6 +28,12 @@ static void json_group(struct json *j, const struct leak *lk, const struct leak_
 	json_u64(j, "pid", g->pid);
 	json_str(j, "comm", g->comm);
 	json_double(j, "oldest_age_s", lk->now > g->oldest_ns ? (lk->now - g->oldest_ns) / 1e9 : 0.0);
+	/* The oldest page: its index in the pgmap, its pfn where it has one. */
+	json_u64(j, "index", g->oldest_index);
+	if (g->oldest_pfn == DEVMEM_PFN_NONE)
+		json_str(j, "pfn", "-");
+	else
+		json_hex(j, "pfn", g->oldest_pfn);
 	json_arr_open(j, "stack");
 	memcpy(stack, g->stack, sizeof(stack));
 	for (frame = strtok_r(stack, ";", &save); frame; frame = strtok_r(NULL, ";", &save))

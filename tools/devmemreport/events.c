@@ -114,55 +114,78 @@ static void pr_pgmap(void *ctx, const struct devmem_rec_pgmap *r)
 {
 	char name[3 * DEVMEM_NAME_LEN];
 
+	/* A device private range (ABI 4) says so: its addresses are no physical ones. */
 	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s type=%s start=%#" PRIx64 " end=%#" PRIx64
-		" nr_pages=%" PRIu64 " nr_range=%u error=%d\n", PGMAP(EV(ctx), r->pgmap),
+		" nr_pages=%" PRIu64 " nr_range=%u error=%d%s\n", PGMAP(EV(ctx), r->pgmap),
 		devmem_pgmap_type_name(r->type), (uint64_t)r->start, (uint64_t)r->end,
-		(uint64_t)r->nr_pages, r->nr_range, r->error);
+		(uint64_t)r->nr_pages, r->nr_range, r->error,
+		r->space == DEVMEM_SPACE_DEVICE_PRIVATE ? " space=device_private" : "");
+}
+
+/*
+ * A page as "PREFIXpfn=0x... PREFIXindex=N": pfn "-" where it has none
+ * (ABI 4), no index where the record has none (before ABI 4, or no page).
+ */
+static const char *page_at(char *buf, size_t len, const char *prefix, uint64_t pfn,
+			   uint64_t index)
+{
+	int n = pfn == DEVMEM_PFN_NONE ? snprintf(buf, len, "%spfn=-", prefix) :
+		snprintf(buf, len, "%spfn=%#" PRIx64, prefix, pfn);
+
+	if (index != DEVMEM_INDEX_FROM_PFN && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, " %sindex=%" PRIu64, prefix, index);
+	return buf;
 }
 
 static void pr_page(void *ctx, const struct devmem_rec_page *r)
 {
-	char name[3 * DEVMEM_NAME_LEN];
+	char name[3 * DEVMEM_NAME_LEN], at[80];
 
-	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s pfn=%#" PRIx64 " order=%u nr=%u\n",
-		PGMAP(EV(ctx), r->pgmap), (uint64_t)r->pfn, order_of(r->nr_pages), r->nr_pages);
+	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s %s order=%u nr=%u\n",
+		PGMAP(EV(ctx), r->pgmap), page_at(at, sizeof(at), "", r->pfn, r->index),
+		order_of(r->nr_pages), r->nr_pages);
 	if (r->hdr.type == DEVMEM_REC_PAGE_INIT)
 		frames(EV(ctx), r->stack_id);
 }
 
 static void pr_ref(void *ctx, const struct devmem_rec_pgmap_ref *r)
 {
-	char name[3 * DEVMEM_NAME_LEN];
+	char name[3 * DEVMEM_NAME_LEN], at[80];
+	bool page = r->pgmap && r->pfn;	/* a put may name no page, a failed get no pgmap */
 
-	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s pfn=%#" PRIx64 " refs=%" PRIu64 "\n",
-		PGMAP(EV(ctx), r->pgmap), (uint64_t)r->pfn, (uint64_t)r->nr);
+	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s %s refs=%" PRIu64 "\n",
+		PGMAP(EV(ctx), r->pgmap),
+		page_at(at, sizeof(at), "", r->pfn, page ? r->index : DEVMEM_INDEX_FROM_PFN),
+		(uint64_t)r->nr);
 }
 
 static void pr_longterm(void *ctx, const struct devmem_rec_longterm *r)
 {
-	char name[3 * DEVMEM_NAME_LEN];
+	char name[3 * DEVMEM_NAME_LEN], at[80];
 
-	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s src_pfn=%#" PRIx64 " dst_pfn=%#" PRIx64
-		" nr=%" PRIu64 " result=%d\n", PGMAP(EV(ctx), r->pgmap), (uint64_t)r->src_pfn,
+	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s %s dst_pfn=%#" PRIx64
+		" nr=%" PRIu64 " result=%d\n", PGMAP(EV(ctx), r->pgmap),
+		page_at(at, sizeof(at), "src_", r->src_pfn, r->src_index),
 		(uint64_t)r->dst_pfn, (uint64_t)r->nr_pages, r->result);
 }
 
 static void pr_cow(void *ctx, const struct devmem_rec_cow *r)
 {
-	char name[3 * DEVMEM_NAME_LEN];
+	char name[3 * DEVMEM_NAME_LEN], at[80];
 
-	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s old_pfn=%#" PRIx64 " new_pfn=%#" PRIx64
-		" address=%#" PRIx64 "\n", PGMAP(EV(ctx), r->pgmap), (uint64_t)r->old_pfn,
+	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s %s new_pfn=%#" PRIx64
+		" address=%#" PRIx64 "\n", PGMAP(EV(ctx), r->pgmap),
+		page_at(at, sizeof(at), "old_", r->old_pfn, r->old_index),
 		(uint64_t)r->new_pfn, (uint64_t)r->address);
 }
 
 static void pr_fault(void *ctx, const struct devmem_rec_fault *r)
 {
-	char name[3 * DEVMEM_NAME_LEN];
+	char name[3 * DEVMEM_NAME_LEN], at[80];
 
-	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s pfn=%#" PRIx64 " address=%#" PRIx64
+	fprintf(line(EV(ctx), &r->hdr), " pgmap=%s %s address=%#" PRIx64
 		" nr=%u ret=%#x latency_ns=%" PRIu64 "%s\n", PGMAP(EV(ctx), r->pgmap),
-		(uint64_t)r->pfn, (uint64_t)r->address, r->nr_pages, r->ret,
+		page_at(at, sizeof(at), "", r->pfn, r->index), (uint64_t)r->address, r->nr_pages, r->ret,
 		(uint64_t)r->latency_ns, r->flags & DEVMEM_FAULT_NO_PROGRESS ? " no_progress" : "");
 }
 

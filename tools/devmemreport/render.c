@@ -31,18 +31,38 @@ static const char *range_of(const struct report *r, uint64_t pgmap, char *buf, s
 	return buf;
 }
 
+/*
+ * A device page in a listing: its pfn ("-" where it has none, ABI 4), and
+ * where the record names it, its pgmap and index: " (name+index)".
+ */
+static const char *page_of(const struct report *r, uint64_t pgmap, uint64_t pfn, uint64_t index,
+			   char *buf, size_t len)
+{
+	char name[3 * DEVMEM_NAME_LEN];
+	int n = pfn == DEVMEM_PFN_NONE ? snprintf(buf, len, "-") :
+		snprintf(buf, len, "%#" PRIx64, pfn);
+
+	if (index != DEVMEM_INDEX_FROM_PFN && pgmap && n > 0 && (size_t)n < len) {
+		devmem_pgmap_label(&r->t.st, pgmap, name, sizeof(name));
+		snprintf(buf + n, len - n, " (%s+%" PRIu64 ")", name, index);
+	}
+	return buf;
+}
+
 void render_listings(const struct report *r, const char *stacks, size_t limit)
 {
 	struct leak_group *g = NULL;
 	size_t i, n, li = 0, ei = 0, ci = 0, pi = 0, shown = 0;
-	char range[256];
+	char range[256], page[256];
 
 	printf("\nlong-term pin migrations: %zu\n", r->nlongterm);
 	for (i = 0; i < r->nlongterm && i < limit; i++) {
 		const struct devmem_rec_longterm *l = &r->longterm[i];
 
-		printf("  +%10.6fs pid %-7u %-16s pfn %#" PRIx64 " -> %#" PRIx64 " %s result %d\n",
-		       rel_s(r, l->hdr.ts_ns), l->hdr.pid, l->hdr.comm, (uint64_t)l->src_pfn, (uint64_t)l->dst_pfn,
+		printf("  +%10.6fs pid %-7u %-16s pfn %s -> %#" PRIx64 " %s result %d\n",
+		       rel_s(r, l->hdr.ts_ns), l->hdr.pid, l->hdr.comm,
+		       page_of(r, l->pgmap, l->src_pfn, l->src_index, page, sizeof(page)),
+		       (uint64_t)l->dst_pfn,
 		       range_of(r, l->pgmap, range, sizeof(range)), l->result);
 	}
 	if (r->nlongterm > limit)
@@ -51,8 +71,9 @@ void render_listings(const struct report *r, const char *stacks, size_t limit)
 	for (i = 0; i < r->ncow && i < limit; i++) {
 		const struct devmem_rec_cow *c = &r->cow[i];
 
-		printf("  +%10.6fs pid %-7u %-16s address %#" PRIx64 " pfn %#" PRIx64 " -> %#" PRIx64 " %s\n",
-		       rel_s(r, c->hdr.ts_ns), c->hdr.pid, c->hdr.comm, (uint64_t)c->address, (uint64_t)c->old_pfn,
+		printf("  +%10.6fs pid %-7u %-16s address %#" PRIx64 " pfn %s -> %#" PRIx64 " %s\n",
+		       rel_s(r, c->hdr.ts_ns), c->hdr.pid, c->hdr.comm, (uint64_t)c->address,
+		       page_of(r, c->pgmap, c->old_pfn, c->old_index, page, sizeof(page)),
 		       (uint64_t)c->new_pfn, range_of(r, c->pgmap, range, sizeof(range)));
 	}
 	if (r->ncow > limit)
@@ -81,12 +102,17 @@ void render_listings(const struct report *r, const char *stacks, size_t limit)
 			       rel_s(r, te), w->hdr.comm, range_of(r, w->pgmap, range, sizeof(range)),
 			       w->wait_ns / 1e9);
 		} else if (tp <= tc) {
-			printf("  +%10.6fs %-16s long-term pin moved pfn %#" PRIx64 " to system memory\n",
-			       rel_s(r, tp), r->longterm[pi].hdr.comm, (uint64_t)r->longterm[pi].src_pfn);
+			const struct devmem_rec_longterm *l = &r->longterm[pi];
+
+			printf("  +%10.6fs %-16s long-term pin moved pfn %s to system memory\n",
+			       rel_s(r, tp), l->hdr.comm,
+			       page_of(r, l->pgmap, l->src_pfn, l->src_index, page, sizeof(page)));
 			pi++;
 		} else {
-			printf("  +%10.6fs %-16s CoW replaced device pfn %#" PRIx64 "\n", rel_s(r, tc),
-			       r->cow[ci].hdr.comm, (uint64_t)r->cow[ci].old_pfn);
+			const struct devmem_rec_cow *c = &r->cow[ci];
+
+			printf("  +%10.6fs %-16s CoW replaced device pfn %s\n", rel_s(r, tc),
+			       c->hdr.comm, page_of(r, c->pgmap, c->old_pfn, c->old_index, page, sizeof(page)));
 			ci++;
 		}
 		shown++;
@@ -230,6 +256,8 @@ int render_perfetto(const struct report *r, const char *path)
 		instant(&j, r, "longterm_migrate", &r->longterm[i].hdr, "t");
 		json_obj_open(&j, "args");
 		json_hex(&j, "src_pfn", r->longterm[i].src_pfn);
+		if (r->longterm[i].src_index != DEVMEM_INDEX_FROM_PFN)
+			json_u64(&j, "src_index", r->longterm[i].src_index);
 		json_hex(&j, "dst_pfn", r->longterm[i].dst_pfn);
 		json_i64(&j, "result", r->longterm[i].result);
 		json_obj_close(&j);
@@ -240,6 +268,8 @@ int render_perfetto(const struct report *r, const char *path)
 		json_obj_open(&j, "args");
 		json_hex(&j, "address", r->cow[i].address);
 		json_hex(&j, "old_pfn", r->cow[i].old_pfn);
+		if (r->cow[i].old_index != DEVMEM_INDEX_FROM_PFN)
+			json_u64(&j, "old_index", r->cow[i].old_index);
 		json_obj_close(&j);
 		json_obj_close(&j);
 	}

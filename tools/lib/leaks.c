@@ -9,7 +9,7 @@
 
 /*
  * Drop the freed entries, keeping the order pages were handed out in, and
- * give back memory when few are left. Only a pfn's newest entry is in idx:
+ * give back memory when few are left. Only a page's newest entry is in idx:
  * an older one still live (initialized again with no free seen) keeps
  * counting as out, and its index in idx is not touched.
  */
@@ -24,8 +24,8 @@ static void compact(struct leak_tracker *t)
 			continue;
 		if (i != j) {
 			t->pages[j] = t->pages[i];
-			if (u64map_get(&t->idx, t->pages[j].pfn + 1, &at) && at == i)
-				u64map_put(&t->idx, t->pages[j].pfn + 1, j);	/* key there: cannot fail */
+			if (u64map_get(&t->idx, t->pages[j].key, &at) && at == i)
+				u64map_put(&t->idx, t->pages[j].key, j);	/* key there: cannot fail */
 		}
 		j++;
 	}
@@ -85,11 +85,13 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 {
 	struct leak_tracker *t = leak_tracker_of(ctx);
 	bool mine = tgid_mine(t, r->hdr.pid);
+	struct devmem_pgmap_row *pg;
 	struct scope_refs *s;
 	struct page_out *p;
 
 	t->st.pages_elsewhere = true;	/* pages[] and idx know who holds each page */
 	devmem_state_ops.page_init(&t->st, r);
+	pg = devmem_state_pgmap(&t->st, r->pgmap);
 	if (mine && (s = srefs_of(t, r->pgmap))) {
 		s->pages += r->nr_pages;
 		if (!(r->flags & DEVMEM_PAGE_REF_SEPARATE))
@@ -108,13 +110,15 @@ static void lt_page_init(void *ctx, const struct devmem_rec_page *r)
 		t->cap = t->cap ? t->cap * 2 : PAGES_MIN_CAP;
 	}
 	p = &t->pages[t->n];
-	*p = (struct page_out){ .pfn = r->pfn, .pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
+	*p = (struct page_out){ .pfn = r->pfn, .index = devmem_page_index(pg, r->pfn, r->index),
+				.key = devmem_page_key(pg, r->pfn, r->index),
+				.pgmap = r->pgmap, .ts_ns = r->hdr.ts_ns,
 				.pid = r->hdr.pid, .nr_pages = r->nr_pages,
 				.stack_id = r->stack_id, .live = true, .mine = mine };
 	memcpy(p->comm, r->hdr.comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = 0;
 	*(mine ? &t->out_mine : &t->out_other) += r->nr_pages;
-	if (u64map_put(&t->idx, r->pfn + 1, t->n++))
+	if (u64map_put(&t->idx, p->key, t->n++))
 		t->st.oom++;
 }
 
@@ -123,11 +127,12 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 	struct leak_tracker *t = leak_tracker_of(ctx);
 	struct scope_refs *s;
 	bool mine = false;
-	uint64_t i;
+	uint64_t i, key;
 
 	t->st.pages_elsewhere = true;
 	devmem_state_ops.folio_free(&t->st, r);
-	if (u64map_get(&t->idx, r->pfn + 1, &i)) {
+	key = devmem_page_key(devmem_state_pgmap(&t->st, r->pgmap), r->pfn, r->index);
+	if (u64map_get(&t->idx, key, &i)) {
 		struct page_out *p = &t->pages[i];
 		struct devmem_proc_row *holder = devmem_state_proc(&t->st, p->pid, NULL);
 
@@ -138,7 +143,7 @@ static void lt_folio_free(void *ctx, const struct devmem_rec_page *r)
 		*(mine ? &t->out_mine : &t->out_other) -= p->nr_pages;
 		p->live = false;
 		t->dead++;
-		u64map_del(&t->idx, r->pfn + 1);
+		u64map_del(&t->idx, key);
 		/* Most pages went back: shrink now, not at the next init. */
 		if (t->cap > PAGES_MIN_CAP && (t->n - t->dead) * 8 < t->cap)
 			compact(t);
@@ -293,6 +298,8 @@ size_t leak_groups(const struct leak_tracker *t,
 			g[j].pgmap = p->pgmap;
 			g[j].pid = p->pid;
 			g[j].oldest_ns = p->ts_ns;
+			g[j].oldest_pfn = p->pfn;
+			g[j].oldest_index = p->index;
 			g[j].mine = p->mine;
 			memcpy(g[j].comm, p->comm, sizeof(g[j].comm));
 			for (q = 0; q < nsuppress; q++)
@@ -300,8 +307,11 @@ size_t leak_groups(const struct leak_tracker *t,
 			n++;
 		}
 		g[j].count += p->nr_pages;
-		if (p->ts_ns < g[j].oldest_ns)
+		if (p->ts_ns < g[j].oldest_ns) {
 			g[j].oldest_ns = p->ts_ns;
+			g[j].oldest_pfn = p->pfn;
+			g[j].oldest_index = p->index;
+		}
 	}
 	qsort(g, n, sizeof(*g), by_count);
 	*out = g;

@@ -23,7 +23,8 @@
 #include "state.h"
 
 struct page_out {
-	uint64_t pfn, pgmap, ts_ns;
+	uint64_t pfn, pgmap, ts_ns;	/* pfn: DEVMEM_PFN_NONE where it has none */
+	uint64_t index, key;	/* in its pgmap; devmem_page_key() */
 	uint32_t pid, nr_pages;	/* a folio of nr_pages from pfn */
 	int32_t stack_id;
 	char comm[DEVMEM_COMM_LEN];
@@ -48,7 +49,7 @@ struct leak_tracker {
 	struct page_out *pages;
 	size_t n, cap;		/* entries (live or freed), slots */
 	size_t dead;		/* entries of pages[] freed, not yet dropped */
-	struct u64map idx;	/* pfn + 1 -> index of its live entry */
+	struct u64map idx;	/* devmem_page_key() -> index of its live entry */
 	/* Scope; without leak_tracker_scope(), every page is mine. */
 	bool scoped;
 	uint32_t root_parent;
@@ -70,6 +71,7 @@ struct leak_tracker {
 struct leak_group {
 	char stack[4096];	/* "frame;frame;..." or "(no stack)" */
 	uint64_t pgmap, oldest_ns, count;
+	uint64_t oldest_pfn, oldest_index;	/* its oldest page (pfn: DEVMEM_PFN_NONE) */
 	uint32_t pid;
 	char comm[DEVMEM_COMM_LEN];
 	bool suppressed;

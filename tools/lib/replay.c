@@ -19,8 +19,7 @@ static const struct {
 	[DEVMEM_REC_GET_PGMAP]		= { "get_pgmap", V2(struct devmem_rec_pgmap_ref, nr) },
 	[DEVMEM_REC_PUT_PGMAP]		= { "put_pgmap", V2(struct devmem_rec_pgmap_ref, nr) },
 	[DEVMEM_REC_LONGTERM]		= { "longterm_migrate", V2(struct devmem_rec_longterm, nr_pages) },
-	[DEVMEM_REC_COW]		= { "cow_replace", sizeof(struct devmem_rec_cow),
-					    sizeof(struct devmem_rec_cow) },
+	[DEVMEM_REC_COW]		= { "cow_replace", V2(struct devmem_rec_cow, old_index) },
 	[DEVMEM_REC_FAULT]		= { "fault", V2(struct devmem_rec_fault, latency_ns) },
 	[DEVMEM_REC_MIGRATE]		= { "migrate", sizeof(struct devmem_rec_migrate),
 					    sizeof(struct devmem_rec_migrate) },
@@ -31,14 +30,21 @@ static const struct {
 					    sizeof(struct devmem_rec_task) },
 };
 
-/* An ABI 1 record, completed: one page, one reference. */
+/*
+ * An older record, completed: ABI 1 ones say one page, one reference; ABI
+ * 1-3 ones DEVMEM_INDEX_FROM_PFN, for the reader to derive.
+ */
 union rec_upgrade {
 	struct devmem_rec_page page;
 	struct devmem_rec_pgmap_ref ref;
 	struct devmem_rec_longterm longterm;
+	struct devmem_rec_cow cow;
 	struct devmem_rec_fault fault;
 	struct devmem_rec_pgmap_wait wait;
 };
+
+/* The record of size lacks member m of type (appended after it was written). */
+#define LACKS(type, m) (size < offsetof(type, m) + sizeof(((type *)0)->m))
 
 static const void *upgrade(const void *data, size_t size, union rec_upgrade *u)
 {
@@ -48,12 +54,39 @@ static const void *upgrade(const void *data, size_t size, union rec_upgrade *u)
 	memcpy(u, data, size);
 	switch (h->type) {
 	case DEVMEM_REC_PAGE_INIT:
-	case DEVMEM_REC_FOLIO_FREE:	u->page.nr_pages = 1; break;
-	case DEVMEM_REC_GET_PGMAP:	u->ref.nr = u->ref.pgmap ? 1 : 0; break;
-	case DEVMEM_REC_PUT_PGMAP:	u->ref.nr = 1; break;
-	case DEVMEM_REC_LONGTERM:	u->longterm.nr_pages = 1; break;
-	case DEVMEM_REC_FAULT:		u->fault.nr_pages = 1; break;
-	case DEVMEM_REC_PGMAP_WAIT:	u->wait.stack_id = -1; break;
+	case DEVMEM_REC_FOLIO_FREE:
+		if (LACKS(struct devmem_rec_page, nr_pages))
+			u->page.nr_pages = 1;
+		if (LACKS(struct devmem_rec_page, index))
+			u->page.index = DEVMEM_INDEX_FROM_PFN;
+		break;
+	case DEVMEM_REC_GET_PGMAP:
+	case DEVMEM_REC_PUT_PGMAP:
+		if (LACKS(struct devmem_rec_pgmap_ref, nr))
+			u->ref.nr = h->type == DEVMEM_REC_PUT_PGMAP || u->ref.pgmap ? 1 : 0;
+		if (LACKS(struct devmem_rec_pgmap_ref, index))
+			u->ref.index = DEVMEM_INDEX_FROM_PFN;
+		break;
+	case DEVMEM_REC_LONGTERM:
+		if (LACKS(struct devmem_rec_longterm, nr_pages))
+			u->longterm.nr_pages = 1;
+		if (LACKS(struct devmem_rec_longterm, src_index))
+			u->longterm.src_index = DEVMEM_INDEX_FROM_PFN;
+		break;
+	case DEVMEM_REC_COW:
+		if (LACKS(struct devmem_rec_cow, old_index))
+			u->cow.old_index = DEVMEM_INDEX_FROM_PFN;
+		break;
+	case DEVMEM_REC_FAULT:
+		if (LACKS(struct devmem_rec_fault, nr_pages))
+			u->fault.nr_pages = 1;
+		if (LACKS(struct devmem_rec_fault, index))
+			u->fault.index = DEVMEM_INDEX_FROM_PFN;
+		break;
+	case DEVMEM_REC_PGMAP_WAIT:
+		if (LACKS(struct devmem_rec_pgmap_wait, stack_id))
+			u->wait.stack_id = -1;
+		break;
 	}
 	return u;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "devmem_maps.h"
 #include "devmem_rules.h"
 #include "state.h"
 
@@ -94,6 +95,7 @@ struct devmem_pgmap_row *devmem_state_pgmap(struct devmem_state *st, uint64_t pg
 		st->pgmaps[st->nr_pgmaps] = meta;
 	}
 	st->pgmaps[st->nr_pgmaps].pgmap = pgmap;
+	st->pgmaps[st->nr_pgmaps].page_id = DEVMEM_NO_ROW_PAGE_ID + ++st->page_ids;
 	return &st->pgmaps[st->nr_pgmaps++];
 }
 
@@ -107,7 +109,36 @@ struct devmem_pgmap_row *devmem_state_pgmap_new(struct devmem_state *st)
 			return NULL;
 		st->pgmaps = rows;
 	}
+	/* the rest is zero (grow_array) */
+	st->pgmaps[st->nr_pgmaps].page_id = DEVMEM_NO_ROW_PAGE_ID + ++st->page_ids;
 	return &st->pgmaps[st->nr_pgmaps++];
+}
+
+uint64_t devmem_page_index(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t index)
+{
+	if (index != DEVMEM_INDEX_FROM_PFN)
+		return index;
+	if (!pg)
+		return pfn;
+	if (!pg->pfn_base_set) {
+		pg->pfn_base = pg->start >> 12;
+		pg->pfn_base_set = true;
+	}
+	return pfn >= pg->pfn_base ? pfn - pg->pfn_base : pfn;
+}
+
+uint64_t devmem_page_key(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t index)
+{
+	if (!pg)	/* a nonzero id: key 0 is no key */
+		return DEVMEM_PAGE_KEY(DEVMEM_NO_ROW_PAGE_ID, pfn);
+	return DEVMEM_PAGE_KEY(pg->page_id, devmem_page_index(pg, pfn, index));
+}
+
+/* A row retires: its pages' state goes with it (not left for its keys' reuse). */
+static void drop_pages(struct devmem_state *st, const struct devmem_pgmap_row *pg)
+{
+	u64map_del_range(&st->page_owner, DEVMEM_PAGE_KEY(pg->page_id, 0),
+			 DEVMEM_PAGE_KEY(pg->page_id, ~0ULL));
 }
 
 struct devmem_proc_row *devmem_state_proc(struct devmem_state *st, uint32_t pid,
@@ -203,6 +234,7 @@ static void on_pgmap(struct devmem_state *st, const struct devmem_rec_pgmap *r, 
 
 		u64map_get(&st->pgmap_idx, r->pgmap, &i);
 		if (st->pgmaps[i].destroyed) {
+			drop_pages(st, &st->pgmaps[i]);
 			st->pgmaps[i].pgmap = 0;
 			u64map_del(&st->pgmap_idx, r->pgmap);
 		}
@@ -251,7 +283,8 @@ static void st_page_init(void *ctx, const struct devmem_rec_page *r)
 	}
 	devmem_rule_page_init(pg ? &pg->c : NULL, p ? &p->c : NULL, r->nr_pages, r->flags);
 	fold_refs(st, pg);
-	if (!st->pages_elsewhere && u64map_put(&st->page_owner, r->pfn + 1, r->hdr.pid))
+	if (!st->pages_elsewhere &&
+	    u64map_put(&st->page_owner, devmem_page_key(pg, r->pfn, r->index), r->hdr.pid))
 		st->oom++;
 }
 
@@ -268,9 +301,13 @@ static void st_folio_free(void *ctx, const struct devmem_rec_page *r)
 			seed_overlap(st, pg, r, -(int64_t)r->nr_pages);
 	}
 	/* The page counts against whoever was handed it, not who freed it. */
-	if (!st->pages_elsewhere && u64map_get(&st->page_owner, r->pfn + 1, &pid)) {
-		owner = devmem_state_proc(st, pid, NULL);
-		u64map_del(&st->page_owner, r->pfn + 1);
+	if (!st->pages_elsewhere) {
+		uint64_t key = devmem_page_key(pg, r->pfn, r->index);
+
+		if (u64map_get(&st->page_owner, key, &pid)) {
+			owner = devmem_state_proc(st, pid, NULL);
+			u64map_del(&st->page_owner, key);
+		}
 	}
 	devmem_rule_folio_free(pg ? &pg->c : NULL, owner ? &owner->c : NULL, r->nr_pages,
 			       st->refs_on_free, r->flags, r->type);

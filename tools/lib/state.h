@@ -63,6 +63,17 @@ struct devmem_pgmap_row {
 	 * history row, whose series and totals so never go down.
 	 */
 	uint64_t retired_key;
+	/*
+	 * Its pages' keys: DEVMEM_PAGE_KEY(page_id, index), page_id handed
+	 * out per row, never reused in a state. Records from before ABI 4
+	 * name a page by pfn only: its index is pfn - pfn_base, the base
+	 * fixed at the row's first such page (its start then, 0 unknown).
+	 * Pages of no row are keyed by pfn under DEVMEM_NO_ROW_PAGE_ID.
+	 */
+#define DEVMEM_NO_ROW_PAGE_ID 1
+	uint32_t page_id;
+	bool pfn_base_set;
+	uint64_t pfn_base;
 	uint64_t orphan_of;	/* a new pgmap took its address before its
 				 * retirement was read: the address */
 	bool destroyed_shown;
@@ -116,7 +127,8 @@ struct devmem_state {
 	size_t nr_pgmaps, cap_pgmaps;
 	struct devmem_proc_row *procs;
 	size_t nr_procs, cap_procs;
-	struct u64map pgmap_idx, proc_idx, page_owner;	/* pfn -> pid */
+	struct u64map pgmap_idx, proc_idx, page_owner;	/* devmem_page_key() -> pid */
+	uint32_t page_ids;	/* row page_ids handed out (DEVMEM_NO_ROW_PAGE_ID + 1 up) */
 	uint64_t events, events_mark, by_type[DEVMEM_REC_TYPE_MAX];
 	double event_rate;
 	uint64_t mark_ns;
@@ -167,6 +179,15 @@ static inline int64_t devmem_pgmap_live(const struct devmem_pgmap_row *r)
 /* Describe a pgmap (from the BPF side's map); adopts a debugfs row by start. */
 void devmem_state_pgmap_meta(struct devmem_state *st, uint64_t pgmap, uint64_t start,
 			     uint64_t end, uint32_t type, uint64_t owner, uint64_t nr_pages);
+/*
+ * A page's index in its pgmap row pg (NULL: none known), from a record's
+ * pfn and index (DEVMEM_INDEX_FROM_PFN: a record from before ABI 4), and
+ * its key in per-page state: rows never share one, so two pgmaps over one
+ * range one after the other, or device private pages without a pfn, keep
+ * apart. A page of no row is keyed by its pfn.
+ */
+uint64_t devmem_page_index(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t index);
+uint64_t devmem_page_key(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t index);
 /* Close an interval: compute per-second rates since the previous mark. */
 void devmem_state_mark(struct devmem_state *st, uint64_t now_ns);
 const char *devmem_pgmap_type_name(uint32_t type);

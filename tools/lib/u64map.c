@@ -190,6 +190,28 @@ bool u64map_del(struct u64map *m, uint64_t key)
 	return true;
 }
 
+size_t u64map_del_range(struct u64map *m, uint64_t lo, uint64_t hi)
+{
+	size_t n = 0, i = 0;
+
+	/* A deletion changes only its slot and earlier ones, unless it shrinks. */
+	while (i < m->cap) {
+		uint64_t k = m->keys[i];
+		size_t cap = m->cap;
+
+		if (k && k != TOMB && k >= lo && k <= hi) {
+			u64map_del(m, k);
+			n++;
+			if (m->cap != cap) {
+				i = 0;
+				continue;
+			}
+		}
+		i++;
+	}
+	return n;
+}
+
 void u64map_free(struct u64map *m)
 {
 	free(m->keys);

@@ -25,6 +25,8 @@ struct u64map {
 bool u64map_get(const struct u64map *m, uint64_t key, uint64_t *val);
 int u64map_put(struct u64map *m, uint64_t key, uint64_t val);	/* 0, -EINVAL or -ENOMEM */
 bool u64map_del(struct u64map *m, uint64_t key);
+/* Delete every key in [lo, hi]; returns how many. O(capacity). */
+size_t u64map_del_range(struct u64map *m, uint64_t lo, uint64_t hi);
 void u64map_free(struct u64map *m);
 /* Slots allocated (0 before the first put), and keys held. */
 static inline size_t u64map_capacity(const struct u64map *m) { return m->cap; }
