@@ -222,6 +222,15 @@ $(BUILD)/empty.skel.h: $(BUILD)/empty.bpf.o
 $(BPF_EMPTY): bench/bpf-empty.c $(BUILD)/empty.skel.h
 	$(CC) $(CFLAGS) $(INCLUDES) -static -o $@ $< $(STATIC_LIBS) -lm
 
+# Page owner lookups by design, on the host (bench/owner-lookup.c).
+$(BUILD)/owner-lookup.bpf.o: bench/owner-lookup.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -Ibench -MF $(BUILD)/owner-lookup.bpf.d -MT $@ -c $< -o $(@:.o=.tmp.o)
+	$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+$(BUILD)/owner-lookup.skel.h: $(BUILD)/owner-lookup.bpf.o
+	$(BPFTOOL) gen skeleton $< name owner_lookup_bpf > $@
+$(BUILD)/owner-lookup: bench/owner-lookup.c $(BUILD)/owner-lookup.skel.h
+	$(CC) $(CFLAGS) $(INCLUDES) -Ibench -static -o $@ $< $(STATIC_LIBS) -lm
+
 $(HMM_TESTS): vm/build-hmm-tests.sh | $(BUILD)
 	CC=$(CC) vm/build-hmm-tests.sh $@
 

@@ -196,3 +196,8 @@ awk -v c="$cat_ns" -v r="$rep_ns" -v sz="$(stat -c %s "$trace")" 'BEGIN {
 	printf "  %-52s %.1f, target <= 3\n", "its time / cat FILE > /dev/null", r / c
 }'
 rm -f "$trace"
+
+# The page owner table's designs, per lookup and in memory, on the host's
+# own kernel (bench/owner-lookup.c, docs/counting.md "Page owners").
+make -s build/owner-lookup 2>&1 | grep -v "warning: Using" || true
+build/owner-lookup || echo "bench: owner-lookup cannot load its programs on this host"

@@ -130,6 +130,20 @@ expect "$name: devmemtop private inits,frees at the end" \
 	"$(echo "$last" | jq -c '[.pgmaps[] | select(.type == "private")] | [([.[].inits] | add), ([.[].frees] | add)]')" \
 	"[$pages,$pages]"
 expect "$name: devmemtop dropped nothing" "$(echo "$last" | jq .drops.total)" 0
+# devmemtop's BPF maps with every page live, against the bound of
+# docs/counting.md ("Memory of the maps"): the page owner table's 64 MiB
+# of buckets and a 2112-byte chunk per 512 pages (one more per pgmap at
+# most), the other maps' fixed size on 2 CPUs; the ring buffer aside.
+mem=$(echo "$s" | grep '^devmemtop_maps:')
+all=$(echo "$mem" | kv bpf_memlock) rb=$(echo "$mem" | kv bpf_ringbuf) po=$(echo "$mem" | kv bpf_page_owner)
+po_max=$((67113984 + 2112 * (pages / 512 + 64))) rest_max=5242880
+echo "info scale: devmemtop's BPF maps at $pages live pages: ${all:-?} bytes memlock" \
+	"(${rb:-?} ring buffer, ${po:-?} page owner table: $(( ${po:-0} / pages )) bytes per live page)"
+expect "$name: devmemtop's page owner table within 64 MiB + 2112 bytes per 512 pages" \
+	"$([ "${po:-0}" -gt 0 ] && [ "$po" -le "$po_max" ] && echo yes || echo "${po:-none} > $po_max")" yes
+expect "$name: devmemtop's other BPF maps within $rest_max bytes (ring buffer aside)" \
+	"$(r=$(( ${all:-0} - ${rb:-0} - ${po:-0} )); [ "${all:-0}" -gt 0 ] && [ $r -le $rest_max ] &&
+		echo yes || echo "$r > $rest_max")" yes
 expect "$name: devmemleak clean with a verdict" \
 	"$(echo "$s" | grep '^devmemleak:' | sed 's/.*: \([0-9]* leaked device pages.*\)/\1/')" \
 	"0 leaked device pages, 0 leaked pgmap references, 0 suppressed, 0 events lost"

@@ -106,6 +106,25 @@ owner_chunks() {
 	echo "$n"
 }
 
+# bpf_map_memlock PID: the memory of PID's BPF maps, each map's memlock as
+# bpftool map show prints it (the kernel's figure, from the map fd's
+# fdinfo, which is where bpftool reads it), summed; the ring buffer and
+# the page owner table (a hash of 2048-byte chunks) also on their own.
+bpf_map_memlock() {
+	local f t v vs n=0 all=0 rb=0 po=0
+	for f in /proc/$1/fdinfo/*; do
+		t=$(awk '/^map_type:/ { print $2 }' "$f" 2>/dev/null)
+		[ -n "$t" ] || continue
+		v=$(awk '/^memlock:/ { print $2 }' "$f")
+		vs=$(awk '/^value_size:/ { print $2 }' "$f")
+		n=$((n + 1))
+		all=$((all + v))
+		[ "$t" = 27 ] && rb=$((rb + v))
+		[ "$t" = 1 ] && [ "$vs" = 2048 ] && po=$((po + v))
+	done
+	echo "bpf_maps=$n bpf_memlock=$all bpf_ringbuf=$rb bpf_page_owner=$po"
+}
+
 # load_extra_modules: on Debian's stock kernel, the modules the host packed
 # into /lib/modules-extra (test_hmm.ko, built out of tree, and what it
 # needs), in load order; test_hmm gets its two coherent devices' memory.

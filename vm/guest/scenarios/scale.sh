@@ -120,11 +120,13 @@ if [ -n "${scale_pages:-}" ]; then
 	n=0
 	while ! grep -q 'recording to' /tmp/big.err && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
 	echo "private_pgmaps_before=$(grep -c ' private ' /sys/kernel/debug/devmem/pgmaps)"
-	DEVMEM_WL_MIDWAY="sleep 2.5" devmemleak --settle 1 -- devmem-wl hold "$scale_pages" 0 \
-		>/tmp/big.out 2>&1
+	# Midway, every page live: what devmemtop's BPF maps take (its pid's).
+	DEVMEM_WL_MIDWAY="sleep 2.5; . /scenarios/lib.sh; bpf_map_memlock $top >/tmp/memlock.txt" \
+		devmemleak --settle 1 -- devmem-wl hold "$scale_pages" 0 >/tmp/big.out 2>&1
 	rc=$?
 	echo "=== big"
 	echo "big_leak_rc=$rc"
+	echo "devmemtop_maps: $(cat /tmp/memlock.txt)"
 	echo "private_pgmaps_after=$(grep -c ' private ' /sys/kernel/debug/devmem/pgmaps)"
 	sleep 1.2
 	kill -INT $top $rec
