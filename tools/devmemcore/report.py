@@ -2,6 +2,7 @@
 """What devmemcore reads from the kernel (a drgn Program) and how it shows
 it: JSON in the tools' schema (devmemtop -j's pgmaps, pages_walk, teardown
 and teardown_tasks_before_start) and text."""
+import os
 import struct
 
 import drgn
@@ -211,12 +212,17 @@ def mappers(prog, mm, pfn, tasks_by_mm):
 
 
 def frames(prog, task):
-    """The function of each real (not inlined) frame, innermost first."""
+    """The function of each real (not inlined) frame, innermost first, the
+    pgmap memunmap_pages() has, and why there is no stack (None if there is).
+    A live kernel's task on a CPU has none: its registers are not saved
+    anywhere /proc/kcore shows (drgn: "cannot unwind stack of running
+    task"); in a dump, drgn starts such a task's stack from its CPU's
+    registers (the PRSTATUS notes)."""
     out = []
     try:
         trace = prog.stack_trace(task)
-    except Exception:  # drgn's unwinders raise plain Exception too (a bad ORC entry)
-        return out, None
+    except Exception as e:  # drgn's unwinders raise plain Exception too (a bad ORC entry)
+        return out, None, str(e) or type(e).__name__
     pgmap = None
     for f in trace:
         name = f.name or ""
@@ -242,7 +248,18 @@ def frames(prog, task):
             out.append(sym)
         if not unwound:
             break
-    return out, pgmap
+    return out, pgmap, None
+
+
+def on_cpu(task):
+    """The CPU a task runs on, or -1 (not running, or a !SMP kernel)."""
+    try:
+        if not task.on_cpu.value_():
+            return -1
+        return task.cpu.value_() if has_member(task.prog_, "struct task_struct", "cpu") \
+            else task.thread_info.cpu.value_()
+    except (LookupError, AttributeError, drgn.FaultError):
+        return -1
 
 
 def collect(prog, a):
@@ -293,9 +310,22 @@ def collect(prog, a):
                      "ref": ref, "teardown_waiting": False, "pages_walk": walk})
     name_rows(rows)
 
-    blocked = []
+    # On a live kernel devmemcore's own threads are on a CPU too: not listed.
+    live = bool(prog.flags & drgn.ProgramFlags.IS_LIVE)
+    blocked, no_stack = [], []
     for t, pid, tgid, comm in tasks:
-        stack, waited = frames(prog, t)
+        stack, waited, why = frames(prog, t)
+        if why is not None:
+            cpu = on_cpu(t)
+            if pid == 0 or (live and tgid == os.getpid()):
+                continue
+            # It may be in a memunmap_pages() or a migrate_to_ram(): nothing
+            # says, so it is listed rather than left out.
+            no_stack.append({"pid": tgid, "tid": pid, "comm": comm,
+                             "state": devmemlib.task_state(task_state_to_char(t)), "cpu": cpu,
+                             "stack": None, "stack_unavailable":
+                             "running" if live and cpu >= 0 else why})
+            continue
         if "memunmap_pages" in stack:
             how, cb = "memunmap_pages", "memunmap_pages"
         else:
@@ -314,7 +344,8 @@ def collect(prog, a):
             "kernel": prog["init_uts_ns"].name.release.string_().decode(),
             "pgmaps": rows, "teardown_tasks_before_start": [
                 b for b in blocked if b["in"] == "memunmap_pages"],
-            "fault_tasks": [b for b in blocked if b["in"] == "migrate_to_ram"]}
+            "fault_tasks": [b for b in blocked if b["in"] == "migrate_to_ram"],
+            "tasks_without_stack": no_stack}
 
 
 def p_(pg):
@@ -382,3 +413,10 @@ def print_text(doc, out):
             " on " + b["pgmap_name"] if b.get("pgmap_name") else ""))
         for s in b["stack"]:
             w("    %s\n" % s)
+    if doc["tasks_without_stack"]:
+        w("tasks whose stacks cannot be read (any may be in memunmap_pages() or a "
+          "migrate_to_ram()):\n")
+    for b in doc["tasks_without_stack"]:
+        w("  pid %d tid %d (%s), %s%s, stack: unavailable (%s)\n" % (
+            b["pid"], b["tid"], b["comm"], b["state"],
+            " on CPU %d" % b["cpu"] if b["cpu"] >= 0 else "", b["stack_unavailable"]))
