@@ -25,7 +25,7 @@ vm/mkinitramfs-drgn.sh build/initramfs-coredump-drgn.cpio.gz build/initramfs-cor
 out=build/vm-coredump dump=build/vm-coredump/vmcore
 # 0700: the dump, the guest's log and the reports all hold kernel addresses
 mkdir -p $out && chmod 700 $out
-rm -f $dump $out/qmp $out/qmp.tty $out/core.json $out/core.rc
+rm -f $dump $dump.stack $out/qmp $out/qmp.tty $out/core.json $out/core.rc
 log=$out/data.log
 # A dump is one instant, and qemu TCG stops a vCPU mostly at an exception's
 # entry: 2 of 10 dumps taken at random had the spinning fault inside

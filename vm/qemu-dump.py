@@ -65,11 +65,18 @@ def stop_in(f, spec, scratch):
         if rip >= 1 << 63 and rsp >= 1 << 63:  # in the kernel, on a kernel stack
             top = (rsp | 0x3FFF) + 1
             # QMP's integers are int64: a kernel address goes as its negative
-            qmp_command(f, "memsave", {"val": rsp - (1 << 64), "size": top - rsp, "filename": scratch,
-                                       "cpu-index": cpu})
-            with open(scratch, "rb") as m:
-                data = m.read()
-            os.unlink(scratch)
+            try:
+                qmp_command(f, "memsave", {"val": rsp - (1 << 64), "size": top - rsp,
+                                           "filename": scratch, "cpu-index": cpu})
+            except RuntimeError:
+                # qemu could not translate it with the vCPU's page tables as
+                # they were (seen once: "Invalid addr"): try another instant
+                data = b""
+            else:
+                with open(scratch, "rb") as m:
+                    data = m.read()
+            if os.path.exists(scratch):  # kernel memory: not left about
+                os.unlink(scratch)
             words = struct.unpack("<%dQ" % (len(data) // 8), data[:len(data) // 8 * 8])
             if start <= rip < end or any(start <= w < end for w in words):
                 return n
@@ -135,6 +142,20 @@ def main():
             s.sendall(b"dumped\n")
     except (OSError, RuntimeError, ValueError) as e:
         print("qemu-dump: %s" % e, file=sys.stderr)
+        # let the scenario end now rather than at the VM's time limit: the
+        # guest may be stopped (IN_STACK), and it waits on its input port
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(qmp)
+                f = s.makefile("rw")
+                json.loads(f.readline())
+                qmp_command(f, "qmp_capabilities")
+                qmp_command(f, "cont")
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(qmp + ".tty")
+                s.sendall(b"failed\n")
+        except (OSError, RuntimeError, ValueError):
+            pass
         return 1
     return 2 if failed else 0
 
