@@ -19,6 +19,9 @@ PT_LOAD, PT_NOTE = 1, 4
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")
 NEW_UTSNAME_FIELD = 65  # struct new_utsname: six char[65]
+# struct elf_prstatus (x86_64): pr_pid after the siginfo, the signal masks;
+# pr_reg (struct user_regs_struct, whose first 21 words are a pt_regs) at 112
+NT_PRSTATUS, PRSTATUS_PID, PRSTATUS_REGS = 1, 32, 112
 
 
 class DumpError(Exception):
@@ -79,6 +82,13 @@ class ElfCore:
                 self.f.seek(p[2])
                 out += self.f.read(p[5])
         return out
+
+    def prstatus(self):
+        """(pr_pid, the registers as bytes) of each NT_PRSTATUS note, in
+        the dump's order (a CPU's number, as drgn takes it)."""
+        return [(struct.unpack_from("<I", desc, PRSTATUS_PID)[0], desc[PRSTATUS_REGS:])
+                for name, typ, desc in _notes(self.note_data())
+                if name == b"CORE" and typ == NT_PRSTATUS and len(desc) > PRSTATUS_REGS]
 
     def has_vmcoreinfo(self):
         return any(name == b"VMCOREINFO" for name, _, _ in _notes(self.note_data()))

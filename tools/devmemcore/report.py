@@ -2,18 +2,20 @@
 """What devmemcore reads from the kernel (a drgn Program) and how it shows
 it: JSON in the tools' schema (devmemtop -j's pgmaps, pages_walk, teardown
 and teardown_tasks_before_start) and text."""
+import os
 import struct
 
 import drgn
-from drgn.helpers.linux.pid import for_each_task
-from drgn.helpers.linux.percpu import per_cpu_ptr
+from drgn.helpers.linux.pid import find_task, for_each_task
+from drgn.helpers.linux.percpu import per_cpu, per_cpu_ptr
 from drgn.helpers.linux.cpumask import for_each_possible_cpu
 from drgn.helpers.linux.list import list_for_each_entry
 from drgn.helpers.linux.rbtree import rbtree_inorder_for_each_entry
-from drgn.helpers.linux.sched import task_state_to_char
+from drgn.helpers.linux.sched import task_cpu, task_state_to_char
 from drgn.helpers.linux.xarray import xa_for_each
 
 import devmemlib
+import elfcore
 
 PERCPU_REF_ATOMIC, PERCPU_REF_DEAD = 1, 2
 PERCPU_COUNT_BIAS = 1 << 63
@@ -210,13 +212,74 @@ def mappers(prog, mm, pfn, tasks_by_mm):
     return out
 
 
-def frames(prog, task):
-    """The function of each real (not inlined) frame, innermost first."""
+def cpu_regs(prog, path):
+    """{task address: its CPU's registers as a struct pt_regs} for the tasks
+    on a CPU in an ELF dump whose PRSTATUS notes drgn would not use. drgn
+    0.0.22 takes a CPU's note for the task running there only if the note's
+    pr_pid is that task's pid, as kdump writes it; qemu's dump-guest-memory
+    writes the CPU's number + 1, and drgn then unwinds from the task's last
+    context switch: a stale stack. The notes are in CPU order."""
+    if prog.flags & drgn.ProgramFlags.IS_LIVE:
+        return {}
+    try:
+        notes = elfcore.ElfCore(path).prstatus()
+        size = drgn.sizeof(prog.type("struct pt_regs"))
+    except (OSError, elfcore.DumpError, LookupError):
+        return {}  # a kdump-compressed file: its notes are kdump's own
+    out, misread = {}, []
+    for cpu, (pid, regs) in enumerate(notes):
+        try:
+            curr = per_cpu(prog["runqueues"], cpu).curr
+            if curr.pid.value_() != pid and len(regs) >= size:
+                out[curr.value_()] = drgn.Object.from_bytes_(prog, "struct pt_regs", regs[:size])
+                misread.append(pid)
+        except (LookupError, drgn.FaultError, ValueError):
+            pass
+    # drgn would give those CPUs' registers to the tasks whose pids the
+    # notes carry (init, kthreadd, ...): they start from their last switch.
+    for pid in misread:
+        try:
+            t = find_task(prog, pid)
+            if t and t.value_() not in out:
+                out[t.value_()] = switched_regs(prog, t, size)
+        except (LookupError, drgn.FaultError, ValueError):
+            pass
+    return out
+
+
+def switched_regs(prog, task, size):
+    """A task's registers where __switch_to_asm() left them (x86_64): its
+    struct inactive_task_frame at thread.sp, as drgn itself starts the stack
+    of a task that is not running."""
+    sp = task.thread.sp.value_()
+    frame = drgn.Object(prog, "struct inactive_task_frame *", sp)[0]
+    reg = dict.fromkeys(PT_REGS, 0)
+    for r in ("r15", "r14", "r13", "r12", "bx", "bp"):
+        reg[r] = frame.member_(r).value_()
+    reg["ip"] = frame.ret_addr.value_()
+    reg["sp"] = sp + drgn.sizeof(frame.type_)
+    reg["cs"], reg["ss"] = 0x10, 0x18  # __KERNEL_CS, __KERNEL_DS
+    raw = struct.pack("<%dQ" % len(PT_REGS), *(reg[r] for r in PT_REGS))
+    return drgn.Object.from_bytes_(prog, "struct pt_regs", raw.ljust(size, b"\0")[:size])
+
+
+# struct pt_regs (x86_64), word by word
+PT_REGS = ("r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
+           "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss")
+
+
+def frames(prog, task, regs=None):
+    """The function of each real (not inlined) frame, innermost first, the
+    pgmap memunmap_pages() has, and why there is no stack (None if there is).
+    A live kernel's task on a CPU has none: its registers are not saved
+    anywhere /proc/kcore shows (drgn: "cannot unwind stack of running
+    task"); in a dump, its stack starts from its CPU's registers (the
+    PRSTATUS notes): regs, where drgn would not take them (cpu_regs())."""
     out = []
     try:
-        trace = prog.stack_trace(task)
-    except Exception:  # drgn's unwinders raise plain Exception too (a bad ORC entry)
-        return out, None
+        trace = prog.stack_trace(task if regs is None else regs)
+    except Exception as e:  # drgn's unwinders raise plain Exception too (a bad ORC entry)
+        return out, None, str(e) or type(e).__name__
     pgmap = None
     for f in trace:
         name = f.name or ""
@@ -242,7 +305,15 @@ def frames(prog, task):
             out.append(sym)
         if not unwound:
             break
-    return out, pgmap
+    return out, pgmap, None
+
+
+def on_cpu(task):
+    """The CPU a task runs on, or -1 (not running, or a !SMP kernel)."""
+    try:
+        return task_cpu(task) if task.on_cpu.value_() else -1
+    except (LookupError, AttributeError, drgn.FaultError):
+        return -1
 
 
 def collect(prog, a):
@@ -293,9 +364,23 @@ def collect(prog, a):
                      "ref": ref, "teardown_waiting": False, "pages_walk": walk})
     name_rows(rows)
 
-    blocked = []
+    # On a live kernel devmemcore's own threads are on a CPU too: not listed.
+    live = bool(prog.flags & drgn.ProgramFlags.IS_LIVE)
+    blocked, no_stack = [], []
+    regs = cpu_regs(prog, a.dump)
     for t, pid, tgid, comm in tasks:
-        stack, waited = frames(prog, t)
+        stack, waited, why = frames(prog, t, regs.get(t.value_()))
+        if why is not None:
+            cpu = on_cpu(t)
+            if pid == 0 or (live and tgid == os.getpid()):
+                continue
+            # It may be in a memunmap_pages() or a migrate_to_ram(): nothing
+            # says, so it is listed rather than left out.
+            no_stack.append({"pid": tgid, "tid": pid, "comm": comm,
+                             "state": devmemlib.task_state(task_state_to_char(t)), "cpu": cpu,
+                             "stack": None, "stack_unavailable":
+                             "running" if live and cpu >= 0 else why})
+            continue
         if "memunmap_pages" in stack:
             how, cb = "memunmap_pages", "memunmap_pages"
         else:
@@ -314,7 +399,8 @@ def collect(prog, a):
             "kernel": prog["init_uts_ns"].name.release.string_().decode(),
             "pgmaps": rows, "teardown_tasks_before_start": [
                 b for b in blocked if b["in"] == "memunmap_pages"],
-            "fault_tasks": [b for b in blocked if b["in"] == "migrate_to_ram"]}
+            "fault_tasks": [b for b in blocked if b["in"] == "migrate_to_ram"],
+            "tasks_without_stack": no_stack}
 
 
 def p_(pg):
@@ -382,3 +468,10 @@ def print_text(doc, out):
             " on " + b["pgmap_name"] if b.get("pgmap_name") else ""))
         for s in b["stack"]:
             w("    %s\n" % s)
+    if doc["tasks_without_stack"]:
+        w("tasks whose stacks cannot be read (any may be in memunmap_pages() or a "
+          "migrate_to_ram()):\n")
+    for b in doc["tasks_without_stack"]:
+        w("  pid %d tid %d (%s), %s%s, stack: unavailable (%s)\n" % (
+            b["pid"], b["tid"], b["comm"], b["state"],
+            " on CPU %d" % b["cpu"] if b["cpu"] >= 0 else "", b["stack_unavailable"]))
