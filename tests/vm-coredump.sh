@@ -127,10 +127,21 @@ expect "coredump dump: the spin in the driver's migrate_to_ram(): pid, tid, comm
 	    all(. != null) and . == sort)])')" \
 	"[[${spin:-0},${spin:-0},\"devmem-wl\",\"running\",\"dmirror_devmem_fault\",true]]"
 expect "coredump dump: every task's stack read" "$(echo "$core" | jq -c .tasks_without_stack)" "[]"
-expect "coredump kcore: no task seen in a migrate_to_ram()" "$(echo "$kcore" | jq -c .fault_tasks)" "[]"
-expect "coredump kcore: the spin listed on a CPU, running, stack unavailable (running)" \
-	"$(echo "$kcore" | jq -c '.tasks_without_stack | map([.pid, .tid, .comm, .state, .cpu >= 0, .stack, .stack_unavailable])')" \
-	"[[${spin:-0},${spin:-0},\"devmem-wl\",\"running\",true,null,\"running\"]]"
+# Nearly always the spin is on its CPU when devmemcore looks, so it has no
+# stack; a kworker may have taken that CPU for an instant, and then its
+# saved stack is read and shows it in the driver's callback. Either is
+# right; it must be listed once, and nothing else.
+kspin=$(echo "$kcore" | jq -r --argjson s "${spin:-0}" '
+	[(.tasks_without_stack[] | select(.pid == $s and .tid == $s and .comm == "devmem-wl" and
+	   .state == "running" and .cpu >= 0 and .stack == null and .stack_unavailable == "running") |
+	  "running, stack unavailable (running)"),
+	 (.fault_tasks[] | select(.pid == $s and .tid == $s and .callback == "dmirror_devmem_fault") |
+	  "in the driver callback, from its saved stack")] as $m |
+	if ($m | length) == 1 and (.tasks_without_stack | length) + (.fault_tasks | length) == 1
+	then "once: " + $m[0] else "not so: \(.tasks_without_stack) \(.fault_tasks)" end')
+echo "info coredump kcore: the spin: $kspin"
+expect "coredump kcore: the spin listed once, running with its stack unavailable, or in the driver's callback" \
+	"${kspin%%:*}" once
 
 name=$(echo "$core" | waiting | jq -r '.[0].name')
 build/devmemcore --scratch $out -k "$kp/vmlinux" $dump >$out/core.txt 2>/dev/null
