@@ -194,15 +194,28 @@ static int wl_release(int dev, size_t n)
  * pgmap, memremap_pages()) the first time after a release, then releases
  * the device's memory (memunmap_pages(): the pgmap is destroyed, its
  * pages evicted to system memory). One line at the end, with the totals.
+ * DEVMEM_WL_MIN_MS: go on past the cycles asked for until this long has
+ * passed, so that a fast machine still runs as long as a check needs; the
+ * line counts the cycles run.
  */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static int wl_cycles(int dev, size_t n, size_t cycles)
 {
+	const char *env = getenv("DEVMEM_WL_MIN_MS");
+	uint64_t until = now_ns() + (env ? strtoull(env, NULL, 10) : 0) * 1000000ull;
 	int fd = dmirror_open(dev);
 	char *buf = buf_map(n);
 	uint64_t migrated = 0;
 	size_t c, on_dev = 0, left = 0, bad = 0;
 
-	for (c = 0; c < cycles; c++) {
+	for (c = 0; c < cycles || now_ns() < until; c++) {
 		size_t here, after;
 
 		/* a page busy in an LRU batch is skipped: retried, as a driver would */
@@ -217,17 +230,9 @@ static int wl_cycles(int dev, size_t n, size_t cycles)
 	munmap(buf, n * page_size);
 	close(fd);
 	printf("wl=cycles pid=%d dev=%d npages=%zu cycles=%zu migrated=%llu on_device=%zu evicted=%zu left_on_device=%zu bad_cycles=%zu\n",
-	       getpid(), dev, n, cycles, (unsigned long long)migrated, on_dev, on_dev - left,
+	       getpid(), dev, n, c, (unsigned long long)migrated, on_dev, on_dev - left,
 	       left, bad);
-	return migrated == n * cycles && !bad ? 0 : EXIT_MISMATCH;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return migrated == n * c && !bad ? 0 : EXIT_MISMATCH;
 }
 
 /* Migrate-heavy loop: n pages to device private memory and back, rounds times. */
@@ -519,7 +524,8 @@ static void usage(FILE *f)
 	fprintf(f, "  %-9s %s (default DEV 0)\n", "bench",
 		"migrate NPAGES to device private memory and back, ROUNDS times");
 	fprintf(f, "  %-9s %s (default DEV 1)\n", "cycles",
-		"CYCLES times: NPAGES to the device (a new pgmap), then release its memory");
+		"CYCLES times (more until DEVMEM_WL_MIN_MS passed): NPAGES to the device\n"
+		"            (a new pgmap), then release its memory");
 	fprintf(f, "  %-9s %s\n", "parallel",
 		"NTASKS processes on devices 0 and 1 at once: ROUNDS round trips\n"
 		"            of NPAGES each, then to the device and faulted back");
