@@ -134,9 +134,16 @@ uint64_t devmem_page_key(struct devmem_pgmap_row *pg, uint64_t pfn, uint64_t ind
 	return DEVMEM_PAGE_KEY(pg->page_id, devmem_page_index(pg, pfn, index));
 }
 
-/* A row retires: its pages' state goes with it (not left for its keys' reuse). */
+/*
+ * A row retires: its pages' state goes with it (not left for its keys' reuse).
+ * The range delete scans the whole table, a million slots beside a big
+ * pgmap, so only a row that still holds pages pays it: one whose pages all
+ * came back has none there, and its id is never handed out again.
+ */
 static void drop_pages(struct devmem_state *st, const struct devmem_pgmap_row *pg)
 {
+	if (st->pages_elsewhere || devmem_pgmap_live(pg) <= 0)
+		return;
 	u64map_del_range(&st->page_owner, DEVMEM_PAGE_KEY(pg->page_id, 0),
 			 DEVMEM_PAGE_KEY(pg->page_id, ~0ULL));
 }
